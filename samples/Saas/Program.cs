@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using Saas;
+using ShardGen;
+using ShardGen.Model;
+using ShardGen.Testing;
+
+// With SHARDGEN_COORDINATOR (and SHARDGEN_WORKER_1, SHARDGEN_WORKER_2, ...) set, the sample uses
+// those servers and leaves them running; without, it starts a throwaway cluster and stops it.
+const int TenantCount = 1000;
+var coordinator = Environment.GetEnvironmentVariable("SHARDGEN_COORDINATOR");
+var workers = Enumerable.Range(1, 64)
+    .Select(i => Environment.GetEnvironmentVariable($"SHARDGEN_WORKER_{i}"))
+    .TakeWhile(w => !string.IsNullOrWhiteSpace(w))
+    .Select(w => w!)
+    .ToList();
+
+LocalPostgresCluster? cluster = null;
+if (string.IsNullOrWhiteSpace(coordinator))
+{
+    Console.WriteLine("No SHARDGEN_COORDINATOR set: starting a throwaway cluster (1 coordinator + 2 workers) from the local PostgreSQL binaries...");
+    var started = Stopwatch.StartNew();
+    cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+    coordinator = cluster.CoordinatorConnectionString;
+    workers = [.. cluster.WorkerConnectionStrings];
+    Console.WriteLine($"  cluster up in {started.Elapsed.TotalSeconds:F1} s: coordinator port {cluster.Coordinator.Port}, workers {string.Join(", ", cluster.Workers.Select(w => w.Port))}");
+}
+else if (workers.Count == 0)
+{
+    Console.Error.WriteLine("SHARDGEN_COORDINATOR is set but no SHARDGEN_WORKER_1: give at least one worker connection string.");
+    return 2;
+}
+
+try
+{
+    var builder = new ShardedDataSourceBuilder(coordinator).UseSchema(ShardDatabase.Schema);
+    for (var i = 0; i < workers.Count; i++)
+    {
+        builder.AddWorker(workers[i], $"worker{i + 1}");
+    }
+
+    await using var source = builder.Build();
+    var db = new ShardDatabase(source);
+
+    Console.WriteLine();
+    Console.WriteLine("Applying the schema (metadata, 32 shards per colocation group, tables on every node)...");
+    await db.ApplySchemaAsync();
+    await db.ApplySchemaAsync(); // a second apply changes nothing
+    var map = await source.GetShardMapAsync();
+    foreach (var group in map.ColocationGroups)
+    {
+        Console.WriteLine($"  colocation group '{group.Name}': {group.KeyType.SqlType()} keys, {group.ShardCount} shards");
+    }
+
+    await SeedAsync(db);
+    await RoutedCallsAsync(db, source);
+    await PrintSpreadAsync(source, map);
+    return 0;
+}
+finally
+{
+    if (cluster is not null)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Stopping the throwaway cluster.");
+        await cluster.DisposeAsync();
+    }
+}
+
+static async Task SeedAsync(ShardDatabase db)
+{
+    var started = Stopwatch.StartNew();
+    Plan[] plans = [new("free", "Free", 0m, 3), new("team", "Team", 49m, 25), new("enterprise", "Enterprise", 499m, 1000)];
+    Country[] countries = [new("DE", "Germany"), new("FR", "France"), new("JP", "Japan"), new("US", "United States"), new("BR", "Brazil")];
+    foreach (var plan in plans)
+    {
+        await db.Plans.UpsertAsync(plan);
+    }
+
+    foreach (var country in countries)
+    {
+        await db.Countries.UpsertAsync(country);
+    }
+
+    await db.AppSettings.UpsertAsync(new AppSetting("sample.seeded_at", DateTimeOffset.UtcNow.ToString("O"), DateTimeOffset.UtcNow));
+
+    // Each tenant's rows go to its own shard; tenants load in parallel.
+    var rows = 0;
+    await Parallel.ForEachAsync(Enumerable.Range(1, TenantCount), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, ct) =>
+    {
+        var random = new Random(t);
+        long tenantId = t;
+        var created = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(t);
+        await db.Tenants.UpsertAsync(new Tenant(tenantId, $"Tenant {t}", plans[t % plans.Length].Code, countries[t % countries.Length].Code, created), ct);
+        var local = 1;
+        for (long u = 1; u <= 3; u++)
+        {
+            await db.Users.UpsertAsync(new User(tenantId, u, $"user{u}@tenant{t}.example", $"User {u} of tenant {t}", created), ct);
+            local++;
+        }
+
+        for (long o = 1; o <= 5; o++)
+        {
+            var lines = 1 + random.Next(3);
+            var items = Enumerable.Range(1, lines)
+                .Select(l => new OrderItem(tenantId, o, l, $"SKU-{random.Next(100):D3}", 1 + random.Next(5), Math.Round((decimal)random.NextDouble() * 100, 2)))
+                .ToArray();
+            var total = items.Sum(i => i.Quantity * i.UnitPrice);
+            await db.Orders.UpsertAsync(new Order(tenantId, o, 1 + (o % 3), (OrderStatus)(o % 3), total, created.AddDays(o), o % 2 == 0 ? null : "first order"), ct);
+            foreach (var item in items)
+            {
+                await db.OrderItems.UpsertAsync(item, ct);
+            }
+
+            local += 1 + items.Length;
+        }
+
+        Interlocked.Add(ref rows, local);
+    });
+
+    Console.WriteLine();
+    Console.WriteLine($"Loaded {TenantCount} tenants, {rows} distributed rows, {plans.Length} plans and {countries.Length} countries in {started.Elapsed.TotalSeconds:F1} s.");
+}
+
+static async Task RoutedCallsAsync(ShardDatabase db, ShardedDataSource source)
+{
+    const long tenantId = 42;
+    var route = await source.RouteAsync(OrderRepository.Definition, tenantId);
+    Console.WriteLine();
+    Console.WriteLine($"Routed calls for tenant {tenantId}: shard {route.ShardId} (\"{route.ShardTable}\", index {route.ShardIndex}) on {route.Node.Name}");
+
+    var tenant = await db.Tenants.GetAsync(tenantId) ?? throw new InvalidOperationException("tenant 42 is missing");
+    var plan = await db.Plans.GetAsync(tenant.PlanCode);
+    Console.WriteLine($"  {tenant.Name}: plan {plan?.Name}, country {tenant.CountryCode}");
+
+    var orders = await db.Orders.ListAsync(tenantId);
+    Console.WriteLine($"  {orders.Count} orders, total {orders.Sum(o => o.Total).ToString("F2", CultureInfo.InvariantCulture)}");
+
+    var first = orders[0];
+    await db.Orders.UpdateAsync(first with { Status = OrderStatus.Shipped, Note = "shipped by the sample" });
+    var updated = await db.Orders.GetAsync(tenantId, first.Id);
+    Console.WriteLine($"  order {first.Id}: {first.Status} -> {updated?.Status} ({updated?.Note})");
+
+    await db.OrderItems.InsertAsync(new OrderItem(tenantId, first.Id, 99, "SKU-GIFT", 1, 0m));
+    var deleted = await db.OrderItems.DeleteAsync(tenantId, first.Id, 99);
+    Console.WriteLine($"  inserted and deleted a gift line: {(deleted ? "ok" : "not found")}");
+    Console.WriteLine($"  users of tenant {tenantId}: {await db.Users.CountAsync(tenantId)}; orders in all shards: {await db.Orders.CountAllAsync()}");
+}
+
+// Straight to each worker, not through ShardGen: what the servers hold.
+static async Task PrintSpreadAsync(ShardedDataSource source, ShardMap map)
+{
+    Console.WriteLine();
+    Console.WriteLine("How shards and rows are spread over the workers:");
+    var distributed = source.Schema.Tables.Where(t => t.Kind == TableKind.Distributed).ToArray();
+    foreach (var worker in map.Workers)
+    {
+        await using var connection = await worker.DataSource.OpenConnectionAsync();
+        var parts = new List<string>();
+        var shardCount = 0;
+        foreach (var table in distributed)
+        {
+            var shards = map.Shards(table).Where(s => s.Node == worker).ToArray();
+            shardCount = Math.Max(shardCount, shards.Length);
+            var sql = "SELECT " + string.Join(" + ", shards.Select(s => $"(SELECT count(*) FROM {Identifiers.Quote(s.ShardTable)})"));
+            await using var command = new NpgsqlCommand(sql, connection);
+            parts.Add($"{table.Name} {(long)(await command.ExecuteScalarAsync())!}");
+        }
+
+        Console.WriteLine($"  {worker.Name} ({worker.Host}:{worker.Port}): {shardCount} shards per table; rows: {string.Join(", ", parts)}");
+    }
+}

@@ -1,0 +1,14 @@
+namespace ShardGen.Generator.Model;
+
+/// <summary>A mapped property of a table type and the column it becomes.</summary>
+/// <param name="PropertyName">The property's name as declared (unescaped).</param>
+/// <param name="ColumnName">The column name, unquoted: <c>[Column]</c> or the snake_case of the property.</param>
+/// <param name="Type">The stored CLR type (an enum's underlying type for an enum).</param>
+/// <param name="EnumTypeName">The <c>global::</c>-qualified enum type of an enum property; null otherwise.</param>
+/// <param name="IsNullable">Whether the column admits NULL (<c>int?</c>, <c>string?</c>, or a reference type outside a nullable context).</param>
+internal sealed record ColumnSpec(
+    string PropertyName,
+    string ColumnName,
+    ColumnType Type,
+    string? EnumTypeName,
+    bool IsNullable);

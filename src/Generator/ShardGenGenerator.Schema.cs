@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using ShardGen.Generator.Model;
+
+namespace ShardGen.Generator;
+
+public sealed partial class ShardGenGenerator
+{
+    /// <summary>
+    /// Builds the <see cref="SchemaModel"/> from every table spec of the compilation: the facts no single
+    /// type can decide (colocation groups, unique table and property names). A table that conflicts with
+    /// another is left out, never the whole model, and never with an exception.
+    /// </summary>
+    internal static class SchemaBuilder
+    {
+        // Members of ShardDatabase itself; a table property cannot take these names.
+        private static readonly HashSet<string> ReservedPropertyNames = new(StringComparer.Ordinal)
+        {
+            "ShardDatabase", "Schema", "DataSource", "ApplySchemaAsync", "CitusDdl", "NativeDdlTemplate",
+            "Equals", "GetHashCode", "GetType", "ToString", "MemberwiseClone", "ReferenceEquals", "Finalize",
+        };
+
+        public static SchemaModel Build(EquatableArray<TableSpec> specs, string? assemblyName, CancellationToken cancellationToken)
+        {
+            var tables = UniqueTypes(specs);
+
+            // Table names are unique: on a clash the first type by full name keeps the name.
+            tables = tables
+                .OrderBy(t => t.TableName, StringComparer.Ordinal)
+                .ThenBy(t => t.FullTypeName, StringComparer.Ordinal)
+                .ToList();
+            tables = tables.Where((t, i) => i == 0 || tables[i - 1].TableName != t.TableName).ToList();
+
+            // The entry point's property names are unique too (two types named Order in different
+            // namespaces): the first table by name keeps the property, the other type is skipped.
+            var propertyNames = new HashSet<string>(StringComparer.Ordinal);
+            tables = tables.Where(t =>
+            {
+                var name = Naming.PropertyName(t.TypeName);
+                return !ReservedPropertyNames.Contains(name) && propertyNames.Add(name);
+            }).ToList();
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var groups = ResolveColocationGroups(tables);
+            var models = tables
+                .Where(t => t.Kind != TableKind.Distributed || groups.ContainsKey(t.FullTypeName))
+                .Select(t => new TableModel(
+                    t,
+                    t.Kind == TableKind.Distributed ? groups[t.FullTypeName] : null,
+                    Naming.PropertyName(t.TypeName)))
+                .ToEquatableArray();
+
+            return new SchemaModel(
+                Naming.NamespaceOf(assemblyName),
+                models.All(m => m.Table.IsPublic),
+                models);
+        }
+
+        /// <summary>One spec per type: a type seen twice (a partial type with the attribute repeated, which is
+        /// already a compile error) is kept only when both readings agree.</summary>
+        private static List<TableSpec> UniqueTypes(EquatableArray<TableSpec> specs)
+        {
+            var byType = new Dictionary<string, TableSpec?>(StringComparer.Ordinal);
+            foreach (var spec in specs)
+            {
+                if (byType.TryGetValue(spec.FullTypeName, out var seen))
+                {
+                    byType[spec.FullTypeName] = Equals(seen, spec) ? seen : null;
+                }
+                else
+                {
+                    byType.Add(spec.FullTypeName, spec);
+                }
+            }
+
+            return byType.Values.Where(s => s is not null).Select(s => s!).ToList();
+        }
+
+        /// <summary>
+        /// The colocation group of each distributed table, by full type name; a table missing from the
+        /// result is skipped. The conventions:
+        /// <list type="bullet">
+        /// <item>by default, the group of the key type, named after its PostgreSQL type: <c>int4</c>, <c>int8</c>, <c>text</c>, <c>uuid</c>;</item>
+        /// <item><c>Colocation = "name"</c>: the group <c>name</c>;</item>
+        /// <item><c>Colocation = "none"</c>: a group named after the table;</item>
+        /// <item><c>ColocateWith = typeof(X)</c>: X's group, when X is a distributed table of the model with the same key type
+        /// (else, or in a cycle, the table is skipped).</item>
+        /// </list>
+        /// A group holds one key type: a default group's is the one it is named after; any other group's is the
+        /// key type of its first table by name. A table whose key type differs is skipped, and so are the tables
+        /// that colocate with it, until nothing changes.
+        /// </summary>
+        private static Dictionary<string, string> ResolveColocationGroups(List<TableSpec> tables)
+        {
+            var candidates = tables.Where(t => t.Kind == TableKind.Distributed).ToDictionary(t => t.FullTypeName, StringComparer.Ordinal);
+            while (true)
+            {
+                var groups = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var table in candidates.Values)
+                {
+                    if (Resolve(table, candidates, new HashSet<string>(StringComparer.Ordinal)) is { } group)
+                    {
+                        groups[table.FullTypeName] = group;
+                    }
+                }
+
+                var groupKeyTypes = new Dictionary<string, DistributionKeyType>(StringComparer.Ordinal);
+                foreach (var keyType in new[] { DistributionKeyType.Int32, DistributionKeyType.Int64, DistributionKeyType.Text, DistributionKeyType.Uuid })
+                {
+                    groupKeyTypes[SqlTypes.DefaultColocationGroup(keyType)] = keyType;
+                }
+
+                foreach (var table in tables)
+                {
+                    if (groups.TryGetValue(table.FullTypeName, out var group) && !groupKeyTypes.ContainsKey(group))
+                    {
+                        groupKeyTypes.Add(group, table.KeyType);
+                    }
+                }
+
+                var rejected = candidates.Values
+                    .Where(t => !groups.TryGetValue(t.FullTypeName, out var group) || groupKeyTypes[group] != t.KeyType)
+                    .Select(t => t.FullTypeName)
+                    .ToList();
+                if (rejected.Count == 0)
+                {
+                    return groups;
+                }
+
+                foreach (var name in rejected)
+                {
+                    candidates.Remove(name);
+                }
+            }
+        }
+
+        private static string? Resolve(TableSpec table, Dictionary<string, TableSpec> candidates, HashSet<string> visiting)
+        {
+            switch (table.Colocation)
+            {
+                case ColocationRequest.Named:
+                    return table.ColocationArgument;
+                case ColocationRequest.None:
+                    return table.TableName;
+                case ColocationRequest.With:
+                    if (!visiting.Add(table.FullTypeName)
+                        || !candidates.TryGetValue(table.ColocationArgument!, out var target)
+                        || target.KeyType != table.KeyType)
+                    {
+                        return null;
+                    }
+
+                    return Resolve(target, candidates, visiting);
+                default:
+                    return SqlTypes.DefaultColocationGroup(table.KeyType);
+            }
+        }
+    }
+}

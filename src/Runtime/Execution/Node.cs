@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace ShardGen;
+
+/// <summary>A PostgreSQL server of the cluster (the coordinator or a worker) and its data source.</summary>
+public sealed class Node : IAsyncDisposable
+{
+    internal Node(string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString)
+    {
+        ConnectionString = connectionString;
+        Name = name;
+        Host = host;
+        Port = port;
+        Database = database;
+        DataSource = dataSource;
+    }
+
+    /// <summary>The name the metadata knows this node by.</summary>
+    public string Name { get; }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public string Database { get; }
+
+    /// <summary>The Npgsql data source of this node: pooling and prepared statements are Npgsql's.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The connection string given for this node, password included; never printed.</summary>
+    internal string ConnectionString { get; }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    public override string ToString() => $"{Name} ({Host}:{Port})";
+}

@@ -1,0 +1,61 @@
+using Npgsql;
+
+namespace ShardGen;
+
+/// <summary>A failure of ShardGen, or of a server reached through it, that names where it happened.</summary>
+public class ShardGenException : Exception
+{
+    public ShardGenException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// A statement failed on one shard or copy, or the node holding it could not be reached.
+/// The message names the table, the shard (id, table, index), the node and, for a routed call, the key.
+/// </summary>
+public sealed class ShardOperationException : ShardGenException
+{
+    internal ShardOperationException(string message, Exception innerException, string table, long? shardId, string? shardTable, string node, bool nodeUnavailable)
+        : base(message, innerException)
+    {
+        Table = table;
+        ShardId = shardId;
+        ShardTable = shardTable;
+        Node = node;
+        IsNodeUnavailable = nodeUnavailable;
+    }
+
+    /// <summary>The logical table, e.g. <c>orders</c>.</summary>
+    public string Table { get; }
+
+    /// <summary>The shard id for a distributed table; null for reference and local tables.</summary>
+    public long? ShardId { get; }
+
+    /// <summary>The physical table the statement ran against, e.g. <c>orders_102008</c>.</summary>
+    public string? ShardTable { get; }
+
+    /// <summary>The name of the node (worker or coordinator).</summary>
+    public string Node { get; }
+
+    /// <summary>True when the node could not be reached at all (down, refused, timed out).</summary>
+    public bool IsNodeUnavailable { get; }
+
+    /// <summary>The SQLSTATE of the server's error, when the server answered with one.</summary>
+    public string? SqlState => (InnerException as PostgresException)?.SqlState;
+}
+
+/// <summary>The compiled model and what the cluster's metadata holds do not agree.</summary>
+public sealed class SchemaMismatchException : ShardGenException
+{
+    public SchemaMismatchException(IReadOnlyList<string> differences)
+        : base("The compiled model differs from the cluster's metadata:" + Environment.NewLine
+               + string.Join(Environment.NewLine, differences.Select(d => "  - " + d)) + Environment.NewLine
+               + "ShardGen does not migrate yet: drop and re-create the affected tables, or revert the model change.")
+    {
+        Differences = differences;
+    }
+
+    public IReadOnlyList<string> Differences { get; }
+}

@@ -1,0 +1,58 @@
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// One table of the model bound to a <see cref="ShardedDataSource"/>: what generated repositories
+/// call. Each method routes (a key to its shard and worker for a distributed table; a copy for a
+/// reference table; the coordinator for a local one), runs one of the table's precompiled
+/// statements there, and reports failures with the table, shard and worker named.
+/// </summary>
+public sealed partial class ShardedTable
+{
+    internal ShardedTable(ShardedDataSource source, TableDefinition definition, int index)
+    {
+        Source = source;
+        Definition = definition;
+        Index = index;
+    }
+
+    public ShardedDataSource Source { get; }
+
+    public TableDefinition Definition { get; }
+
+    /// <summary>The table's position in the data source's schema; the index the shard map uses.</summary>
+    internal int Index { get; }
+
+    /// <summary>Reads at most one row: from the key's shard, or from one copy of a reference table, or the coordinator.</summary>
+    public Task<T?> QuerySingleAsync<TArgs, T>(
+        ShardKey key, int statement, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+        => QuerySingleCoreAsync(key, statement, args, bind, read, cancellationToken);
+
+    /// <summary>Reads every row the statement returns, from the same place as <see cref="QuerySingleAsync{TArgs, T}"/>.</summary>
+    public Task<List<T>> QueryListAsync<TArgs, T>(
+        ShardKey key, int statement, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+        => QueryListCoreAsync(key, statement, args, bind, read, cancellationToken);
+
+    /// <summary>
+    /// Runs a write and returns the rows it affected: on the key's shard; on every copy of a
+    /// reference table (the count of the coordinator's copy is returned); on the coordinator for a local table.
+    /// </summary>
+    public Task<int> ExecuteAsync<TArgs>(
+        ShardKey key, int statement, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind,
+        CancellationToken cancellationToken)
+        => ExecuteCoreAsync(key, statement, args, bind, cancellationToken);
+
+    /// <summary>
+    /// Runs a parameterless read on every shard of a distributed table (each worker's shards in one
+    /// batch, workers in parallel) and concatenates the rows; on one copy for the other kinds.
+    /// </summary>
+    public Task<List<T>> QueryAllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        => QueryAllShardsCoreAsync(statement, read, cancellationToken);
+}

@@ -1,0 +1,172 @@
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// An immutable snapshot of the cluster's topology as the metadata held it at <see cref="Version"/>:
+/// colocation groups, their shards and workers, and every statement of every table already written
+/// out for every shard. A call reads the current snapshot once; a topology change swaps in a new one.
+/// Routing a key allocates nothing.
+/// </summary>
+public sealed class ShardMap
+{
+    private readonly TableRoutes[] _tables;
+
+    internal ShardMap(long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<ColocationGroup> groups, TableRoutes[] tables)
+    {
+        Version = version;
+        Coordinator = coordinator;
+        Workers = workers;
+        ColocationGroups = groups;
+        _tables = tables;
+    }
+
+    /// <summary>The metadata version this snapshot was read at.</summary>
+    public long Version { get; }
+
+    public Node Coordinator { get; }
+
+    /// <summary>The workers the metadata knows, in the order they were added.</summary>
+    public IReadOnlyList<Node> Workers { get; }
+
+    public IReadOnlyList<ColocationGroup> ColocationGroups { get; }
+
+    /// <summary>The shard placement of a distributed table (or null for other kinds).</summary>
+    public ColocationGroup? GroupOf(TableDefinition table) => RoutesOf(table).Group;
+
+    /// <summary>Where <paramref name="key"/> lives for a distributed table: shard and worker.</summary>
+    public ShardRoute Route(TableDefinition table, ShardKey key)
+    {
+        var routes = RoutesOf(table);
+        if (routes.Group is null)
+        {
+            throw new InvalidOperationException($"Table '{table.Name}' is a {table.Kind.ToString().ToLowerInvariant()} table: it has no shards to route to.");
+        }
+
+        var shard = routes.Group.ShardIndexOf(key);
+        return new ShardRoute(table.Name, routes.ShardIds[shard], routes.ShardTables[shard], shard, routes.Group.NodeOfShard(shard));
+    }
+
+    /// <summary>Every shard of a distributed table, by shard index, with the worker holding it.</summary>
+    public IReadOnlyList<ShardRoute> Shards(TableDefinition table)
+    {
+        var routes = RoutesOf(table);
+        if (routes.Group is null)
+        {
+            return [];
+        }
+
+        var shards = new ShardRoute[routes.Group.ShardCount];
+        for (var i = 0; i < shards.Length; i++)
+        {
+            shards[i] = new ShardRoute(table.Name, routes.ShardIds[i], routes.ShardTables[i], i, routes.Group.NodeOfShard(i));
+        }
+
+        return shards;
+    }
+
+    /// <summary>The shard index that holds <paramref name="key"/> in <paramref name="group"/>.</summary>
+    public int ShardIndexOf(ColocationGroup group, ShardKey key) => group.ShardIndexOf(key);
+
+    internal TableRoutes RoutesOf(TableDefinition table)
+    {
+        foreach (var routes in _tables)
+        {
+            if (ReferenceEquals(routes.Table, table))
+            {
+                return routes;
+            }
+        }
+
+        throw new ArgumentException($"Table '{table.Name}' is not part of this data source's model.", nameof(table));
+    }
+
+    internal TableRoutes RoutesAt(int tableIndex) => _tables[tableIndex];
+}
+
+/// <summary>Where one key of one distributed table lives.</summary>
+/// <param name="Table">The logical table, e.g. <c>orders</c>.</param>
+/// <param name="ShardId">The shard id, from the coordinator's sequence.</param>
+/// <param name="ShardTable">The physical table on the worker, e.g. <c>orders_102008</c>.</param>
+/// <param name="ShardIndex">The shard's position in its colocation group (0 to n - 1).</param>
+/// <param name="Node">The worker holding the shard.</param>
+public readonly record struct ShardRoute(string Table, long ShardId, string ShardTable, int ShardIndex, Node Node)
+{
+    /// <summary>Opens a connection to the worker that holds this shard, for raw SQL or Dapper.</summary>
+    public ValueTask<Npgsql.NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        Node.DataSource.OpenConnectionAsync(cancellationToken);
+}
+
+/// <summary>
+/// A colocation group: its shard count and, for shard i, the worker that holds shard i of every
+/// table in the group.
+/// </summary>
+public sealed class ColocationGroup
+{
+    private readonly Node[] _nodeOfShard;
+    private readonly uint _increment;
+
+    internal ColocationGroup(int id, string name, DistributionKeyType keyType, Node[] nodeOfShard)
+    {
+        Id = id;
+        Name = name;
+        KeyType = keyType;
+        _nodeOfShard = nodeOfShard;
+        ShardCount = nodeOfShard.Length;
+        _increment = HashRanges.Increment(ShardCount);
+    }
+
+    public int Id { get; }
+
+    public string Name { get; }
+
+    public DistributionKeyType KeyType { get; }
+
+    public int ShardCount { get; }
+
+    public Node NodeOfShard(int shardIndex) => _nodeOfShard[shardIndex];
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int ShardIndexOf(ShardKey key)
+    {
+        if (key.Type != KeyType || !key.HasValue)
+        {
+            ThrowKeyType(key);
+        }
+
+        return HashRanges.ShardIndex(key.Hash(), ShardCount, _increment);
+    }
+
+    private void ThrowKeyType(ShardKey key) =>
+        throw new ArgumentException(
+            key.HasValue
+                ? $"Colocation group '{Name}' is distributed by {KeyType.SqlType()} keys; the key given is {key.Type.SqlType()}."
+                : $"Colocation group '{Name}' needs a distribution key; none was given.",
+            nameof(key));
+}
+
+/// <summary>For one table: its group, its shards, and its statements written out per shard.</summary>
+internal sealed class TableRoutes
+{
+    public TableRoutes(TableDefinition table, ColocationGroup? group, long[] shardIds, string[] shardTables, string[][] statements)
+    {
+        Table = table;
+        Group = group;
+        ShardIds = shardIds;
+        ShardTables = shardTables;
+        Statements = statements;
+    }
+
+    public TableDefinition Table { get; }
+
+    public ColocationGroup? Group { get; }
+
+    /// <summary>Shard ids by shard index; one entry (0) for reference and local tables.</summary>
+    public long[] ShardIds { get; }
+
+    /// <summary>Physical table names by shard index; the table name itself for reference and local tables.</summary>
+    public string[] ShardTables { get; }
+
+    /// <summary>Statement text by statement index, then shard index.</summary>
+    public string[][] Statements { get; }
+}

@@ -1,0 +1,341 @@
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// A sharded database: the coordinator, the workers (one <see cref="NpgsqlDataSource"/> each, so
+/// pooling and prepared statements are Npgsql's), the compiled model, and the current
+/// <see cref="ShardMap"/> snapshot. Build one with <see cref="ShardedDataSourceBuilder"/>.
+/// </summary>
+public sealed class ShardedDataSource : IAsyncDisposable
+{
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<Node> _configuredWorkers;
+    private readonly ShardedTable[] _tables;
+    private readonly int _shardCount;
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private volatile ShardMap? _map;
+
+    internal ShardedDataSource(Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount)
+    {
+        Coordinator = coordinator;
+        _configuredWorkers = workers;
+        Schema = schema;
+        _shardCount = shardCount;
+        _nodes[coordinator.Name] = coordinator;
+        foreach (var worker in workers)
+        {
+            _nodes[worker.Name] = worker;
+        }
+
+        _tables = new ShardedTable[schema.Tables.Count];
+        for (var i = 0; i < _tables.Length; i++)
+        {
+            _tables[i] = new ShardedTable(this, schema.Tables[i], i);
+        }
+    }
+
+    /// <summary>The compiled model this data source serves.</summary>
+    public SchemaDefinition Schema { get; }
+
+    public Node Coordinator { get; }
+
+    /// <summary>The snapshot calls currently route with; null until the first call or <see cref="RefreshAsync"/>.</summary>
+    public ShardMap? CurrentShardMap => _map;
+
+    /// <summary>The run-time handle of one table of the model; generated repositories are built on it.</summary>
+    public ShardedTable Table(TableDefinition definition)
+    {
+        foreach (var table in _tables)
+        {
+            if (ReferenceEquals(table.Definition, definition))
+            {
+                return table;
+            }
+        }
+
+        throw new ArgumentException(
+            $"Table '{definition.Name}' is not part of this data source's model: build the data source with UseSchema(ShardDatabase.Schema) of the assembly that declares it.",
+            nameof(definition));
+    }
+
+    /// <summary>The current shard map, read from the coordinator's metadata on first use.</summary>
+    public ValueTask<ShardMap> GetShardMapAsync(CancellationToken cancellationToken = default)
+    {
+        var map = _map;
+        return map is not null ? new ValueTask<ShardMap>(map) : new ValueTask<ShardMap>(LoadOnceAsync(cancellationToken));
+    }
+
+    /// <summary>Reads the metadata again and swaps in a new snapshot.</summary>
+    public async Task<ShardMap> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        if (!await MetadataStore.ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ShardGenException($"The coordinator {Coordinator} holds no ShardGen metadata: call ApplySchemaAsync first.");
+        }
+
+        var rows = await MetadataStore.ReadAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        var map = BuildMap(rows, verify: true);
+        _map = map;
+        return map;
+    }
+
+    /// <summary>
+    /// Creates what the model needs and the cluster lacks: the metadata, the colocation groups and
+    /// shards, the shard tables on the workers, reference tables everywhere, local tables on the
+    /// coordinator. Running it again changes nothing. A table whose compiled definition differs from
+    /// what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>, before
+    /// anything is created.
+    /// </summary>
+    public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await MetadataStore.EnsureCatalogAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var (_, differences) = await MetadataStore.ApplyAsync(
+            connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, cancellationToken).ConfigureAwait(false);
+        if (differences.Count > 0)
+        {
+            throw new SchemaMismatchException(differences);
+        }
+
+        var rows = await MetadataStore.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var map = BuildMap(rows, verify: true);
+
+        // Tables are created before the metadata commits: a failure leaves nothing recorded that is
+        // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job.
+        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map))
+        {
+            if (statements.Count == 0)
+            {
+                continue;
+            }
+
+            if (ReferenceEquals(node, Coordinator))
+            {
+                await RunDdlAsync(node, statements, connection, transaction, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var nodeConnection = await OpenAsync(node, cancellationToken).ConfigureAwait(false);
+                await RunDdlAsync(node, statements, nodeConnection, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _map = map;
+    }
+
+    /// <summary>The native DDL the current model and cluster call for, node by node, for a reviewer to read.</summary>
+    public async Task<string> RenderNativeDdlAsync(CancellationToken cancellationToken = default) =>
+        NativeDdl.Script(Schema, await GetShardMapAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Where <paramref name="key"/> of distributed table <paramref name="table"/> lives.</summary>
+    public async ValueTask<ShardRoute> RouteAsync(TableDefinition table, ShardKey key, CancellationToken cancellationToken = default) =>
+        (await GetShardMapAsync(cancellationToken).ConfigureAwait(false)).Route(table, key);
+
+    /// <summary>
+    /// Opens a connection to the worker that holds <paramref name="key"/> in a colocation group (by
+    /// default the group of the key's type), for raw SQL or Dapper. Use <see cref="RouteAsync"/> for
+    /// the names of the shard tables on that worker.
+    /// </summary>
+    public async ValueTask<NpgsqlConnection> OpenConnectionForKeyAsync(ShardKey key, string? colocationGroup = null, CancellationToken cancellationToken = default)
+    {
+        var map = await GetShardMapAsync(cancellationToken).ConfigureAwait(false);
+        var group = colocationGroup is null
+            ? map.ColocationGroups.FirstOrDefault(g => g.KeyType == key.Type && g.Name == key.Type.DefaultGroupName())
+              ?? map.ColocationGroups.FirstOrDefault(g => g.KeyType == key.Type)
+            : map.ColocationGroups.FirstOrDefault(g => g.Name == colocationGroup);
+        if (group is null)
+        {
+            throw new ArgumentException(colocationGroup is null
+                ? $"No colocation group holds {key.Type.SqlType()} keys."
+                : $"No colocation group is named '{colocationGroup}'.");
+        }
+
+        var node = group.NodeOfShard(group.ShardIndexOf(key));
+        return await OpenAsync(node, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values.ToArray())
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _loadLock.Dispose();
+    }
+
+    internal ShardedTable[] Tables => _tables;
+
+    internal async Task<NpgsqlConnection> OpenAsync(Node node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new ShardGenException($"Node '{node.Name}' ({node.Host}:{node.Port}) cannot be reached: {ex.Message}", ex);
+        }
+    }
+
+    private Task<NpgsqlConnection> OpenCoordinatorAsync(CancellationToken cancellationToken) => OpenAsync(Coordinator, cancellationToken);
+
+    private static async Task RunDdlAsync(Node node, IReadOnlyList<string> statements, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var statement in statements)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new ShardGenException($"Creating tables on node '{node.Name}' ({node.Host}:{node.Port}) failed: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<ShardMap> LoadOnceAsync(CancellationToken cancellationToken)
+    {
+        await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _map ?? await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private ShardMap BuildMap(MetadataRows rows, bool verify)
+    {
+        var nodesById = new Dictionary<int, Node>();
+        var workers = new List<Node>();
+        foreach (var row in rows.Nodes)
+        {
+            var node = NodeFor(row);
+            nodesById[row.Id] = node;
+            if (row.Role == "worker")
+            {
+                workers.Add(node);
+            }
+        }
+
+        var tablesByName = rows.Tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        if (verify)
+        {
+            var differences = new List<string>();
+            foreach (var table in Schema.Tables)
+            {
+                if (!tablesByName.TryGetValue(table.Name, out var row))
+                {
+                    differences.Add($"table '{table.Name}' is not in the cluster: call ApplySchemaAsync to create it");
+                }
+                else if (row.Fingerprint != table.Fingerprint)
+                {
+                    differences.Add(MetadataStore.Describe(table, row.Canonical));
+                }
+            }
+
+            if (differences.Count > 0)
+            {
+                throw new SchemaMismatchException(differences);
+            }
+        }
+
+        var shardsByTable = rows.Shards.GroupBy(s => s.Table, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var groups = new Dictionary<int, ColocationGroup>();
+        foreach (var groupRow in rows.Groups)
+        {
+            // A group's placement is read off any of its tables: colocated shards share a worker by construction.
+            var anyTable = rows.Tables.FirstOrDefault(t => t.GroupId == groupRow.Id);
+            if (anyTable is null || !shardsByTable.TryGetValue(anyTable.Name, out var shards))
+            {
+                continue;
+            }
+
+            var nodeOfShard = new Node[groupRow.ShardCount];
+            foreach (var shard in shards)
+            {
+                nodeOfShard[shard.ShardIndex] = nodesById[shard.NodeId];
+            }
+
+            groups[groupRow.Id] = new ColocationGroup(groupRow.Id, groupRow.Name, groupRow.KeyType, nodeOfShard);
+        }
+
+        var routes = new TableRoutes[Schema.Tables.Count];
+        for (var i = 0; i < routes.Length; i++)
+        {
+            var table = Schema.Tables[i];
+            var statements = new string[table.Statements.Count][];
+            if (table.Kind == TableKind.Distributed)
+            {
+                var row = tablesByName[table.Name];
+                var group = groups[row.GroupId!.Value];
+                var shards = shardsByTable[table.Name];
+                var shardIds = new long[group.ShardCount];
+                var shardTables = new string[group.ShardCount];
+                foreach (var shard in shards)
+                {
+                    shardIds[shard.ShardIndex] = shard.ShardId;
+                    shardTables[shard.ShardIndex] = Identifiers.ShardTable(table.Name, shard.ShardId);
+                }
+
+                for (var s = 0; s < statements.Length; s++)
+                {
+                    statements[s] = new string[group.ShardCount];
+                    for (var shard = 0; shard < group.ShardCount; shard++)
+                    {
+                        statements[s][shard] = table.Statements[s].Render(Identifiers.Quote(shardTables[shard]));
+                    }
+                }
+
+                routes[i] = new TableRoutes(table, group, shardIds, shardTables, statements);
+            }
+            else
+            {
+                for (var s = 0; s < statements.Length; s++)
+                {
+                    statements[s] = [table.Statements[s].Render(Identifiers.Quote(table.Name))];
+                }
+
+                routes[i] = new TableRoutes(table, null, [0], [table.Name], statements);
+            }
+        }
+
+        var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;
+        return new ShardMap(rows.Version, coordinator, workers, groups.Values.OrderBy(g => g.Id).ToArray(), routes);
+    }
+
+    // A node the metadata knows but this process was not given is reached with the coordinator's
+    // credentials at the address the metadata records, as Citus reaches the nodes of pg_dist_node.
+    private Node NodeFor(NodeRow row)
+    {
+        lock (_nodes)
+        {
+            if (_nodes.TryGetValue(row.Name, out var node))
+            {
+                return node;
+            }
+
+            var csb = new NpgsqlConnectionStringBuilder(Coordinator.ConnectionString)
+            {
+                Host = row.Host,
+                Port = row.Port,
+                Database = row.Database,
+            };
+            node = new Node(row.Name, row.Host, row.Port, row.Database, NpgsqlDataSource.Create(csb.ConnectionString), csb.ConnectionString);
+            _nodes[row.Name] = node;
+            return node;
+        }
+    }
+}
