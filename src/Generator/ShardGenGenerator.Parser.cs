@@ -35,16 +35,20 @@ public sealed partial class ShardGenGenerator
         public static bool IsCandidate(SyntaxNode node) =>
             node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax;
 
-        public static TableSpec? Parse(GeneratorAttributeSyntaxContext context, TableKind kind, CancellationToken cancellationToken)
+        public static TableSpec? Parse(GeneratorAttributeSyntaxContext context, TableKind kind, CancellationToken cancellationToken) =>
+            context.TargetSymbol is INamedTypeSymbol type && context.Attributes.Length > 0
+                ? Parse(type, context.Attributes[0], kind, cancellationToken)
+                : null;
+
+        /// <summary>
+        /// Reads a type from its symbol and its table attribute: the entry point the analyzers share with
+        /// the pipeline, so both agree on what is a table.
+        /// </summary>
+        public static TableSpec? Parse(INamedTypeSymbol type, AttributeData attribute, TableKind kind, CancellationToken cancellationToken)
         {
             try
             {
-                if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0)
-                {
-                    return null;
-                }
-
-                return ParseType(type, context.Attributes[0], kind, cancellationToken);
+                return ParseType(type, attribute, kind, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -81,6 +85,7 @@ public sealed partial class ShardGenGenerator
                 return null;
             }
 
+            // The table name: Table = "..." as given, else the snake_case plural of the type name (see Naming).
             var tableName = NamedString(attribute, "Table") ?? Naming.TableName(type.Name);
             if (tableName.Length == 0)
             {

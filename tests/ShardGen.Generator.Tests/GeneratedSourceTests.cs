@@ -42,6 +42,7 @@ public sealed class GeneratedSourceTests
                 "Sample.Shop.ShardDatabase.Ddl.g.cs",
                 "Sample.Shop.ShardDatabase.g.cs",
                 "Sample.Shop.Tenant.Repository.g.cs",
+                "Sample.Shop.TenantTag.Repository.g.cs",
                 "Sample.Shop.UserAccount.Repository.g.cs",
             ],
             names);
@@ -71,7 +72,7 @@ public sealed class GeneratedSourceTests
             .GetProperty("Schema", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
         Assert.Equal(
-            ["app_settings", "countries", "currency_rates", "devices", "feature_flags", "invoices", "measurements", "order_items", "orders", "plans", "tenants", "user_accounts"],
+            ["app_settings", "countries", "currency_rates", "devices", "feature_flags", "invoices", "measurements", "order_items", "orders", "plans", "tenant_tags", "tenants", "user_accounts"],
             schema.Tables.Select(t => t.Name));
         Assert.Equal(
             [("devices", DistributionKeyType.Uuid), ("int8", DistributionKeyType.Int64), ("text", DistributionKeyType.Text)],
@@ -90,6 +91,8 @@ public sealed class GeneratedSourceTests
             items.Statements[0].Render("\"order_items_102008\""));
 
         Assert.Equal(["tenant_id"], schema["tenants"].PrimaryKey);
+        Assert.Equal(["tenant_id", "tag"], schema["tenant_tags"].PrimaryKey);
+        Assert.EndsWith("ON CONFLICT (\"tenant_id\", \"tag\") DO NOTHING", schema["tenant_tags"].Statements[2].Render("\"tenant_tags_1\""));
         Assert.Equal(["device_id"], schema["devices"].PrimaryKey);
         Assert.Equal(["from_currency", "to_currency"], schema["currency_rates"].PrimaryKey);
         Assert.Equal(["key"], schema["app_settings"].PrimaryKey);
@@ -104,7 +107,9 @@ public sealed class GeneratedSourceTests
         var assembly = LoadSample();
         var measurementType = assembly.GetType("Sample.Shop.Measurement")!;
         var constructor = measurementType.GetConstructors().Single(c => c.GetParameters().Length > 2);
-        var arguments = constructor.GetParameters().Select(p => SampleValue(p.ParameterType)).ToArray();
+        var arguments = constructor.GetParameters()
+            .Select(p => p.Name!.StartsWith("Maybe", StringComparison.Ordinal) ? null : SampleValue(p.ParameterType))
+            .ToArray();
         var row = constructor.Invoke(arguments);
 
         using var command = new NpgsqlCommand();
@@ -131,14 +136,8 @@ public sealed class GeneratedSourceTests
         Assert.Equal(NpgsqlDbType.Bytea, byName["MaybePayload"].NpgsqlDbType);
     }
 
-    private static object? SampleValue(Type type)
-    {
-        if (Nullable.GetUnderlyingType(type) is not null)
-        {
-            return null;
-        }
-
-        return type switch
+    private static object? SampleValue(Type type) =>
+        type switch
         {
             _ when type == typeof(string) => "text",
             _ when type == typeof(byte[]) => new byte[] { 1, 2 },
@@ -151,7 +150,6 @@ public sealed class GeneratedSourceTests
             _ when type.IsEnum => Enum.ToObject(type, 1),
             _ => Activator.CreateInstance(type),
         };
-    }
 
     // Each call loads a fresh copy into its own collectible context; the runtime and Npgsql come from the test's own context.
     private static Assembly LoadSample()

@@ -17,6 +17,10 @@ internal static class SampleModel
             [Distributed(nameof(TenantId))]
             public sealed record Order(long TenantId, long Id, string CustomerName, decimal Total, OrderStatus Status, string? Note);
 
+            /// <summary>A tag of a tenant: every column is in the primary key, so there is no UpdateAsync and upserts do nothing on conflict.</summary>
+            [Distributed(nameof(TenantId))]
+            public sealed record TenantTag([property: PrimaryKey] long TenantId, [property: PrimaryKey(Order = 1)] string Tag);
+
             /// <summary>A line of an order, colocated with orders explicitly, with a composite key.</summary>
             [Distributed(nameof(TenantId), ColocateWith = typeof(Order))]
             public sealed record OrderItem(

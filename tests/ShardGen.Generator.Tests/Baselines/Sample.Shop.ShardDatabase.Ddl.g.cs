@@ -50,6 +50,10 @@ public sealed partial class ShardDatabase
         CREATE TABLE IF NOT EXISTS "plans" ("id" integer NOT NULL, "name" text NOT NULL, "monthly_price" numeric NOT NULL, "max_users" integer NOT NULL, PRIMARY KEY ("id"));
         SELECT create_reference_table('plans');
 
+        -- "tenant_tags": distributed by "tenant_id", colocation group int8
+        CREATE TABLE IF NOT EXISTS "tenant_tags" ("tenant_id" bigint NOT NULL, "tag" text NOT NULL, PRIMARY KEY ("tenant_id", "tag"));
+        SELECT create_distributed_table('tenant_tags', 'tenant_id', colocate_with => 'invoices');
+
         -- "tenants": distributed by "tenant_id", colocation group int8
         CREATE TABLE IF NOT EXISTS "tenants" ("tenant_id" bigint NOT NULL, "name" text NOT NULL, "created_at" timestamp with time zone NOT NULL, PRIMARY KEY ("tenant_id"));
         SELECT create_distributed_table('tenants', 'tenant_id', colocate_with => 'invoices');
@@ -100,6 +104,9 @@ public sealed partial class ShardDatabase
 
         -- "plans": reference table, created on every worker and the coordinator.
         CREATE TABLE IF NOT EXISTS "plans" ("id" integer NOT NULL, "name" text NOT NULL, "monthly_price" numeric NOT NULL, "max_users" integer NOT NULL, PRIMARY KEY ("id"));
+
+        -- "tenant_tags": distributed by "tenant_id", colocation group int8, created once per shard on the worker holding it.
+        CREATE TABLE IF NOT EXISTS "tenant_tags_{shardid}" ("tenant_id" bigint NOT NULL, "tag" text NOT NULL, PRIMARY KEY ("tenant_id", "tag"), CONSTRAINT "tenant_tags_{shardid}_hash_range" CHECK (hashint8("tenant_id") BETWEEN {min} AND {max}));
 
         -- "tenants": distributed by "tenant_id", colocation group int8, created once per shard on the worker holding it.
         CREATE TABLE IF NOT EXISTS "tenants_{shardid}" ("tenant_id" bigint NOT NULL, "name" text NOT NULL, "created_at" timestamp with time zone NOT NULL, PRIMARY KEY ("tenant_id"), CONSTRAINT "tenants_{shardid}_hash_range" CHECK (hashint8("tenant_id") BETWEEN {min} AND {max}));

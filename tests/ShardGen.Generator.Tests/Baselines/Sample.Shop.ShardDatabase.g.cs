@@ -23,6 +23,7 @@ public sealed partial class ShardDatabase
         global::Sample.Shop.OrderItemRepository.Definition,
         global::Sample.Shop.OrderRepository.Definition,
         global::Sample.Shop.PlanRepository.Definition,
+        global::Sample.Shop.TenantTagRepository.Definition,
         global::Sample.Shop.TenantRepository.Definition,
         global::Sample.Shop.UserAccountRepository.Definition,
     });
@@ -42,6 +43,7 @@ public sealed partial class ShardDatabase
         OrderItems = new global::Sample.Shop.OrderItemRepository(dataSource.Table(global::Sample.Shop.OrderItemRepository.Definition));
         Orders = new global::Sample.Shop.OrderRepository(dataSource.Table(global::Sample.Shop.OrderRepository.Definition));
         Plans = new global::Sample.Shop.PlanRepository(dataSource.Table(global::Sample.Shop.PlanRepository.Definition));
+        TenantTags = new global::Sample.Shop.TenantTagRepository(dataSource.Table(global::Sample.Shop.TenantTagRepository.Definition));
         Tenants = new global::Sample.Shop.TenantRepository(dataSource.Table(global::Sample.Shop.TenantRepository.Definition));
         UserAccounts = new global::Sample.Shop.UserAccountRepository(dataSource.Table(global::Sample.Shop.UserAccountRepository.Definition));
     }
@@ -78,6 +80,9 @@ public sealed partial class ShardDatabase
 
     /// <summary>Table <c>plans</c>.</summary>
     public global::Sample.Shop.PlanRepository Plans { get; }
+
+    /// <summary>Table <c>tenant_tags</c>.</summary>
+    public global::Sample.Shop.TenantTagRepository TenantTags { get; }
 
     /// <summary>Table <c>tenants</c>.</summary>
     public global::Sample.Shop.TenantRepository Tenants { get; }
