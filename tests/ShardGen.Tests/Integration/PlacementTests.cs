@@ -9,6 +9,7 @@ public sealed class PlacementTests(ShardedDatabaseFixture fixture)
 {
     private readonly ShardDatabase _db = fixture.Db;
 
+    // The accounts table belongs to this test alone: it checks the exact set of keys the shards hold.
     [Fact]
     public async Task Ten_thousand_rows_sit_in_the_shard_whose_range_holds_their_hash_on_the_worker_the_metadata_names()
     {

@@ -55,13 +55,13 @@ public sealed class RoutingTests(ShardedDatabaseFixture fixture)
     public async Task OpenConnectionForKeyAsync_gives_raw_SQL_and_Dapper_the_worker_that_holds_the_key()
     {
         const long tenant = 88_000_000_001;
-        await fixture.Db.Accounts.InsertAsync(new Account(tenant, 1, "dapper", 12.5m));
-        var route = await fixture.Source.RouteAsync(AccountRepository.Definition, tenant);
+        await fixture.Db.Entries.InsertAsync(new Entry(tenant, 1, 5, 12.5m, "dapper"));
+        var route = await fixture.Source.RouteAsync(EntryRepository.Definition, tenant);
 
         await using var connection = await fixture.Source.OpenConnectionForKeyAsync(tenant);
         Assert.Equal(route.Node.Port, new Npgsql.NpgsqlConnectionStringBuilder(connection.ConnectionString).Port);
-        var owner = await connection.QuerySingleAsync<string>(
-            $"SELECT owner FROM {Identifiers.Quote(route.ShardTable)} WHERE tenant_id = @tenant AND id = 1", new { tenant });
-        Assert.Equal("dapper", owner);
+        var memo = await connection.QuerySingleAsync<string>(
+            $"SELECT memo FROM {Identifiers.Quote(route.ShardTable)} WHERE tenant_id = @tenant AND id = 1", new { tenant });
+        Assert.Equal("dapper", memo);
     }
 }
