@@ -3,7 +3,7 @@ using Npgsql;
 namespace ShardGen;
 
 /// <summary>A PostgreSQL server of the cluster (the coordinator or a worker) and its data source.</summary>
-public sealed class Node : IAsyncDisposable
+public sealed class Node
 {
     internal Node(string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString)
     {
@@ -30,7 +30,8 @@ public sealed class Node : IAsyncDisposable
     /// <summary>The connection string given for this node, password included; never printed.</summary>
     internal string ConnectionString { get; }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    // The data source that built the node owns it and disposes it.
+    internal ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
     public override string ToString() => $"{Name} ({Host}:{Port})";
 }

@@ -65,9 +65,6 @@ public sealed class ShardMap
         return shards;
     }
 
-    /// <summary>The shard index that holds <paramref name="key"/> in <paramref name="group"/>.</summary>
-    public int ShardIndexOf(ColocationGroup group, ShardKey key) => group.ShardIndexOf(key);
-
     internal TableRoutes RoutesOf(TableDefinition table)
     {
         foreach (var routes in _tables)
