@@ -67,13 +67,22 @@ public sealed class SchemaTests(ShardedDatabaseFixture fixture)
     }
 
     [Fact]
-    public async Task A_cluster_without_metadata_asks_for_apply()
+    public async Task A_cluster_without_metadata_asks_for_apply_and_the_shard_count_is_set_per_cluster()
     {
         await using var cluster = await LocalPostgresCluster.StartAsync(workers: 1);
-        await using var source = ShardedDatabaseFixture.CreateSource(cluster);
+        await using var source = ShardedDatabaseFixture.CreateSource(cluster, shardCount: 4);
         var db = new ShardDatabase(source);
         var error = await Assert.ThrowsAsync<ShardGenException>(() => db.Accounts.GetAsync(1, 1));
         Assert.Contains("ApplySchemaAsync", error.Message);
+
+        await db.ApplySchemaAsync();
+        var shards = await ShardMetadata.ShardsAsync(cluster.CoordinatorConnectionString, "accounts");
+        Assert.Equal([0, 1, 2, 3], shards.Select(s => s.Index));
+        Assert.Equal([int.MinValue, -1073741824, 0, 1073741824], shards.Select(s => s.Min));
+        Assert.Equal(int.MaxValue, shards[3].Max);
+        Assert.All(shards, s => Assert.Equal(cluster.Workers[0].Port, s.Port));
+        await db.Accounts.InsertAsync(new Account(99, 1, "four shards", 1m));
+        Assert.Equal(1, await db.Accounts.CountAllAsync());
     }
 
     private async Task<List<string>> RelationsOnEveryNodeAsync()

@@ -20,9 +20,9 @@ public sealed class ShardedDatabaseFixture : IAsyncLifetime
         await Db.ApplySchemaAsync();
     }
 
-    public static ShardedDataSource CreateSource(IPostgresCluster cluster, ShardGen.Model.SchemaDefinition? schema = null)
+    public static ShardedDataSource CreateSource(IPostgresCluster cluster, ShardGen.Model.SchemaDefinition? schema = null, int shardCount = ShardedDataSourceBuilder.DefaultShardCount)
     {
-        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(schema ?? ShardDatabase.Schema);
+        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(schema ?? ShardDatabase.Schema).UseShardCount(shardCount);
         for (var i = 0; i < cluster.WorkerConnectionStrings.Count; i++)
         {
             builder.AddWorker(cluster.WorkerConnectionStrings[i], $"worker{i + 1}");
