@@ -13,19 +13,25 @@ public sealed partial class ShardGenGenerator
         /// <summary>The shard count of a colocation group created by the Citus script (Citus's default, and ShardGen's).</summary>
         private const int CitusShardCount = 32;
 
-        public static void EmitDatabase(SourceProductionContext context, SchemaModel schema)
+        public static void EmitDatabase(SourceProductionContext context, SchemaModel schema, EquatableArray<QueryRef> queries)
         {
             if (schema.Tables.Count == 0)
             {
                 return;
             }
 
-            var hintPrefix = schema.Namespace.Replace("@", string.Empty) + ".ShardDatabase";
-            context.AddSource(hintPrefix + ".g.cs", DatabaseSource(schema));
-            context.AddSource(hintPrefix + ".Ddl.g.cs", DdlSource(schema));
+            context.AddSource(schema.Namespace.Replace("@", string.Empty) + ".ShardDatabase.g.cs", DatabaseSource(schema, queries));
         }
 
-        public static string DatabaseSource(SchemaModel schema)
+        public static void EmitDdl(SourceProductionContext context, SchemaModel schema)
+        {
+            if (schema.Tables.Count > 0)
+            {
+                context.AddSource(schema.Namespace.Replace("@", string.Empty) + ".ShardDatabase.Ddl.g.cs", DdlSource(schema));
+            }
+        }
+
+        public static string DatabaseSource(SchemaModel schema, EquatableArray<QueryRef> queries)
         {
             var writer = new IndentedWriter();
             WriteHeader(writer, schema.Namespace);
@@ -37,13 +43,27 @@ public sealed partial class ShardGenGenerator
             writer.Line($"{(schema.IsPublic ? "public" : "internal")} sealed partial class ShardDatabase");
             using (writer.Block())
             {
-                writer.Line("/// <summary>Every table of the assembly, ordered by name: what <c>ShardedDataSourceBuilder.UseSchema</c> takes.</summary>");
-                writer.Line("public static global::ShardGen.Model.SchemaDefinition Schema { get; } = new(new global::ShardGen.Model.TableDefinition[]");
-                using (writer.Block(");"))
+                writer.Line("/// <summary>Every table and [Query] method of the assembly, ordered by name: what <c>ShardedDataSourceBuilder.UseSchema</c> takes.</summary>");
+                writer.Line("public static global::ShardGen.Model.SchemaDefinition Schema { get; } = new(");
+                using (writer.Indent())
                 {
-                    foreach (var table in schema.Tables)
+                    writer.Line("new global::ShardGen.Model.TableDefinition[]");
+                    using (writer.Block(","))
                     {
-                        writer.Line($"{RepositoryType(table.Table)}.Definition,");
+                        foreach (var table in schema.Tables)
+                        {
+                            writer.Line($"{RepositoryType(table.Table)}.Definition,");
+                        }
+                    }
+
+                    writer.Line("new global::ShardGen.Model.QueryDefinition[]");
+                    using (writer.Block(");"))
+                    {
+                        foreach (var query in queries.OrderBy(q => q.Namespace, System.StringComparer.Ordinal).ThenBy(q => q.TypeName, System.StringComparer.Ordinal).ThenBy(q => q.MethodName, System.StringComparer.Ordinal))
+                        {
+                            var type = "global::" + (query.Namespace.Length == 0 ? string.Empty : query.Namespace + ".") + Naming.EscapeIdentifier(query.TypeName);
+                            writer.Line($"{type}.ShardGenQueries.{Naming.EscapeIdentifier(query.MethodName)},");
+                        }
                     }
                 }
 

@@ -198,7 +198,7 @@ public sealed partial class ShardGenGenerator
         /// properties come first, in parameter order). An override or <c>new</c> property takes the place
         /// of the one it hides. <c>EqualityContract</c> is protected, so it never counts.
         /// </summary>
-        private static List<IPropertySymbol> MappedProperties(INamedTypeSymbol type)
+        internal static List<IPropertySymbol> MappedProperties(INamedTypeSymbol type)
         {
             var chain = new List<INamedTypeSymbol>();
             for (var current = type;
@@ -261,7 +261,7 @@ public sealed partial class ShardGenGenerator
             return index < 0 ? int.MaxValue : index;
         }
 
-        private static ColumnSpec? ParseColumn(IPropertySymbol property, out bool obliviousReference)
+        internal static ColumnSpec? ParseColumn(IPropertySymbol property, out bool obliviousReference)
         {
             obliviousReference = false;
             if (!SqlTypes.TryClassify(property.Type, out var columnType, out var enumTypeName, out var isNullableValueType))
@@ -342,7 +342,7 @@ public sealed partial class ShardGenGenerator
         /// its primary constructor; a class with init properties gets its parameterless constructor.
         /// Null when no constructor works: the type is skipped.
         /// </summary>
-        private static List<ConstructorParameterSpec>? ChooseConstructor(INamedTypeSymbol type, List<IPropertySymbol> properties)
+        internal static List<ConstructorParameterSpec>? ChooseConstructor(INamedTypeSymbol type, List<IPropertySymbol> properties)
         {
             var required = RequiredMembers(type);
             List<ConstructorParameterSpec>? best = null;

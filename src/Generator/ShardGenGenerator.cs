@@ -65,6 +65,31 @@ public sealed partial class ShardGenGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.SchemaTables);
 
         context.RegisterSourceOutput(schemaTables, static (output, table) => Emitter.EmitRepository(output, table));
-        context.RegisterSourceOutput(schema, static (output, model) => Emitter.EmitDatabase(output, model));
+        context.RegisterSourceOutput(schema, static (output, model) => Emitter.EmitDdl(output, model));
+
+        // [Query] methods: each read from its symbol, then planned against the schema. Only a change to
+        // a method or to the schema re-plans it; the entry point depends only on which methods planned.
+        var queryMethods = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                QueryParser.QueryAttribute,
+                static (node, _) => QueryParser.IsCandidate(node),
+                static (syntax, cancellationToken) => QueryParser.Parse(syntax, cancellationToken))
+            .Where(static method => method is not null)
+            .Select(static (method, _) => method!)
+            .WithTrackingName(TrackingNames.QueryMethods);
+
+        var queryPlans = queryMethods
+            .Combine(schema)
+            .Select(static (input, cancellationToken) => Planning.QueryPlanner.Plan(input.Left, input.Right, cancellationToken))
+            .WithTrackingName(TrackingNames.QueryPlans);
+
+        var plannedQueries = queryPlans
+            .Select(static (model, _) => model.Plan is null ? null : new QueryRef(model.Method.Namespace, model.Method.TypeName, model.Method.MethodName))
+            .Collect()
+            .Select(static (refs, _) => refs.Where(static r => r is not null).Select(static r => r!).ToEquatableArray())
+            .WithTrackingName(TrackingNames.PlannedQueries);
+
+        context.RegisterSourceOutput(queryPlans, static (output, model) => Emitter.EmitQuery(output, model));
+        context.RegisterSourceOutput(schema.Combine(plannedQueries), static (output, input) => Emitter.EmitDatabase(output, input.Left, input.Right));
     }
 }

@@ -24,8 +24,17 @@ internal static class TrackingNames
     /// <summary>The schema's tables, one by one, each emitted as a repository and a row mapper.</summary>
     public const string SchemaTables = nameof(SchemaTables);
 
+    /// <summary>One <see cref="Model.QueryMethodSpec"/> per <c>[Query]</c> method.</summary>
+    public const string QueryMethods = nameof(QueryMethods);
+
+    /// <summary>One <see cref="Model.QueryModel"/> per <c>[Query]</c> method: the method planned against the schema.</summary>
+    public const string QueryPlans = nameof(QueryPlans);
+
+    /// <summary>The planned methods, as the entry point registers them.</summary>
+    public const string PlannedQueries = nameof(PlannedQueries);
+
     public static readonly string[] All =
     {
-        DistributedTables, ReferenceTables, LocalTables, AllTables, AssemblyName, Schema, SchemaTables,
+        DistributedTables, ReferenceTables, LocalTables, AllTables, AssemblyName, Schema, SchemaTables, QueryMethods, QueryPlans, PlannedQueries,
     };
 }

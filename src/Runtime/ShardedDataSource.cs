@@ -13,6 +13,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<Node> _configuredWorkers;
     private readonly ShardedTable[] _tables;
+    private readonly Dictionary<QueryDefinition, ShardedQuery> _queries;
     private readonly int _shardCount;
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private volatile ShardMap? _map;
@@ -33,6 +34,12 @@ public sealed class ShardedDataSource : IAsyncDisposable
         for (var i = 0; i < _tables.Length; i++)
         {
             _tables[i] = new ShardedTable(this, schema.Tables[i], i);
+        }
+
+        _queries = new Dictionary<QueryDefinition, ShardedQuery>(schema.Queries.Count, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < schema.Queries.Count; i++)
+        {
+            _queries[schema.Queries[i]] = new ShardedQuery(this, schema.Queries[i], i);
         }
     }
 
@@ -58,6 +65,17 @@ public sealed class ShardedDataSource : IAsyncDisposable
         throw new ArgumentException(
             $"Table '{definition.Name}' is not part of this data source's model: build the data source with UseSchema(ShardDatabase.Schema) of the assembly that declares it.",
             nameof(definition));
+    }
+
+    /// <summary>The run-time handle of one planned <c>[Query]</c> of the model; generated query methods are built on it.</summary>
+    public ShardedQuery Query(QueryDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return _queries.TryGetValue(definition, out var query)
+            ? query
+            : throw new ArgumentException(
+                $"Query '{definition.Name}' is not part of this data source's model: build the data source with UseSchema(ShardDatabase.Schema) of the assembly that declares it.",
+                nameof(definition));
     }
 
     /// <summary>The current shard map, read from the coordinator's metadata on first use.</summary>
@@ -312,8 +330,15 @@ public sealed class ShardedDataSource : IAsyncDisposable
             }
         }
 
+        var routesByName = routes.ToDictionary(r => r.Table, StringComparer.Ordinal);
+        var queries = new QueryRoutes[Schema.Queries.Count];
+        for (var i = 0; i < queries.Length; i++)
+        {
+            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name]);
+        }
+
         var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;
-        return new ShardMap(rows.Version, coordinator, workers, groups.Values.OrderBy(g => g.Id).ToArray(), routes);
+        return new ShardMap(rows.Version, coordinator, workers, groups.Values.OrderBy(g => g.Id).ToArray(), routes, queries);
     }
 
     // A node the metadata knows but this process was not given is reached with the coordinator's

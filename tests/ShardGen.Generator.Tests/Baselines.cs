@@ -15,9 +15,9 @@ internal static class Baselines
     private static bool Updating => Environment.GetEnvironmentVariable(UpdateVariable) == "1";
 
     /// <summary>Compares every generated source with its baseline file, and the set of files with the set of sources.</summary>
-    public static void Verify(IReadOnlyDictionary<string, string> sources)
+    public static void Verify(IReadOnlyDictionary<string, string> sources, string? folder = null)
     {
-        var directory = Directory();
+        var directory = folder is null ? Directory() : Path.Combine(Directory(), folder);
         if (Updating)
         {
             System.IO.Directory.CreateDirectory(directory);

@@ -33,6 +33,17 @@ public sealed class IncrementalCachingTests
         /// <summary>A setting.</summary>
         [Local]
         public sealed record AppSetting(string Id, string Value);
+
+        /// <summary>Queries, so that the query steps run too.</summary>
+        public sealed partial class Queries
+        {
+            /// <summary>The cluster.</summary>
+            public ShardGen.ShardedDataSource? Source { get; set; }
+
+            /// <summary>A country's name.</summary>
+            [Query("SELECT name FROM countries WHERE id = @id")]
+            public partial System.Threading.Tasks.Task<string?> CountryName(string id);
+        }
         """;
 
     [Fact]

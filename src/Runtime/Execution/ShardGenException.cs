@@ -13,13 +13,15 @@ public class ShardGenException : Exception
 
 /// <summary>
 /// A statement failed on one shard or copy, or the node holding it could not be reached.
-/// The message names the table, the shard (id, table, index), the node and, for a routed call, the key.
+/// The message names the query (for a planned query), the table, the shard (id, table, index) or, for a
+/// worker's statement over several shards, their ids, the node and, for a routed call, the key.
 /// </summary>
 public sealed class ShardOperationException : ShardGenException
 {
-    internal ShardOperationException(string message, Exception innerException, string table, long? shardId, string? shardTable, string node, bool nodeUnavailable)
+    internal ShardOperationException(string message, Exception innerException, string table, long? shardId, string? shardTable, string node, bool nodeUnavailable, string? query = null)
         : base(message, innerException)
     {
+        Query = query;
         Table = table;
         ShardId = shardId;
         ShardTable = shardTable;
@@ -27,10 +29,13 @@ public sealed class ShardOperationException : ShardGenException
         IsNodeUnavailable = nodeUnavailable;
     }
 
-    /// <summary>The logical table, e.g. <c>orders</c>.</summary>
+    /// <summary>The planned query that failed (<c>Namespace.Type.Method</c>); null for a table's own statements.</summary>
+    public string? Query { get; }
+
+    /// <summary>The logical table, e.g. <c>orders</c> (for a query, its routing table, or the tables a reference or local query reads).</summary>
     public string Table { get; }
 
-    /// <summary>The shard id for a distributed table; null for reference and local tables.</summary>
+    /// <summary>The shard id for a distributed table; null for reference and local tables, and for a worker's statement over several shards.</summary>
     public long? ShardId { get; }
 
     /// <summary>The physical table the statement ran against, e.g. <c>orders_102008</c>.</summary>

@@ -9,13 +9,16 @@ namespace ShardGen;
 /// reference table; the coordinator for a local one), runs one of the table's precompiled
 /// statements there, and reports failures with the table, shard and worker named.
 /// </summary>
-public sealed partial class ShardedTable
+public sealed class ShardedTable
 {
+    private readonly Executor _executor;
+
     internal ShardedTable(ShardedDataSource source, TableDefinition definition, int index)
     {
         Source = source;
         Definition = definition;
         Index = index;
+        _executor = new Executor(source, index, isQuery: false);
     }
 
     public ShardedDataSource Source { get; }
@@ -30,14 +33,14 @@ public sealed partial class ShardedTable
         ShardKey key, int statement, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
         CancellationToken cancellationToken)
-        => QuerySingleCoreAsync(key, statement, args, bind, read, cancellationToken);
+        => _executor.SingleAsync(statement, key, args, bind, read, cancellationToken);
 
     /// <summary>Reads every row the statement returns, from the same place as <see cref="QuerySingleAsync{TArgs, T}"/>.</summary>
     public Task<List<T>> QueryListAsync<TArgs, T>(
         ShardKey key, int statement, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
         CancellationToken cancellationToken)
-        => QueryListCoreAsync(key, statement, args, bind, read, cancellationToken);
+        => _executor.ListAsync(statement, key, args, bind, read, cancellationToken);
 
     /// <summary>
     /// Runs a write and returns the rows it affected: on the key's shard; on every copy of a
@@ -47,12 +50,12 @@ public sealed partial class ShardedTable
         ShardKey key, int statement, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind,
         CancellationToken cancellationToken)
-        => ExecuteCoreAsync(key, statement, args, bind, cancellationToken);
+        => _executor.ExecuteAsync(statement, key, args, bind, cancellationToken);
 
     /// <summary>
     /// Runs a parameterless read on every shard of a distributed table (each worker's shards in one
-    /// batch, workers in parallel) and concatenates the rows; on one copy for the other kinds.
+    /// batch, workers in parallel) and concatenates the rows in shard order; on one copy for the other kinds.
     /// </summary>
     public Task<List<T>> QueryAllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
-        => QueryAllShardsCoreAsync(statement, read, cancellationToken);
+        => _executor.AllShardsAsync(statement, read, cancellationToken);
 }

@@ -9,6 +9,7 @@ namespace ShardGen.Model;
 /// </summary>
 public sealed class SqlTemplate
 {
+    /// <summary>A statement over one table: the owning table's name goes in every place.</summary>
     public SqlTemplate(params string[] parts)
     {
         if (parts.Length < 1)
@@ -19,11 +20,70 @@ public sealed class SqlTemplate
         Parts = parts;
     }
 
+    /// <summary>
+    /// A statement over several tables: <paramref name="tables"/>[i] is the (logical) table whose name
+    /// goes between <paramref name="parts"/>[i] and <paramref name="parts"/>[i + 1].
+    /// </summary>
+    public SqlTemplate(IReadOnlyList<string> parts, IReadOnlyList<string> tables)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(tables);
+        if (parts.Count < 1)
+        {
+            throw new ArgumentException("A statement has at least one part.", nameof(parts));
+        }
+
+        if (tables.Count != parts.Count - 1)
+        {
+            throw new ArgumentException(
+                $"A statement of {parts.Count} parts has {parts.Count - 1} places for a table name; {tables.Count} tables were given.",
+                nameof(tables));
+        }
+
+        for (var i = 0; i < tables.Count; i++)
+        {
+            if (string.IsNullOrEmpty(tables[i]))
+            {
+                throw new ArgumentException($"The table of place {i} is empty.", nameof(tables));
+            }
+        }
+
+        Parts = parts;
+        Tables = tables;
+    }
+
     /// <summary>The literal text around the table names; a name goes between each pair.</summary>
     public IReadOnlyList<string> Parts { get; }
+
+    /// <summary>
+    /// The table of each place, in order (<c>Parts.Count - 1</c> entries); null when the statement
+    /// belongs to one table, which then goes in every place.
+    /// </summary>
+    public IReadOnlyList<string>? Tables { get; }
 
     /// <summary>The statement with <paramref name="quotedTableName"/> in every place.</summary>
     public string Render(string quotedTableName) => string.Join(quotedTableName, Parts);
 
-    public override string ToString() => Render("{table}");
+    /// <summary>The statement with <paramref name="quotedTableNames"/>[i] in place i.</summary>
+    public string Render(IReadOnlyList<string> quotedTableNames)
+    {
+        ArgumentNullException.ThrowIfNull(quotedTableNames);
+        if (quotedTableNames.Count != Parts.Count - 1)
+        {
+            throw new ArgumentException(
+                $"The statement has {Parts.Count - 1} places for a table name; {quotedTableNames.Count} names were given.",
+                nameof(quotedTableNames));
+        }
+
+        var text = new System.Text.StringBuilder(Parts[0]);
+        for (var i = 0; i < quotedTableNames.Count; i++)
+        {
+            text.Append(quotedTableNames[i]).Append(Parts[i + 1]);
+        }
+
+        return text.ToString();
+    }
+
+    public override string ToString() =>
+        Tables is null ? Render("{table}") : Render(Tables.Select(t => "{" + t + "}").ToArray());
 }

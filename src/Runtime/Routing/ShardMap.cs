@@ -4,21 +4,24 @@ namespace ShardGen;
 
 /// <summary>
 /// An immutable snapshot of the cluster's topology as the metadata held it at <see cref="Version"/>:
-/// colocation groups, their shards and workers, and every statement of every table already written
-/// out for every shard. A call reads the current snapshot once; a topology change swaps in a new one.
+/// colocation groups, their shards and workers, and every statement of every table and every planned
+/// query already written out for every shard (and, for fan-out queries that combine their shards per
+/// worker, for every worker). A call reads the current snapshot once; a topology change swaps in a new one.
 /// Routing a key allocates nothing.
 /// </summary>
 public sealed class ShardMap
 {
     private readonly TableRoutes[] _tables;
+    private readonly QueryRoutes[] _queries;
 
-    internal ShardMap(long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<ColocationGroup> groups, TableRoutes[] tables)
+    internal ShardMap(long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<ColocationGroup> groups, TableRoutes[] tables, QueryRoutes[] queries)
     {
         Version = version;
         Coordinator = coordinator;
         Workers = workers;
         ColocationGroups = groups;
         _tables = tables;
+        _queries = queries;
     }
 
     /// <summary>The metadata version this snapshot was read at.</summary>
@@ -69,7 +72,7 @@ public sealed class ShardMap
     {
         foreach (var routes in _tables)
         {
-            if (ReferenceEquals(routes.Table, table))
+            if (ReferenceEquals(routes.Definition, table))
             {
                 return routes;
             }
@@ -79,6 +82,8 @@ public sealed class ShardMap
     }
 
     internal TableRoutes RoutesAt(int tableIndex) => _tables[tableIndex];
+
+    internal QueryRoutes QueryRoutesAt(int queryIndex) => _queries[queryIndex];
 }
 
 /// <summary>Where one key of one distributed table lives.</summary>
@@ -101,6 +106,8 @@ public readonly record struct ShardRoute(string Table, long ShardId, string Shar
 public sealed class ColocationGroup
 {
     private readonly Node[] _nodeOfShard;
+    private readonly int[] _workerOfShard;
+    private readonly WorkerShards[] _shardsByWorker;
     private readonly uint _increment;
 
     internal ColocationGroup(int id, string name, DistributionKeyType keyType, Node[] nodeOfShard)
@@ -111,6 +118,26 @@ public sealed class ColocationGroup
         _nodeOfShard = nodeOfShard;
         ShardCount = nodeOfShard.Length;
         _increment = HashRanges.Increment(ShardCount);
+
+        // The workers in the order of their first shard, each with its shards in shard order.
+        var nodes = new List<Node>();
+        var shards = new List<List<int>>();
+        _workerOfShard = new int[ShardCount];
+        for (var shard = 0; shard < ShardCount; shard++)
+        {
+            var worker = nodes.IndexOf(nodeOfShard[shard]);
+            if (worker < 0)
+            {
+                worker = nodes.Count;
+                nodes.Add(nodeOfShard[shard]);
+                shards.Add([]);
+            }
+
+            shards[worker].Add(shard);
+            _workerOfShard[shard] = worker;
+        }
+
+        _shardsByWorker = nodes.Select((node, i) => new WorkerShards(node, i, shards[i].ToArray())).ToArray();
     }
 
     public int Id { get; }
@@ -122,6 +149,12 @@ public sealed class ColocationGroup
     public int ShardCount { get; }
 
     public Node NodeOfShard(int shardIndex) => _nodeOfShard[shardIndex];
+
+    /// <summary>The workers holding the group's shards, in the order of their first shard.</summary>
+    internal IReadOnlyList<WorkerShards> ShardsByWorker => _shardsByWorker;
+
+    /// <summary>The position in <see cref="ShardsByWorker"/> of the worker holding a shard.</summary>
+    internal int WorkerOfShard(int shardIndex) => _workerOfShard[shardIndex];
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int ShardIndexOf(ShardKey key)
@@ -140,30 +173,4 @@ public sealed class ColocationGroup
                 ? $"Colocation group '{Name}' is distributed by {KeyType.SqlType()} keys; the key given is {key.Type.SqlType()}."
                 : $"Colocation group '{Name}' needs a distribution key; none was given.",
             nameof(key));
-}
-
-/// <summary>For one table: its group, its shards, and its statements written out per shard.</summary>
-internal sealed class TableRoutes
-{
-    public TableRoutes(TableDefinition table, ColocationGroup? group, long[] shardIds, string[] shardTables, string[][] statements)
-    {
-        Table = table;
-        Group = group;
-        ShardIds = shardIds;
-        ShardTables = shardTables;
-        Statements = statements;
-    }
-
-    public TableDefinition Table { get; }
-
-    public ColocationGroup? Group { get; }
-
-    /// <summary>Shard ids by shard index; one entry (0) for reference and local tables.</summary>
-    public long[] ShardIds { get; }
-
-    /// <summary>Physical table names by shard index; the table name itself for reference and local tables.</summary>
-    public string[] ShardTables { get; }
-
-    /// <summary>Statement text by statement index, then shard index.</summary>
-    public string[][] Statements { get; }
 }

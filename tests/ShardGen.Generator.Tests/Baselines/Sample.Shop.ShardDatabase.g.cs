@@ -10,23 +10,27 @@ namespace Sample.Shop;
 [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
 public sealed partial class ShardDatabase
 {
-    /// <summary>Every table of the assembly, ordered by name: what <c>ShardedDataSourceBuilder.UseSchema</c> takes.</summary>
-    public static global::ShardGen.Model.SchemaDefinition Schema { get; } = new(new global::ShardGen.Model.TableDefinition[]
-    {
-        global::Sample.Settings.AppSettingRepository.Definition,
-        global::Sample.Shop.CountryRepository.Definition,
-        global::Sample.Shop.ExchangeRateRepository.Definition,
-        global::Sample.Shop.DeviceRepository.Definition,
-        global::Sample.Settings.FeatureFlagRepository.Definition,
-        global::Sample.Shop.InvoiceRepository.Definition,
-        global::Sample.Shop.MeasurementRepository.Definition,
-        global::Sample.Shop.OrderItemRepository.Definition,
-        global::Sample.Shop.OrderRepository.Definition,
-        global::Sample.Shop.PlanRepository.Definition,
-        global::Sample.Shop.TenantTagRepository.Definition,
-        global::Sample.Shop.TenantRepository.Definition,
-        global::Sample.Shop.UserAccountRepository.Definition,
-    });
+    /// <summary>Every table and [Query] method of the assembly, ordered by name: what <c>ShardedDataSourceBuilder.UseSchema</c> takes.</summary>
+    public static global::ShardGen.Model.SchemaDefinition Schema { get; } = new(
+        new global::ShardGen.Model.TableDefinition[]
+        {
+            global::Sample.Settings.AppSettingRepository.Definition,
+            global::Sample.Shop.CountryRepository.Definition,
+            global::Sample.Shop.ExchangeRateRepository.Definition,
+            global::Sample.Shop.DeviceRepository.Definition,
+            global::Sample.Settings.FeatureFlagRepository.Definition,
+            global::Sample.Shop.InvoiceRepository.Definition,
+            global::Sample.Shop.MeasurementRepository.Definition,
+            global::Sample.Shop.OrderItemRepository.Definition,
+            global::Sample.Shop.OrderRepository.Definition,
+            global::Sample.Shop.PlanRepository.Definition,
+            global::Sample.Shop.TenantTagRepository.Definition,
+            global::Sample.Shop.TenantRepository.Definition,
+            global::Sample.Shop.UserAccountRepository.Definition,
+        },
+        new global::ShardGen.Model.QueryDefinition[]
+        {
+        });
 
     /// <summary>Opens the repositories over a data source built with <see cref="Schema"/>.</summary>
     public ShardDatabase(global::ShardGen.ShardedDataSource dataSource)

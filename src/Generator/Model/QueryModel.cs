@@ -1,0 +1,119 @@
+namespace ShardGen.Generator.Model;
+
+/// <summary>Where a planned query runs (mirrors <c>ShardGen.Model.QueryTarget</c> of the runtime).</summary>
+internal enum QueryTarget
+{
+    /// <summary>One shard, chosen from the distribution key.</summary>
+    Router,
+
+    /// <summary>Several shards (all of them, or those of a list of keys), merged.</summary>
+    FanOut,
+
+    /// <summary>One copy of reference tables (reads) or every copy (writes).</summary>
+    Reference,
+
+    /// <summary>The coordinator.</summary>
+    Local,
+}
+
+/// <summary>A problem with a query, on its span in the SQL text: the method gets no code.</summary>
+internal sealed record QueryProblem(string Message, int Start, int Length);
+
+/// <summary>A <c>[Query]</c> method and its plan (or the problems that stop it from having one).</summary>
+/// <param name="Method">The method as read.</param>
+/// <param name="Plan">The plan; null when there are problems.</param>
+/// <param name="Problems">What stops the query; empty when it is planned.</param>
+/// <param name="EntryNamespace">The namespace of the generated entry point.</param>
+internal sealed record QueryModel(QueryMethodSpec Method, QueryPlan? Plan, EquatableArray<QueryProblem> Problems, string EntryNamespace);
+
+/// <summary>A distribution key value that routes a call: a method parameter or a literal in the SQL.</summary>
+/// <param name="Parameter">The method parameter holding the key; null for a literal.</param>
+/// <param name="Literal">The literal's C# expression (e.g. <c>42L</c>, <c>"acme"</c>); null for a parameter.</param>
+internal sealed record RouteKey(string? Parameter, string? Literal);
+
+/// <summary>A positional parameter <c>$n</c> of the planned SQL and the method parameter it carries.</summary>
+/// <param name="Parameter">The method parameter's name.</param>
+/// <param name="Value">The value's column-like description.</param>
+/// <param name="IsList">Whether it is sent as an array (for <c>= ANY(...)</c>).</param>
+internal sealed record BoundParameter(string Parameter, ColumnSpec Value, bool IsList);
+
+/// <summary>A column of the query's result that the row mapper reads: its ordinal and the member it fills.</summary>
+/// <param name="Ordinal">The position in the result.</param>
+/// <param name="Member">The index of the row type's column it fills.</param>
+/// <param name="TypedRead">Whether the column is a table column of the member's own type, so that the mapper can read it with the typed reader call; otherwise the value is converted.</param>
+internal sealed record OutputColumn(int Ordinal, int Member, bool TypedRead = false);
+
+/// <summary>A key of the merge order: a result ordinal, its direction and where its NULLs go.</summary>
+internal sealed record SortKey(int Ordinal, bool Descending, bool NullsFirst);
+
+/// <summary>How to combine one aggregate's per-worker partials.</summary>
+internal enum AggregateKind
+{
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+/// <summary>An aggregate of a merged multi-shard aggregation.</summary>
+/// <param name="Kind">How partials combine.</param>
+/// <param name="Ordinal">Where the partial (for Avg, the partial sum) is in a worker row.</param>
+/// <param name="CountOrdinal">For Avg: where the partial count is; -1 otherwise.</param>
+internal sealed record AggregateSpec(AggregateKind Kind, int Ordinal, int CountOrdinal);
+
+/// <summary>
+/// What the run time does with the rows of several shards: order and de-duplicate them, combine
+/// aggregates, filter groups, and apply OFFSET/LIMIT, all decided at build time.
+/// </summary>
+/// <param name="Order">The merge order over worker-row ordinals (after aggregation: over final ordinals).</param>
+/// <param name="Limit">The LIMIT as a C# expression (a literal or a parameter); null for none.</param>
+/// <param name="Offset">The OFFSET as a C# expression; null for none.</param>
+/// <param name="Distinct">Whether rows are de-duplicated (SELECT DISTINCT).</param>
+/// <param name="GroupKeys">For a merged aggregation: the number of group key columns at the start of a worker row; -1 when rows are not aggregated here.</param>
+/// <param name="Aggregates">For a merged aggregation: each aggregate, in final-row order after the group keys.</param>
+/// <param name="Having">For a merged aggregation: a C# boolean expression over the final row <c>v</c>; null for none.</param>
+/// <param name="FinalWidth">The number of values in a final row (visible columns plus hidden sort keys).</param>
+internal sealed record MergePlan(
+    EquatableArray<SortKey> Order,
+    string? Limit,
+    string? Offset,
+    bool Distinct,
+    int GroupKeys,
+    EquatableArray<AggregateSpec> Aggregates,
+    string? Having,
+    int FinalWidth);
+
+/// <summary>A planned query: where it runs, its SQL, its parameters, and how results come back.</summary>
+/// <param name="Target">Where it runs.</param>
+/// <param name="IsWrite">Whether it writes.</param>
+/// <param name="RoutingTable">The distributed table whose colocation group routes it (Router, FanOut).</param>
+/// <param name="Key">Router: the key that picks the shard.</param>
+/// <param name="Keys">FanOut over listed keys (<c>key IN (...)</c>): the keys; empty otherwise.</param>
+/// <param name="KeysList">FanOut over a list parameter (<c>key = ANY(@ids)</c>): the parameter; null otherwise.</param>
+/// <param name="Parts">The statement for one shard, split around table names.</param>
+/// <param name="Tables">The logical table between consecutive parts.</param>
+/// <param name="WorkerPrefix">FanOut reads: the text before a worker's UNION ALL of its shards.</param>
+/// <param name="WorkerSuffix">FanOut reads: the text after it.</param>
+/// <param name="Parameters">$1..$n.</param>
+/// <param name="Outputs">The result columns the row mapper reads (worker ordinals for Router, final ordinals for FanOut).</param>
+/// <param name="Merge">FanOut reads: the merge; null otherwise.</param>
+/// <param name="Sql">The planned shard statement with table names shown as {table}, for the generated code's comments.</param>
+internal sealed record QueryPlan(
+    QueryTarget Target,
+    bool IsWrite,
+    string? RoutingTable,
+    RouteKey? Key,
+    EquatableArray<RouteKey> Keys,
+    string? KeysList,
+    EquatableArray<string> Parts,
+    EquatableArray<string> Tables,
+    string? WorkerPrefix,
+    string? WorkerSuffix,
+    EquatableArray<BoundParameter> Parameters,
+    EquatableArray<OutputColumn> Outputs,
+    MergePlan? Merge,
+    string Sql);
+
+/// <summary>A planned <c>[Query]</c> method as the entry point lists it: which definition to register.</summary>
+internal sealed record QueryRef(string Namespace, string TypeName, string MethodName);

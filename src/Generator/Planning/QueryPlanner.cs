@@ -1,0 +1,1512 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using SortKey = ShardGen.Generator.Model.SortKey;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using ShardGen.Generator.Model;
+using ShardGen.Generator.Sql;
+
+namespace ShardGen.Generator.Planning;
+
+/// <summary>
+/// Plans a <c>[Query]</c> method against the schema: binds every table, column and parameter,
+/// classifies the query (router on a key, fan-out with a merge plan, reference or local), and
+/// writes the SQL that runs on a shard and on a worker. What it cannot plan correctly it refuses,
+/// with the span of the offending SQL; it never guesses.
+/// </summary>
+internal static class QueryPlanner
+{
+    private static readonly HashSet<string> Aggregates = new(StringComparer.Ordinal)
+    {
+        "count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every", "bit_and", "bit_or",
+        "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "json_agg", "jsonb_agg", "json_object_agg",
+        "jsonb_object_agg", "percentile_cont", "percentile_disc", "mode", "corr", "covar_pop", "covar_samp", "regr_count",
+    };
+
+    public static QueryModel Plan(QueryMethodSpec method, SchemaModel schema, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (method.Problem is not null)
+            {
+                return Failed(method, schema, new QueryProblem(method.Problem, 0, method.Sql.Length));
+            }
+
+            var parsed = SqlParser.Parse(method.Sql);
+            if (parsed.Problems.Count > 0 || parsed.Statement is null)
+            {
+                var problems = parsed.Problems.Select(p => new QueryProblem(p.Message, p.Span.Start, p.Span.Length)).ToList();
+                if (problems.Count == 0)
+                {
+                    problems.Add(new QueryProblem("The SQL could not be parsed.", 0, method.Sql.Length));
+                }
+
+                return new QueryModel(method, null, problems.ToEquatableArray(), schema.Namespace);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var planner = new Planner(method, schema);
+            var plan = planner.PlanStatement(parsed.Statement);
+            return planner.Problems.Count > 0 || plan is null
+                ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems : new List<QueryProblem> { new("The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
+                : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // The generator never fails the build: an internal error is a problem of this query.
+            return Failed(method, schema, new QueryProblem($"ShardGen could not plan this query ({ex.GetType().Name}: {ex.Message}); please report it.", 0, method.Sql.Length));
+        }
+    }
+
+    private static QueryModel Failed(QueryMethodSpec method, SchemaModel schema, QueryProblem problem) =>
+        new(method, null, new[] { problem }.ToEquatableArray(), schema.Namespace);
+
+    public static bool IsAggregate(FunctionCall call) => Aggregates.Contains(call.Name);
+
+    private sealed class Planner
+    {
+        private readonly QueryMethodSpec _method;
+        private readonly string _sql;
+        private readonly Dictionary<string, TableModel> _tables;
+        private readonly List<Binding> _bindings = new();
+        private readonly List<SqlBuilder.Edit> _edits = new();
+        private readonly List<BoundParameter> _parameters = new();
+        private readonly Dictionary<string, int> _parameterNumbers = new(StringComparer.Ordinal);
+
+        public Planner(QueryMethodSpec method, SchemaModel schema)
+        {
+            _method = method;
+            _sql = method.Sql;
+            _tables = new Dictionary<string, TableModel>(StringComparer.Ordinal);
+            foreach (var table in schema.Tables)
+            {
+                _tables[table.Table.TableName] = table;
+            }
+        }
+
+        public List<QueryProblem> Problems { get; } = new();
+
+        public QueryPlan? PlanStatement(SqlStatement statement) => statement switch
+        {
+            SelectStatement select => PlanSelect(select),
+            InsertStatement insert => PlanInsert(insert),
+            UpdateStatement update => PlanUpdateOrDelete(update, update.Table, update.Where, update.Returning, update.Sets),
+            DeleteStatement delete => PlanUpdateOrDelete(delete, delete.Table, delete.Where, delete.Returning, EquatableArray<SetClause>.Empty),
+            _ => Fail(statement.Span, "This kind of statement is not supported."),
+        };
+
+        // ---------------------------------------------------------------- SELECT
+
+        private QueryPlan? PlanSelect(SelectStatement select)
+        {
+            if (_method.Shape is ResultShape.AffectedRows or ResultShape.None || (_method.Shape == ResultShape.Scalar && _method.Row is null))
+            {
+                return Fail(select.Span, $"A SELECT returns rows: '{_method.MethodName}' should return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
+            }
+
+            if (select.From is null)
+            {
+                return Fail(select.Span, "A query without FROM has no table to route by: compute it in C#.");
+            }
+
+            Bind(select.From, JoinKind.Inner);
+            foreach (var join in select.Joins)
+            {
+                Bind(join.Table, join.Kind);
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var outputs = ExpandOutputs(select);
+            var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
+            foreach (var expr in StatementExpressions(select))
+            {
+                BindExpression(expr, aliases);
+            }
+
+            var (target, routing) = Classify();
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            CheckJoins(select.Where, select.Joins);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var members = MapOutputs(outputs, select.SelectListSpan);
+            if (members is null)
+            {
+                return null;
+            }
+
+            var pin = target == QueryTarget.FanOut ? FindPin(Conjuncts(select.Where).Concat(select.Joins.Where(j => j.Kind == JoinKind.Inner && j.On is not null).SelectMany(j => Conjuncts(j.On)))) : null;
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            if (target != QueryTarget.FanOut || pin?.Single is not null)
+            {
+                // One shard (or one node) runs the statement as written: ORDER BY, LIMIT and
+                // aggregates are all exact there.
+                var builder = new SqlBuilder(_sql, _edits).Span(select.Span);
+                var (parts, tables) = builder.Build();
+                var outputColumns = members.Select((member, ordinal) => new OutputColumn(ordinal, member, IsTypedRead(outputs[ordinal].Expr, member))).ToEquatableArray();
+                return new QueryPlan(
+                    pin?.Single is not null ? QueryTarget.Router : target, false, routing, pin?.Single,
+                    EquatableArray<RouteKey>.Empty, null, parts.ToEquatableArray(), tables.ToEquatableArray(), null, null,
+                    _parameters.ToEquatableArray(), outputColumns, null, SqlBuilder.Preview(parts, tables));
+            }
+
+            return PlanFanOutSelect(select, outputs, members, routing!, pin);
+        }
+
+        private QueryPlan? PlanFanOutSelect(SelectStatement select, List<Output> outputs, List<int> members, string routing, Pin? pin)
+        {
+            var groupBy = select.GroupBy.Select(g => ResolvePosition(g, outputs)).ToList();
+            var hasAggregates = outputs.Any(o => o.Expr is not null && ContainsAggregate(o.Expr))
+                || (select.Having is not null && ContainsAggregate(select.Having))
+                || select.OrderBy.Any(o => ContainsAggregate(o.Expr));
+            var groupedOnKey = groupBy.Any(IsDistributionKey);
+            if ((hasAggregates || groupBy.Count > 0) && !groupedOnKey)
+            {
+                return PlanMergedAggregation(select, outputs, members, routing, pin, groupBy);
+            }
+
+            // Rows are final on each shard (no aggregation, or GROUP BY the distribution key, whose
+            // groups never span shards): each shard runs the query, the worker merges its shards in
+            // SQL, the run time merges the workers, and LIMIT/OFFSET apply after the merge.
+            var sortOrdinals = new List<SortKey>();
+            var hidden = new List<SqlExpr>();
+            foreach (var item in select.OrderBy)
+            {
+                var ordinal = OrdinalOf(item.Expr, outputs);
+                if (ordinal < 0)
+                {
+                    if (select.Distinct)
+                    {
+                        return Fail(item.Span, "With SELECT DISTINCT, ORDER BY expressions must appear in the select list.");
+                    }
+
+                    ordinal = outputs.Count + hidden.Count;
+                    hidden.Add(item.Expr);
+                }
+
+                sortOrdinals.Add(new SortKey(ordinal, item.Descending, item.NullsFirst ?? item.Descending));
+            }
+
+            var limit = LimitText(select);
+            var shard = new SqlBuilder(_sql, _edits).Text("(SELECT ");
+            if (select.Distinct)
+            {
+                shard.Text("DISTINCT ");
+            }
+
+            shard.Span(select.SelectListSpan);
+            for (var i = 0; i < hidden.Count; i++)
+            {
+                shard.Text(", ").Span(hidden[i].Span).Text(" AS \"sg_sort" + i.ToString(CultureInfo.InvariantCulture) + "\"");
+            }
+
+            shard.Text(" ").Span(select.FromSpan!.Value);
+            AppendClause(shard, select.WhereSpan);
+            AppendClause(shard, select.GroupBySpan);
+            AppendClause(shard, select.HavingSpan);
+            if (limit is not null)
+            {
+                if (select.OrderBy.Count > 0)
+                {
+                    shard.Text(" ORDER BY ").Text(PositionalOrder(sortOrdinals));
+                }
+
+                shard.Text(" LIMIT ");
+                AppendLimit(shard, select);
+            }
+
+            shard.Text(")");
+            var (parts, tables) = shard.Build();
+
+            var suffix = new StringBuilder(") AS \"sg_w\"");
+            if (sortOrdinals.Count > 0)
+            {
+                suffix.Append(" ORDER BY ").Append(PositionalOrder(sortOrdinals));
+            }
+
+            if (limit is not null)
+            {
+                suffix.Append(" LIMIT ").Append(limit);
+            }
+
+            var merge = new MergePlan(
+                sortOrdinals.ToEquatableArray(), LimitValue(select.Limit), LimitValue(select.Offset), select.Distinct,
+                -1, EquatableArray<AggregateSpec>.Empty, null, outputs.Count + hidden.Count);
+            return FanOutPlan(routing, pin, parts, tables, select.Distinct ? "SELECT DISTINCT * FROM (" : "SELECT * FROM (", suffix.ToString(), members, merge);
+        }
+
+        /// <summary>
+        /// Aggregates whose groups span shards: each shard computes partial aggregates per group, each
+        /// worker combines its shards' partials in SQL, and the run time combines the workers' rows:
+        /// count and sum add up, min and max take the extreme, avg is a sum over a count. HAVING, ORDER BY,
+        /// OFFSET and LIMIT apply to the combined groups.
+        /// </summary>
+        private QueryPlan? PlanMergedAggregation(SelectStatement select, List<Output> outputs, List<int> members, string routing, Pin? pin, List<SqlExpr> groupBy)
+        {
+            var groupKeys = groupBy.ToList();
+            var partials = new List<(string Text, TextSpan Span, FunctionCall Call, AggregateKind Kind)>();
+            var finals = new List<int>();
+
+            int AggregateOrdinal(FunctionCall call)
+            {
+                var text = Normalize(call.Span);
+                for (var i = 0; i < partials.Count; i++)
+                {
+                    if (partials[i].Text == text)
+                    {
+                        return groupKeys.Count + i;
+                    }
+                }
+
+                if (call.Name == "count" && call.Distinct && !(call.Arguments.Count == 1 && IsDistributionKey(call.Arguments[0])))
+                {
+                    Fail(call.Span, "count(DISTINCT ...) over several shards is exact only for the distribution key: group by the distribution key, or count the distribution key.");
+                    return -1;
+                }
+
+                if (call.Distinct && call.Name != "count")
+                {
+                    Fail(call.Span, $"{call.Name}(DISTINCT ...) over several shards cannot be combined exactly: group by the distribution key so that it runs whole on each shard.");
+                    return -1;
+                }
+
+                var kind = call.Name switch
+                {
+                    "count" => AggregateKind.Count,
+                    "sum" => AggregateKind.Sum,
+                    "min" => AggregateKind.Min,
+                    "max" => AggregateKind.Max,
+                    "avg" => AggregateKind.Avg,
+                    _ => (AggregateKind?)null,
+                };
+                if (kind is null || (call.Name != "count" && call.Arguments.Count != 1))
+                {
+                    Fail(call.Span, $"{call.Name}(...) over several shards cannot be combined from partial results: ShardGen combines count, sum, min, max and avg. Group by the distribution key so that it runs whole on each shard.");
+                    return -1;
+                }
+
+                partials.Add((text, call.Span, call, kind.Value));
+                return groupKeys.Count + partials.Count - 1;
+            }
+
+            int GroupOrdinal(SqlExpr expr)
+            {
+                var text = Normalize(expr.Span);
+                for (var i = 0; i < groupKeys.Count; i++)
+                {
+                    if (Normalize(groupKeys[i].Span) == text || (expr is ColumnRef a && groupKeys[i] is ColumnRef b && SameColumn(a, b)))
+                    {
+                        return i;
+                    }
+                }
+
+                return -1;
+            }
+
+            // The final row: the group keys, then the aggregates; the select list maps onto it.
+            var outputOrdinals = new List<int>();
+            foreach (var output in outputs)
+            {
+                var expr = output.Expr!;
+                int ordinal;
+                if (expr is FunctionCall call && IsAggregate(call))
+                {
+                    ordinal = AggregateOrdinal(call);
+                }
+                else
+                {
+                    ordinal = GroupOrdinal(expr);
+                    if (ordinal < 0)
+                    {
+                        if (ContainsAggregate(expr))
+                        {
+                            return Fail(expr.Span, "An expression over aggregates cannot be combined across shards: select the aggregates themselves and compute the rest in C#, or group by the distribution key.");
+                        }
+
+                        return Fail(expr.Span, "This column must appear in the GROUP BY clause or be used in an aggregate function.");
+                    }
+                }
+
+                outputOrdinals.Add(ordinal);
+            }
+
+            var having = select.Having is null ? null : HavingExpression(select.Having, e => e is FunctionCall c && IsAggregate(c) ? AggregateOrdinal(c) : GroupOrdinal(e));
+            var sortKeys = new List<SortKey>();
+            foreach (var item in select.OrderBy)
+            {
+                var ordinal = OrdinalOf(item.Expr, outputs) is var o && o >= 0
+                    ? outputOrdinals[o]
+                    : item.Expr is FunctionCall call && IsAggregate(call) ? AggregateOrdinal(call) : GroupOrdinal(item.Expr);
+                if (ordinal < 0)
+                {
+                    return Problems.Count > 0 ? null : Fail(item.Span, "Over several shards, ORDER BY of an aggregated query must name a selected column, a group key or an aggregate.");
+                }
+
+                sortKeys.Add(new SortKey(ordinal, item.Descending, item.NullsFirst ?? item.Descending));
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            // Shard: SELECT keys, partials FROM ... WHERE ... GROUP BY keys.
+            var shard = new SqlBuilder(_sql, _edits).Text("(SELECT ");
+            var worker = new StringBuilder("SELECT ");
+            var column = 0;
+            void Column(string shardText, TextSpan? span, string workerCombine)
+            {
+                if (column > 0)
+                {
+                    shard.Text(", ");
+                    worker.Append(", ");
+                }
+
+                var name = "\"sg_c" + column.ToString(CultureInfo.InvariantCulture) + "\"";
+                if (span is { } s)
+                {
+                    shard.Text(shardText).Span(s).Text(shardText.Length > 0 ? ")" : string.Empty);
+                }
+                else
+                {
+                    shard.Text(shardText);
+                }
+
+                shard.Text(" AS " + name);
+                worker.Append(workerCombine.Replace("{c}", name));
+                column++;
+            }
+
+            foreach (var key in groupKeys)
+            {
+                Column(string.Empty, key.Span, "{c}");
+            }
+
+            var aggregates = new List<AggregateSpec>();
+            foreach (var partial in partials)
+            {
+                switch (partial.Kind)
+                {
+                    case AggregateKind.Avg:
+                        var sumOrdinal = column;
+                        Column("sum(", partial.Call.Arguments[0].Span, "sum({c})");
+                        Column("count(", partial.Call.Arguments[0].Span, "sum({c})");
+                        aggregates.Add(new AggregateSpec(AggregateKind.Avg, sumOrdinal, sumOrdinal + 1));
+                        break;
+                    default:
+                        var ordinal = column;
+                        Column(string.Empty, partial.Span, partial.Kind switch
+                        {
+                            AggregateKind.Min => "min({c})",
+                            AggregateKind.Max => "max({c})",
+                            _ => "sum({c})",
+                        });
+                        aggregates.Add(new AggregateSpec(partial.Kind, ordinal, -1));
+                        break;
+                }
+            }
+
+            shard.Text(" ").Span(select.FromSpan!.Value);
+            AppendClause(shard, select.WhereSpan);
+            if (groupKeys.Count > 0)
+            {
+                shard.Text(" GROUP BY " + string.Join(", ", Enumerable.Range(1, groupKeys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))));
+            }
+
+            shard.Text(")");
+            var (parts, tables) = shard.Build();
+
+            worker.Append(" FROM (");
+            var suffix = ") AS \"sg_w\"" + (groupKeys.Count > 0
+                ? " GROUP BY " + string.Join(", ", Enumerable.Range(1, groupKeys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)))
+                : string.Empty);
+
+            var finalMembers = new List<int>();
+            for (var i = 0; i < outputs.Count; i++)
+            {
+                finalMembers.Add(members[i]);
+            }
+
+            var merge = new MergePlan(
+                sortKeys.ToEquatableArray(), LimitValue(select.Limit), LimitValue(select.Offset), select.Distinct,
+                groupKeys.Count, aggregates.ToEquatableArray(), having, groupKeys.Count + partials.Count);
+            var outputColumns = outputOrdinals.Select((ordinal, i) => new OutputColumn(ordinal, finalMembers[i])).ToEquatableArray();
+            var plan = FanOutPlan(routing, pin, parts, tables, worker.ToString(), suffix, members, merge);
+            return plan with { Outputs = outputColumns };
+        }
+
+        private QueryPlan FanOutPlan(string routing, Pin? pin, List<string> parts, List<string> tables, string prefix, string suffix, List<int> members, MergePlan merge) =>
+            new(QueryTarget.FanOut, false, routing, null,
+                pin?.Multiple ?? EquatableArray<RouteKey>.Empty, pin?.List,
+                parts.ToEquatableArray(), tables.ToEquatableArray(), prefix, suffix,
+                _parameters.ToEquatableArray(),
+                members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray(),
+                merge, SqlBuilder.Preview(parts, tables));
+
+        private void AppendClause(SqlBuilder builder, TextSpan? span)
+        {
+            if (span is { } s)
+            {
+                builder.Text(" ").Span(s);
+            }
+        }
+
+        private string? LimitText(SelectStatement select)
+        {
+            if (select.Limit is null)
+            {
+                return null;
+            }
+
+            var limit = new SqlBuilder(_sql, _edits);
+            AppendLimit(limit, select);
+            return limit.Build().Parts[0];
+        }
+
+        private void AppendLimit(SqlBuilder builder, SelectStatement select)
+        {
+            // LIMIT n OFFSET m on the merged rows needs the first n + m rows of every shard.
+            if (select.Offset is null)
+            {
+                builder.Span(select.Limit!.Span);
+            }
+            else
+            {
+                builder.Text("(").Span(select.Limit!.Span).Text(") + (").Span(select.Offset.Span).Text(")");
+            }
+        }
+
+        private string? LimitValue(SqlExpr? expr) => expr switch
+        {
+            null => null,
+            Literal { Kind: LiteralKind.Integer } literal => literal.Value + "L",
+            Literal { Kind: LiteralKind.Null } => null,
+            ParameterRef parameter => "(long)" + Naming.EscapeIdentifier(ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
+            _ => Fail<string>(expr.Span, "Over several shards, LIMIT and OFFSET must be an integer literal or a parameter."),
+        };
+
+        private static string PositionalOrder(List<SortKey> keys) =>
+            string.Join(", ", keys.Select(k => (k.Ordinal + 1).ToString(CultureInfo.InvariantCulture)
+                + (k.Descending ? " DESC" : " ASC") + (k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")));
+
+        /// <summary>HAVING as a C# expression over the final row <c>v</c>, in SQL's three-valued logic.</summary>
+        private string? HavingExpression(SqlExpr having, Func<SqlExpr, int> ordinalOf)
+        {
+            string? Operand(SqlExpr expr)
+            {
+                switch (expr)
+                {
+                    case Literal literal:
+                        return LiteralObject(literal);
+                    case ParameterRef parameter:
+                        var spec = ParameterNamed(parameter.Name);
+                        return spec is null ? null : "(object?)" + Naming.EscapeIdentifier(spec.Name);
+                    default:
+                        var ordinal = ordinalOf(expr);
+                        if (ordinal < 0)
+                        {
+                            Fail(expr.Span, "Over several shards, HAVING may compare aggregates and group keys with literals and parameters only.");
+                            return null;
+                        }
+
+                        return "v[" + ordinal.ToString(CultureInfo.InvariantCulture) + "]";
+                }
+            }
+
+            string? Condition(SqlExpr expr)
+            {
+                switch (expr)
+                {
+                    case BinaryExpr { Operator: "AND" or "OR" } logical:
+                        var left = Condition(logical.Left);
+                        var right = Condition(logical.Right);
+                        return left is null || right is null ? null : $"({left} {(logical.Operator == "AND" ? "&" : "|")} {right})";
+                    case UnaryExpr { Operator: "NOT" } not:
+                        var operand = Condition(not.Operand);
+                        return operand is null ? null : $"(!{operand})";
+                    case BinaryExpr { Operator: "=" or "<>" or "<" or "<=" or ">" or ">=" } comparison:
+                        var a = Operand(comparison.Left);
+                        var b = Operand(comparison.Right);
+                        var op = comparison.Operator == "<>" ? "!=" : comparison.Operator == "=" ? "==" : comparison.Operator;
+                        return a is null || b is null ? null : $"global::ShardGen.SqlValues.Compare({a}, {b}, static c => c {op} 0)";
+                    case IsNullExpr isNull:
+                        var value = Operand(isNull.Operand);
+                        return value is null ? null : $"((bool?)({value} {(isNull.Negated ? "!=" : "==")} null))";
+                    default:
+                        Fail(expr.Span, "Over several shards, HAVING may use AND, OR, NOT, comparisons and IS [NOT] NULL only.");
+                        return null;
+                }
+            }
+
+            return Condition(having);
+        }
+
+        private static string LiteralObject(Literal literal) => literal.Kind switch
+        {
+            LiteralKind.Integer => literal.Value + "L",
+            LiteralKind.Numeric => literal.Value + "m",
+            LiteralKind.Boolean => literal.Value == "true" ? "true" : "false",
+            LiteralKind.Null => "null",
+            _ => CSharpString(literal.Value),
+        };
+
+        // ---------------------------------------------------------------- writes
+
+        private QueryPlan? PlanInsert(InsertStatement insert)
+        {
+            Bind(insert.Table, JoinKind.Inner);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var binding = _bindings[0];
+            var table = binding.Table.Table;
+            var columns = insert.Columns.Count > 0 ? insert.Columns.ToList() : table.Columns.Select(c => c.ColumnName).ToList();
+            for (var i = 0; i < insert.Columns.Count; i++)
+            {
+                if (!table.Columns.Any(c => c.ColumnName == insert.Columns[i]))
+                {
+                    Fail(insert.ColumnSpans[i], $"Table '{table.TableName}' has no column '{insert.Columns[i]}'.");
+                }
+            }
+
+            foreach (var row in insert.Rows)
+            {
+                if (row.Count != columns.Count)
+                {
+                    Fail(row.Count > 0 ? Cover(row[0].Span, row[row.Count - 1].Span) : insert.Span, $"This row has {row.Count} values for {columns.Count} columns.");
+                    continue;
+                }
+
+                for (var i = 0; i < row.Count; i++)
+                {
+                    BindExpression(row[i], null);
+                    CheckValue(row[i], table.Columns.FirstOrDefault(c => c.ColumnName == columns[i]));
+                }
+            }
+
+            if (insert.OnConflict is { } conflict)
+            {
+                foreach (var set in conflict.Updates)
+                {
+                    BindSet(set, table);
+                }
+
+                if (conflict.Where is not null)
+                {
+                    BindExpression(conflict.Where, null);
+                }
+            }
+
+            foreach (var item in insert.Returning)
+            {
+                BindExpression(item.Expr, null);
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            RouteKey? key = null;
+            if (binding.Table.Table.Kind == TableKind.Distributed)
+            {
+                var keyColumn = table.Columns[table.DistributionKey].ColumnName;
+                var index = columns.IndexOf(keyColumn);
+                if (index < 0)
+                {
+                    return Fail(insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
+                }
+
+                foreach (var row in insert.Rows)
+                {
+                    var routeKey = KeyValue(row[index], table);
+                    if (routeKey is null)
+                    {
+                        return Problems.Count > 0 ? null : Fail(row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
+                    }
+
+                    if (key is not null && key != routeKey)
+                    {
+                        return Fail(row[index].Span, $"Every row of a multi-row INSERT must have the same distribution key value (one shard per statement): insert rows of different keys with separate calls.");
+                    }
+
+                    key = routeKey;
+                }
+            }
+
+            return WritePlan(insert, key, null, insert.Returning);
+        }
+
+        private QueryPlan? PlanUpdateOrDelete(SqlStatement statement, TableRef tableRef, SqlExpr? where, EquatableArray<SelectItem> returning, EquatableArray<SetClause> sets)
+        {
+            Bind(tableRef, JoinKind.Inner);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var table = _bindings[0].Table.Table;
+            foreach (var set in sets)
+            {
+                BindSet(set, table);
+                if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName)
+                {
+                    Fail(set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
+                }
+            }
+
+            if (where is not null)
+            {
+                BindExpression(where, null);
+            }
+
+            foreach (var item in returning)
+            {
+                BindExpression(item.Expr, null);
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            if (table.Kind != TableKind.Distributed)
+            {
+                return WritePlan(statement, null, null, returning);
+            }
+
+            var pin = FindPin(Conjuncts(where));
+            return Problems.Count > 0 ? null : WritePlan(statement, pin?.Single, pin, returning);
+        }
+
+        private QueryPlan? WritePlan(SqlStatement statement, RouteKey? key, Pin? pin, EquatableArray<SelectItem> returning)
+        {
+            var table = _bindings[0].Table;
+            var kind = table.Table.Kind;
+            var target = kind switch
+            {
+                TableKind.Reference => QueryTarget.Reference,
+                TableKind.Local => QueryTarget.Local,
+                _ => key is not null ? QueryTarget.Router : QueryTarget.FanOut,
+            };
+
+            var members = new List<int>();
+            if (returning.Count > 0)
+            {
+                if (target is QueryTarget.FanOut or QueryTarget.Reference)
+                {
+                    return Fail(returning[0].Span.Start > 0 ? Cover(returning[0].Span, returning[returning.Count - 1].Span) : statement.Span,
+                        target == QueryTarget.Reference
+                            ? "RETURNING on a reference table is not supported: the write goes to every copy."
+                            : "RETURNING on a write that spans shards is not supported: pin the write to one distribution key.");
+                }
+
+                if (_method.Shape is ResultShape.None || (_method.Shape == ResultShape.Scalar && _method.Row is null))
+                {
+                    return Fail(statement.Span, "A write with RETURNING returns rows: return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
+                }
+
+                var outputs = returning.Select(item => new Output(item.Expr, item.Alias, OutputName(item))).ToList();
+                var mapped = MapOutputs(outputs, Cover(returning[0].Span, returning[returning.Count - 1].Span));
+                if (mapped is null)
+                {
+                    return null;
+                }
+
+                members = mapped;
+            }
+            else if (_method.Shape is not (ResultShape.None or ResultShape.AffectedRows)
+                     && !(_method.Shape == ResultShape.Scalar && _method.RowIsScalar && _method.Row!.Columns[0].Type == ColumnType.Int32 && !_method.Row.Columns[0].IsNullable))
+            {
+                return Fail(statement.Span, $"A write without RETURNING gives the number of rows it affected: '{_method.MethodName}' should return Task<int> or Task.");
+            }
+
+            var (parts, tables) = new SqlBuilder(_sql, _edits).Span(statement.Span).Build();
+            return new QueryPlan(
+                target, true, kind == TableKind.Distributed ? table.Table.TableName : null, key,
+                target == QueryTarget.FanOut ? pin?.Multiple ?? EquatableArray<RouteKey>.Empty : EquatableArray<RouteKey>.Empty,
+                target == QueryTarget.FanOut ? pin?.List : null,
+                parts.ToEquatableArray(), tables.ToEquatableArray(), null, null, _parameters.ToEquatableArray(),
+                members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray(), null,
+                SqlBuilder.Preview(parts, tables));
+        }
+
+        private void BindSet(SetClause set, TableSpec table)
+        {
+            var column = table.Columns.FirstOrDefault(c => c.ColumnName == set.Column);
+            if (column is null)
+            {
+                Fail(set.ColumnSpan, $"Table '{table.TableName}' has no column '{set.Column}'.");
+                return;
+            }
+
+            BindExpression(set.Value, null);
+            CheckValue(set.Value, column);
+        }
+
+        // ---------------------------------------------------------------- binding
+
+        private void Bind(TableRef reference, JoinKind join)
+        {
+            if (reference.Schema is not null && reference.Schema != "public")
+            {
+                Fail(reference.NameSpan, $"Schema '{reference.Schema}' is not supported: ShardGen's tables live in the default schema.");
+                return;
+            }
+
+            if (!_tables.TryGetValue(reference.Name, out var table))
+            {
+                var known = string.Join(", ", _tables.Keys.OrderBy(k => k, StringComparer.Ordinal));
+                Fail(reference.NameSpan, $"Unknown table '{reference.Name}': the model has {(known.Length == 0 ? "no tables" : known)}.");
+                return;
+            }
+
+            var alias = reference.Alias ?? reference.Name;
+            if (_bindings.Any(b => b.Alias == alias))
+            {
+                Fail(reference.Span, $"The name '{alias}' is used for two tables of this query: give one an alias.");
+                return;
+            }
+
+            _bindings.Add(new Binding(alias, table, reference, join));
+
+            // The table name becomes the shard table's; without an alias, the original name stays the
+            // alias, so that qualified columns (orders.id) still resolve.
+            _edits.Add(new SqlBuilder.Edit(reference.NameSpan, table.Table.TableName, reference.Alias is null ? " AS " + SqlText.Identifier(reference.Name) : string.Empty));
+        }
+
+        private void BindExpression(SqlExpr root, HashSet<string>? outputAliases)
+        {
+            foreach (var expr in Walk(root))
+            {
+                switch (expr)
+                {
+                    case ColumnRef column:
+                        if (column.Qualifier == "excluded" && _bindings.All(b => b.Alias != "excluded"))
+                        {
+                            if (!_bindings[0].Table.Table.Columns.Any(c => c.ColumnName == column.Name))
+                            {
+                                Fail(column.Span, $"Table '{_bindings[0].Table.Table.TableName}' has no column '{column.Name}'.");
+                            }
+
+                            break;
+                        }
+
+                        if (Resolve(column) is null && !(column.Qualifier is null && outputAliases is not null && outputAliases.Contains(column.Name)))
+                        {
+                            ReportUnresolved(column);
+                        }
+
+                        break;
+                    case ParameterRef parameter:
+                        Number(parameter, isList: IsListContext(root, parameter));
+                        break;
+                    case StarExpr star when star.Qualifier is not null && _bindings.All(b => b.Alias != star.Qualifier):
+                        Fail(star.Span, $"No table of this query is named '{star.Qualifier}'.");
+                        break;
+                }
+            }
+
+            foreach (var comparison in Walk(root))
+            {
+                switch (comparison)
+                {
+                    case BinaryExpr { Operator: "=" or "<>" or "<" or "<=" or ">" or ">=" or "LIKE" or "NOT LIKE" or "ILIKE" or "NOT ILIKE" or "IS DISTINCT FROM" or "IS NOT DISTINCT FROM" } binary:
+                        CheckComparison(binary.Left, binary.Right);
+                        CheckComparison(binary.Right, binary.Left);
+                        break;
+                    case InExpr @in:
+                        foreach (var item in @in.Items)
+                        {
+                            CheckComparison(@in.Operand, item);
+                        }
+
+                        break;
+                    case BetweenExpr between:
+                        CheckComparison(between.Operand, between.Low);
+                        CheckComparison(between.Operand, between.High);
+                        break;
+                    case AnyExpr any:
+                        CheckComparison(any.Operand, any.Array);
+                        break;
+                }
+            }
+        }
+
+        private static bool IsListContext(SqlExpr root, ParameterRef parameter) =>
+            Walk(root).OfType<AnyExpr>().Any(any => any.Array is ParameterRef p && p.Span == parameter.Span);
+
+        private void Number(ParameterRef reference, bool isList)
+        {
+            var parameter = ParameterNamed(reference.Name);
+            if (parameter is null)
+            {
+                var names = string.Join(", ", _method.Parameters.Where(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List).Select(p => p.Name));
+                Fail(reference.Span, $"No parameter of '{_method.MethodName}' is named '{reference.Name}'{(names.Length == 0 ? "." : ": it has " + names + ".")}");
+                return;
+            }
+
+            if (parameter.Value is null)
+            {
+                Fail(reference.Span, $"Parameter '{parameter.Name}' is of type {parameter.FullTypeName}, which cannot be sent to PostgreSQL.");
+                return;
+            }
+
+            if (parameter.Kind == QueryParameterKind.List && !isList)
+            {
+                Fail(reference.Span, $"Parameter '{parameter.Name}' is a list: use it as '= ANY(@{reference.Name})'.");
+                return;
+            }
+
+            if (!_parameterNumbers.TryGetValue(parameter.Name, out var number))
+            {
+                _parameters.Add(new BoundParameter(parameter.Name, parameter.Value, parameter.Kind == QueryParameterKind.List));
+                number = _parameters.Count;
+                _parameterNumbers[parameter.Name] = number;
+            }
+
+            _edits.Add(new SqlBuilder.Edit(reference.Span, null, "$" + number.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        private QueryParameterSpec? ParameterNamed(string name) =>
+            _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && p.Name == name)
+            ?? _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+        private (Binding Binding, ColumnSpec Column)? Resolve(ColumnRef column)
+        {
+            if (column.Qualifier is not null)
+            {
+                var binding = _bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
+                var spec = binding?.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name);
+                return binding is null || spec is null ? null : (binding, spec);
+            }
+
+            var matches = _bindings
+                .Select(b => (Binding: b, Column: b.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name)))
+                .Where(m => m.Column is not null)
+                .ToList();
+            return matches.Count == 1 ? (matches[0].Binding, matches[0].Column!) : null;
+        }
+
+        private void ReportUnresolved(ColumnRef column)
+        {
+            if (column.Qualifier is not null)
+            {
+                var binding = _bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
+                Fail(column.Span, binding is null
+                    ? $"No table of this query is named '{column.Qualifier}'."
+                    : $"Table '{binding.Table.Table.TableName}' has no column '{column.Name}'.");
+                return;
+            }
+
+            var owners = _bindings.Where(b => b.Table.Table.Columns.Any(c => c.ColumnName == column.Name)).Select(b => b.Alias).ToList();
+            Fail(column.Span, owners.Count > 1
+                ? $"Column '{column.Name}' is ambiguous: it is in {string.Join(" and ", owners)}. Qualify it."
+                : $"No table of this query has a column '{column.Name}'.");
+        }
+
+        /// <summary>A parameter compared with (or assigned to) a column must have a type that compares with the column's.</summary>
+        private void CheckComparison(SqlExpr columnSide, SqlExpr valueSide)
+        {
+            if (columnSide is ColumnRef column && Resolve(column) is { } resolved)
+            {
+                CheckValue(valueSide, resolved.Column);
+            }
+        }
+
+        private void CheckValue(SqlExpr value, ColumnSpec? column)
+        {
+            if (column is null || value is not ParameterRef reference || ParameterNamed(reference.Name) is not { Value: { } parameter } spec)
+            {
+                return;
+            }
+
+            if (Category(parameter.Type) != Category(column.Type))
+            {
+                Fail(reference.Span, $"Parameter '{spec.Name}' is {SqlTypes.ClrTypeName(parameter.Type)}{(spec.Kind == QueryParameterKind.List ? " (a list)" : string.Empty)} but column '{column.ColumnName}' is {SqlTypes.SqlType(column.Type)}: they do not compare.");
+            }
+        }
+
+        private static int Category(ColumnType type) => type switch
+        {
+            ColumnType.Int16 or ColumnType.Byte or ColumnType.SByte or ColumnType.Int32 or ColumnType.UInt16 or ColumnType.Int64
+                or ColumnType.UInt32 or ColumnType.Decimal or ColumnType.Single or ColumnType.Double => 1,
+            ColumnType.DateTime or ColumnType.DateTimeOffset => 2,
+            _ => 10 + (int)type,
+        };
+
+        // ---------------------------------------------------------------- classification
+
+        private (QueryTarget Target, string? RoutingTable) Classify()
+        {
+            var distributed = _bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+            var local = _bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local);
+            if (local is not null && distributed.Count > 0)
+            {
+                Fail(local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be joined with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+                return (QueryTarget.Local, null);
+            }
+
+            if (local is not null)
+            {
+                return (QueryTarget.Local, null);
+            }
+
+            if (distributed.Count == 0)
+            {
+                return (QueryTarget.Reference, null);
+            }
+
+            var first = distributed[0];
+            foreach (var other in distributed.Skip(1))
+            {
+                if (other.Table.ColocationGroup != first.Table.ColocationGroup)
+                {
+                    Fail(other.Reference.Span, $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.");
+                }
+            }
+
+            return (QueryTarget.FanOut, first.Table.Table.TableName);
+        }
+
+        /// <summary>
+        /// Distributed tables must be joined on their distribution keys (and an outer join must say so in
+        /// its own ON); a reference table cannot be the preserved side of an outer join with a distributed one.
+        /// </summary>
+        private void CheckJoins(SqlExpr? where, EquatableArray<JoinClause> joins)
+        {
+            var distributed = _bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+            if (distributed.Count > 1)
+            {
+                var parent = distributed.ToDictionary(b => b, b => b);
+                Binding Find(Binding b) => parent[b] == b ? b : parent[b] = Find(parent[b]);
+                var conditions = Conjuncts(where).Concat(joins.Where(j => j.On is not null).SelectMany(j => Conjuncts(j.On)));
+                foreach (var (left, right) in KeyEqualities(conditions))
+                {
+                    parent[Find(left)] = Find(right);
+                }
+
+                var root = Find(distributed[0]);
+                foreach (var binding in distributed.Skip(1))
+                {
+                    if (Find(binding) != root)
+                    {
+                        var join = joins.FirstOrDefault(j => j.Table == binding.Reference);
+                        var keyName = binding.Table.Table.Columns[binding.Table.Table.DistributionKey].ColumnName;
+                        var otherKey = distributed[0].Table.Table.Columns[distributed[0].Table.Table.DistributionKey].ColumnName;
+                        Fail(join?.Span ?? binding.Reference.Span,
+                            $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{binding.Alias}.{keyName} = {distributed[0].Alias}.{otherKey}' to the join condition.");
+                    }
+                }
+            }
+
+            var seen = new List<Binding> { _bindings[0] };
+            foreach (var join in joins)
+            {
+                var binding = _bindings.FirstOrDefault(b => b.Reference == join.Table);
+                if (binding is null)
+                {
+                    continue;
+                }
+
+                var isDistributed = binding.Table.Table.Kind == TableKind.Distributed;
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)
+                    && !KeyEqualities(Conjuncts(join.On)).Any(e => e.Left == binding || e.Right == binding))
+                {
+                    Fail(join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause.");
+                }
+
+                var preservedReference = join.Kind switch
+                {
+                    JoinKind.Left => isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Reference),
+                    JoinKind.Right => !isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed),
+                    JoinKind.Full => (isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Reference)) || (!isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)),
+                    _ => false,
+                };
+                if (preservedReference)
+                {
+                    Fail(join.Span, "A reference table cannot be the preserved side of an outer join with a distributed table: every shard would add the reference rows that match nothing. Reorder the join so the distributed table is preserved.");
+                }
+
+                seen.Add(binding);
+            }
+        }
+
+        private IEnumerable<(Binding Left, Binding Right)> KeyEqualities(IEnumerable<SqlExpr> conditions)
+        {
+            foreach (var condition in conditions)
+            {
+                if (condition is BinaryExpr { Operator: "=", Left: ColumnRef left, Right: ColumnRef right }
+                    && Resolve(left) is { } a && Resolve(right) is { } b
+                    && IsKeyColumn(a.Binding, a.Column) && IsKeyColumn(b.Binding, b.Column) && a.Binding != b.Binding)
+                {
+                    yield return (a.Binding, b.Binding);
+                }
+            }
+        }
+
+        private static bool IsKeyColumn(Binding binding, ColumnSpec column) =>
+            binding.Table.Table.Kind == TableKind.Distributed && binding.Table.Table.Columns[binding.Table.Table.DistributionKey] == column;
+
+        private bool IsDistributionKey(SqlExpr expr) =>
+            expr is ColumnRef column && Resolve(column) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column);
+
+        /// <summary>The distribution-key restriction of the top-level conjuncts: one key, a list of keys, or a list parameter.</summary>
+        private Pin? FindPin(IEnumerable<SqlExpr> conditions)
+        {
+            Pin? multiple = null;
+            foreach (var condition in conditions)
+            {
+                switch (condition)
+                {
+                    case BinaryExpr { Operator: "=" } equality:
+                        var (column, value) = equality.Left is ColumnRef ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
+                        if (IsDistributionKey(column) && Resolve((ColumnRef)column) is { } resolved && KeyValue(value, resolved.Binding.Table.Table) is { } key)
+                        {
+                            return new Pin(key, EquatableArray<RouteKey>.Empty, null);
+                        }
+
+                        break;
+                    case InExpr { Negated: false } @in when IsDistributionKey(@in.Operand) && multiple is null:
+                        var table = Resolve((ColumnRef)@in.Operand)!.Value.Binding.Table.Table;
+                        var keys = @in.Items.Select(item => KeyValue(item, table)).ToList();
+                        if (keys.All(k => k is not null))
+                        {
+                            multiple = new Pin(null, keys.Select(k => k!).Distinct().ToEquatableArray(), null);
+                        }
+
+                        break;
+                    case AnyExpr { Operator: "=", Array: ParameterRef list } any when IsDistributionKey(any.Operand) && multiple is null:
+                        var listParameter = ParameterNamed(list.Name);
+                        var keyTable = Resolve((ColumnRef)any.Operand)!.Value.Binding.Table.Table;
+                        if (listParameter is { Kind: QueryParameterKind.List, Value: { } element }
+                            && SqlTypes.KeyTypeOf(element.Type) == keyTable.KeyType && !element.IsNullable)
+                        {
+                            multiple = new Pin(null, EquatableArray<RouteKey>.Empty, listParameter.Name);
+                        }
+
+                        break;
+                }
+            }
+
+            return multiple;
+        }
+
+        /// <summary>A distribution key value the run time can route by, of the key's own type; null for anything else.</summary>
+        private RouteKey? KeyValue(SqlExpr value, TableSpec table)
+        {
+            switch (value)
+            {
+                case ParameterRef reference when ParameterNamed(reference.Name) is { Kind: QueryParameterKind.Value, Value: { } spec } parameter:
+                    var matches = SqlTypes.KeyTypeOf(spec.Type) == table.KeyType
+                        || (table.KeyType == DistributionKeyType.Int64 && spec.Type is ColumnType.Int32 or ColumnType.Int16);
+                    if (!matches || spec.EnumTypeName is not null)
+                    {
+                        return null;
+                    }
+
+                    if (spec.IsNullable)
+                    {
+                        Fail(reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        return null;
+                    }
+
+                    return new RouteKey(table.KeyType == DistributionKeyType.Int64 && spec.Type != ColumnType.Int64 ? "(long)" + Naming.EscapeIdentifier(parameter.Name) : Naming.EscapeIdentifier(parameter.Name), null);
+                case Literal { Kind: LiteralKind.Integer } integer when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64:
+                    var isLong = table.KeyType == DistributionKeyType.Int64;
+                    if (isLong ? !long.TryParse(integer.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) : !int.TryParse(integer.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                    {
+                        return null;
+                    }
+
+                    return new RouteKey(null, integer.Value + (isLong ? "L" : string.Empty));
+                case UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64:
+                    return KeyValue(negative with { Value = "-" + negative.Value }, table);
+                case Literal { Kind: LiteralKind.String } text when table.KeyType == DistributionKeyType.Text:
+                    return new RouteKey(null, CSharpString(text.Value));
+                case Literal { Kind: LiteralKind.String } uuid when table.KeyType == DistributionKeyType.Uuid && Guid.TryParse(uuid.Value, out var guid):
+                    return new RouteKey(null, $"new global::System.Guid(\"{guid:D}\")");
+                default:
+                    return null;
+            }
+        }
+
+        // ---------------------------------------------------------------- outputs
+
+        private List<Output> ExpandOutputs(SelectStatement select)
+        {
+            var outputs = new List<Output>();
+            foreach (var item in select.Items)
+            {
+                if (item.Expr is StarExpr star)
+                {
+                    foreach (var binding in _bindings.Where(b => star.Qualifier is null || b.Alias == star.Qualifier))
+                    {
+                        foreach (var column in binding.Table.Table.Columns)
+                        {
+                            outputs.Add(new Output(new ColumnRef(star.Span, binding.Alias, column.ColumnName), null, column.ColumnName, IsStar: true));
+                        }
+                    }
+                }
+                else
+                {
+                    outputs.Add(new Output(item.Expr, item.Alias, OutputName(item)));
+                }
+            }
+
+            return outputs;
+        }
+
+        /// <summary>The name PostgreSQL gives an output column: its alias, a column's name, a function's name, or ?column?.</summary>
+        private static string OutputName(SelectItem item) => item.Alias ?? item.Expr switch
+        {
+            ColumnRef column => column.Name,
+            FunctionCall call => call.Name.Substring(call.Name.LastIndexOf('.') + 1),
+            CastExpr { Operand: ColumnRef column } => column.Name,
+            CastExpr { Operand: FunctionCall call } => call.Name,
+            CaseExpr => "case",
+            _ => "?column?",
+        };
+
+        /// <summary>For each output, the row type's member it fills; null (with a problem) when they do not match.</summary>
+        private List<int>? MapOutputs(List<Output> outputs, TextSpan listSpan)
+        {
+            var row = _method.Row!;
+            if (_method.RowIsScalar)
+            {
+                if (outputs.Count != 1)
+                {
+                    return Fail<List<int>>(listSpan, $"'{_method.MethodName}' returns a single value, but the query returns {outputs.Count} columns.");
+                }
+
+                return new List<int> { 0 };
+            }
+
+            var members = new List<int>();
+            var used = new HashSet<int>();
+            foreach (var output in outputs)
+            {
+                var member = -1;
+                for (var i = 0; i < row.Columns.Count && member < 0; i++)
+                {
+                    if (row.Columns[i].ColumnName == output.Name)
+                    {
+                        member = i;
+                    }
+                }
+
+                for (var i = 0; i < row.Columns.Count && member < 0; i++)
+                {
+                    if (string.Equals(row.Columns[i].PropertyName, output.Name, StringComparison.OrdinalIgnoreCase)
+                        || Naming.ColumnName(row.Columns[i].PropertyName) == output.Name)
+                    {
+                        member = i;
+                    }
+                }
+
+                var span = output.Expr?.Span ?? listSpan;
+                if (member < 0)
+                {
+                    return Fail<List<int>>(span, $"Column '{output.Name}' has no property in {row.FullTypeName.Replace("global::", string.Empty)}: add one, or alias the column to a property's name.");
+                }
+
+                if (!used.Add(member))
+                {
+                    return Fail<List<int>>(span, $"Two columns fill property '{row.Columns[member].PropertyName}': alias one of them.");
+                }
+
+                members.Add(member);
+            }
+
+            foreach (var parameter in row.ConstructorParameters)
+            {
+                if (!used.Contains(parameter.Column))
+                {
+                    return Fail<List<int>>(listSpan, $"The query gives no column for '{row.Columns[parameter.Column].PropertyName}', which the constructor of {row.FullTypeName.Replace("global::", string.Empty)} needs.");
+                }
+            }
+
+            return members;
+        }
+
+        /// <summary>The output ordinal an ORDER BY or GROUP BY expression names (alias, position, or the same expression); -1 when none.</summary>
+        private int OrdinalOf(SqlExpr expr, List<Output> outputs)
+        {
+            if (expr is Literal { Kind: LiteralKind.Integer } position && int.TryParse(position.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p >= 1 && p <= outputs.Count)
+            {
+                return p - 1;
+            }
+
+            if (expr is ColumnRef { Qualifier: null } alias)
+            {
+                var byAlias = outputs.FindIndex(o => o.Alias == alias.Name);
+                if (byAlias >= 0)
+                {
+                    return byAlias;
+                }
+            }
+
+            var text = Normalize(expr.Span);
+            for (var i = 0; i < outputs.Count; i++)
+            {
+                var output = outputs[i].Expr;
+                if (output is null)
+                {
+                    continue;
+                }
+
+                if (!outputs[i].IsStar && Normalize(output.Span) == text)
+                {
+                    return i;
+                }
+
+                if (expr is ColumnRef column && output is ColumnRef outputColumn && SameColumn(column, outputColumn))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private SqlExpr ResolvePosition(SqlExpr expr, List<Output> outputs) =>
+            expr is Literal { Kind: LiteralKind.Integer } && OrdinalOf(expr, outputs) is var ordinal && ordinal >= 0 && outputs[ordinal].Expr is { } resolved
+                ? resolved
+                : expr;
+
+        private bool SameColumn(ColumnRef a, ColumnRef b) =>
+            Resolve(a) is { } x && Resolve(b) is { } y && x.Binding == y.Binding && x.Column == y.Column;
+
+        /// <summary>Whether an output is a plain table column of exactly the member's type (then the mapper reads it typed).</summary>
+        private bool IsTypedRead(SqlExpr? expr, int member)
+        {
+            var target = _method.Row!.Columns[member];
+            return expr is ColumnRef column && Resolve(column) is { } resolved
+                && resolved.Column.Type == target.Type
+                && resolved.Column.EnumTypeName == target.EnumTypeName
+                && (target.IsNullable || !resolved.Column.IsNullable);
+        }
+
+        // ---------------------------------------------------------------- helpers
+
+        private static IEnumerable<SqlExpr> StatementExpressions(SelectStatement select)
+        {
+            foreach (var item in select.Items)
+            {
+                yield return item.Expr;
+            }
+
+            foreach (var join in select.Joins)
+            {
+                if (join.On is not null)
+                {
+                    yield return join.On;
+                }
+            }
+
+            if (select.Where is not null)
+            {
+                yield return select.Where;
+            }
+
+            foreach (var group in select.GroupBy)
+            {
+                yield return group;
+            }
+
+            if (select.Having is not null)
+            {
+                yield return select.Having;
+            }
+
+            foreach (var order in select.OrderBy)
+            {
+                yield return order.Expr;
+            }
+
+            if (select.Limit is not null)
+            {
+                yield return select.Limit;
+            }
+
+            if (select.Offset is not null)
+            {
+                yield return select.Offset;
+            }
+        }
+
+        private static IEnumerable<SqlExpr> Conjuncts(SqlExpr? expr)
+        {
+            if (expr is BinaryExpr { Operator: "AND" } and)
+            {
+                foreach (var part in Conjuncts(and.Left))
+                {
+                    yield return part;
+                }
+
+                foreach (var part in Conjuncts(and.Right))
+                {
+                    yield return part;
+                }
+            }
+            else if (expr is not null)
+            {
+                yield return expr;
+            }
+        }
+
+        private static bool ContainsAggregate(SqlExpr expr) => Walk(expr).OfType<FunctionCall>().Any(IsAggregate);
+
+        private string Normalize(TextSpan span)
+        {
+            var text = new StringBuilder();
+            var inString = false;
+            foreach (var c in _sql.Substring(span.Start, span.Length))
+            {
+                if (c == '\'')
+                {
+                    inString = !inString;
+                }
+
+                if (!inString && char.IsWhiteSpace(c))
+                {
+                    continue;
+                }
+
+                text.Append(inString ? c : char.ToLowerInvariant(c));
+            }
+
+            return text.ToString();
+        }
+
+        private static TextSpan Cover(TextSpan first, TextSpan last) => TextSpan.FromBounds(first.Start, last.End);
+
+        private QueryPlan? Fail(TextSpan span, string message) => Fail<QueryPlan>(span, message);
+
+        private T? Fail<T>(TextSpan span, string message)
+            where T : class
+        {
+            Problems.Add(new QueryProblem(message, span.Start, span.Length));
+            return null;
+        }
+    }
+
+    /// <summary>Every expression node under <paramref name="root"/>, pre-order.</summary>
+    public static IEnumerable<SqlExpr> Walk(SqlExpr root)
+    {
+        var stack = new Stack<SqlExpr>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var expr = stack.Pop();
+            yield return expr;
+            switch (expr)
+            {
+                case UnaryExpr unary:
+                    stack.Push(unary.Operand);
+                    break;
+                case BinaryExpr binary:
+                    stack.Push(binary.Right);
+                    stack.Push(binary.Left);
+                    break;
+                case InExpr @in:
+                    foreach (var item in @in.Items.Reverse())
+                    {
+                        stack.Push(item);
+                    }
+
+                    stack.Push(@in.Operand);
+                    break;
+                case AnyExpr any:
+                    stack.Push(any.Array);
+                    stack.Push(any.Operand);
+                    break;
+                case BetweenExpr between:
+                    stack.Push(between.High);
+                    stack.Push(between.Low);
+                    stack.Push(between.Operand);
+                    break;
+                case IsNullExpr isNull:
+                    stack.Push(isNull.Operand);
+                    break;
+                case FunctionCall call:
+                    foreach (var argument in call.Arguments.Reverse())
+                    {
+                        stack.Push(argument);
+                    }
+
+                    break;
+                case CaseExpr @case:
+                    if (@case.Else is not null)
+                    {
+                        stack.Push(@case.Else);
+                    }
+
+                    foreach (var when in @case.Whens.Reverse())
+                    {
+                        stack.Push(when.Result);
+                        stack.Push(when.Condition);
+                    }
+
+                    if (@case.Operand is not null)
+                    {
+                        stack.Push(@case.Operand);
+                    }
+
+                    break;
+                case CastExpr cast:
+                    stack.Push(cast.Operand);
+                    break;
+            }
+        }
+    }
+
+    internal static string CSharpString(string value)
+    {
+        var text = new StringBuilder("\"");
+        foreach (var c in value)
+        {
+            text.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\0' => "\\0",
+                _ when char.IsControl(c) => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
+        }
+
+        return text.Append('"').ToString();
+    }
+
+    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join);
+
+    private sealed record Output(SqlExpr? Expr, string? Alias, string Name, bool IsStar = false);
+
+    private sealed record Pin(RouteKey? Single, EquatableArray<RouteKey> Multiple, string? List);
+}

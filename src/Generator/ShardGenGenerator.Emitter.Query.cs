@@ -1,0 +1,331 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using ShardGen.Generator.Model;
+using ShardGen.Generator.Planning;
+
+namespace ShardGen.Generator;
+
+public sealed partial class ShardGenGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>The name the query's definition has in its type's nested <c>ShardGenQueries</c> class.</summary>
+        public static string QueryHintName(QueryMethodSpec method) =>
+            $"{(method.Namespace.Length == 0 ? string.Empty : method.Namespace + ".")}{method.TypeName}.{method.MethodName}.Query.g.cs";
+
+        public static void EmitQuery(SourceProductionContext context, QueryModel model)
+        {
+            if (model.Plan is not null)
+            {
+                context.AddSource(QueryHintName(model.Method), QuerySource(model));
+            }
+        }
+
+        /// <summary>
+        /// The body of one <c>[Query]</c> method and its definition: the SQL written out at build time,
+        /// the parameters bound positionally, and, for a fan-out, the merge spelled out in plain C#.
+        /// </summary>
+        public static string QuerySource(QueryModel model)
+        {
+            var method = model.Method;
+            var plan = model.Plan!;
+            var writer = new IndentedWriter();
+            WriteHeader(writer, method.Namespace);
+            writer.Line($"{(method.IsStaticType ? "static " : string.Empty)}partial {method.TypeKeyword} {Naming.EscapeIdentifier(method.TypeName)}");
+            using (writer.Block())
+            {
+                WriteQueryDefinition(writer, method, plan);
+                writer.Line();
+                WriteQueryMethod(writer, method, plan);
+            }
+
+            return writer.ToString();
+        }
+
+        private static void WriteQueryDefinition(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan)
+        {
+            writer.Line("internal static partial class ShardGenQueries");
+            using (writer.Block())
+            {
+                writer.Line($"/// <summary>The plan of <c>{Xml(method.MethodName)}</c>: {Xml(Describe(plan))}.</summary>");
+                foreach (var line in plan.Sql.Split('\n'))
+                {
+                    writer.Line("// " + line.TrimEnd('\r'));
+                }
+
+                writer.Line(GeneratedCodeAttribute);
+                writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition {Naming.EscapeIdentifier(method.MethodName)} = new(");
+                using (writer.Indent())
+                {
+                    writer.Line($"{QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)},");
+                    writer.Line($"global::ShardGen.Model.QueryTarget.{plan.Target},");
+                    writer.Line("new global::ShardGen.Model.SqlTemplate(");
+                    using (writer.Indent())
+                    {
+                        writer.Line($"new string[] {{ {string.Join(", ", plan.Parts.Select(QueryPlanner.CSharpString))} }},");
+                        writer.Line($"new string[] {{ {string.Join(", ", plan.Tables.Select(QueryPlanner.CSharpString))} }}),");
+                    }
+
+                    writer.Line($"routingTable: {(plan.RoutingTable is null ? "null" : QueryPlanner.CSharpString(plan.RoutingTable))},");
+                    writer.Line($"workerPrefix: {(plan.WorkerPrefix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerPrefix))},");
+                    writer.Line($"workerSuffix: {(plan.WorkerSuffix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerSuffix))});");
+                }
+
+                if (plan.Merge is { } merge)
+                {
+                    if (merge.Order.Count > 0)
+                    {
+                        writer.Line();
+                        writer.Line($"internal static readonly global::System.Comparison<object?[]> {Naming.EscapeIdentifier(method.MethodName)}Order = global::ShardGen.QueryMerge.Order({string.Join(", ", merge.Order.Select(k => $"({k.Ordinal.ToString(CultureInfo.InvariantCulture)}, {Bool(k.Descending)}, {Bool(k.NullsFirst)})"))});");
+                    }
+
+                    if (merge.GroupKeys >= 0)
+                    {
+                        writer.Line();
+                        writer.Line($"internal static readonly global::ShardGen.MergeAggregate[] {Naming.EscapeIdentifier(method.MethodName)}Aggregates =");
+                        using (writer.Block(";"))
+                        {
+                            foreach (var aggregate in merge.Aggregates)
+                            {
+                                writer.Line($"new(global::ShardGen.MergeAggregateKind.{aggregate.Kind}, {aggregate.Ordinal.ToString(CultureInfo.InvariantCulture)}, {aggregate.CountOrdinal.ToString(CultureInfo.InvariantCulture)}),");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private static string Describe(QueryPlan plan) => plan.Target switch
+        {
+            QueryTarget.Router => $"{(plan.IsWrite ? "a write" : "a read")} routed to the one shard of {(plan.Key?.Parameter is { } p ? "parameter " + p : "key " + plan.Key?.Literal)}",
+            QueryTarget.FanOut when plan.KeysList is not null => $"{(plan.IsWrite ? "a write" : "a read")} on the shards of the keys in {plan.KeysList}",
+            QueryTarget.FanOut when plan.Keys.Count > 0 => $"{(plan.IsWrite ? "a write" : "a read")} on the shards of {plan.Keys.Count} keys",
+            QueryTarget.FanOut => $"{(plan.IsWrite ? "a write" : "a read")} on every shard of {plan.RoutingTable}",
+            QueryTarget.Reference => plan.IsWrite ? "a write to every copy of the reference tables" : "a read of one copy of the reference tables",
+            _ => "a query on the coordinator",
+        };
+
+        private static void WriteQueryMethod(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan)
+        {
+            var modifiers = method.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial" && m != "async").ToList();
+            var isStream = method.Shape == ResultShape.Stream;
+            var parameters = string.Join(", ", method.Parameters.Select(p =>
+                (isStream && p.Kind == QueryParameterKind.CancellationToken ? "[global::System.Runtime.CompilerServices.EnumeratorCancellation] " : string.Empty)
+                + p.FullTypeName + " " + Naming.EscapeIdentifier(p.Name)));
+            var cancellation = method.Parameters.FirstOrDefault(p => p.Kind == QueryParameterKind.CancellationToken) is { } ct ? Naming.EscapeIdentifier(ct.Name) : "default";
+            var options = method.Parameters.FirstOrDefault(p => p.Kind == QueryParameterKind.Options) is { } o ? Naming.EscapeIdentifier(o.Name) : "null";
+            var definition = "ShardGenQueries." + Naming.EscapeIdentifier(method.MethodName);
+
+            writer.Line(GeneratedCodeAttribute);
+            writer.Line($"{string.Join(" ", modifiers)} async partial {method.ReturnType} {Naming.EscapeIdentifier(method.MethodName)}({parameters})");
+            using (writer.Block())
+            {
+                writer.Line($"var query = {method.DataSource}.Query({definition});");
+                var (args, bind) = Binding(plan);
+                if (plan.IsWrite && plan.Outputs.Count == 0)
+                {
+                    var call = plan.Target == QueryTarget.FanOut
+                        ? $"query.ExecuteFanOutAsync({Keys(plan)}, {args}, {bind}, {cancellation})"
+                        : $"query.ExecuteAsync({RouteKeyOf(plan)}, {args}, {bind}, {cancellation})";
+                    writer.Line(method.Shape == ResultShape.None ? $"await {call}.ConfigureAwait(false);" : $"return await {call}.ConfigureAwait(false);");
+                    return;
+                }
+
+                if (plan.Merge is null)
+                {
+                    var read = ReaderMapper(method, plan);
+                    switch (method.Shape)
+                    {
+                        case ResultShape.List:
+                            writer.Line($"return await query.ListAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}).ConfigureAwait(false);");
+                            break;
+                        case ResultShape.Stream:
+                            writer.Line($"await foreach (var row in {ConfigureAwait}(query.StreamAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}), false))");
+                            using (writer.Block())
+                            {
+                                writer.Line("yield return row;");
+                            }
+
+                            break;
+                        default:
+                            writer.Line($"return await query.SingleAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}).ConfigureAwait(false);");
+                            break;
+                    }
+
+                    return;
+                }
+
+                WriteMerge(writer, method, plan, args, bind, cancellation, options);
+            }
+        }
+
+        /// <summary>The fan-out read: worker rows merged in order, de-duplicated, aggregated, filtered and cut as planned.</summary>
+        private static void WriteMerge(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan, string args, string bind, string cancellation, string options)
+        {
+            var merge = plan.Merge!;
+            var name = Naming.EscapeIdentifier(method.MethodName);
+            var aggregated = merge.GroupKeys >= 0;
+            var order = merge.Order.Count > 0 && !aggregated ? $"ShardGenQueries.{name}Order" : "null";
+            writer.Line($"var rows = query.FanOutAsync({Keys(plan)}, {args}, {bind}, global::ShardGen.QueryMerge.ReadValues, {order}, {options}, {cancellation});");
+            if (aggregated)
+            {
+                writer.Line($"var groups = await global::ShardGen.QueryMerge.AggregateAsync(rows, {merge.GroupKeys.ToString(CultureInfo.InvariantCulture)}, ShardGenQueries.{name}Aggregates, {cancellation}).ConfigureAwait(false);");
+                if (merge.Having is not null)
+                {
+                    writer.Line($"groups.RemoveAll(v => {merge.Having} != true);");
+                }
+
+                if (merge.Distinct)
+                {
+                    writer.Line($"groups = global::ShardGen.QueryMerge.Distinct(groups, {VisibleOrdinals(plan)});");
+                }
+
+                if (merge.Order.Count > 0)
+                {
+                    writer.Line($"groups.Sort(ShardGenQueries.{name}Order);");
+                }
+
+                writer.Line($"rows = global::ShardGen.QueryMerge.AsAsync(groups);");
+            }
+            else if (merge.Distinct)
+            {
+                writer.Line($"rows = global::ShardGen.QueryMerge.Distinct(rows, {VisibleOrdinals(plan)}, {cancellation});");
+            }
+
+            if (merge.Offset is not null || merge.Limit is not null)
+            {
+                writer.Line($"rows = global::ShardGen.QueryMerge.SkipTake(rows, {merge.Offset ?? "null"}, {merge.Limit ?? "null"}, {cancellation});");
+            }
+
+            var map = ValuesMapper(method, plan);
+            switch (method.Shape)
+            {
+                case ResultShape.List:
+                    writer.Line($"var result = new global::System.Collections.Generic.List<{method.Row!.FullTypeName}{(method.RowIsScalar && method.Row.Columns[0].IsNullable && !method.Row.IsValueType ? "?" : string.Empty)}>();");
+                    writer.Line($"await foreach (var v in {WithCancellation}(rows, {cancellation}).ConfigureAwait(false))");
+                    using (writer.Block())
+                    {
+                        writer.Line($"result.Add({map});");
+                    }
+
+                    writer.Line("return result;");
+                    break;
+                case ResultShape.Stream:
+                    writer.Line($"await foreach (var v in {WithCancellation}(rows, {cancellation}).ConfigureAwait(false))");
+                    using (writer.Block())
+                    {
+                        writer.Line($"yield return {map};");
+                    }
+
+                    break;
+                default:
+                    writer.Line($"await foreach (var v in {WithCancellation}(rows, {cancellation}).ConfigureAwait(false))");
+                    using (writer.Block())
+                    {
+                        writer.Line($"return {map};");
+                    }
+
+                    writer.Line("return default;");
+                    break;
+            }
+        }
+
+        // Generated code has no usings: the extension methods of async streams are called by their full names.
+        private const string WithCancellation = "global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation";
+        private const string ConfigureAwait = "global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.ConfigureAwait";
+
+        private static string VisibleOrdinals(QueryPlan plan) =>
+            $"new int[] {{ {string.Join(", ", plan.Outputs.Select(o => o.Ordinal.ToString(CultureInfo.InvariantCulture)))} }}";
+
+        private static string RouteKeyOf(QueryPlan plan) => plan.Key is { } key
+            ? key.Parameter ?? key.Literal!
+            : "global::ShardGen.ShardKey.None";
+
+        private static string Keys(QueryPlan plan)
+        {
+            if (plan.KeysList is not null)
+            {
+                return $"global::ShardGen.QueryMerge.Keys({Naming.EscapeIdentifier(plan.KeysList)})";
+            }
+
+            return plan.Keys.Count == 0
+                ? "null"
+                : $"new global::ShardGen.ShardKey[] {{ {string.Join(", ", plan.Keys.Select(k => k.Parameter ?? k.Literal!))} }}";
+        }
+
+        /// <summary>The arguments (a value tuple of the bound parameters) and the static lambda that binds them as $1..$n.</summary>
+        private static (string Args, string Bind) Binding(QueryPlan plan)
+        {
+            var names = plan.Parameters.Select(p => Naming.EscapeIdentifier(p.Parameter)).ToList();
+            if (names.Count == 0)
+            {
+                return ("0", "static (_, _) => { }");
+            }
+
+            if (names.Count == 1)
+            {
+                return (names[0], $"static (parameters, args) => parameters.Add({NewQueryParameter(plan.Parameters[0], "args")})");
+            }
+
+            var adds = string.Join(" ", plan.Parameters.Select((p, i) => $"parameters.Add({NewQueryParameter(p, "args." + names[i])});"));
+            return ($"({string.Join(", ", names)})", $"static (parameters, args) => {{ {adds} }}");
+        }
+
+        private static string NewQueryParameter(BoundParameter parameter, string value)
+        {
+            if (!parameter.IsList)
+            {
+                return NewParameter(parameter.Value, value);
+            }
+
+            var element = parameter.Value;
+            var dbType = $"global::NpgsqlTypes.NpgsqlDbType.Array | global::NpgsqlTypes.NpgsqlDbType.{SqlTypes.NpgsqlDbType(element.Type)}";
+            var converted = element.EnumTypeName is not null || SqlTypes.IsWidened(element.Type) || element.Type == ColumnType.DateTimeOffset
+                ? $"global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Select({value}, static e => {ToStorage(element, "e", element.IsNullable)}))"
+                : $"global::System.Linq.Enumerable.ToArray({value})";
+            return $"new global::Npgsql.NpgsqlParameter {{ Value = {converted}, NpgsqlDbType = {dbType} }}";
+        }
+
+        /// <summary>A static lambda reading the current row into the result type, typed where the column's type is the member's.</summary>
+        private static string ReaderMapper(QueryMethodSpec method, QueryPlan plan)
+        {
+            var row = method.Row!;
+            string Value(OutputColumn output)
+            {
+                var column = row.Columns[output.Member];
+                return output.TypedRead
+                    ? $"({ReadValue(column, output.Ordinal)})"
+                    : $"global::ShardGen.SqlValues.To<{CSharpType(column)}>(reader.GetValue({output.Ordinal.ToString(CultureInfo.InvariantCulture)}))";
+            }
+
+            return "static reader => " + Construct(method, plan, Value);
+        }
+
+        /// <summary>An expression building the result from the merged values <c>v</c>.</summary>
+        private static string ValuesMapper(QueryMethodSpec method, QueryPlan plan)
+        {
+            var row = method.Row!;
+            return Construct(method, plan, output => $"global::ShardGen.SqlValues.To<{CSharpType(row.Columns[output.Member])}>(v[{output.Ordinal.ToString(CultureInfo.InvariantCulture)}])");
+        }
+
+        private static string Construct(QueryMethodSpec method, QueryPlan plan, System.Func<OutputColumn, string> value)
+        {
+            var row = method.Row!;
+            if (method.RowIsScalar)
+            {
+                return value(plan.Outputs[0]);
+            }
+
+            var byMember = plan.Outputs.ToDictionary(o => o.Member);
+            var arguments = string.Join(", ", row.ConstructorParameters.Select(p => value(byMember[p.Column])));
+            var covered = new HashSet<int>(row.ConstructorParameters.Select(p => p.Column));
+            var initializers = plan.Outputs.Where(o => !covered.Contains(o.Member))
+                .Select(o => $"{Naming.EscapeIdentifier(row.Columns[o.Member].PropertyName)} = {value(o)}")
+                .ToList();
+            var construct = $"new {row.FullTypeName}({arguments})";
+            return initializers.Count == 0 ? construct : $"{construct} {{ {string.Join(", ", initializers)} }}";
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace ShardGen.Generator.Sql;
+
+/// <summary>Enumerates the expressions of a parsed statement, without recursion (trees may be deep).</summary>
+internal static class SqlWalker
+{
+    /// <summary>
+    /// <paramref name="root"/> and every expression inside it, pre-order: a node, then its children in the order of the
+    /// node's members (a CASE's operand, each WHEN's condition and result, then ELSE).
+    /// </summary>
+    public static IEnumerable<SqlExpr> Descendants(SqlExpr root)
+    {
+        var stack = new Stack<SqlExpr>();
+        stack.Push(root);
+        var children = new List<SqlExpr>();
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            yield return node;
+
+            children.Clear();
+            AddChildren(node, children);
+            for (var i = children.Count - 1; i >= 0; i--)
+            {
+                stack.Push(children[i]);
+            }
+        }
+    }
+
+    /// <summary>Every expression of <paramref name="statement"/>, clause by clause in the order they are written, each pre-order.</summary>
+    public static IEnumerable<SqlExpr> Descendants(SqlStatement statement) => Roots(statement).SelectMany(Descendants);
+
+    /// <summary>The top expression of each clause of <paramref name="statement"/>, in the order the clauses are written.</summary>
+    public static IEnumerable<SqlExpr> Roots(SqlStatement statement)
+    {
+        switch (statement)
+        {
+            case SelectStatement select:
+                foreach (var item in select.Items)
+                {
+                    yield return item.Expr;
+                }
+
+                foreach (var join in select.Joins)
+                {
+                    if (join.On is { } on)
+                    {
+                        yield return on;
+                    }
+                }
+
+                if (select.Where is { } where)
+                {
+                    yield return where;
+                }
+
+                foreach (var group in select.GroupBy)
+                {
+                    yield return group;
+                }
+
+                if (select.Having is { } having)
+                {
+                    yield return having;
+                }
+
+                foreach (var order in select.OrderBy)
+                {
+                    yield return order.Expr;
+                }
+
+                if (select.Limit is { } limit)
+                {
+                    yield return limit;
+                }
+
+                if (select.Offset is { } offset)
+                {
+                    yield return offset;
+                }
+
+                break;
+
+            case InsertStatement insert:
+                foreach (var row in insert.Rows)
+                {
+                    foreach (var value in row)
+                    {
+                        yield return value;
+                    }
+                }
+
+                if (insert.OnConflict is { } conflict)
+                {
+                    foreach (var set in conflict.Updates)
+                    {
+                        yield return set.Value;
+                    }
+
+                    if (conflict.Where is { } conflictWhere)
+                    {
+                        yield return conflictWhere;
+                    }
+                }
+
+                foreach (var item in insert.Returning)
+                {
+                    yield return item.Expr;
+                }
+
+                break;
+
+            case UpdateStatement update:
+                foreach (var set in update.Sets)
+                {
+                    yield return set.Value;
+                }
+
+                if (update.Where is { } updateWhere)
+                {
+                    yield return updateWhere;
+                }
+
+                foreach (var item in update.Returning)
+                {
+                    yield return item.Expr;
+                }
+
+                break;
+
+            case DeleteStatement delete:
+                if (delete.Where is { } deleteWhere)
+                {
+                    yield return deleteWhere;
+                }
+
+                foreach (var item in delete.Returning)
+                {
+                    yield return item.Expr;
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Every <c>@name</c> in <paramref name="statement"/>, in the order they appear in the text; a name used twice appears twice.</summary>
+    public static IEnumerable<ParameterRef> Parameters(SqlStatement statement)
+        => Descendants(statement).OfType<ParameterRef>().OrderBy(p => p.Span.Start);
+
+    /// <summary>Every <c>@name</c> in <paramref name="expr"/>, in the order they appear in the text.</summary>
+    public static IEnumerable<ParameterRef> Parameters(SqlExpr expr)
+        => Descendants(expr).OfType<ParameterRef>().OrderBy(p => p.Span.Start);
+
+    /// <summary>The direct child expressions of <paramref name="expr"/>, in the order of its members.</summary>
+    public static IReadOnlyList<SqlExpr> Children(SqlExpr expr)
+    {
+        var children = new List<SqlExpr>();
+        AddChildren(expr, children);
+        return children;
+    }
+
+    private static void AddChildren(SqlExpr expr, List<SqlExpr> children)
+    {
+        switch (expr)
+        {
+            case UnaryExpr unary:
+                children.Add(unary.Operand);
+                break;
+            case BinaryExpr binary:
+                children.Add(binary.Left);
+                children.Add(binary.Right);
+                break;
+            case InExpr @in:
+                children.Add(@in.Operand);
+                children.AddRange(@in.Items);
+                break;
+            case AnyExpr any:
+                children.Add(any.Operand);
+                children.Add(any.Array);
+                break;
+            case BetweenExpr between:
+                children.Add(between.Operand);
+                children.Add(between.Low);
+                children.Add(between.High);
+                break;
+            case IsNullExpr isNull:
+                children.Add(isNull.Operand);
+                break;
+            case FunctionCall call:
+                children.AddRange(call.Arguments);
+                break;
+            case CaseExpr @case:
+                if (@case.Operand is { } operand)
+                {
+                    children.Add(operand);
+                }
+
+                foreach (var when in @case.Whens)
+                {
+                    children.Add(when.Condition);
+                    children.Add(when.Result);
+                }
+
+                if (@case.Else is { } otherwise)
+                {
+                    children.Add(otherwise);
+                }
+
+                break;
+            case CastExpr cast:
+                children.Add(cast.Operand);
+                break;
+        }
+    }
+}

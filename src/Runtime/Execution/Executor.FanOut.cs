@@ -1,0 +1,236 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+
+namespace ShardGen;
+
+internal sealed partial class Executor
+{
+    /// <summary>
+    /// A read over several shards of the routes' colocation group: all of them (<paramref name="keys"/>
+    /// null) or those holding the keys. Each worker gets one combined statement (when
+    /// <paramref name="combine"/> and the routes have a worker prefix) or a batch of its shards'
+    /// statements. Rows are concatenated worker after worker, or merged by <paramref name="order"/>.
+    /// </summary>
+    public async IAsyncEnumerable<T> FanOutAsync<TArgs, T>(
+        int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        Comparison<T>? order, QueryOptions? options, bool combine,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var plan = Plan(routes, statement, keys, combine);
+        if (plan.Length == 0)
+        {
+            yield break;
+        }
+
+        if (order is not null && Array.Exists(plan, worker => worker.Combined is null && worker.Shards.Length > 1))
+        {
+            throw new InvalidOperationException(
+                $"{(routes.Query is null ? routes.Subject : $"Query '{routes.Query}'")} cannot merge sorted rows: a worker's shards would come back one result after another, "
+                + "not sorted together. Give the query a worker prefix and suffix (e.g. \"SELECT * FROM (\" and \") AS w ORDER BY ...\") so that each worker sorts its shards' rows.");
+        }
+
+        await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken).ConfigureAwait(false);
+        if (order is null)
+        {
+            while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Npgsql hands out buffered rows without looking at the token: look at it here.
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return read(call.Current.Reader);
+            }
+
+            yield break;
+        }
+
+        // A k-way merge: each worker's rows are sorted, so the next row overall is the least of the
+        // workers' current rows. Ties go to the worker listed first, so equal rows keep a fixed order.
+        var heads = new PriorityQueue<WorkerCursor, (T Row, int Worker)>(call.Cursors.Count, new MergeOrder<T>(order));
+        foreach (var cursor in call.Cursors)
+        {
+            if (await call.AdvanceAsync(cursor, cancellationToken).ConfigureAwait(false))
+            {
+                heads.Enqueue(cursor, (read(cursor.Reader), cursor.Index));
+            }
+        }
+
+        while (heads.TryDequeue(out var cursor, out var head))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return head.Row;
+            if (await call.AdvanceAsync(cursor, cancellationToken).ConfigureAwait(false))
+            {
+                heads.Enqueue(cursor, (read(cursor.Reader), cursor.Index));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A read on every shard of a distributed table, each worker's shards in one batch, workers in
+    /// parallel; the rows in shard order. Without shards, the one copy's rows.
+    /// </summary>
+    public async Task<List<T>> AllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        if (routes.Group is not { } group)
+        {
+            return await ListAsync(statement, ShardKey.None, 0, static (_, _) => { }, read, cancellationToken).ConfigureAwait(false);
+        }
+
+        var perShard = new List<T>[group.ShardCount];
+        for (var shard = 0; shard < perShard.Length; shard++)
+        {
+            perShard[shard] = [];
+        }
+
+        var plan = Plan(routes, statement, keys: null, combine: false);
+        await using (var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, 0, static (_, _) => { }, null, cancellationToken).ConfigureAwait(false))
+        {
+            while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                perShard[call.Current.CurrentShard].Add(read(call.Current.Reader));
+            }
+        }
+
+        var rows = new List<T>(perShard.Sum(p => p.Count));
+        foreach (var shardRows in perShard)
+        {
+            rows.AddRange(shardRows);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// A write on several shards: each worker's shards in one batch (one implicit transaction per
+    /// worker), workers in parallel; the sum of the rows affected. A failing worker does not stop the
+    /// others (their outcome would be unknown if cancelled mid-commit); the first failure, in worker
+    /// order, is thrown once all are done.
+    /// </summary>
+    public async Task<int> ExecuteFanOutAsync<TArgs>(
+        int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var plan = Plan(routes, statement, keys, combine: false);
+        var texts = routes.Texts(statement);
+        var outcomes = new Task<(int Affected, ShardOperationException? Failure)>[plan.Length];
+        for (var i = 0; i < plan.Length; i++)
+        {
+            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], args, bind, cancellationToken);
+        }
+
+        var affected = 0;
+        foreach (var (rows, failure) in await Task.WhenAll(outcomes).ConfigureAwait(false))
+        {
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            affected += rows;
+        }
+
+        return affected;
+    }
+
+    private static async Task<(int Affected, ShardOperationException? Failure)> ExecuteOnWorkerAsync<TArgs>(
+        Routes routes, string[] texts, WorkerStatement worker, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await worker.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var batch = WorkerCursor.CreateBatch(connection, texts, worker.Shards, args, bind);
+            try
+            {
+                return (await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), null);
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex))
+            {
+                return (0, WorkerCursor.Failure(routes, worker, batch, worker.Shards[0], ex));
+            }
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
+        {
+            return (0, Failures.OnWorker(routes, worker.Node, worker.Shards, ex));
+        }
+    }
+
+    /// <summary>
+    /// Which worker runs which shards: every worker of the group with all its shards (and its combined
+    /// text from the snapshot), or only the shards holding <paramref name="keys"/>, each once (a
+    /// combined text for part of a worker's shards is composed here).
+    /// </summary>
+    private static WorkerStatement[] Plan(Routes routes, int statement, IReadOnlyList<ShardKey>? keys, bool combine)
+    {
+        var group = routes.Group!;
+        var workers = group.ShardsByWorker;
+        var combination = combine ? routes.WorkerCombination : null;
+        var combinedAll = combination is null ? null : routes.WorkerTexts(statement);
+        if (keys is null)
+        {
+            var all = new WorkerStatement[workers.Count];
+            for (var i = 0; i < all.Length; i++)
+            {
+                all[i] = new WorkerStatement(workers[i].Node, workers[i].Shards, combinedAll?[i]);
+            }
+
+            return all;
+        }
+
+        var selected = new bool[group.ShardCount];
+        var selectedOnWorker = new int[workers.Count];
+        foreach (var key in keys)
+        {
+            var shard = ShardOf(routes, key);
+            if (!selected[shard])
+            {
+                selected[shard] = true;
+                selectedOnWorker[group.WorkerOfShard(shard)]++;
+            }
+        }
+
+        var texts = routes.Texts(statement);
+        var plan = new List<WorkerStatement>(workers.Count);
+        foreach (var worker in workers)
+        {
+            var count = selectedOnWorker[worker.Index];
+            if (count == 0)
+            {
+                continue;
+            }
+
+            if (count == worker.Shards.Length)
+            {
+                plan.Add(new WorkerStatement(worker.Node, worker.Shards, combinedAll?[worker.Index]));
+                continue;
+            }
+
+            var shards = new int[count];
+            var next = 0;
+            foreach (var shard in worker.Shards)
+            {
+                if (selected[shard])
+                {
+                    shards[next++] = shard;
+                }
+            }
+
+            var combined = combination is { } c ? QueryRoutes.Combine(c.Prefix, texts, shards, c.Suffix) : null;
+            plan.Add(new WorkerStatement(worker.Node, shards, combined));
+        }
+
+        return plan.ToArray();
+    }
+
+    private sealed class MergeOrder<T>(Comparison<T> order) : IComparer<(T Row, int Worker)>
+    {
+        public int Compare((T Row, int Worker) x, (T Row, int Worker) y)
+        {
+            var byRow = order(x.Row, y.Row);
+            return byRow != 0 ? byRow : x.Worker.CompareTo(y.Worker);
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// The execution core under <see cref="ShardedTable"/> and <see cref="ShardedQuery"/>: it reads the
+/// current <see cref="ShardMap"/> once per call, routes to the target (a key's shard, a reference copy
+/// with failover, the coordinator, or several shards), runs the precompiled text there, and turns every
+/// server failure into a <see cref="ShardOperationException"/> that names where it happened.
+/// One instance per handle: it holds the rotation over reference copies.
+/// </summary>
+internal sealed partial class Executor
+{
+    private readonly ShardedDataSource _source;
+    private readonly int _index;
+    private readonly bool _isQuery;
+    private int _nextCopy;
+
+    public Executor(ShardedDataSource source, int index, bool isQuery)
+    {
+        _source = source;
+        _index = index;
+        _isQuery = isQuery;
+    }
+
+    /// <summary>Every row of a statement on one target: the key's shard, a reference copy, or the coordinator.</summary>
+    public Task<List<T>> ListAsync<TArgs, T>(
+        int statement, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+        => ReadAsync(statement, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken);
+
+    /// <summary>The first row of a statement on one target, or default.</summary>
+    public Task<T?> SingleAsync<TArgs, T>(
+        int statement, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+        => ReadAsync(statement, key, args, bind, read, static (reader, read, ct) => ReadFirstAsync(reader, read, ct), cancellationToken);
+
+    /// <summary>
+    /// The rows of a statement on one target as they arrive. A reference read fails over to another copy
+    /// only before the first row; stopping early cancels the statement instead of reading the rest.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync<TArgs, T>(
+        int statement, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var texts = routes.Texts(statement);
+        for (var attempt = 0; ; attempt++)
+        {
+            var target = ReadTarget(map, routes, key, attempt);
+            await using var connection = target.Node.DataSource.CreateConnection();
+            await using var command = new NpgsqlCommand(texts[target.Shard], connection);
+            bind(command.Parameters, args);
+            NpgsqlDataReader reader;
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex))
+            {
+                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
+                {
+                    continue;
+                }
+
+                throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+            }
+
+            var finished = false;
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        finished = !await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (Failures.IsServerFailure(ex))
+                    {
+                        finished = true;
+                        throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        finished = true;
+                        throw;
+                    }
+
+                    if (finished)
+                    {
+                        yield break;
+                    }
+
+                    // Npgsql hands out buffered rows without looking at the token: look at it here.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return read(reader);
+                }
+            }
+            finally
+            {
+                await CloseAsync(command, reader, finished).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a write and returns the rows it affected: on the key's shard; on the coordinator for local
+    /// placement; on every copy of reference placement, in one fixed node order (coordinator, then the
+    /// workers as the metadata lists them), returning the coordinator copy's count.
+    /// </summary>
+    public async Task<int> ExecuteAsync<TArgs>(
+        int statement, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind,
+        CancellationToken cancellationToken)
+    {
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var texts = routes.Texts(statement);
+        switch (routes.Placement)
+        {
+            case TableKind.Distributed:
+                return await ExecuteOnAsync(routes, texts, KeyTarget(routes, key), key, args, bind, cancellationToken).ConfigureAwait(false);
+            case TableKind.Local:
+                return await ExecuteOnAsync(routes, texts, new Target(map.Coordinator, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
+            default:
+                // Each copy commits on its own; the two-phase-commit issue (#5) makes the copies atomic.
+                var affected = await ExecuteOnAsync(routes, texts, new Target(map.Coordinator, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
+                foreach (var worker in map.Workers)
+                {
+                    await ExecuteOnAsync(routes, texts, new Target(worker, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
+                }
+
+                return affected;
+        }
+    }
+
+    private async ValueTask<(ShardMap Map, Routes Routes)> RoutesAsync(CancellationToken cancellationToken)
+    {
+        var map = await _source.GetShardMapAsync(cancellationToken).ConfigureAwait(false);
+        return (map, _isQuery ? map.QueryRoutesAt(_index) : map.RoutesAt(_index));
+    }
+
+    private async Task<TResult> ReadAsync<TArgs, TState, TResult>(
+        int statement, ShardKey key, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind,
+        TState state, Func<NpgsqlDataReader, TState, CancellationToken, Task<TResult>> consume,
+        CancellationToken cancellationToken)
+    {
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var texts = routes.Texts(statement);
+        for (var attempt = 0; ; attempt++)
+        {
+            var target = ReadTarget(map, routes, key, attempt);
+            await using var command = target.Node.DataSource.CreateCommand(texts[target.Shard]);
+            bind(command.Parameters, args);
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                return await consume(reader, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex))
+            {
+                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
+                {
+                    continue;
+                }
+
+                throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+            }
+        }
+    }
+
+    private static async Task<List<T>> ReadListAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    private static async Task<T?> ReadFirstAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : default;
+
+    private static async Task<int> ExecuteOnAsync<TArgs>(
+        Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        await using var command = target.Node.DataSource.CreateCommand(texts[target.Shard]);
+        bind(command.Parameters, args);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
+        {
+            throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+        }
+    }
+
+    // A reader left before its end is cancelled on the server: otherwise disposing it reads every remaining row.
+    private static async ValueTask CloseAsync(NpgsqlCommand command, NpgsqlDataReader reader, bool finished)
+    {
+        if (!finished)
+        {
+            try
+            {
+                command.Cancel();
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is InvalidOperationException)
+            {
+                // Disposing the reader below still brings the connection to the end of the statement.
+            }
+        }
+
+        try
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is OperationCanceledException)
+        {
+            // The statement was cancelled because nobody wants its rows, or it failed and that was reported.
+        }
+    }
+
+    private static int ShardOf(Routes routes, ShardKey key)
+    {
+        var group = routes.Group!;
+        if (!key.HasValue || key.Type != group.KeyType)
+        {
+            throw Failures.KeyMismatch(routes, key);
+        }
+
+        return group.ShardIndexOf(key);
+    }
+
+    private static Target KeyTarget(Routes routes, ShardKey key)
+    {
+        var shard = ShardOf(routes, key);
+        return new Target(routes.Group!.NodeOfShard(shard), shard);
+    }
+
+    // Reads of reference placement go to one copy, rotating over the workers, and fail over to the
+    // next copy (the coordinator last) when a node cannot be reached.
+    private Target ReadTarget(ShardMap map, Routes routes, ShardKey key, int attempt)
+    {
+        switch (routes.Placement)
+        {
+            case TableKind.Distributed:
+                return KeyTarget(routes, key);
+            case TableKind.Local:
+                return new Target(map.Coordinator, 0);
+            default:
+                var workers = map.Workers;
+                if (attempt >= workers.Count)
+                {
+                    return new Target(map.Coordinator, 0);
+                }
+
+                var first = attempt == 0 ? Interlocked.Increment(ref _nextCopy) : Volatile.Read(ref _nextCopy);
+                return new Target(workers[(int)((uint)(first + attempt) % (uint)workers.Count)], 0);
+        }
+    }
+
+    private static bool CanFailOver(ShardMap map, Routes routes, int attempt) =>
+        routes.Placement == TableKind.Reference && attempt < map.Workers.Count;
+
+    private readonly record struct Target(Node Node, int Shard);
+}

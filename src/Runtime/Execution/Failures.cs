@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>What counts as a failure of a node or its statement, and the error that names where it happened.</summary>
+internal static class Failures
+{
+    /// <summary>A failure of the server or of the way to it (as opposed to a bug in a row mapper).</summary>
+    public static bool IsServerFailure(Exception ex) =>
+        ex is NpgsqlException or TimeoutException or SocketException;
+
+    /// <summary>The node could not be reached, or went away: another copy may answer instead.</summary>
+    public static bool IsUnavailable(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException or TimeoutException or SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>A failure on one shard (or the copy or coordinator of a table without shards).</summary>
+    public static ShardOperationException OnShard(Routes routes, Node node, int shard, ShardKey key, Exception ex)
+    {
+        var group = routes.Group;
+        var where = group is null
+            ? $"{routes.Subject} ({routes.Placement.ToString().ToLowerInvariant()}) on node '{node.Name}' ({node.Host}:{node.Port})"
+            : $"{routes.Subject}, shard {routes.ShardIds[shard]} (\"{routes.ShardTables[shard]}\", shard {shard} of {group.ShardCount}) on worker '{node.Name}' ({node.Host}:{node.Port})"
+              + (key.HasValue ? $", key {key}" : "");
+        return Create(routes, node, where, group is null ? null : routes.ShardIds[shard], routes.ShardTables[shard], ex);
+    }
+
+    /// <summary>A failure of one worker's statement (or connection) that covers several of its shards.</summary>
+    public static ShardOperationException OnWorker(Routes routes, Node node, IReadOnlyList<int> shards, Exception ex)
+    {
+        if (shards.Count == 1)
+        {
+            return OnShard(routes, node, shards[0], ShardKey.None, ex);
+        }
+
+        var ids = string.Join(", ", shards.Select(shard => routes.ShardIds[shard].ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var where = $"{routes.Subject}, shards {ids} ({shards.Count} of {routes.Group!.ShardCount}) on worker '{node.Name}' ({node.Host}:{node.Port})";
+        return Create(routes, node, where, null, null, ex);
+    }
+
+    /// <summary>A key that cannot be routed by the routes' colocation group.</summary>
+    public static ArgumentException KeyMismatch(Routes routes, ShardKey key)
+    {
+        var group = routes.Group!;
+        var owner = routes.Query is null ? routes.Subject : $"query '{routes.Query}' on {routes.Subject}";
+        return new ArgumentException(
+            key.HasValue
+                ? $"{Capitalize(owner)} is routed by {group.KeyType.SqlType()} keys (colocation group '{group.Name}'); the key given is {key.Type.SqlType()} ({key})."
+                : $"{Capitalize(owner)} is routed by a {group.KeyType.SqlType()} key (colocation group '{group.Name}'); none was given.",
+            nameof(key));
+    }
+
+    private static ShardOperationException Create(Routes routes, Node node, string where, long? shardId, string? shardTable, Exception ex)
+    {
+        var unavailable = IsUnavailable(ex);
+        var what = unavailable ? "cannot be reached" : "failed";
+        var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
+        return new ShardOperationException(
+            $"{Capitalize(subject)}: {what}: {ex.Message}",
+            ex,
+            routes.Table,
+            shardId,
+            shardTable,
+            node.Name,
+            unavailable,
+            routes.Query);
+    }
+
+    private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
+}

@@ -1,0 +1,279 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+
+namespace ShardGen;
+
+/// <summary>How the partials of one aggregate combine across workers.</summary>
+public enum MergeAggregateKind
+{
+    /// <summary>Counts add up; the result is a bigint.</summary>
+    Count,
+
+    /// <summary>Sums add up; NULL when no worker had rows.</summary>
+    Sum,
+
+    Min,
+
+    Max,
+
+    /// <summary>A sum and a count, divided at the end as PostgreSQL divides them.</summary>
+    Avg,
+}
+
+/// <summary>One aggregate of a merged aggregation: its kind and where its partials are in a worker row.</summary>
+/// <param name="Kind">How partials combine.</param>
+/// <param name="Ordinal">The partial (for <see cref="MergeAggregateKind.Avg"/>, the partial sum).</param>
+/// <param name="CountOrdinal">For <see cref="MergeAggregateKind.Avg"/>, the partial count; -1 otherwise.</param>
+public readonly record struct MergeAggregate(MergeAggregateKind Kind, int Ordinal, int CountOrdinal);
+
+/// <summary>
+/// The steps of a fan-out read's merge, as generated code strings them together: rows as values,
+/// their order, de-duplication, aggregation and OFFSET/LIMIT. The plan is the generator's; these
+/// only carry it out.
+/// </summary>
+public static class QueryMerge
+{
+    /// <summary>Reads the current row as values (NULL as null).</summary>
+    public static object?[] ReadValues(NpgsqlDataReader reader)
+    {
+        var values = new object?[reader.FieldCount];
+        reader.GetValues(values!);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is DBNull)
+            {
+                values[i] = null;
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>The order of an ORDER BY over row ordinals, each ascending or descending with its NULLs first or last.</summary>
+    public static Comparison<object?[]> Order(params (int Ordinal, bool Descending, bool NullsFirst)[] keys) => (a, b) =>
+    {
+        foreach (var (ordinal, descending, nullsFirst) in keys)
+        {
+            var result = SqlValues.Order(a[ordinal], b[ordinal], descending, nullsFirst);
+            if (result != 0)
+            {
+                return result;
+            }
+        }
+
+        return 0;
+    };
+
+    /// <summary>
+    /// Combines the workers' partial aggregates per group: a final row holds the group key values
+    /// (the first <paramref name="groupKeys"/> values of a worker row), then one value per aggregate.
+    /// Without GROUP BY there is always exactly one row, as in PostgreSQL.
+    /// </summary>
+    public static async Task<List<object?[]>> AggregateAsync(IAsyncEnumerable<object?[]> rows, int groupKeys, MergeAggregate[] aggregates, CancellationToken cancellationToken)
+    {
+        var groups = new Dictionary<ValuesKey, object?[]>();
+        var order = new List<object?[]>();
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var key = new ValuesKey(row, groupKeys);
+            if (!groups.TryGetValue(key, out var partial))
+            {
+                groups[key] = row;
+                order.Add(row);
+                continue;
+            }
+
+            foreach (var aggregate in aggregates)
+            {
+                var i = aggregate.Ordinal;
+                switch (aggregate.Kind)
+                {
+                    case MergeAggregateKind.Min:
+                        partial[i] = SqlValues.Min(partial[i], row[i]);
+                        break;
+                    case MergeAggregateKind.Max:
+                        partial[i] = SqlValues.Max(partial[i], row[i]);
+                        break;
+                    case MergeAggregateKind.Avg:
+                        partial[i] = SqlValues.Add(partial[i], row[i]);
+                        partial[aggregate.CountOrdinal] = SqlValues.Add(partial[aggregate.CountOrdinal], row[aggregate.CountOrdinal]);
+                        break;
+                    default:
+                        partial[i] = SqlValues.Add(partial[i], row[i]);
+                        break;
+                }
+            }
+        }
+
+        if (groupKeys == 0 && order.Count == 0)
+        {
+            order.Add(new object?[aggregates.Length == 0 ? 0 : aggregates.Max(a => Math.Max(a.Ordinal, a.CountOrdinal)) + 1]);
+        }
+
+        var result = new List<object?[]>(order.Count);
+        foreach (var partial in order)
+        {
+            var final = new object?[groupKeys + aggregates.Length];
+            Array.Copy(partial, final, groupKeys);
+            for (var a = 0; a < aggregates.Length; a++)
+            {
+                var aggregate = aggregates[a];
+                var value = partial[aggregate.Ordinal];
+                final[groupKeys + a] = aggregate.Kind switch
+                {
+                    MergeAggregateKind.Count => value is null ? 0L : SqlValues.To<long>(value),
+                    MergeAggregateKind.Avg => SqlValues.Average(value, partial[aggregate.CountOrdinal]),
+                    _ => value,
+                };
+            }
+
+            result.Add(final);
+        }
+
+        return result;
+    }
+
+    /// <summary>Keeps the first row of each distinct combination of the given values (NULLs equal, as DISTINCT has it).</summary>
+    public static List<object?[]> Distinct(List<object?[]> rows, int[] ordinals)
+    {
+        var seen = new HashSet<ValuesKey>();
+        return rows.Where(row => seen.Add(new ValuesKey(Project(row, ordinals), ordinals.Length))).ToList();
+    }
+
+    /// <summary>Streams the first row of each distinct combination of the given values.</summary>
+    public static async IAsyncEnumerable<object?[]> Distinct(IAsyncEnumerable<object?[]> rows, int[] ordinals, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seen = new HashSet<ValuesKey>();
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (seen.Add(new ValuesKey(Project(row, ordinals), ordinals.Length)))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>OFFSET then LIMIT over merged rows; stops reading (and so releases the workers) once the limit is reached.</summary>
+    public static async IAsyncEnumerable<object?[]> SkipTake(IAsyncEnumerable<object?[]> rows, long? offset, long? limit, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (offset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), "OFFSET must not be negative.");
+        }
+
+        if (limit < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limit), "LIMIT must not be negative.");
+        }
+
+        if (limit == 0)
+        {
+            yield break;
+        }
+
+        var skipped = 0L;
+        var taken = 0L;
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (skipped < (offset ?? 0))
+            {
+                skipped++;
+                continue;
+            }
+
+            yield return row;
+            if (++taken == limit)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Rows already in memory as a stream.</summary>
+    public static async IAsyncEnumerable<object?[]> AsAsync(List<object?[]> rows)
+    {
+        foreach (var row in rows)
+        {
+            yield return row;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public static ShardKey[] Keys(IEnumerable<long> keys) => keys.Select(k => (ShardKey)k).ToArray();
+
+    public static ShardKey[] Keys(IEnumerable<int> keys) => keys.Select(k => (ShardKey)k).ToArray();
+
+    public static ShardKey[] Keys(IEnumerable<string> keys) => keys.Select(k => (ShardKey)k).ToArray();
+
+    public static ShardKey[] Keys(IEnumerable<Guid> keys) => keys.Select(k => (ShardKey)k).ToArray();
+
+    private static object?[] Project(object?[] row, int[] ordinals)
+    {
+        var values = new object?[ordinals.Length];
+        for (var i = 0; i < ordinals.Length; i++)
+        {
+            values[i] = row[ordinals[i]];
+        }
+
+        return values;
+    }
+
+    /// <summary>The first values of a row as a key: equal when every value is equal (NULLs equal, byte arrays by content).</summary>
+    private readonly struct ValuesKey : IEquatable<ValuesKey>
+    {
+        private readonly object?[] _values;
+        private readonly int _count;
+
+        public ValuesKey(object?[] values, int count)
+        {
+            _values = values;
+            _count = count;
+        }
+
+        public bool Equals(ValuesKey other)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                var a = _values[i];
+                var b = other._values[i];
+                if (a is null || b is null)
+                {
+                    if (a is not null || b is not null)
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                if (SqlValues.Compare(a, b) != 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is ValuesKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            for (var i = 0; i < _count; i++)
+            {
+                hash.Add(_values[i] switch
+                {
+                    null => 0,
+                    byte[] bytes => bytes.Length == 0 ? 1 : HashCode.Combine(bytes.Length, bytes[0], bytes[^1]),
+                    string text => text.GetHashCode(StringComparison.Ordinal),
+                    var value when SqlValues.IsNumber(value) => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture).GetHashCode(),
+                    var value => value.GetHashCode(),
+                });
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// One planned <c>[Query]</c> bound to a <see cref="ShardedDataSource"/>: what generated query methods
+/// call. The statement text of every shard (and of every worker, for fan-outs that combine their
+/// shards) is written out once per <see cref="ShardMap"/> snapshot; a call routes, picks strings and runs
+/// them. Parameters are positional (<c>$1</c>...), bound by <c>bind</c> once per command; the same
+/// parameters serve every shard's statement.
+/// </summary>
+/// <remarks>
+/// Router, reference and local queries use <see cref="ListAsync{TArgs, T}"/>, <see cref="SingleAsync{TArgs, T}"/>,
+/// <see cref="StreamAsync{TArgs, T}"/> and <see cref="ExecuteAsync{TArgs}"/>; fan-out queries (and router
+/// queries over several keys) use <see cref="FanOutAsync{TArgs, T}"/> and <see cref="ExecuteFanOutAsync{TArgs}"/>.
+/// Every failure of a node or statement is a <see cref="ShardOperationException"/> naming the query,
+/// the table, the shard (or the worker's shards) and the worker.
+/// </remarks>
+public sealed class ShardedQuery
+{
+    private readonly Executor _executor;
+
+    internal ShardedQuery(ShardedDataSource source, QueryDefinition definition, int index)
+    {
+        Source = source;
+        Definition = definition;
+        _executor = new Executor(source, index, isQuery: true);
+    }
+
+    public ShardedDataSource Source { get; }
+
+    public QueryDefinition Definition { get; }
+
+    /// <summary>
+    /// Every row: from the shard holding <paramref name="key"/> (router), from one reference copy
+    /// (rotating over the workers, failing over to another copy when a node cannot be reached), or from
+    /// the coordinator (local). <paramref name="key"/> is <see cref="ShardKey.None"/> for reference and local queries.
+    /// </summary>
+    public Task<List<T>> ListAsync<TArgs, T>(
+        ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+    {
+        EnsureOneTarget();
+        return _executor.ListAsync(0, key, args, bind, read, cancellationToken);
+    }
+
+    /// <summary>The first row, or default when there is none; from the same place as <see cref="ListAsync{TArgs, T}"/>.</summary>
+    public Task<T?> SingleAsync<TArgs, T>(
+        ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
+    {
+        EnsureOneTarget();
+        return _executor.SingleAsync(0, key, args, bind, read, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rows as they arrive, from the same place as <see cref="ListAsync{TArgs, T}"/>. Stopping early
+    /// cancels the statement on the server; a reference read fails over only before its first row.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync<TArgs, T>(
+        ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        EnsureOneTarget();
+        await foreach (var row in _executor.StreamAsync(0, key, args, bind, read, cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Runs a write and returns the rows it affected: on the shard holding <paramref name="key"/>
+    /// (router); on every reference copy in one fixed node order, coordinator then workers, returning the
+    /// coordinator copy's count (reference; each copy commits on its own until the two-phase-commit
+    /// issue #5 makes them atomic); on the coordinator (local).
+    /// </summary>
+    public Task<int> ExecuteAsync<TArgs>(
+        ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind,
+        CancellationToken cancellationToken)
+    {
+        EnsureOneTarget();
+        return _executor.ExecuteAsync(0, key, args, bind, cancellationToken);
+    }
+
+    /// <summary>
+    /// A read over several shards of the routing table's colocation group: every shard when
+    /// <paramref name="keys"/> is null, else only the shards holding those keys (none: no statement, no
+    /// rows). One connection per worker, workers in parallel; each worker runs one statement (its
+    /// shards' statements combined between <see cref="QueryDefinition.WorkerPrefix"/> and
+    /// <see cref="QueryDefinition.WorkerSuffix"/>) or, without a prefix, one batch of its shards' statements.
+    /// </summary>
+    /// <param name="keys">The keys whose shards to read; null for all shards.</param>
+    /// <param name="args">The parameters' values, handed to <paramref name="bind"/>.</param>
+    /// <param name="bind">Adds the parameters to a fresh collection; called once per command.</param>
+    /// <param name="read">Reads the current row.</param>
+    /// <param name="order">
+    /// Null: the workers' rows concatenated, each worker's in the order they come. Given: a streaming
+    /// k-way merge of the workers' rows, which must each be sorted the same way already (by the worker
+    /// suffix's <c>ORDER BY</c>); the row <paramref name="order"/> puts first comes first. Needs a worker prefix.
+    /// </param>
+    /// <param name="options">Whether the rows of healthy workers are returned when one fails, and which shards failed.</param>
+    /// <param name="cancellationToken">Cancels every worker's statement; the connections go back to their pools.</param>
+    /// <remarks>
+    /// Rows are streamed: nothing is loaded ahead beyond what Npgsql buffers, and stopping early
+    /// cancels the workers' statements. Without <see cref="QueryOptions.AllowPartialResults"/>, the first
+    /// failure throws and the other workers' statements are cancelled.
+    /// </remarks>
+    public async IAsyncEnumerable<T> FanOutAsync<TArgs, T>(
+        IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        Comparison<T>? order, QueryOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        await foreach (var row in _executor.FanOutAsync(0, keys, args, bind, read, order, options, combine: true, cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// A write over several shards (an <c>UPDATE</c> or <c>DELETE</c> not pinned to one key, or pinned to
+    /// several): every shard when <paramref name="keys"/> is null, else the shards holding those keys.
+    /// Each worker's shards run as one batch (one implicit transaction per worker), workers in parallel;
+    /// returns the sum of the rows affected.
+    /// </summary>
+    /// <remarks>
+    /// Not atomic across workers yet: a worker that fails rolls back its own shards while the others
+    /// commit theirs. The two-phase-commit issue (#5) makes it atomic. A failing worker does not cancel
+    /// the others (a write cancelled mid-commit leaves its outcome unknown); once all are done, the first
+    /// failure in worker order is thrown.
+    /// </remarks>
+    public Task<int> ExecuteFanOutAsync<TArgs>(
+        IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind,
+        CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        return _executor.ExecuteFanOutAsync(0, keys, args, bind, cancellationToken);
+    }
+
+    public override string ToString() => Definition.Name;
+
+    private void EnsureOneTarget()
+    {
+        if (Definition.Target == QueryTarget.FanOut)
+        {
+            throw new InvalidOperationException(
+                $"Query '{Definition.Name}' runs on several shards of table '{Definition.RoutingTable}': call FanOutAsync or ExecuteFanOutAsync.");
+        }
+    }
+
+    private void EnsureShards()
+    {
+        if (Definition.Target is not (QueryTarget.FanOut or QueryTarget.Router))
+        {
+            throw new InvalidOperationException(
+                $"Query '{Definition.Name}' is a {Definition.Target.ToString().ToLowerInvariant()} query: it has no shards to fan out over; call ListAsync, SingleAsync, StreamAsync or ExecuteAsync.");
+        }
+    }
+}

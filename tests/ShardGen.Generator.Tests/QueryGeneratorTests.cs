@@ -1,0 +1,194 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ShardGen.Generator.Model;
+
+namespace ShardGen.Generator.Tests;
+
+/// <summary>[Query] methods: one of each plan kind generated as the baselines say; classified; cached per method; refused on the exact span.</summary>
+public sealed class QueryGeneratorTests
+{
+    private const string Tables = """
+        using System;
+        using ShardGen;
+
+        namespace Sample.Queries;
+
+        [Distributed(nameof(TenantId))]
+        public sealed record Order(long TenantId, long Id, long CustomerId, string Status, decimal Total, DateTimeOffset CreatedAt);
+
+        [Distributed(nameof(TenantId))]
+        public sealed record Customer(long TenantId, long Id, string Name, string? CountryCode);
+
+        [Distributed(nameof(DeviceId), Colocation = "none")]
+        public sealed record Reading(Guid DeviceId, long Id, double Value);
+
+        [Reference]
+        public sealed record Country([property: PrimaryKey] string Code, string Name);
+
+        [Local]
+        public sealed record Setting([property: PrimaryKey] string Key, string Value);
+
+        public sealed record OrderRow(long Id, decimal Total, string Name);
+
+        public sealed record StatusCount(string Status, long N, decimal? Average);
+
+        public sealed record IdRow(long Id);
+        """;
+
+    private const string Queries = """
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ShardGen;
+
+        namespace Sample.Queries;
+
+        public sealed partial class ShopQueries
+        {
+            public ShopQueries(ShardedDataSource source) => Source = source;
+
+            public ShardedDataSource Source { get; }
+
+            [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = @tenantId AND o.status = @status ORDER BY o.created_at DESC LIMIT 20")]
+            public partial Task<List<OrderRow>> Router(long tenantId, string status, CancellationToken cancellationToken = default);
+
+            [Query("SELECT status, count(*) AS n, avg(total) AS average FROM orders WHERE tenant_id = ANY(@ids) GROUP BY status HAVING count(*) > 1 ORDER BY n DESC")]
+            public partial Task<List<StatusCount>> MultiKey(long[] ids);
+
+            [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id ORDER BY o.total DESC LIMIT @limit OFFSET @offset")]
+            public partial IAsyncEnumerable<OrderRow> AllShards(int limit, int offset, CancellationToken cancellationToken = default);
+
+            [Query("SELECT count(*) FROM orders")]
+            public partial Task<long> CountAll();
+
+            [Query("SELECT name FROM countries WHERE code = @code")]
+            public partial Task<string?> Reference(string code);
+
+            [Query("SELECT value FROM settings WHERE key = @key")]
+            public partial Task<string?> Local(string key);
+
+            [Query("UPDATE orders SET status = @status WHERE tenant_id = @tenantId AND id = @id")]
+            public partial Task<int> RoutedWrite(long tenantId, long id, string status);
+
+            [Query("DELETE FROM orders WHERE status = 'cancelled'")]
+            public partial Task<int> FanOutWrite();
+        }
+        """;
+
+    [Fact]
+    public void One_query_of_each_plan_kind_generates_as_the_baselines_say_and_compiles_cleanly()
+    {
+        var (result, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Sample.Queries", Tables, Queries));
+        GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
+
+        var sources = GeneratorHarness.Sources(result);
+        Baselines.Verify(sources.Where(s => s.Key.EndsWith(".Query.g.cs", StringComparison.Ordinal) || s.Key == "Sample.Queries.ShardDatabase.g.cs").ToDictionary(), "Queries");
+        var problems = GeneratorHarness.Problems(output);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Each_query_is_classified_as_its_sql_says()
+    {
+        var (result, _, _) = GeneratorHarness.Run(GeneratorHarness.Compilation("Sample.Queries", Tables, Queries));
+        var plans = Plans(result).ToDictionary(m => m.Method.MethodName, m => m.Plan!);
+
+        Assert.Equal((QueryTarget.Router, "tenantId"), (plans["Router"].Target, plans["Router"].Key?.Parameter));
+        Assert.Equal((QueryTarget.FanOut, "ids"), (plans["MultiKey"].Target, plans["MultiKey"].KeysList));
+        Assert.Equal(1, plans["MultiKey"].Merge!.GroupKeys);
+        Assert.Equal((QueryTarget.FanOut, (string?)null), (plans["AllShards"].Target, plans["AllShards"].KeysList));
+        Assert.Equal("(long)limit", plans["AllShards"].Merge!.Limit);
+        Assert.Equal(0, plans["CountAll"].Merge!.GroupKeys);
+        Assert.Equal(QueryTarget.Reference, plans["Reference"].Target);
+        Assert.Equal(QueryTarget.Local, plans["Local"].Target);
+        Assert.Equal((QueryTarget.Router, true), (plans["RoutedWrite"].Target, plans["RoutedWrite"].IsWrite));
+        Assert.Equal((QueryTarget.FanOut, true), (plans["FanOutWrite"].Target, plans["FanOutWrite"].IsWrite));
+
+        // Parameters become $n in the order they first appear; tables become slots of the shard's tables.
+        Assert.Equal(["tenantId", "status"], plans["Router"].Parameters.Select(p => p.Parameter));
+        Assert.Equal(["orders", "customers"], plans["Router"].Tables.AsImmutableArray().ToArray());
+        Assert.Contains("WHERE o.tenant_id = $1 AND o.status = $2", plans["Router"].Sql);
+    }
+
+    [Fact]
+    public void Changing_one_query_string_replans_that_method_only()
+    {
+        var compilation = GeneratorHarness.Compilation("Sample.Queries", Tables, Queries);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Last();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Queries.Replace("ORDER BY o.created_at DESC LIMIT 20", "ORDER BY o.created_at DESC LIMIT 25"), GeneratorHarness.ParseOptions, path: tree.FilePath));
+        var second = driver.RunGenerators(edited).GetRunResult();
+
+        var steps = second.Results.Single().TrackedSteps;
+        var plans = steps[TrackingNames.QueryPlans].SelectMany(s => s.Outputs).ToList();
+        var modified = Assert.Single(plans, o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Equal("Router", ((QueryModel)modified.Value).Method.MethodName);
+        Assert.All(plans.Where(o => o != modified), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Assert.All(steps[TrackingNames.PlannedQueries].SelectMany(s => s.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Assert.All(steps[TrackingNames.Schema].SelectMany(s => s.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+        Assert.Contains("LIMIT 25", GeneratorHarness.Sources(second)["Sample.Queries.ShopQueries.Router.Query.g.cs"]);
+    }
+
+    public static TheoryData<string, string, string> Refused => new()
+    {
+        { "SELECT id FROM nothere WHERE tenant_id = @t", "nothere", "Unknown table 'nothere'" },
+        { "SELECT nope FROM orders WHERE tenant_id = @t", "nope", "column 'nope'" },
+        { "SELECT id FROM orders WHERE tenant_id = @other", "@other", "No parameter" },
+        { "SELECT id FROM orders WHERE tenant_id = @t AND status = @t", "@t", "do not compare" },
+        { "SELECT o.id FROM orders o JOIN readings r ON r.id = o.id WHERE o.tenant_id = @t", "readings r", "not colocated" },
+        { "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id", "JOIN customers c ON c.id = o.customer_id", "distribution keys" },
+        { "UPDATE orders SET tenant_id = @t WHERE id = 1", "tenant_id", "distribution key" },
+        { "SELECT s.key AS id FROM settings s JOIN orders o ON o.status = s.key", "settings s", "Local table" },
+        { "SELECT count(DISTINCT status) AS id FROM orders", "count(DISTINCT status)", "count(DISTINCT" },
+        { "SELECT sum(total) / count(*) AS id FROM orders", "sum(total) / count(*)", "expression over aggregates" },
+        { "SELECT o.id FROM countries c LEFT JOIN orders o ON o.status = c.code", "LEFT JOIN orders o ON o.status = c.code", "preserved side" },
+        { "SELECT status AS id FROM orders GROUP BY status HAVING string_agg(status, ',') = 'x'", "string_agg(status, ',')", "cannot be combined" },
+        { "INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()), (@t2, 2, 1, 'x', 1, now())", "@t2", "same distribution key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void A_query_that_cannot_run_well_is_refused_on_its_exact_span(string sql, string span, string message)
+    {
+        var source = $$""""
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using ShardGen;
+
+            namespace Sample.Queries;
+
+            public sealed partial class BadQueries
+            {
+                public ShardedDataSource? Source { get; set; }
+
+                [Query("""{{sql}}""")]
+                public partial Task<List<IdRow>> Bad(long t, long t2);
+            }
+            """";
+        var (result, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Sample.Queries", Tables, source));
+        GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
+
+        var model = Assert.Single(Plans(result));
+        Assert.Null(model.Plan);
+        Assert.Contains(model.Problems, p => sql.Substring(p.Start, p.Length) == span && p.Message.Contains(message, StringComparison.Ordinal));
+        Assert.DoesNotContain(GeneratorHarness.Sources(result).Keys, k => k.Contains(".Bad.Query", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unsupported_construct_is_refused_with_a_problem_not_an_exception()
+    {
+        foreach (var sql in new[] { "WITH x AS (SELECT 1) SELECT id FROM orders", "SELECT id FROM orders UNION SELECT id FROM customers", "SELECT id FROM orders WHERE id IN (SELECT id FROM customers)", "SELECT row_number() OVER () AS id FROM orders", "SELECT id FROM orders WHERE tenant_id = $1" })
+        {
+            var source = "using System.Collections.Generic; using System.Threading.Tasks; using ShardGen; namespace Sample.Queries; public sealed partial class BadQueries { public ShardedDataSource? Source { get; set; } [Query(\"" + sql + "\")] public partial Task<List<IdRow>> Bad(long t); }";
+            var (result, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Sample.Queries", Tables, source));
+            GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
+            var model = Assert.Single(Plans(result));
+            Assert.Null(model.Plan);
+            Assert.NotEmpty(model.Problems);
+            Assert.All(model.Problems, p => Assert.InRange(p.Start + p.Length, 0, sql.Length));
+        }
+    }
+
+    private static List<QueryModel> Plans(GeneratorDriverRunResult result) =>
+        GeneratorHarness.StepOutputs(result, TrackingNames.QueryPlans).Cast<QueryModel>().ToList();
+}

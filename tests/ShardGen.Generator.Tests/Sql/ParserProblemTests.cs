@@ -1,0 +1,200 @@
+using ShardGen.Generator.Sql;
+using static ShardGen.Generator.Tests.Sql.SqlTestHelpers;
+
+namespace ShardGen.Generator.Tests.Sql;
+
+/// <summary>Valid PostgreSQL that ShardGen does not plan, and invalid SQL: each reported on the span of the offending text.</summary>
+public sealed class ParserProblemTests
+{
+    [Theory]
+    [InlineData("WITH recent AS (SELECT * FROM orders) SELECT * FROM recent", "WITH recent AS (SELECT * FROM orders)", "WITH")]
+    [InlineData("WITH a AS (SELECT 1), b (x) AS MATERIALIZED (SELECT 2) DELETE FROM t", "WITH a AS (SELECT 1), b (x) AS MATERIALIZED (SELECT 2)", "WITH")]
+    [InlineData("SELECT a FROM t UNION SELECT a FROM u", "UNION", "UNION")]
+    [InlineData("SELECT a FROM t UNION ALL SELECT a FROM u", "UNION ALL", "UNION")]
+    [InlineData("SELECT a FROM t INTERSECT SELECT a FROM u", "INTERSECT", "INTERSECT")]
+    [InlineData("SELECT a FROM t EXCEPT SELECT a FROM u", "EXCEPT", "EXCEPT")]
+    [InlineData("SELECT * FROM (SELECT * FROM t) s", "(SELECT * FROM t)", "Subqueries in FROM")]
+    [InlineData("SELECT * FROM t WHERE id IN (SELECT id FROM u)", "(SELECT id FROM u)", "Subqueries")]
+    [InlineData("SELECT * FROM t WHERE id NOT IN (SELECT id FROM u)", "(SELECT id FROM u)", "Subqueries")]
+    [InlineData("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id)", "EXISTS (SELECT 1 FROM u WHERE u.id = t.id)", "EXISTS")]
+    [InlineData("SELECT (SELECT max(x) FROM u) FROM t", "(SELECT max(x) FROM u)", "Subqueries")]
+    [InlineData("SELECT * FROM t WHERE x = ANY (SELECT y FROM u)", "(SELECT y FROM u)", "Subqueries")]
+    [InlineData("SELECT a, row_number() OVER (PARTITION BY b ORDER BY c) FROM t", "OVER (PARTITION BY b ORDER BY c)", "OVER")]
+    [InlineData("SELECT sum(x) OVER w FROM t", "OVER w", "OVER")]
+    [InlineData("SELECT a FROM t WINDOW w AS (PARTITION BY b)", "WINDOW w AS (PARTITION BY b)", "WINDOW")]
+    [InlineData("SELECT count(*) FILTER (WHERE x > 0) FROM t", "FILTER (WHERE x > 0)", "FILTER")]
+    [InlineData("SELECT string_agg(name, ',' ORDER BY name) FROM t", "ORDER BY name", "ORDER BY inside an aggregate")]
+    [InlineData("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM t", "WITHIN GROUP (ORDER BY x)", "WITHIN GROUP")]
+    [InlineData("SELECT * FROM t, LATERAL (SELECT * FROM u WHERE u.id = t.id) l", "LATERAL (SELECT * FROM u WHERE u.id = t.id) l", "LATERAL")]
+    [InlineData("SELECT * FROM t NATURAL JOIN u", "NATURAL JOIN", "NATURAL")]
+    [InlineData("SELECT * FROM t JOIN u USING (id)", "USING (id)", "USING")]
+    [InlineData("SELECT * FROM t WHERE id = 1 FOR UPDATE", "FOR UPDATE", "locking")]
+    [InlineData("SELECT * FROM t FOR NO KEY UPDATE OF t SKIP LOCKED", "FOR NO KEY UPDATE OF t SKIP LOCKED", "locking")]
+    [InlineData("SELECT * FROM t FOR SHARE NOWAIT", "FOR SHARE NOWAIT", "locking")]
+    [InlineData("SELECT * INTO archive FROM t", "INTO archive", "SELECT INTO")]
+    [InlineData("SELECT 1; SELECT 2", "SELECT 2", "one statement")]
+    [InlineData("SELECT 1;; DELETE FROM t; SELECT 3;", "DELETE FROM t; SELECT 3;", "one statement")]
+    [InlineData("SELECT * FROM t WHERE x <> ALL (@ids)", "ALL (@ids)", "ALL")]
+    [InlineData("SELECT * FROM t WHERE x = SOME (@ids)", "SOME (@ids)", "SOME")]
+    [InlineData("SELECT ARRAY[1, 2]", "ARRAY[1, 2]", "ARRAY")]
+    [InlineData("SELECT * FROM t WHERE x = ANY(ARRAY[1, 2])", "ARRAY[1, 2]", "ARRAY")]
+    [InlineData("SELECT a, count(*) FROM t GROUP BY GROUPING SETS ((a), ())", "GROUPING SETS ((a), ())", "GROUPING SETS")]
+    [InlineData("SELECT a, count(*) FROM t GROUP BY ROLLUP (a)", "ROLLUP (a)", "ROLLUP")]
+    [InlineData("SELECT a, count(*) FROM t GROUP BY CUBE (a, b)", "CUBE (a, b)", "CUBE")]
+    [InlineData("SELECT DISTINCT ON (a) a, b FROM t ORDER BY a", "DISTINCT ON (a)", "DISTINCT ON")]
+    [InlineData("SELECT * FROM t WHERE id = $1", "$1", "@name")]
+    [InlineData("SELECT $$text$$", "$$text$$", "Dollar-quoted")]
+    [InlineData("SELECT * FROM t WHERE id = :id", ":id", "@id")]
+    [InlineData("SELECT * FROM t WHERE doc ->> 'k' = @v", "->>", "'->>'")]
+    [InlineData("SELECT * FROM t WHERE tags @> @tags", "@>", "'@>'")]
+    [InlineData("SELECT a ^ 2 FROM t", "^", "power")]
+    [InlineData("SELECT * FROM t WHERE a IS TRUE", "IS TRUE", "IS NOT DISTINCT FROM true")]
+    [InlineData("SELECT * FROM t WHERE a IS NOT FALSE", "IS NOT FALSE", "IS DISTINCT FROM false")]
+    [InlineData("SELECT * FROM t WHERE a SIMILAR TO 'x%'", "SIMILAR TO 'x%'", "SIMILAR")]
+    [InlineData("SELECT * FROM t WHERE a LIKE 'x!%' ESCAPE '!'", "ESCAPE '!'", "ESCAPE")]
+    [InlineData("SELECT * FROM t WHERE a BETWEEN SYMMETRIC 1 AND 2", "SYMMETRIC", "SYMMETRIC")]
+    [InlineData("SELECT tags[1] FROM t", "[1]", "subscripts")]
+    [InlineData("SELECT name COLLATE \"C\" FROM t", "COLLATE \"C\"", "COLLATE")]
+    [InlineData("SELECT * FROM t WHERE (a, b) = (1, 2)", "(a, b)", "Row values")]
+    [InlineData("SELECT substring(name FROM 1 FOR 3) FROM t", "substring(name FROM 1 FOR 3)", "substring")]
+    [InlineData("SELECT position('a' IN name) FROM t", "position('a' IN name)", "strpos(s, part)")]
+    [InlineData("SELECT * FROM t WHERE name LIKE ANY (@patterns)", "ANY (@patterns)", "LIKE ANY")]
+    [InlineData("SELECT * FROM t LIMIT ALL", "LIMIT ALL", "LIMIT ALL")]
+    [InlineData("SELECT * FROM t FETCH FIRST 5 ROWS ONLY", "FETCH FIRST 5 ROWS ONLY", "LIMIT")]
+    [InlineData("SELECT * FROM ONLY t", "ONLY", "ONLY")]
+    [InlineData("SELECT * FROM generate_series(1, 10) g", "generate_series(1, 10)", "Functions in FROM")]
+    [InlineData("SELECT * FROM t AS x(a, b)", "(a, b)", "Column alias")]
+    [InlineData("SELECT interval '1' day", "day", "INTERVAL '1 day'")]
+    [InlineData("SELECT make_interval(days => 1)", "=>", "Named arguments")]
+    [InlineData("INSERT INTO t (a) SELECT a FROM u", "SELECT a FROM u", "INSERT ... SELECT")]
+    [InlineData("INSERT INTO t DEFAULT VALUES", "DEFAULT VALUES", "DEFAULT VALUES")]
+    [InlineData("INSERT INTO t (a, b) VALUES (1, DEFAULT)", "DEFAULT", "DEFAULT in VALUES")]
+    [InlineData("INSERT INTO t (a) VALUES (1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING", "ON CONSTRAINT t_pkey", "ON CONSTRAINT")]
+    [InlineData("INSERT INTO t (a) VALUES (1) ON CONFLICT (lower(a)) DO NOTHING", "lower(a)", "Expressions in the ON CONFLICT target")]
+    [InlineData("UPDATE t SET a = u.a FROM u WHERE u.id = t.id", "FROM u", "UPDATE ... FROM")]
+    [InlineData("UPDATE t SET (a, b) = (1, 2)", "(a, b) = (1, 2)", "Assigning several columns")]
+    [InlineData("DELETE FROM t USING u WHERE u.id = t.id", "USING u", "DELETE ... USING")]
+    [InlineData("TRUNCATE t", "TRUNCATE", "TRUNCATE statements")]
+    [InlineData("CREATE TABLE t (id int)", "CREATE", "CREATE statements")]
+    public void Unsupported_constructs_are_reported_on_their_span(string sql, string spanText, string messagePart)
+    {
+        var problem = ProblemAt(sql, SqlProblemKind.Unsupported, spanText);
+        Assert.Contains(messagePart, problem.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Several_unsupported_constructs_are_all_reported()
+    {
+        const string sql = "WITH x AS (SELECT 1) SELECT count(*) FILTER (WHERE a > 0) OVER (), $1 FROM t NATURAL JOIN u FOR UPDATE";
+        var problems = Problems(sql);
+        Assert.All(problems, p => Assert.Equal(SqlProblemKind.Unsupported, p.Kind));
+        Assert.Equal(
+            new[] { "WITH x AS (SELECT 1)", "FILTER (WHERE a > 0)", "OVER ()", "$1", "NATURAL JOIN", "FOR UPDATE" },
+            problems.Select(p => Text(sql, p.Span)));
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM t WHERE", "", "Expected an expression after 'WHERE'")]
+    [InlineData("SELECT * FROM t WHERE ORDER BY a", "ORDER", "Expected an expression after 'WHERE', found 'ORDER'")]
+    [InlineData("SELECT FROM t", "FROM", "Expected an expression after 'SELECT', found 'FROM'")]
+    [InlineData("SELECT a, FROM t", "FROM", "Expected an expression after ','")]
+    [InlineData("SELECT * FROM", "", "Expected a table name after 'FROM'")]
+    [InlineData("SELECT * FROM WHERE a = 1", "WHERE", "Expected a table name after 'FROM', found 'WHERE'")]
+    [InlineData("SELECT * FROM t WHERE (a = 1", "(", "Unbalanced parentheses")]
+    [InlineData("SELECT * FROM t WHERE a = 1)", ")", "Unexpected ')'")]
+    [InlineData("SELECT * FROM t WHERE a = = 1", "=", "Expected an expression after '='")]
+    [InlineData("SELECT * FROM t WHERE a = 1 b", "b", "Unexpected 'b'")]
+    [InlineData("SELECT 'a' 'b'", "'b'", "Unexpected 'b' after 'a'")]
+    [InlineData("SELECT * FROM t JOIN u WHERE a = 1", "WHERE", "Expected ON")]
+    [InlineData("SELECT * FROM t ORDER a", "a", "Expected BY after 'ORDER'")]
+    [InlineData("SELECT * FROM t WHERE a BETWEEN 1 OR 2", "OR", "Expected AND")]
+    [InlineData("SELECT * FROM t WHERE a IN @ids", "@ids", "a = ANY(@ids)")]
+    [InlineData("SELECT * FROM t WHERE a NOT IN @ids", "@ids", "NOT (a = ANY(@ids))")]
+    [InlineData("SELECT * FROM t WHERE a = b = c", "=", "cannot be chained")]
+    [InlineData("SELECT * FROM t WHERE a < b > c", ">", "cannot be chained")]
+    [InlineData("SELECT CASE WHEN a THEN b FROM t", "FROM", "Expected END")]
+    [InlineData("SELECT CASE END", "END", "Expected WHEN after 'CASE'")]
+    [InlineData("SELECT CAST(a numeric)", "numeric", "Expected AS")]
+    [InlineData("SELECT a::", "", "Expected a type name after '::'")]
+    [InlineData("SELECT * FROM t LIMIT 1, 2", "LIMIT 1, 2", "LIMIT #,#")]
+    [InlineData("SELECT * FROM t LIMIT 1 LIMIT 2", "LIMIT", "LIMIT is written twice")]
+    [InlineData("INSERT INTO t (a, b) VALUES (1)", "(1)", "more target columns")]
+    [InlineData("INSERT INTO t (a) VALUES (1, 2)", "(1, 2)", "more expressions")]
+    [InlineData("INSERT INTO t VALUES (1, 2), (3)", "(3)", "same length")]
+    [InlineData("INSERT INTO t (a) VALUES (1) ON CONFLICT DO UPDATE SET a = 2", "ON CONFLICT DO UPDATE SET a = 2", "conflict columns")]
+    [InlineData("INSERT t VALUES (1)", "t", "Expected INTO")]
+    [InlineData("UPDATE t WHERE a = 1", "WHERE", "Expected SET")]
+    [InlineData("DELETE t", "t", "Expected FROM")]
+    [InlineData("SELEC * FROM t", "SELEC", "Expected SELECT, INSERT, UPDATE or DELETE")]
+    [InlineData("   ", "   ", "empty")]
+    [InlineData("", "", "empty")]
+    [InlineData("-- only a comment", "-- only a comment", "empty")]
+    [InlineData("SELECT 'unterminated", "'unterminated", "Unterminated string")]
+    public void Syntax_errors_name_what_was_expected(string sql, string spanText, string messagePart)
+    {
+        var problem = Assert.Single(Problems(sql), p => p.Kind == SqlProblemKind.Syntax);
+        Assert.Equal(spanText, Text(sql, problem.Span));
+        Assert.Contains(messagePart, problem.Message);
+    }
+
+    [Fact]
+    public void A_missing_token_at_the_end_is_reported_just_after_the_last_token()
+    {
+        const string sql = "SELECT * FROM t WHERE   -- nothing follows";
+        var problem = Assert.Single(Problems(sql));
+        Assert.Equal(new TextSpan(sql.IndexOf("WHERE", StringComparison.Ordinal) + 5, 0), problem.Span);
+    }
+
+    [Fact]
+    public void Nesting_beyond_the_limit_is_reported_not_thrown()
+    {
+        var sql = "SELECT " + new string('(', 5000) + "1" + new string(')', 5000);
+        var problem = Assert.Single(Problems(sql));
+        Assert.Contains("200", problem.Message);
+        Assert.Equal(SqlProblemKind.Unsupported, problem.Kind);
+
+        var nots = "SELECT * FROM t WHERE " + string.Concat(Enumerable.Repeat("NOT ", 5000)) + "a";
+        Assert.Contains("200", Assert.Single(Problems(nots)).Message);
+
+        var minus = "SELECT " + string.Concat(Enumerable.Repeat("- ", 5000)) + "1";
+        Assert.Contains("200", Assert.Single(Problems(minus)).Message);
+
+        var cases = "SELECT " + string.Concat(Enumerable.Repeat("CASE WHEN a THEN ", 1000)) + "1";
+        Assert.Contains("200", Assert.Single(Problems(cases)).Message);
+
+        var calls = "SELECT " + string.Concat(Enumerable.Repeat("f(", 1000)) + "1";
+        Assert.Contains("200", Assert.Single(Problems(calls)).Message);
+    }
+
+    [Fact]
+    public void Endless_operator_chains_are_reported_not_thrown()
+    {
+        var sql = "SELECT " + string.Join(" + ", Enumerable.Range(0, 5000));
+        var problem = Assert.Single(Problems(sql));
+        Assert.Contains("1000", problem.Message);
+    }
+
+    [Fact]
+    public void A_detached_at_sign_hints_at_parameter_syntax()
+    {
+        const string sql = "SELECT * FROM t WHERE id = @ id";
+        Assert.Contains("@name", ProblemAt(sql, SqlProblemKind.Unsupported, "@").Message);
+    }
+
+    [Fact]
+    public void Problems_are_ordered_by_position()
+    {
+        const string sql = "SELECT $2, x FROM t WHERE a = $1 FOR UPDATE";
+        var problems = Problems(sql);
+        Assert.Equal(new[] { "$2", "$1", "FOR UPDATE" }, problems.Select(p => Text(sql, p.Span)));
+    }
+
+    [Fact]
+    public void A_missing_alias_after_AS()
+    {
+        const string sql = "SELECT a AS , b FROM t";
+        var problem = Assert.Single(Problems(sql));
+        Assert.Equal("Expected an alias after 'AS', found ','", problem.Message);
+        Assert.Equal(",", Text(sql, problem.Span));
+    }
+}

@@ -1,0 +1,257 @@
+using ShardGen.Generator.Sql;
+using static ShardGen.Generator.Tests.Sql.SqlTestHelpers;
+
+namespace ShardGen.Generator.Tests.Sql;
+
+public sealed class SelectParserTests
+{
+    private const string IssueExample =
+        "SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id " +
+        "WHERE o.tenant_id = @tenantId AND o.status = @status ORDER BY o.created_at DESC LIMIT 20";
+
+    [Fact]
+    public void The_issue_example_parses_with_every_clause_and_span()
+    {
+        const string sql = IssueExample;
+        var select = Select(sql);
+
+        Assert.Equal(new TextSpan(0, sql.Length), select.Span);
+        Assert.False(select.Distinct);
+        Assert.Equal(new[] { "o.id", "o.total", "c.name" }, select.Items.Select(i => Show(i.Expr)));
+        Assert.Equal("o.id, o.total, c.name", Text(sql, select.SelectListSpan));
+
+        var from = select.From!;
+        Assert.Equal(("orders", "o"), (from.Name, from.Alias));
+        Assert.Null(from.Schema);
+        Assert.Equal("orders o", Text(sql, from.Span));
+        Assert.Equal("orders", Text(sql, from.NameSpan));
+
+        var join = Assert.Single(select.Joins);
+        Assert.Equal(JoinKind.Inner, join.Kind);
+        Assert.Equal(("customers", "c"), (join.Table.Name, join.Table.Alias));
+        Assert.Equal("JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id", Text(sql, join.Span));
+        Assert.Equal("(AND (= c.tenant_id o.tenant_id) (= c.id o.customer_id))", Show(join.On!));
+        Assert.Equal(
+            "FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id",
+            Text(sql, select.FromSpan));
+
+        Assert.Equal("(AND (= o.tenant_id @tenantId) (= o.status @status))", Show(select.Where!));
+        Assert.Equal("WHERE o.tenant_id = @tenantId AND o.status = @status", Text(sql, select.WhereSpan));
+        Assert.Equal("o.tenant_id = @tenantId AND o.status = @status", Text(sql, select.Where!.Span));
+
+        var order = Assert.Single(select.OrderBy);
+        Assert.Equal("o.created_at DESC", Text(sql, order.Span));
+        Assert.True(order.Descending);
+        Assert.Null(order.NullsFirst);
+        Assert.Equal("ORDER BY o.created_at DESC", Text(sql, select.OrderBySpan));
+
+        Assert.Equal("20", Show(select.Limit!));
+        Assert.Equal("LIMIT 20", Text(sql, select.LimitSpan));
+        Assert.Null(select.Offset);
+        Assert.Null(select.OffsetSpan);
+        Assert.Null(select.GroupBySpan);
+        Assert.Null(select.HavingSpan);
+
+        Assert.Equal(new[] { "@tenantId", "@status" }, SqlWalker.Parameters(select).Select(p => Text(sql, p.Span)));
+    }
+
+    [Fact]
+    public void Parsing_is_deterministic_and_results_compare_by_value()
+    {
+        var first = SqlParser.Parse(IssueExample);
+        var second = SqlParser.Parse(IssueExample);
+        Assert.NotSame(first, second);
+        Assert.Equal(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+        Assert.NotEqual(first, SqlParser.Parse(IssueExample.Replace("LIMIT 20", "LIMIT 21")));
+    }
+
+    [Fact]
+    public void A_trailing_semicolon_is_allowed_and_outside_the_statement_span()
+    {
+        const string sql = "SELECT 1 ;  ";
+        Assert.Equal("SELECT 1", Text(sql, Select(sql).Span));
+    }
+
+    [Fact]
+    public void Select_without_from()
+    {
+        var select = Select("SELECT 1, 'a', now()");
+        Assert.Null(select.From);
+        Assert.Null(select.FromSpan);
+        Assert.Empty(select.Joins);
+        Assert.Equal(new[] { "1", "'a'", "now()" }, select.Items.Select(i => Show(i.Expr)));
+    }
+
+    [Fact]
+    public void Stars_and_aliases()
+    {
+        const string sql = "SELECT *, o.*, total AS \"Total\", amount a, count(*) AS n FROM orders AS o";
+        var select = Select(sql);
+        Assert.Equal(new[] { "*", "o.*", "total", "amount", "count(*)" }, select.Items.Select(i => Show(i.Expr)));
+        Assert.Equal(new string?[] { null, null, "Total", "a", "n" }, select.Items.Select(i => i.Alias));
+        Assert.Equal(new[] { "*", "o.*", "total AS \"Total\"", "amount a", "count(*) AS n" }, select.Items.Select(i => Text(sql, i.Span)));
+        Assert.Equal("o.*", Text(sql, select.Items[1].Expr.Span));
+        Assert.Equal("orders AS o", Text(sql, select.From!.Span));
+        Assert.Equal("o", select.From.Alias);
+    }
+
+    [Fact]
+    public void After_AS_a_keyword_is_a_label()
+    {
+        var select = Select("SELECT a AS from, b AS select");
+        Assert.Equal(new string?[] { "from", "select" }, select.Items.Select(i => i.Alias));
+    }
+
+    [Fact]
+    public void Identifiers_fold_like_PostgreSQL()
+    {
+        const string sql = "SELECT O.Total, \"O\".\"Total\", \"MixedCase\" FROM Sales.Orders O, \"Sales\".\"Orders\" \"O\"";
+        var select = Select(sql);
+        var columns = select.Items.Select(i => (ColumnRef)i.Expr).Select(c => (c.Qualifier, c.Name)).ToList();
+        Assert.Equal(new (string?, string)[] { ("o", "total"), ("O", "Total"), (null, "MixedCase") }, columns);
+        Assert.Equal(("sales", "orders", "o"), (select.From!.Schema, select.From.Name, select.From.Alias));
+        var second = Assert.Single(select.Joins).Table;
+        Assert.Equal(("Sales", "Orders", "O"), (second.Schema, second.Name, second.Alias));
+        Assert.Equal("\"Sales\".\"Orders\"", Text(sql, second.NameSpan));
+        Assert.Equal("Sales.Orders", Text(sql, select.From.NameSpan));
+    }
+
+    [Theory]
+    [InlineData("JOIN", nameof(JoinKind.Inner))]
+    [InlineData("INNER JOIN", nameof(JoinKind.Inner))]
+    [InlineData("LEFT JOIN", nameof(JoinKind.Left))]
+    [InlineData("LEFT OUTER JOIN", nameof(JoinKind.Left))]
+    [InlineData("RIGHT JOIN", nameof(JoinKind.Right))]
+    [InlineData("right outer join", nameof(JoinKind.Right))]
+    [InlineData("FULL JOIN", nameof(JoinKind.Full))]
+    [InlineData("FULL OUTER JOIN", nameof(JoinKind.Full))]
+    public void Join_kinds(string keywords, string kindName)
+    {
+        var kind = Enum.Parse<JoinKind>(kindName);
+        var sql = $"SELECT * FROM a {keywords} b ON a.id = b.id";
+        var join = Assert.Single(Select(sql).Joins);
+        Assert.Equal(kind, join.Kind);
+        Assert.Equal($"{keywords} b ON a.id = b.id", Text(sql, join.Span));
+        Assert.Equal("b", Text(sql, join.Table.Span));
+    }
+
+    [Fact]
+    public void Cross_and_comma_joins_have_no_condition()
+    {
+        const string sql = "SELECT * FROM a CROSS JOIN b AS bb, c cc LEFT JOIN d ON d.x = cc.x";
+        var select = Select(sql);
+        Assert.Equal(new[] { JoinKind.Cross, JoinKind.Cross, JoinKind.Left }, select.Joins.Select(j => j.Kind));
+        Assert.Null(select.Joins[0].On);
+        Assert.Null(select.Joins[1].On);
+        Assert.Equal("CROSS JOIN b AS bb", Text(sql, select.Joins[0].Span));
+        Assert.Equal("c cc", Text(sql, select.Joins[1].Span));
+        Assert.Equal("FROM a CROSS JOIN b AS bb, c cc LEFT JOIN d ON d.x = cc.x", Text(sql, select.FromSpan));
+    }
+
+    [Fact]
+    public void Group_by_having_and_output_positions()
+    {
+        const string sql = "SELECT status, count(*) FROM orders GROUP BY status, 2, lower(x) HAVING count(*) > @min ORDER BY 2";
+        var select = Select(sql);
+        Assert.Equal(new[] { "status", "2", "lower(x)" }, select.GroupBy.Select(Show));
+        Assert.Equal(LiteralKind.Integer, ((Literal)select.GroupBy[1]).Kind);
+        Assert.Equal("GROUP BY status, 2, lower(x)", Text(sql, select.GroupBySpan));
+        Assert.Equal("(> count(*) @min)", Show(select.Having!));
+        Assert.Equal("HAVING count(*) > @min", Text(sql, select.HavingSpan));
+        Assert.Equal("ORDER BY 2", Text(sql, select.OrderBySpan));
+    }
+
+    [Fact]
+    public void Order_by_directions_and_nulls()
+    {
+        const string sql = "SELECT * FROM t ORDER BY a, b ASC, c DESC NULLS LAST, d NULLS FIRST";
+        var items = Select(sql).OrderBy;
+        Assert.Equal(new[] { false, false, true, false }, items.Select(i => i.Descending));
+        Assert.Equal(new bool?[] { null, null, false, true }, items.Select(i => i.NullsFirst));
+        Assert.Equal(new[] { "a", "b ASC", "c DESC NULLS LAST", "d NULLS FIRST" }, items.Select(i => Text(sql, i.Span)));
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM t LIMIT @take OFFSET @skip", "LIMIT @take", "OFFSET @skip")]
+    [InlineData("SELECT * FROM t OFFSET 10 ROWS LIMIT 5", "LIMIT 5", "OFFSET 10 ROWS")]
+    [InlineData("SELECT * FROM t ORDER BY a OFFSET @skip", null, "OFFSET @skip")]
+    public void Limit_and_offset_in_either_order(string sql, string? limit, string? offset)
+    {
+        var select = Select(sql);
+        Assert.Equal(limit, select.LimitSpan is { } l ? Text(sql, l) : null);
+        Assert.Equal(offset, select.OffsetSpan is { } o ? Text(sql, o) : null);
+        Assert.Equal(limit is null, select.Limit is null);
+    }
+
+    [Fact]
+    public void Distinct()
+    {
+        var select = Select("SELECT DISTINCT a, b FROM t");
+        Assert.True(select.Distinct);
+        Assert.False(Select("SELECT ALL a FROM t").Distinct);
+    }
+
+    [Fact]
+    public void Comments_and_newlines_do_not_move_spans()
+    {
+        const string sql = "SELECT a -- the id\n  , /* total */ b\nFROM t\n WHERE a = @a; -- done";
+        var select = Select(sql);
+        Assert.Equal("a -- the id\n  , /* total */ b", Text(sql, select.SelectListSpan));
+        Assert.Equal("WHERE a = @a", Text(sql, select.WhereSpan));
+        Assert.Equal("@a", Text(sql, SqlWalker.Parameters(select).Single().Span));
+    }
+
+    [Fact]
+    public void Keywords_are_case_insensitive()
+    {
+        var select = Select("select A from T where B is not null order by A desc limit 1");
+        Assert.Equal("(IS NOT NULL b)", Show(select.Where!));
+        Assert.True(select.OrderBy[0].Descending);
+    }
+
+    [Fact]
+    public void Unreserved_keywords_work_as_names()
+    {
+        var select = Select("SELECT name, value, type, key, year FROM data d WHERE status = 1");
+        Assert.Equal(new[] { "name", "value", "type", "key", "year" }, select.Items.Select(i => Show(i.Expr)));
+        Assert.Equal("data", select.From!.Name);
+    }
+
+    [Fact]
+    public void Realistic_report_query()
+    {
+        const string sql = """
+            SELECT c.id,
+                   c.name AS customer,
+                   count(DISTINCT o.id) AS orders,
+                   coalesce(sum(o.total), 0)::numeric(12,2) AS revenue,
+                   CASE WHEN max(o.created_at) >= now() - interval '30 days' THEN 'active' ELSE 'dormant' END AS state
+            FROM customers c
+            LEFT JOIN orders o ON o.tenant_id = c.tenant_id AND o.customer_id = c.id AND o.status <> 'cancelled'
+            WHERE c.tenant_id = @tenantId
+              AND (c.region IN ('eu', 'us') OR c.region IS NULL)
+              AND c.created_at BETWEEN @from AND @to
+            GROUP BY c.id, c.name
+            HAVING count(o.id) > 0
+            ORDER BY revenue DESC NULLS LAST, c.name
+            LIMIT @take OFFSET @skip;
+            """;
+        var select = Select(sql);
+        Assert.Equal(5, select.Items.Count);
+        Assert.Equal("count(DISTINCT o.id)", Show(select.Items[2].Expr));
+        Assert.Equal("(CAST coalesce(sum(o.total) 0) numeric(12,2) ::)", Show(select.Items[3].Expr));
+        Assert.Equal(
+            "(CASE (WHEN (>= max(o.created_at) (- now() (CAST '30 days' interval))) 'active') (ELSE 'dormant'))",
+            Show(select.Items[4].Expr));
+        Assert.Equal(
+            "(AND (AND (= c.tenant_id @tenantId) (OR (IN c.region ['eu' 'us']) (IS NULL c.region))) (BETWEEN c.created_at @from @to))",
+            Show(select.Where!));
+        Assert.Equal(
+            new[] { "tenantId", "from", "to", "take", "skip" },
+            SqlWalker.Parameters(select).Select(p => p.Name));
+        Assert.EndsWith("LIMIT @take", Text(sql, select.LimitSpan));
+        Assert.Equal("OFFSET @skip", Text(sql, select.OffsetSpan));
+        Assert.DoesNotContain(";", Text(sql, select.Span));
+    }
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using ShardGen.Model;
+using ShardGen.Testing;
+using ShardGen.Tests.Infrastructure;
+using ShardGen.Tests.Integration;
+using ShardGen.Tests.Model;
+
+namespace ShardGen.Tests.Differential;
+
+/// <summary>
+/// The same generated data in a sharded cluster (coordinator + 2 workers, 32 shards) and in one
+/// ordinary PostgreSQL database (the oracle) holding the same tables unsharded. Keys are skewed
+/// (tenant 7 holds a third of the orders) and sparse (20 tenants over 32 shards leave shards empty);
+/// sort keys have ties and NULLs; names have non-ASCII letters.
+/// </summary>
+public class DifferentialFixture : IAsyncLifetime
+{
+    public const string OracleDatabase = "oracle";
+
+    public LocalPostgresCluster Cluster { get; private set; } = null!;
+
+    public ShardedDataSource Source { get; private set; } = null!;
+
+    public ShardDatabase Db { get; private set; } = null!;
+
+    public string Oracle { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        Source = ShardedDatabaseFixture.CreateSource(Cluster);
+        Db = new ShardDatabase(Source);
+        await Db.ApplySchemaAsync();
+
+        await Sql.ExecuteAsync(Cluster.CoordinatorConnectionString, $"CREATE DATABASE {OracleDatabase}");
+        Oracle = new NpgsqlConnectionStringBuilder(Cluster.CoordinatorConnectionString) { Database = OracleDatabase }.ConnectionString;
+        foreach (var table in ShardDatabase.Schema.Tables)
+        {
+            await Sql.ExecuteAsync(Oracle, $"CREATE TABLE {Identifiers.Quote(table.Name)} ({table.ColumnsDdl})");
+        }
+
+        var data = ShopData.Generate();
+        await LoadShardedAsync(data);
+        await LoadOracleAsync(data);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Source is not null)
+        {
+            await Source.DisposeAsync();
+        }
+
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private async Task LoadShardedAsync(ShopData data)
+    {
+        foreach (var country in data.Countries)
+        {
+            await Db.Countries.InsertAsync(country);
+        }
+
+        foreach (var setting in data.Settings)
+        {
+            await Db.Settings.InsertAsync(setting);
+        }
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 8 };
+        await Parallel.ForEachAsync(data.Customers, options, async (c, ct) => await Db.Customers.InsertAsync(c, ct));
+        await Parallel.ForEachAsync(data.Orders, options, async (o, ct) => await Db.Orders.InsertAsync(o, ct));
+        await Parallel.ForEachAsync(data.Lines, options, async (l, ct) => await Db.OrderLines.InsertAsync(l, ct));
+    }
+
+    private async Task LoadOracleAsync(ShopData data)
+    {
+        await using var connection = new NpgsqlConnection(Oracle);
+        await connection.OpenAsync();
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY countries (code, name, region) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var c in data.Countries)
+            {
+                await writer.WriteRowAsync(default, c.Code, c.Name, c.Region);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY settings (key, value) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var s in data.Settings)
+            {
+                await writer.WriteRowAsync(default, s.Key, s.Value);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY customers (tenant_id, id, name, country_code, tier, joined_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var c in data.Customers)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(c.TenantId);
+                await writer.WriteAsync(c.Id);
+                await writer.WriteAsync(c.Name);
+                await writer.WriteAsync(c.CountryCode, NpgsqlDbType.Text);
+                await writer.WriteAsync(c.Tier);
+                await writer.WriteAsync(c.JoinedAt, NpgsqlDbType.TimestampTz);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at, note) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var o in data.Orders)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(o.TenantId);
+                await writer.WriteAsync(o.Id);
+                await writer.WriteAsync(o.CustomerId);
+                await writer.WriteAsync(o.Status);
+                await writer.WriteAsync(o.Total);
+                await writer.WriteAsync(o.Weight);
+                await writer.WriteAsync(o.Quantity);
+                await writer.WriteAsync(o.CreatedAt, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(o.Note, NpgsqlDbType.Text);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY order_lines (tenant_id, order_id, line_no, sku, qty, price) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var l in data.Lines)
+            {
+                await writer.WriteRowAsync(default, l.TenantId, l.OrderId, l.LineNo, l.Sku, l.Qty, l.Price);
+            }
+
+            await writer.CompleteAsync();
+        }
+    }
+}
+
+[CollectionDefinition("differential")]
+public sealed class DifferentialCollection : ICollectionFixture<DifferentialFixture>
+{
+}
+
+/// <summary>Deterministic test data for the shop tables.</summary>
+public sealed record ShopData(List<Country> Countries, List<Setting> Settings, List<Customer> Customers, List<Order> Orders, List<OrderLine> Lines)
+{
+    private static readonly string[] Statuses = ["open", "paid", "shipped", "cancelled"];
+    private static readonly string[] Names = ["Ada", "ada", "Émile", "Zoë", "Bob", "Ålborg Ltd", "Straße", "日本商事", "Chen", "Øystein", "Zed", "al-Hassan"];
+    private static readonly string?[] Notes = [null, null, "gift", "rush", "Gift", "fragile", "rush"];
+
+    public static ShopData Generate()
+    {
+        var random = new Random(3141);
+        var countries = new List<Country>
+        {
+            new("DE", "Germany", "EU"), new("FR", "France", "EU"), new("JP", "Japan", "APAC"),
+            new("US", "United States", "AMER"), new("BR", "Brazil", "AMER"), new("NO", "Norway", "EU"),
+        };
+        var settings = new List<Setting> { new("theme", "dark"), new("currency", "EUR"), new("max_rows", "100") };
+        var customers = new List<Customer>();
+        var orders = new List<Order>();
+        var lines = new List<OrderLine>();
+        var epoch = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (long tenant = 1; tenant <= 20; tenant++)
+        {
+            var customerCount = 3 + random.Next(12);
+            for (long c = 1; c <= customerCount; c++)
+            {
+                var country = random.Next(8) switch { 0 => null, 1 => "XX", var n => countries[n % countries.Count].Code };
+                customers.Add(new Customer(tenant, c, $"{Names[random.Next(Names.Length)]} {c}", country, random.Next(1, 4), epoch.AddMinutes(random.Next(100_000))));
+            }
+
+            // Tenant 7 is a third of all orders: the skew a real multi-tenant table has.
+            var orderCount = tenant == 7 ? 1500 : 60 + random.Next(120);
+            for (long o = 1; o <= orderCount; o++)
+            {
+                var quantity = 1 + random.Next(6);
+                var total = Math.Round((decimal)(random.NextDouble() * 1000), 2);
+                var created = epoch.AddSeconds(random.Next(20_000_000));
+                orders.Add(new Order(tenant, o, 1 + random.Next(customerCount), Statuses[random.Next(Statuses.Length)], total,
+                    random.Next(400) * 0.25, quantity, created, Notes[random.Next(Notes.Length)]));
+                var lineCount = 1 + random.Next(3);
+                for (var l = 1; l <= lineCount; l++)
+                {
+                    lines.Add(new OrderLine(tenant, o, l, $"SKU-{random.Next(40):D2}", 1 + random.Next(5), Math.Round((decimal)(random.NextDouble() * 50), 2)));
+                }
+            }
+        }
+
+        return new ShopData(countries, settings, customers, orders, lines);
+    }
+}
+
+/// <summary>Values from either side made comparable: numbers by value, times by instant, text as is.</summary>
+internal static class Comparable
+{
+    public static string Of(object? value) => value switch
+    {
+        null or DBNull => "NULL",
+        string s => "'" + s + "'",
+        double d => "d:" + d.ToString("R", CultureInfo.InvariantCulture),
+        float f => "d:" + ((double)f).ToString("R", CultureInfo.InvariantCulture),
+        DateTimeOffset t => "t:" + t.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        DateTime t => "t:" + t.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        byte or sbyte or short or ushort or int or uint or long or ulong or decimal or System.Numerics.BigInteger =>
+            "n:" + Convert.ToDecimal(value, CultureInfo.InvariantCulture).ToString("0.############################", CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    public static string Row(object?[] row) => "(" + string.Join(", ", row.Select(Of)) + ")";
+}

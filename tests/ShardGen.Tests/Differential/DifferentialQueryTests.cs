@@ -1,0 +1,232 @@
+using System.Collections;
+using System.Reflection;
+using Npgsql;
+using ShardGen.Tests.Infrastructure;
+
+namespace ShardGen.Tests.Differential;
+
+/// <summary>
+/// PostgreSQL is the oracle: every [Query] method of <see cref="ShopQueries"/> must return, through
+/// ShardGen on the sharded cluster, exactly what its own SQL returns on one plain database holding
+/// the same rows — the same rows, and the same order wherever ORDER BY fixes the order.
+/// </summary>
+[Collection("differential")]
+public sealed class DifferentialQueryTests(DifferentialFixture fixture)
+{
+    /// <summary>How a result is compared with the oracle's.</summary>
+    public enum Order
+    {
+        /// <summary>No ORDER BY: the same rows, in any order.</summary>
+        None,
+
+        /// <summary>ORDER BY fixes every row's place: the same rows in the same order.</summary>
+        Total,
+
+        /// <summary>ORDER BY has ties: the same sequence of sort keys, and (without LIMIT) the same rows.</summary>
+        Keys,
+    }
+
+    public static TheoryData<string, Order, int[], object?[]> Cases => new()
+    {
+        // router
+        { nameof(ShopQueries.CustomerById), Order.None, [], [7L, 3L] },
+        { nameof(ShopQueries.CustomerById), Order.None, [], [7L, 9999L] },
+        { nameof(ShopQueries.RecentOrders), Order.Total, [], [7L, "paid"] },
+        { nameof(ShopQueries.RecentOrders), Order.Total, [], [2L, "open"] },
+        { nameof(ShopQueries.TenantDashboard), Order.Total, [], [4L] },
+        { nameof(ShopQueries.TenantTotals), Order.Total, [], [7L] },
+        { nameof(ShopQueries.CountOrders), Order.None, [], [7L] },
+        { nameof(ShopQueries.CountOrders), Order.None, [], [424242L] },
+        { nameof(ShopQueries.LiteralKey), Order.Total, [], [4] },
+        { nameof(ShopQueries.StreamTenant), Order.Total, [], [3L] },
+        { nameof(ShopQueries.Expressions), Order.Total, [], [7L] },
+        { nameof(ShopQueries.CustomersLike), Order.Total, [], [1L, "%a%"] },
+        { nameof(ShopQueries.TotalBetween), Order.Total, [], [7L, 100.5m, 250m] },
+        { nameof(ShopQueries.StatusIn), Order.Total, [], [12L] },
+        { nameof(ShopQueries.RouterOffsetPastEnd), Order.Total, [], [7L] },
+        { nameof(ShopQueries.RouterDistinct), Order.Total, [], [5L] },
+
+        // several keys
+        { nameof(ShopQueries.CountPerTenant), Order.Total, [], [new long[] { 1, 7, 13, 19, 404 }] },
+        { nameof(ShopQueries.CountPerTenant), Order.Total, [], [Array.Empty<long>()] },
+        { nameof(ShopQueries.TopOfThree), Order.Total, [], [2L, 7L, 15L] },
+        { nameof(ShopQueries.CustomersOf), Order.Total, [], [new List<long> { 3, 4, 5, 6, 20 }] },
+        { nameof(ShopQueries.StatusOf), Order.Total, [], [new long[] { 2, 9, 11 }] },
+
+        // every shard
+        { nameof(ShopQueries.BigOrders), Order.None, [], [] },
+        { nameof(ShopQueries.TopTotals), Order.Total, [], [] },
+        { nameof(ShopQueries.TopTotalsPage), Order.Total, [], [10, 5] },
+        { nameof(ShopQueries.TopTotalsPage), Order.Total, [], [3, 0] },
+        { nameof(ShopQueries.LatestByHiddenColumn), Order.Total, [], [] },
+        { nameof(ShopQueries.NullsFirst), Order.Total, [], [] },
+        { nameof(ShopQueries.NullsDescending), Order.Total, [], [] },
+        { nameof(ShopQueries.Ties), Order.Keys, [1], [] },
+        { nameof(ShopQueries.TiesWithLimit), Order.Keys, [1], [] },
+        { nameof(ShopQueries.FirstNames), Order.Total, [], [] },
+        { nameof(ShopQueries.Statuses), Order.Total, [], [] },
+        { nameof(ShopQueries.Quantities), Order.None, [], [] },
+        { nameof(ShopQueries.OffsetPastEnd), Order.Total, [], [] },
+        { nameof(ShopQueries.StreamSmallOrders), Order.Total, [], [] },
+        { nameof(ShopQueries.BigOrdersWithCustomer), Order.Total, [], [] },
+        { nameof(ShopQueries.CustomersInRegion), Order.Total, [], ["EU"] },
+        { nameof(ShopQueries.OrNotPinned), Order.Total, [], [] },
+
+        // aggregates
+        { nameof(ShopQueries.CountAll), Order.None, [], [] },
+        { nameof(ShopQueries.Totals), Order.None, [], [] },
+        { nameof(ShopQueries.StatusStats), Order.Total, [], [] },
+        { nameof(ShopQueries.BusyStatuses), Order.Total, [], [700L] },
+        { nameof(ShopQueries.TopQuantities), Order.Total, [], [] },
+        { nameof(ShopQueries.BusiestTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.TenantsWithPaidOrders), Order.None, [], [] },
+        { nameof(ShopQueries.EmptyAggregate), Order.None, [], [] },
+        { nameof(ShopQueries.EmptyGroups), Order.None, [], [] },
+        { nameof(ShopQueries.Weights), Order.Total, [], [] },
+        { nameof(ShopQueries.NameRange), Order.None, [], [] },
+        { nameof(ShopQueries.CustomersPerRegion), Order.Total, [], [] },
+        { nameof(ShopQueries.OrdersPerNote), Order.Total, [], [] },
+        { nameof(ShopQueries.BigTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.SkuStats), Order.Total, [], [] },
+
+        // reference and local
+        { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
+        { nameof(ShopQueries.Settings), Order.Total, [], [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_query_returns_what_PostgreSQL_returns_for_the_same_SQL(string method, Order order, int[] keys, object?[] arguments)
+    {
+        var queries = new ShopQueries(fixture.Source);
+        var info = typeof(ShopQueries).GetMethod(method)!;
+        var sql = info.GetCustomAttribute<QueryAttribute>()!.Sql;
+
+        var sharded = await RunAsync(queries, info, arguments);
+        var oracle = await OracleAsync(info, sql, arguments);
+
+        var expected = oracle.Select(Comparable.Row).ToList();
+        var actual = sharded.Select(Comparable.Row).ToList();
+        Assert.True(expected.Count == actual.Count, $"{method}: the oracle returned {expected.Count} rows, ShardGen {actual.Count}.\nSQL: {sql}\noracle: {string.Join("; ", expected.Take(10))}\nshardgen: {string.Join("; ", actual.Take(10))}");
+        switch (order)
+        {
+            case Order.Total:
+                for (var i = 0; i < expected.Count; i++)
+                {
+                    Assert.True(expected[i] == actual[i], $"{method}: row {i} differs.\noracle:   {expected[i]}\nshardgen: {actual[i]}\nSQL: {sql}");
+                }
+
+                break;
+            case Order.Keys:
+                var expectedKeys = oracle.Select(r => Comparable.Row(keys.Select(k => r[k]).ToArray())).ToList();
+                var actualKeys = sharded.Select(r => Comparable.Row(keys.Select(k => r[k]).ToArray())).ToList();
+                Assert.Equal(expectedKeys, actualKeys);
+                if (!sql.Contains("LIMIT", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
+                }
+
+                break;
+            default:
+                Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
+                break;
+        }
+    }
+
+    [Fact]
+    public void The_corpus_covers_every_query_method_and_has_at_least_forty_queries()
+    {
+        var methods = typeof(ShopQueries).GetMethods().Where(m => m.GetCustomAttribute<QueryAttribute>() is not null).Select(m => m.Name).ToHashSet();
+        var covered = Cases.Select(c => (string)c[0]).ToHashSet();
+        Assert.Empty(methods.Except(covered));
+        Assert.True(methods.Count >= 40, $"{methods.Count} query methods");
+    }
+
+    /// <summary>Calls the generated method and turns its result (list, single row, scalar or stream) into rows of values.</summary>
+    internal static async Task<List<object?[]>> RunAsync(object target, MethodInfo method, object?[] arguments)
+    {
+        var parameters = method.GetParameters();
+        var call = new object?[parameters.Length];
+        for (var i = 0; i < call.Length; i++)
+        {
+            call[i] = i < arguments.Length ? arguments[i] : parameters[i].HasDefaultValue ? parameters[i].DefaultValue : Type.Missing;
+        }
+
+        var result = method.Invoke(target, call);
+        object? value;
+        if (result is Task task)
+        {
+            await task;
+            value = task.GetType().GetProperty("Result")?.GetValue(task);
+        }
+        else
+        {
+            var element = method.ReturnType.GetGenericArguments()[0];
+            var list = typeof(DifferentialQueryTests).GetMethod(nameof(ToListAsync), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element);
+            value = await (Task<IList>)list.Invoke(null, [result])!;
+        }
+
+        return value switch
+        {
+            null => [],
+            IList rows => rows.Cast<object?>().Select(ValuesOf).ToList(),
+            _ => [ValuesOf(value)],
+        };
+    }
+
+    private static async Task<IList> ToListAsync<T>(IAsyncEnumerable<T> rows)
+    {
+        var list = new List<T>();
+        await foreach (var row in rows)
+        {
+            list.Add(row);
+        }
+
+        return list;
+    }
+
+    private static object?[] ValuesOf(object? row)
+    {
+        if (row is null || row is string || row.GetType().IsPrimitive || row is decimal or DateTimeOffset or DateTime or Guid)
+        {
+            return [row];
+        }
+
+        // Record properties in declaration order: the select-list order.
+        return row.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.Name != "EqualityContract")
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => p.GetValue(row))
+            .ToArray();
+    }
+
+    private async Task<List<object?[]>> OracleAsync(MethodInfo method, string sql, object?[] arguments)
+    {
+        await using var connection = new NpgsqlConnection(fixture.Oracle);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var parameters = method.GetParameters();
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            var value = arguments[i] is List<long> list ? list.ToArray() : arguments[i];
+            command.Parameters.Add(new NpgsqlParameter(parameters[i].Name, value ?? DBNull.Value));
+        }
+
+        var rows = new List<object?[]>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        // A single-row method (Task<T?>) returns null where the oracle returns no row, and a row
+        // where it returns one; the same holds for rows.
+        return rows;
+    }
+}

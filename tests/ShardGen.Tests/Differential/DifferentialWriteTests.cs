@@ -1,0 +1,129 @@
+using System.Reflection;
+using ShardGen.Tests.Infrastructure;
+
+namespace ShardGen.Tests.Differential;
+
+/// <summary>A cluster and an oracle of their own: these tests change the data.</summary>
+public sealed class WritesFixture : DifferentialFixture
+{
+}
+
+[CollectionDefinition("differential-writes")]
+public sealed class WritesCollection : ICollectionFixture<WritesFixture>
+{
+}
+
+/// <summary>
+/// Writes planned at build time — routed, on the shards of several keys, on every shard, on every
+/// copy of a reference table, on the coordinator — leave the sharded cluster holding exactly what
+/// the same SQL leaves in the oracle, and report the same counts.
+/// </summary>
+[Collection("differential-writes")]
+public sealed class DifferentialWriteTests(WritesFixture fixture)
+{
+    [Fact]
+    public async Task Every_kind_of_write_leaves_what_PostgreSQL_leaves()
+    {
+        var writes = new ShopWrites(fixture.Db);
+        var joined = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
+        await SameAsync(writes, nameof(ShopWrites.SetNote), 7L, 10L, "changed");
+        await SameAsync(writes, nameof(ShopWrites.SetNote), 7L, 999_999L, "no such order");
+        await SameAsync(writes, nameof(ShopWrites.ArchiveQuantity), 2, 300m);
+        await SameAsync(writes, nameof(ShopWrites.DeleteBigLines), new long[] { 1, 7, 8, 20 });
+        await SameAsync(writes, nameof(ShopWrites.UpsertCustomer), 3L, 500L, "Neue Kundin", "DE", joined);
+        await SameAsync(writes, nameof(ShopWrites.UpsertCustomer), 3L, 500L, "Renamed", "DE", joined);
+        await SameAsync(writes, nameof(ShopWrites.DeleteTier), 4L, 2);
+        await SameAsync(writes, nameof(ShopWrites.RenameCountry), "JP", "Nippon");
+        await SameAsync(writes, nameof(ShopWrites.UpsertSetting), "theme", "light");
+
+        foreach (var (table, key) in new[] { ("orders", "tenant_id, id"), ("order_lines", "tenant_id, order_id, line_no"), ("customers", "tenant_id, id"), ("countries", "code"), ("settings", "key") })
+        {
+            var expected = (await Sql.QueryAsync(fixture.Oracle, $"SELECT * FROM {table} ORDER BY {key}")).Select(Comparable.Row).ToList();
+            var actual = await ShardedContentsAsync(table, key);
+            Assert.True(expected.SequenceEqual(actual), $"{table}: the cluster holds {actual.Count} rows, the oracle {expected.Count}; first difference: {expected.Except(actual).Concat(actual.Except(expected)).FirstOrDefault()}");
+        }
+
+        // Every copy of the reference table took the write.
+        foreach (var node in fixture.Cluster.Nodes)
+        {
+            Assert.Equal("Nippon", await Sql.ScalarAsync<string>(node.ConnectionString, "SELECT name FROM countries WHERE code = 'JP'"));
+        }
+    }
+
+    private async Task SameAsync(ShopWrites writes, string method, params object?[] arguments)
+    {
+        var info = typeof(ShopWrites).GetMethod(method)!;
+        var sql = info.GetCustomAttribute<QueryAttribute>()!.Sql;
+        var sharded = (await DifferentialQueryTests.RunAsync(writes, info, arguments)).Select(Comparable.Row).ToList();
+
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Oracle);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        var parameters = info.GetParameters();
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter(parameters[i].Name, arguments[i] ?? DBNull.Value));
+        }
+
+        var expected = new List<string>();
+        if (info.ReturnType == typeof(Task<int>))
+        {
+            expected.Add(Comparable.Row([await command.ExecuteNonQueryAsync()]));
+        }
+        else
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                expected.Add(Comparable.Row(row));
+            }
+        }
+
+        if (info.ReturnType != typeof(Task))
+        {
+            Assert.True(expected.SequenceEqual(sharded), $"{method}: the oracle gave [{string.Join("; ", expected)}], ShardGen [{string.Join("; ", sharded)}]");
+        }
+    }
+
+    /// <summary>A table's rows as the cluster holds them: every shard (or the coordinator's copy), read straight from the servers.</summary>
+    private async Task<List<string>> ShardedContentsAsync(string table, string key)
+    {
+        var definition = fixture.Source.Schema[table];
+        if (definition.Kind != ShardGen.Model.TableKind.Distributed)
+        {
+            return (await Sql.QueryAsync(fixture.Cluster.CoordinatorConnectionString, $"SELECT * FROM {table} ORDER BY {key}")).Select(Comparable.Row).ToList();
+        }
+
+        var map = await fixture.Source.GetShardMapAsync();
+        var rows = new List<object?[]>();
+        foreach (var shard in map.Shards(definition))
+        {
+            var worker = fixture.Cluster.Workers.Single(w => w.Port == shard.Node.Port);
+            rows.AddRange(await Sql.QueryAsync(worker.ConnectionString, $"SELECT * FROM {Identifiers.Quote(shard.ShardTable)}"));
+        }
+
+        var keyCount = key.Split(',').Length;
+        return rows
+            .OrderBy(r => r, Comparer<object?[]>.Create((a, b) =>
+            {
+                for (var i = 0; i < keyCount; i++)
+                {
+                    var c = SqlValues.Order(a[i], b[i], false, false);
+                    if (c != 0)
+                    {
+                        return c;
+                    }
+                }
+
+                return 0;
+            }))
+            .Select(Comparable.Row)
+            .ToList();
+    }
+}

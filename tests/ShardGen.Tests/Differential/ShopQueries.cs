@@ -1,0 +1,276 @@
+using ShardGen;
+
+namespace ShardGen.Tests.Differential;
+
+// Result rows: property order is select-list order, which the differential comparison relies on.
+public sealed record IdRow(long Id);
+
+public sealed record KeyRow(long TenantId, long Id);
+
+public sealed record CustomerRow(long Id, string Name, string? CountryCode, int Tier);
+
+public sealed record RecentOrderRow(long Id, decimal Total, string Name);
+
+public sealed record DashboardRow(long Id, string Name, string? Country);
+
+public sealed record StatusTotalRow(string Status, long N, decimal? Total);
+
+public sealed record IdTotalRow(long Id, decimal Total);
+
+public sealed record ExpressionRow(long Id, string Size, int Rounded, string Note);
+
+public sealed record NameRow(long Id, string Name);
+
+public sealed record StatusRow(string Status);
+
+public sealed record TenantCountRow(long TenantId, long N);
+
+public sealed record KeyTotalRow(long TenantId, long Id, decimal Total);
+
+public sealed record KeyNoteRow(long TenantId, long Id, string? Note);
+
+public sealed record StatusQuantityRow(string Status, int Quantity);
+
+public sealed record PlainNameRow(string Name);
+
+public sealed record QuantityRow(int Quantity);
+
+public sealed record KeyNameRow(long TenantId, long Id, string Name);
+
+public sealed record KeyRegionRow(long TenantId, long Id, string Region);
+
+public sealed record TotalsRow(long N, decimal? Total, decimal? Lo, decimal? Hi, decimal? Mean);
+
+public sealed record StatusStatsRow(string Status, long N, long Qty, decimal MeanQty);
+
+public sealed record StatusCountRow(string Status, long N);
+
+public sealed record RevenueRow(int Quantity, decimal Revenue);
+
+public sealed record TenantMeanRow(long TenantId, long N, decimal Mean);
+
+public sealed record EmptyTotalsRow(long N, decimal? Total, decimal? Mean, DateTimeOffset? Latest);
+
+public sealed record WeightRow(string Status, double W, double TotalWeight);
+
+public sealed record FirstLastRow(string? First, string? Last);
+
+public sealed record RegionCountRow(string Region, long N);
+
+public sealed record NoteCountRow(string? Note, long N);
+
+public sealed record TenantTotalRow(long TenantId, decimal Total);
+
+public sealed record CountryRow(string Code, string Name);
+
+public sealed record SettingRow(string Key, string Value);
+
+public sealed record LineStatsRow(string Sku, long Lines, long Units, decimal? Cheapest);
+
+/// <summary>
+/// The [Query] methods of the differential test: every plan kind (router, router with colocated and
+/// reference joins, several keys, every shard with each merge, aggregates, reference, local).
+/// </summary>
+public sealed partial class ShopQueries
+{
+    public ShopQueries(ShardedDataSource source) => Source = source;
+
+    public ShardedDataSource Source { get; }
+
+    // ---- router: one distribution key
+
+    [Query("SELECT id, name, country_code, tier FROM customers WHERE tenant_id = @tenantId AND id = @id")]
+    public partial Task<CustomerRow?> CustomerById(long tenantId, long id, CancellationToken cancellationToken = default);
+
+    [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = @tenantId AND o.status = @status ORDER BY o.created_at DESC, o.id LIMIT 20")]
+    public partial Task<List<RecentOrderRow>> RecentOrders(long tenantId, string status, CancellationToken cancellationToken = default);
+
+    [Query("SELECT c.id, c.name, co.name AS country FROM customers c LEFT JOIN countries co ON co.code = c.country_code WHERE c.tenant_id = @tenantId ORDER BY c.id")]
+    public partial Task<List<DashboardRow>> TenantDashboard(long tenantId);
+
+    [Query("SELECT status, count(*) AS n, sum(total) AS total FROM orders WHERE tenant_id = @tenantId GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusTotalRow>> TenantTotals(long tenantId);
+
+    [Query("SELECT count(*) FROM orders WHERE tenant_id = @tenantId")]
+    public partial Task<long> CountOrders(long tenantId);
+
+    [Query("SELECT id FROM orders WHERE tenant_id = 7 AND quantity > @min ORDER BY id")]
+    public partial Task<List<IdRow>> LiteralKey(int min);
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
+    public partial IAsyncEnumerable<IdTotalRow> StreamTenant(long tenantId, CancellationToken cancellationToken = default);
+
+    [Query("""
+        SELECT id,
+               CASE WHEN total > 500 THEN 'big' ELSE 'small' END AS size,
+               CAST(total AS integer) AS rounded,
+               coalesce(note, '-') AS note
+          FROM orders
+         WHERE tenant_id = @tenantId AND note IS NULL AND NOT (quantity = 1)
+         ORDER BY id
+        """)]
+    public partial Task<List<ExpressionRow>> Expressions(long tenantId);
+
+    [Query("SELECT id, name FROM customers WHERE tenant_id = @tenantId AND name ILIKE @pattern ORDER BY id")]
+    public partial Task<List<NameRow>> CustomersLike(long tenantId, string pattern);
+
+    [Query("SELECT id FROM orders WHERE tenant_id = @tenantId AND total BETWEEN @lo AND @hi ORDER BY id")]
+    public partial Task<List<IdRow>> TotalBetween(long tenantId, decimal lo, decimal hi);
+
+    [Query("SELECT id FROM orders WHERE tenant_id = @tenantId AND status IN ('paid', 'shipped') AND (quantity < 2 OR quantity > 4) ORDER BY id")]
+    public partial Task<List<IdRow>> StatusIn(long tenantId);
+
+    [Query("SELECT id FROM orders WHERE tenant_id = @tenantId ORDER BY id LIMIT 5 OFFSET 100000")]
+    public partial Task<List<IdRow>> RouterOffsetPastEnd(long tenantId);
+
+    [Query("SELECT DISTINCT status FROM orders WHERE tenant_id = @tenantId ORDER BY status")]
+    public partial Task<List<StatusRow>> RouterDistinct(long tenantId);
+
+    // ---- several keys
+
+    [Query("SELECT tenant_id, count(*) AS n FROM orders WHERE tenant_id = ANY(@tenantIds) GROUP BY tenant_id ORDER BY tenant_id")]
+    public partial Task<List<TenantCountRow>> CountPerTenant(long[] tenantIds);
+
+    [Query("SELECT tenant_id, id, total FROM orders WHERE tenant_id IN (@a, @b, @c) ORDER BY total DESC, tenant_id, id LIMIT 25")]
+    public partial Task<List<KeyTotalRow>> TopOfThree(long a, long b, long c);
+
+    [Query("SELECT id, name FROM customers WHERE tenant_id = ANY(@ids) ORDER BY name, id")]
+    public partial Task<List<NameRow>> CustomersOf(List<long> ids);
+
+    [Query("SELECT status, count(*) AS n FROM orders WHERE tenant_id = ANY(@ids) GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusCountRow>> StatusOf(long[] ids);
+
+    // ---- every shard: concatenation, ordered merge, LIMIT/OFFSET, DISTINCT, joins
+
+    [Query("SELECT tenant_id, id FROM orders WHERE total > 900")]
+    public partial Task<List<KeyRow>> BigOrders();
+
+    [Query("SELECT tenant_id, id, total FROM orders ORDER BY total DESC, tenant_id, id LIMIT 10")]
+    public partial Task<List<KeyTotalRow>> TopTotals();
+
+    [Query("SELECT tenant_id, id, total FROM orders ORDER BY total DESC, tenant_id, id LIMIT @limit OFFSET @offset")]
+    public partial Task<List<KeyTotalRow>> TopTotalsPage(int limit, int offset);
+
+    [Query("SELECT tenant_id, id FROM orders ORDER BY created_at DESC, tenant_id DESC, id DESC LIMIT 15")]
+    public partial Task<List<KeyRow>> LatestByHiddenColumn();
+
+    [Query("SELECT tenant_id, id, note FROM orders WHERE quantity = 3 ORDER BY note NULLS FIRST, tenant_id, id")]
+    public partial Task<List<KeyNoteRow>> NullsFirst();
+
+    [Query("SELECT tenant_id, id, note FROM orders WHERE quantity = 2 ORDER BY note DESC, tenant_id, id")]
+    public partial Task<List<KeyNoteRow>> NullsDescending();
+
+    [Query("SELECT status, quantity FROM orders WHERE tenant_id > 10 ORDER BY quantity")]
+    public partial Task<List<StatusQuantityRow>> Ties();
+
+    [Query("SELECT status, quantity FROM orders ORDER BY quantity DESC LIMIT 7")]
+    public partial Task<List<StatusQuantityRow>> TiesWithLimit();
+
+    [Query("SELECT name FROM customers ORDER BY name, tenant_id, id LIMIT 30")]
+    public partial Task<List<PlainNameRow>> FirstNames();
+
+    [Query("SELECT DISTINCT status FROM orders ORDER BY status")]
+    public partial Task<List<StatusRow>> Statuses();
+
+    [Query("SELECT DISTINCT quantity FROM orders")]
+    public partial Task<List<QuantityRow>> Quantities();
+
+    [Query("SELECT id FROM orders ORDER BY id, tenant_id LIMIT 10 OFFSET 100000")]
+    public partial Task<List<IdRow>> OffsetPastEnd();
+
+    [Query("SELECT tenant_id, id FROM orders WHERE quantity = 1 ORDER BY tenant_id, id")]
+    public partial IAsyncEnumerable<KeyRow> StreamSmallOrders(CancellationToken cancellationToken = default);
+
+    [Query("SELECT o.tenant_id, o.id, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.total > 950 ORDER BY o.tenant_id, o.id")]
+    public partial Task<List<KeyNameRow>> BigOrdersWithCustomer();
+
+    [Query("SELECT c.tenant_id, c.id, co.region FROM customers c JOIN countries co ON co.code = c.country_code WHERE co.region = @region ORDER BY c.tenant_id, c.id")]
+    public partial Task<List<KeyRegionRow>> CustomersInRegion(string region);
+
+    [Query("SELECT tenant_id, id, total FROM orders WHERE tenant_id = 3 OR tenant_id = 4 ORDER BY total, tenant_id, id")]
+    public partial Task<List<KeyTotalRow>> OrNotPinned();
+
+    // ---- aggregates over every shard
+
+    [Query("SELECT count(*) FROM orders")]
+    public partial Task<long> CountAll();
+
+    [Query("SELECT count(*) AS n, sum(total) AS total, min(total) AS lo, max(total) AS hi, avg(total) AS mean FROM orders")]
+    public partial Task<TotalsRow?> Totals();
+
+    [Query("SELECT status, count(*) AS n, sum(quantity) AS qty, avg(quantity) AS mean_qty FROM orders GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusStatsRow>> StatusStats();
+
+    [Query("SELECT status, count(*) AS n FROM orders GROUP BY status HAVING count(*) > @min ORDER BY n DESC, status")]
+    public partial Task<List<StatusCountRow>> BusyStatuses(long min);
+
+    [Query("SELECT quantity, sum(total) AS revenue FROM orders GROUP BY quantity ORDER BY revenue DESC LIMIT 3")]
+    public partial Task<List<RevenueRow>> TopQuantities();
+
+    [Query("SELECT tenant_id, count(*) AS n, avg(total) AS mean FROM orders GROUP BY tenant_id ORDER BY n DESC, tenant_id LIMIT 5")]
+    public partial Task<List<TenantMeanRow>> BusiestTenants();
+
+    [Query("SELECT count(DISTINCT tenant_id) AS tenants FROM orders WHERE status = 'paid'")]
+    public partial Task<long> TenantsWithPaidOrders();
+
+    [Query("SELECT count(*) AS n, sum(total) AS total, avg(total) AS mean, max(created_at) AS latest FROM orders WHERE quantity > 1000")]
+    public partial Task<EmptyTotalsRow?> EmptyAggregate();
+
+    [Query("SELECT status, count(*) AS n FROM orders WHERE quantity > 1000 GROUP BY status")]
+    public partial Task<List<StatusCountRow>> EmptyGroups();
+
+    [Query("SELECT status, avg(weight) AS w, sum(weight) AS total_weight FROM orders GROUP BY status ORDER BY status")]
+    public partial Task<List<WeightRow>> Weights();
+
+    [Query("SELECT min(name) AS first, max(name) AS last FROM customers")]
+    public partial Task<FirstLastRow?> NameRange();
+
+    [Query("SELECT co.region, count(*) AS n FROM customers c JOIN countries co ON co.code = c.country_code GROUP BY co.region ORDER BY co.region")]
+    public partial Task<List<RegionCountRow>> CustomersPerRegion();
+
+    [Query("SELECT note, count(*) AS n FROM orders GROUP BY note ORDER BY note NULLS FIRST")]
+    public partial Task<List<NoteCountRow>> OrdersPerNote();
+
+    [Query("SELECT tenant_id, sum(total) AS total FROM orders GROUP BY tenant_id HAVING sum(total) > 20000 ORDER BY tenant_id")]
+    public partial Task<List<TenantTotalRow>> BigTenants();
+
+    [Query("SELECT l.sku, count(*) AS lines, sum(l.qty) AS units, min(l.price) AS cheapest FROM order_lines l JOIN orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id WHERE o.status <> 'cancelled' GROUP BY l.sku HAVING sum(l.qty) >= 10 OR min(l.price) < 2 ORDER BY units DESC, l.sku LIMIT 12")]
+    public partial Task<List<LineStatsRow>> SkuStats();
+
+    // ---- reference and local
+
+    [Query("SELECT code, name FROM countries WHERE region = @region ORDER BY code")]
+    public partial Task<List<CountryRow>> CountriesIn(string region);
+
+    [Query("SELECT key, value FROM settings ORDER BY key")]
+    public partial Task<List<SettingRow>> Settings();
+}
+
+/// <summary>The write [Query] methods of the differential test.</summary>
+public sealed partial class ShopWrites
+{
+    private readonly ShardDatabase _db;
+
+    public ShopWrites(ShardDatabase db) => _db = db;
+
+    [Query("UPDATE orders SET note = @note WHERE tenant_id = @tenantId AND id = @id")]
+    public partial Task<int> SetNote(long tenantId, long id, string? note);
+
+    [Query("UPDATE orders SET status = 'archived', note = NULL WHERE quantity = @quantity AND total < @below")]
+    public partial Task<int> ArchiveQuantity(int quantity, decimal below);
+
+    [Query("DELETE FROM order_lines WHERE tenant_id = ANY(@ids) AND qty > 3")]
+    public partial Task<int> DeleteBigLines(long[] ids);
+
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@tenantId, @id, @name, @country, 1, @joinedAt) ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, country_code, tier")]
+    public partial Task<CustomerRow?> UpsertCustomer(long tenantId, long id, string name, string? country, DateTimeOffset joinedAt);
+
+    [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
+    public partial Task DeleteTier(long tenantId, int tier);
+
+    [Query("UPDATE countries SET name = @name WHERE code = @code")]
+    public partial Task<int> RenameCountry(string code, string name);
+
+    [Query("INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")]
+    public partial Task UpsertSetting(string key, string value);
+}
