@@ -55,6 +55,7 @@ try
 
     await SeedAsync(db);
     await RoutedCallsAsync(db, source);
+    await QueriesAsync(new SaasQueries(db));
     await PrintSpreadAsync(source, map);
     return 0;
 }
@@ -146,6 +147,35 @@ static async Task RoutedCallsAsync(ShardDatabase db, ShardedDataSource source)
     var deleted = await db.OrderItems.DeleteAsync(tenantId, first.Id, 99);
     Console.WriteLine($"  inserted and deleted a gift line: {(deleted ? "ok" : "not found")}");
     Console.WriteLine($"  users of tenant {tenantId}: {await db.Users.CountAsync(tenantId)}; orders in all shards: {await db.Orders.CountAllAsync()}");
+}
+
+static async Task QueriesAsync(SaasQueries queries)
+{
+    Console.WriteLine();
+    Console.WriteLine("[Query] methods, planned at build time:");
+    Console.WriteLine("  tenant 42's dashboard (one shard; colocated join + reference join):");
+    foreach (var line in await queries.TenantDashboard(42))
+    {
+        Console.WriteLine($"    order {line.Id,2}  {line.Total,8:F2}  {line.Status,-9} {line.DisplayName} ({line.PlanName})");
+    }
+
+    Console.WriteLine("  revenue by plan (all 32 shards; partial aggregates merged):");
+    foreach (var row in await queries.RevenueByPlan())
+    {
+        Console.WriteLine($"    {row.PlanCode,-10} {row.Orders,6} orders  revenue {row.Revenue,12:F2}  average {row.AverageOrder:F2}");
+    }
+
+    Console.WriteLine("  largest orders (all shards; ordered merge, LIMIT after the merge):");
+    foreach (var order in await queries.LargestOrders())
+    {
+        Console.WriteLine($"    tenant {order.TenantId,4} order {order.Id}  {order.Total:F2}");
+    }
+
+    Console.WriteLine("  lookup of tenants 7, 42, 99, 512 (only the shards holding them):");
+    foreach (var tenant in await queries.Lookup([7, 42, 99, 512]))
+    {
+        Console.WriteLine($"    {tenant.TenantId,4} {tenant.Name} ({tenant.CountryName})");
+    }
 }
 
 // Straight to each worker, not through ShardGen: what the servers hold.
