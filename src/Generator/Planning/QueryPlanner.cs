@@ -799,7 +799,7 @@ internal static class QueryPlanner
 
         private void BindExpression(SqlExpr root, HashSet<string>? outputAliases)
         {
-            foreach (var expr in Walk(root))
+            foreach (var expr in SqlWalker.Descendants(root))
             {
                 switch (expr)
                 {
@@ -829,7 +829,7 @@ internal static class QueryPlanner
                 }
             }
 
-            foreach (var comparison in Walk(root))
+            foreach (var comparison in SqlWalker.Descendants(root))
             {
                 switch (comparison)
                 {
@@ -856,7 +856,7 @@ internal static class QueryPlanner
         }
 
         private static bool IsListContext(SqlExpr root, ParameterRef parameter) =>
-            Walk(root).OfType<AnyExpr>().Any(any => any.Array is ParameterRef p && p.Span == parameter.Span);
+            SqlWalker.Descendants(root).OfType<AnyExpr>().Any(any => any.Array is ParameterRef p && p.Span == parameter.Span);
 
         private void Number(ParameterRef reference, bool isList)
         {
@@ -1377,7 +1377,7 @@ internal static class QueryPlanner
             }
         }
 
-        private static bool ContainsAggregate(SqlExpr expr) => Walk(expr).OfType<FunctionCall>().Any(IsAggregate);
+        private static bool ContainsAggregate(SqlExpr expr) => SqlWalker.Descendants(expr).OfType<FunctionCall>().Any(IsAggregate);
 
         private string Normalize(TextSpan span)
         {
@@ -1410,76 +1410,6 @@ internal static class QueryPlanner
         {
             Problems.Add(new QueryProblem(message, span.Start, span.Length));
             return null;
-        }
-    }
-
-    /// <summary>Every expression node under <paramref name="root"/>, pre-order.</summary>
-    public static IEnumerable<SqlExpr> Walk(SqlExpr root)
-    {
-        var stack = new Stack<SqlExpr>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var expr = stack.Pop();
-            yield return expr;
-            switch (expr)
-            {
-                case UnaryExpr unary:
-                    stack.Push(unary.Operand);
-                    break;
-                case BinaryExpr binary:
-                    stack.Push(binary.Right);
-                    stack.Push(binary.Left);
-                    break;
-                case InExpr @in:
-                    foreach (var item in @in.Items.Reverse())
-                    {
-                        stack.Push(item);
-                    }
-
-                    stack.Push(@in.Operand);
-                    break;
-                case AnyExpr any:
-                    stack.Push(any.Array);
-                    stack.Push(any.Operand);
-                    break;
-                case BetweenExpr between:
-                    stack.Push(between.High);
-                    stack.Push(between.Low);
-                    stack.Push(between.Operand);
-                    break;
-                case IsNullExpr isNull:
-                    stack.Push(isNull.Operand);
-                    break;
-                case FunctionCall call:
-                    foreach (var argument in call.Arguments.Reverse())
-                    {
-                        stack.Push(argument);
-                    }
-
-                    break;
-                case CaseExpr @case:
-                    if (@case.Else is not null)
-                    {
-                        stack.Push(@case.Else);
-                    }
-
-                    foreach (var when in @case.Whens.Reverse())
-                    {
-                        stack.Push(when.Result);
-                        stack.Push(when.Condition);
-                    }
-
-                    if (@case.Operand is not null)
-                    {
-                        stack.Push(@case.Operand);
-                    }
-
-                    break;
-                case CastExpr cast:
-                    stack.Push(cast.Operand);
-                    break;
-            }
         }
     }
 
