@@ -21,6 +21,39 @@ public sealed partial class ShardGenGenerator
             {
                 context.AddSource(QueryHintName(model.Method), QuerySource(model));
             }
+            else if (model.Method.CanHaveBody)
+            {
+                context.AddSource(QueryHintName(model.Method), RefusedSource(model));
+            }
+        }
+
+        /// <summary>
+        /// A refused query's body: it throws what the analyzers report, so that the build shows the refusal
+        /// (an error by default) rather than a partial method without implementation; a team that lowers
+        /// the rule's severity gets the same message at run time.
+        /// </summary>
+        public static string RefusedSource(QueryModel model)
+        {
+            var method = model.Method;
+            var problem = model.Problems.Count > 0 ? model.Problems[0] : new QueryProblem(RuleIds.InternalError, "The query could not be planned.", 0, 0);
+            var writer = new IndentedWriter();
+            WriteHeader(writer, method.Namespace);
+            writer.Line($"{(method.IsStaticType ? "static " : string.Empty)}partial {method.TypeKeyword} {Naming.EscapeIdentifier(method.TypeName)}");
+            using (writer.Block())
+            {
+                var modifiers = method.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial" && m != "async");
+                var parameters = string.Join(", ", method.Parameters.Select(p => p.FullTypeName + " " + Naming.EscapeIdentifier(p.Name)));
+                var message = $"ShardGen refused the query of {method.QualifiedType}.{method.MethodName} at build time: {problem.Rule}: {problem.Message}";
+                writer.Line($"/// <summary>Refused at build time ({problem.Rule}): this body only throws.</summary>");
+                writer.Line(GeneratedCodeAttribute);
+                writer.Line($"{string.Join(" ", modifiers)} partial {method.ReturnType} {Naming.EscapeIdentifier(method.MethodName)}({parameters}) =>");
+                using (writer.Indent())
+                {
+                    writer.Line($"throw new global::System.NotSupportedException({QueryPlanner.CSharpString(message)});");
+                }
+            }
+
+            return writer.ToString();
         }
 
         /// <summary>

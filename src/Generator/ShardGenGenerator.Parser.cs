@@ -44,11 +44,11 @@ public sealed partial class ShardGenGenerator
         /// Reads a type from its symbol and its table attribute: the entry point the analyzers share with
         /// the pipeline, so both agree on what is a table.
         /// </summary>
-        public static TableSpec? Parse(INamedTypeSymbol type, AttributeData attribute, TableKind kind, CancellationToken cancellationToken)
+        public static TableSpec? Parse(INamedTypeSymbol type, AttributeData attribute, TableKind kind, CancellationToken cancellationToken, List<TableProblem>? problems = null)
         {
             try
             {
-                return ParseType(type, attribute, kind, cancellationToken);
+                return ParseType(type, attribute, kind, cancellationToken, problems ?? new List<TableProblem>());
             }
             catch (OperationCanceledException)
             {
@@ -61,8 +61,15 @@ public sealed partial class ShardGenGenerator
             }
         }
 
-        private static TableSpec? ParseType(INamedTypeSymbol type, AttributeData attribute, TableKind kind, CancellationToken cancellationToken)
+        private static TableSpec? ParseType(INamedTypeSymbol type, AttributeData attribute, TableKind kind, CancellationToken cancellationToken, List<TableProblem> problems)
         {
+            var fullName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            TableSpec? Skip(string rule, string message, ProblemTarget target = ProblemTarget.Type, string? member = null)
+            {
+                problems.Add(new TableProblem(fullName, rule, message, target, member));
+                return null;
+            }
+
             // Supported: top-level, non-generic, constructible classes, records and structs that are
             // public or internal. Nested types are skipped: the entry point and the repositories live
             // at namespace level and could not always see them.
@@ -74,13 +81,18 @@ public sealed partial class ShardGenGenerator
                 || (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
                 || (type.DeclaredAccessibility != Accessibility.Public && type.DeclaredAccessibility != Accessibility.Internal))
             {
-                return null;
+                return Skip(RuleIds.TypeCannotBeTable, $"'{type.Name}' cannot be a table: a table type is a top-level, non-generic, non-abstract, non-static public or internal class, record or struct.");
             }
 
             // Exactly one of [Distributed], [Reference], [Local].
             var tableAttributes = type.GetAttributes().Count(a =>
                 IsAttribute(a, DistributedAttribute) || IsAttribute(a, ReferenceAttribute) || IsAttribute(a, LocalAttribute));
-            if (tableAttributes != 1 || attribute.AttributeConstructor is null)
+            if (tableAttributes != 1)
+            {
+                return Skip(RuleIds.SeveralTableAttributes, $"'{type.Name}' carries more than one of [Distributed], [Reference] and [Local]: a table is one of the three.", ProblemTarget.Attribute);
+            }
+
+            if (attribute.AttributeConstructor is null)
             {
                 return null;
             }
@@ -89,7 +101,7 @@ public sealed partial class ShardGenGenerator
             var tableName = NamedString(attribute, "Table") ?? Naming.TableName(type.Name);
             if (tableName.Length == 0)
             {
-                return null;
+                return Skip(RuleIds.TypeCannotBeTable, $"The table name of '{type.Name}' is empty.", ProblemTarget.Attribute);
             }
 
             var properties = MappedProperties(type);
@@ -100,9 +112,14 @@ public sealed partial class ShardGenGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var column = ParseColumn(property, out var isOblivious);
-                if (column is null || !columnNames.Add(column.ColumnName))
+                if (column is null)
                 {
-                    return null;
+                    return Skip(RuleIds.ColumnTypeNotSupported, $"Property '{property.Name}' of '{type.Name}' is {property.Type.ToDisplayString()}, which ShardGen cannot store: use a supported type (numbers, bool, string, Guid, dates and times, byte[], enums) or mark it [NotMapped].", ProblemTarget.Property, property.Name);
+                }
+
+                if (!columnNames.Add(column.ColumnName))
+                {
+                    return Skip(RuleIds.NameClash, $"Two properties of '{type.Name}' map to column '{column.ColumnName}': rename one with [Column].", ProblemTarget.Property, property.Name);
                 }
 
                 columns.Add(column);
@@ -111,7 +128,7 @@ public sealed partial class ShardGenGenerator
 
             if (columns.Count == 0)
             {
-                return null;
+                return Skip(RuleIds.TypeCannotBeTable, $"'{type.Name}' has no public property to store.");
             }
 
             var distributionKey = -1;
@@ -122,32 +139,45 @@ public sealed partial class ShardGenGenerator
             {
                 if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string keyName)
                 {
-                    return null;
+                    return Skip(RuleIds.KeyNamesNoProperty, $"[Distributed] of '{type.Name}' names no distribution key: give the property, e.g. [Distributed(nameof(TenantId))].", ProblemTarget.KeyArgument);
                 }
 
                 distributionKey = properties.FindIndex(p => p.Name == keyName);
                 if (distributionKey < 0)
                 {
-                    return null;
+                    return Skip(RuleIds.KeyNamesNoProperty, $"'{keyName}' names no stored property of '{type.Name}': the distribution key is a property of the table type itself.", ProblemTarget.KeyArgument);
                 }
 
                 var key = columns[distributionKey];
-                if ((key.IsNullable && !oblivious[distributionKey]) || key.EnumTypeName is not null || SqlTypes.KeyTypeOf(key.Type) is not { } resolvedKeyType)
+                if (key.IsNullable && !oblivious[distributionKey])
                 {
-                    return null;
+                    return Skip(RuleIds.KeyIsNullable, $"Distribution key '{keyName}' of '{type.Name}' is nullable: every row needs a key to be placed.", ProblemTarget.Property, keyName);
+                }
+
+                if (key.EnumTypeName is not null || SqlTypes.KeyTypeOf(key.Type) is not { } resolvedKeyType)
+                {
+                    return Skip(RuleIds.KeyTypeNotSupported, $"Distribution key '{keyName}' of '{type.Name}' is {properties[distributionKey].Type.ToDisplayString()}: a distribution key is int, long, string or Guid.", ProblemTarget.KeyArgument);
                 }
 
                 keyType = resolvedKeyType;
                 if (!ParseColocation(attribute, out colocation, out colocationArgument))
                 {
-                    return null;
+                    return Skip(RuleIds.ColocateWithNotDistributed, $"ColocateWith of '{type.Name}' names no type.", ProblemTarget.ColocationArgument);
                 }
             }
 
             var primaryKey = PrimaryKey(properties, distributionKey);
             if (primaryKey is null)
             {
-                return null;
+                return Skip(RuleIds.NoPrimaryKey, $"{(kind == TableKind.Reference ? "Reference" : "Local")} table '{type.Name}' has no primary key: add a property named Id, or mark the key properties [PrimaryKey].");
+            }
+
+            var declaredKey = properties.Select((p, i) => (p, i)).Where(x => x.p.GetAttributes().Any(a => IsAttribute(a, PrimaryKeyAttribute))).Select(x => x.i).ToList();
+            if (distributionKey >= 0 && declaredKey.Count > 0 && !declaredKey.Contains(distributionKey))
+            {
+                problems.Add(new TableProblem(fullName, RuleIds.PrimaryKeyWithoutDistributionKey,
+                    $"The primary key of distributed table '{tableName}' does not include its distribution key '{properties[distributionKey].Name}' (Citus: \"Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the partition column\"); ShardGen puts it first. Mark it [PrimaryKey] to say so.",
+                    ProblemTarget.Property, properties[distributionKey].Name, Skipped: false));
             }
 
             // A primary key column is NOT NULL: one declared nullable is a mistake, one outside a
@@ -161,7 +191,7 @@ public sealed partial class ShardGenGenerator
 
                 if (!oblivious[index])
                 {
-                    return null;
+                    return Skip(RuleIds.NullablePrimaryKey, $"Primary key column '{properties[index].Name}' of '{type.Name}' is nullable: a primary key column is NOT NULL.", ProblemTarget.Property, properties[index].Name);
                 }
 
                 columns[index] = columns[index] with { IsNullable = false };
@@ -170,7 +200,7 @@ public sealed partial class ShardGenGenerator
             var constructor = ChooseConstructor(type, properties);
             if (constructor is null)
             {
-                return null;
+                return Skip(RuleIds.TypeCannotBeTable, $"ShardGen cannot construct '{type.Name}' from its columns: give it a constructor whose parameters match properties, with the other properties settable (set or init), or mark get-only properties [NotMapped].");
             }
 
             return new TableSpec(

@@ -56,6 +56,9 @@ public sealed partial class ShardGenGenerator
             string? problem = null;
             void Fail(string message) => problem ??= message;
 
+            var canHaveBody = type.ContainingType is null && type.Arity == 0 && !type.IsFileLocal
+                && method.IsPartialDefinition && method.PartialImplementationPart is null && method.Arity == 0
+                && method.Parameters.All(p => p.RefKind == RefKind.None);
             if (type.ContainingType is not null || type.Arity != 0 || type.IsFileLocal)
             {
                 Fail($"[Query] methods must be declared in a top-level, non-generic partial type; '{type.Name}' is not one.");
@@ -164,7 +167,8 @@ public sealed partial class ShardGenGenerator
                 RowIsScalar: rowIsScalar,
                 DataSource: dataSource,
                 Sql: sql,
-                Problem: problem);
+                Problem: problem,
+                CanHaveBody: canHaveBody);
         }
 
         private static (ResultShape? Shape, ITypeSymbol? Row) ShapeOf(ITypeSymbol returnType)

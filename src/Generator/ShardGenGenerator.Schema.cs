@@ -22,7 +22,7 @@ public sealed partial class ShardGenGenerator
             "Equals", "GetHashCode", "GetType", "ToString", "MemberwiseClone", "ReferenceEquals", "Finalize",
         };
 
-        public static SchemaModel Build(EquatableArray<TableSpec> specs, string? assemblyName, CancellationToken cancellationToken)
+        public static SchemaModel Build(EquatableArray<TableSpec> specs, string? assemblyName, CancellationToken cancellationToken, List<TableProblem>? problems = null)
         {
             var tables = UniqueTypes(specs);
 
@@ -31,6 +31,11 @@ public sealed partial class ShardGenGenerator
                 .OrderBy(t => t.TableName, StringComparer.Ordinal)
                 .ThenBy(t => t.FullTypeName, StringComparer.Ordinal)
                 .ToList();
+            foreach (var clash in tables.Where((t, i) => i > 0 && tables[i - 1].TableName == t.TableName))
+            {
+                problems?.Add(new TableProblem(clash.FullTypeName, RuleIds.NameClash, $"Table name '{clash.TableName}' is taken by another type: give '{clash.TypeName}' another name with Table = \"...\".", ProblemTarget.Attribute));
+            }
+
             tables = tables.Where((t, i) => i == 0 || tables[i - 1].TableName != t.TableName).ToList();
 
             // The entry point's property names are unique too (two types named Order in different
@@ -39,11 +44,24 @@ public sealed partial class ShardGenGenerator
             tables = tables.Where(t =>
             {
                 var name = Naming.PropertyName(t.TypeName);
-                return !ReservedPropertyNames.Contains(name) && propertyNames.Add(name);
+                if (!ReservedPropertyNames.Contains(name) && propertyNames.Add(name))
+                {
+                    return true;
+                }
+
+                problems?.Add(new TableProblem(t.FullTypeName, RuleIds.NameClash, $"The entry point cannot name a repository '{name}' for '{t.TypeName}': the name is taken. Rename the type.", ProblemTarget.Type));
+                return false;
             }).ToList();
 
             cancellationToken.ThrowIfCancellationRequested();
             var groups = ResolveColocationGroups(tables);
+            if (problems is not null)
+            {
+                foreach (var table in tables.Where(t => t.Kind == TableKind.Distributed && !groups.ContainsKey(t.FullTypeName)))
+                {
+                    problems.Add(ColocationProblem(table, tables, groups));
+                }
+            }
             var models = tables
                 .Where(t => t.Kind != TableKind.Distributed || groups.ContainsKey(t.FullTypeName))
                 .Select(t => new TableModel(
@@ -134,6 +152,36 @@ public sealed partial class ShardGenGenerator
                     candidates.Remove(name);
                 }
             }
+        }
+
+        /// <summary>Why a distributed table got no colocation group.</summary>
+        private static TableProblem ColocationProblem(TableSpec table, List<TableSpec> tables, Dictionary<string, string> groups)
+        {
+            if (table.Colocation == ColocationRequest.With)
+            {
+                var target = tables.FirstOrDefault(t => t.FullTypeName == table.ColocationArgument);
+                var targetName = table.ColocationArgument!.Replace("global::", string.Empty);
+                if (target is null || target.Kind != TableKind.Distributed)
+                {
+                    return new TableProblem(table.FullTypeName, RuleIds.ColocateWithNotDistributed,
+                        $"ColocateWith of '{table.TypeName}' names {targetName}, which is not a distributed table of this model: only distributed tables have shards to colocate with.", ProblemTarget.ColocationArgument);
+                }
+
+                if (target.KeyType != table.KeyType)
+                {
+                    return new TableProblem(table.FullTypeName, RuleIds.ColocateWithOtherKeyType,
+                        $"'{table.TypeName}' is distributed by {SqlTypes.DefaultColocationGroup(table.KeyType)} keys but {target.TypeName} by {SqlTypes.DefaultColocationGroup(target.KeyType)} keys: colocated tables hash the same key type.", ProblemTarget.ColocationArgument);
+                }
+
+                if (!groups.ContainsKey(target.FullTypeName))
+                {
+                    return new TableProblem(table.FullTypeName, RuleIds.ColocateWithNotDistributed,
+                        $"ColocateWith of '{table.TypeName}' names {targetName}, which has no colocation group itself (see its own diagnostic, or a ColocateWith cycle).", ProblemTarget.ColocationArgument);
+                }
+            }
+
+            return new TableProblem(table.FullTypeName, RuleIds.ColocateWithOtherKeyType,
+                $"Colocation group of '{table.TypeName}' holds keys of another type than its {SqlTypes.DefaultColocationGroup(table.KeyType)} key: give it its own group (Colocation = \"none\" or another name).", ProblemTarget.ColocationArgument);
         }
 
         private static string? Resolve(TableSpec table, Dictionary<string, TableSpec> candidates, HashSet<string> visiting)

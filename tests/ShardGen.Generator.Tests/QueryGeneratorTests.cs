@@ -171,7 +171,12 @@ public sealed class QueryGeneratorTests
         var model = Assert.Single(Plans(result));
         Assert.Null(model.Plan);
         Assert.Contains(model.Problems, p => sql.Substring(p.Start, p.Length) == span && p.Message.Contains(message, StringComparison.Ordinal));
-        Assert.DoesNotContain(GeneratorHarness.Sources(result).Keys, k => k.Contains(".Bad.Query", StringComparison.Ordinal));
+
+        // The method still gets a body, one that throws the refusal: the build shows the analyzer's
+        // error instead of a partial method without implementation.
+        var body = GeneratorHarness.Sources(result)["Sample.Queries.BadQueries.Bad.Query.g.cs"];
+        Assert.Contains("throw new global::System.NotSupportedException(", body);
+        Assert.Contains(model.Problems[0].Rule, body);
     }
 
     [Fact]

@@ -16,15 +16,20 @@ internal enum QueryTarget
     Local,
 }
 
-/// <summary>A problem with a query, on its span in the SQL text: the method gets no code.</summary>
-internal sealed record QueryProblem(string Message, int Start, int Length);
+/// <summary>A problem with a query, on its span in the SQL text: the method's body only throws.</summary>
+/// <param name="Rule">The diagnostic ID (<see cref="RuleIds"/>).</param>
+/// <param name="Message">What is wrong and what to do.</param>
+/// <param name="Start">Where in the SQL text.</param>
+/// <param name="Length">How much of it.</param>
+internal sealed record QueryProblem(string Rule, string Message, int Start, int Length);
 
 /// <summary>A <c>[Query]</c> method and its plan (or the problems that stop it from having one).</summary>
 /// <param name="Method">The method as read.</param>
 /// <param name="Plan">The plan; null when there are problems.</param>
 /// <param name="Problems">What stops the query; empty when it is planned.</param>
 /// <param name="EntryNamespace">The namespace of the generated entry point.</param>
-internal sealed record QueryModel(QueryMethodSpec Method, QueryPlan? Plan, EquatableArray<QueryProblem> Problems, string EntryNamespace);
+/// <param name="Notes">What a user should know of the plan (it runs on every shard, ...): informational diagnostics.</param>
+internal sealed record QueryModel(QueryMethodSpec Method, QueryPlan? Plan, EquatableArray<QueryProblem> Problems, string EntryNamespace, EquatableArray<QueryProblem> Notes = default);
 
 /// <summary>A distribution key value that routes a call: a method parameter or a literal in the SQL.</summary>
 /// <param name="Parameter">The method parameter holding the key; null for a literal.</param>

@@ -62,6 +62,7 @@ internal sealed record QueryParameterSpec(string Name, string FullTypeName, Quer
 /// <param name="DataSource">The C# expression, inside the method, that gives the <c>ShardedDataSource</c>; null when the type has none.</param>
 /// <param name="Sql">The SQL text.</param>
 /// <param name="Problem">Why the method itself cannot be generated (signature, containing type, result type); null when it can.</param>
+/// <param name="CanHaveBody">Whether a body can be written for the method at all (a partial definition in a top-level, non-generic type): a refused query then gets one that throws, so that the build shows the refusal rather than a missing implementation.</param>
 internal sealed record QueryMethodSpec(
     string Namespace,
     string TypeName,
@@ -76,7 +77,8 @@ internal sealed record QueryMethodSpec(
     bool RowIsScalar,
     string? DataSource,
     string Sql,
-    string? Problem)
+    string? Problem,
+    bool CanHaveBody = true)
 {
     /// <summary>The containing type's name as the definitions' registry knows it.</summary>
     public string QualifiedType => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;

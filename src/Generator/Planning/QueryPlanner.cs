@@ -31,16 +31,16 @@ internal static class QueryPlanner
         {
             if (method.Problem is not null)
             {
-                return Failed(method, schema, new QueryProblem(method.Problem, 0, method.Sql.Length));
+                return Failed(method, schema, new QueryProblem(RuleIds.MethodNotGenerated, method.Problem, 0, method.Sql.Length));
             }
 
             var parsed = SqlParser.Parse(method.Sql);
             if (parsed.Problems.Count > 0 || parsed.Statement is null)
             {
-                var problems = parsed.Problems.Select(p => new QueryProblem(p.Message, p.Span.Start, p.Span.Length)).ToList();
+                var problems = parsed.Problems.Select(p => new QueryProblem(p.Kind == SqlProblemKind.Unsupported ? RuleIds.UnsupportedSql : RuleIds.SyntaxError, p.Message, p.Span.Start, p.Span.Length)).ToList();
                 if (problems.Count == 0)
                 {
-                    problems.Add(new QueryProblem("The SQL could not be parsed.", 0, method.Sql.Length));
+                    problems.Add(new QueryProblem(RuleIds.SyntaxError, "The SQL could not be parsed.", 0, method.Sql.Length));
                 }
 
                 return new QueryModel(method, null, problems.ToEquatableArray(), schema.Namespace);
@@ -50,8 +50,8 @@ internal static class QueryPlanner
             var planner = new Planner(method, schema);
             var plan = planner.PlanStatement(parsed.Statement);
             return planner.Problems.Count > 0 || plan is null
-                ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems : new List<QueryProblem> { new("The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
-                : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace);
+                ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems : new List<QueryProblem> { new(RuleIds.InternalError, "The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
+                : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace, planner.Notes.ToEquatableArray());
         }
         catch (OperationCanceledException)
         {
@@ -60,7 +60,7 @@ internal static class QueryPlanner
         catch (Exception ex)
         {
             // The generator never fails the build: an internal error is a problem of this query.
-            return Failed(method, schema, new QueryProblem($"ShardGen could not plan this query ({ex.GetType().Name}: {ex.Message}); please report it.", 0, method.Sql.Length));
+            return Failed(method, schema, new QueryProblem(RuleIds.InternalError, $"ShardGen could not plan this query ({ex.GetType().Name}: {ex.Message}); please report it.", 0, method.Sql.Length));
         }
     }
 
@@ -92,13 +92,27 @@ internal static class QueryPlanner
 
         public List<QueryProblem> Problems { get; } = new();
 
+        public List<QueryProblem> Notes { get; } = new();
+
+        private void Note(string rule, TextSpan span, string message) => Notes.Add(new QueryProblem(rule, message, span.Start, span.Length));
+
+        /// <summary>A fan-out over every shard is worth knowing: it is noted on the routing table's name.</summary>
+        private void NoteAllShards(Pin? pin, bool write)
+        {
+            if (pin is null && _bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Distributed) is { } routing)
+            {
+                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
+                    $"This {(write ? "write" : "query")} has no condition on the distribution key of '{routing.Table.Table.TableName}', so it runs on every shard (32 by default): pin it with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+            }
+        }
+
         public QueryPlan? PlanStatement(SqlStatement statement) => statement switch
         {
             SelectStatement select => PlanSelect(select),
             InsertStatement insert => PlanInsert(insert),
             UpdateStatement update => PlanUpdateOrDelete(update, update.Table, update.Where, update.Returning, update.Sets),
             DeleteStatement delete => PlanUpdateOrDelete(delete, delete.Table, delete.Where, delete.Returning, EquatableArray<SetClause>.Empty),
-            _ => Fail(statement.Span, "This kind of statement is not supported."),
+            _ => Fail(RuleIds.MethodNotGenerated, statement.Span, "This kind of statement is not supported."),
         };
 
         // ---------------------------------------------------------------- SELECT
@@ -107,12 +121,12 @@ internal static class QueryPlanner
         {
             if (_method.Shape is ResultShape.AffectedRows or ResultShape.None || (_method.Shape == ResultShape.Scalar && _method.Row is null))
             {
-                return Fail(select.Span, $"A SELECT returns rows: '{_method.MethodName}' should return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
+                return Fail(RuleIds.MethodNotGenerated, select.Span, $"A SELECT returns rows: '{_method.MethodName}' should return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
             }
 
             if (select.From is null)
             {
-                return Fail(select.Span, "A query without FROM has no table to route by: compute it in C#.");
+                return Fail(RuleIds.MethodNotGenerated, select.Span, "A query without FROM has no table to route by: compute it in C#.");
             }
 
             Bind(select.From, JoinKind.Inner);
@@ -170,6 +184,7 @@ internal static class QueryPlanner
                     _parameters.ToEquatableArray(), outputColumns, null, SqlBuilder.Preview(parts, tables));
             }
 
+            NoteAllShards(pin, write: false);
             return PlanFanOutSelect(select, outputs, members, routing!, pin);
         }
 
@@ -197,7 +212,7 @@ internal static class QueryPlanner
                 {
                     if (select.Distinct)
                     {
-                        return Fail(item.Span, "With SELECT DISTINCT, ORDER BY expressions must appear in the select list.");
+                        return Fail(RuleIds.NotCombinable, item.Span, "With SELECT DISTINCT, ORDER BY expressions must appear in the select list.");
                     }
 
                     ordinal = outputs.Count + hidden.Count;
@@ -280,13 +295,13 @@ internal static class QueryPlanner
 
                 if (call.Name == "count" && call.Distinct && !(call.Arguments.Count == 1 && IsDistributionKey(call.Arguments[0])))
                 {
-                    Fail(call.Span, "count(DISTINCT ...) over several shards is exact only for the distribution key: group by the distribution key, or count the distribution key.");
+                    Fail(RuleIds.NotCombinable, call.Span, "count(DISTINCT ...) over several shards is exact only for the distribution key: group by the distribution key, or count the distribution key.");
                     return -1;
                 }
 
                 if (call.Distinct && call.Name != "count")
                 {
-                    Fail(call.Span, $"{call.Name}(DISTINCT ...) over several shards cannot be combined exactly: group by the distribution key so that it runs whole on each shard.");
+                    Fail(RuleIds.NotCombinable, call.Span, $"{call.Name}(DISTINCT ...) over several shards cannot be combined exactly: group by the distribution key so that it runs whole on each shard.");
                     return -1;
                 }
 
@@ -301,7 +316,7 @@ internal static class QueryPlanner
                 };
                 if (kind is null || (call.Name != "count" && call.Arguments.Count != 1))
                 {
-                    Fail(call.Span, $"{call.Name}(...) over several shards cannot be combined from partial results: ShardGen combines count, sum, min, max and avg. Group by the distribution key so that it runs whole on each shard.");
+                    Fail(RuleIds.NotCombinable, call.Span, $"{call.Name}(...) over several shards cannot be combined from partial results: ShardGen combines count, sum, min, max and avg. Group by the distribution key so that it runs whole on each shard.");
                     return -1;
                 }
 
@@ -340,10 +355,10 @@ internal static class QueryPlanner
                     {
                         if (ContainsAggregate(expr))
                         {
-                            return Fail(expr.Span, "An expression over aggregates cannot be combined across shards: select the aggregates themselves and compute the rest in C#, or group by the distribution key.");
+                            return Fail(RuleIds.NotCombinable, expr.Span, "An expression over aggregates cannot be combined across shards: select the aggregates themselves and compute the rest in C#, or group by the distribution key.");
                         }
 
-                        return Fail(expr.Span, "This column must appear in the GROUP BY clause or be used in an aggregate function.");
+                        return Fail(RuleIds.NotCombinable, expr.Span, "This column must appear in the GROUP BY clause or be used in an aggregate function.");
                     }
                 }
 
@@ -359,7 +374,7 @@ internal static class QueryPlanner
                     : item.Expr is FunctionCall call && IsAggregate(call) ? AggregateOrdinal(call) : GroupOrdinal(item.Expr);
                 if (ordinal < 0)
                 {
-                    return Problems.Count > 0 ? null : Fail(item.Span, "Over several shards, ORDER BY of an aggregated query must name a selected column, a group key or an aggregate.");
+                    return Problems.Count > 0 ? null : Fail(RuleIds.NotCombinable, item.Span, "Over several shards, ORDER BY of an aggregated query must name a selected column, a group key or an aggregate.");
                 }
 
                 sortKeys.Add(new SortKey(ordinal, item.Descending, item.NullsFirst ?? item.Descending));
@@ -447,6 +462,12 @@ internal static class QueryPlanner
                 finalMembers.Add(members[i]);
             }
 
+            if (select.LimitSpan is { } limitSpan && sortKeys.Any(k => k.Ordinal >= groupKeys.Count))
+            {
+                Note(RuleIds.AggregateOrderLimitAfterMerge, limitSpan,
+                    "ORDER BY an aggregate with LIMIT over several shards cannot be cut on the shards: every group of every shard is combined in the application before LIMIT applies. Group by the distribution key, or pin the query to one key, if the groups are many.");
+            }
+
             var merge = new MergePlan(
                 sortKeys.ToEquatableArray(), LimitValue(select.Limit), LimitValue(select.Offset), select.Distinct,
                 groupKeys.Count, aggregates.ToEquatableArray(), having, groupKeys.Count + partials.Count);
@@ -502,7 +523,7 @@ internal static class QueryPlanner
             Literal { Kind: LiteralKind.Integer } literal => literal.Value + "L",
             Literal { Kind: LiteralKind.Null } => null,
             ParameterRef parameter => "(long)" + Naming.EscapeIdentifier(ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
-            _ => Fail<string>(expr.Span, "Over several shards, LIMIT and OFFSET must be an integer literal or a parameter."),
+            _ => Fail<string>(RuleIds.NotCombinable, expr.Span, "Over several shards, LIMIT and OFFSET must be an integer literal or a parameter."),
         };
 
         private static string PositionalOrder(List<SortKey> keys) =>
@@ -525,7 +546,7 @@ internal static class QueryPlanner
                         var ordinal = ordinalOf(expr);
                         if (ordinal < 0)
                         {
-                            Fail(expr.Span, "Over several shards, HAVING may compare aggregates and group keys with literals and parameters only.");
+                            Fail(RuleIds.NotCombinable, expr.Span, "Over several shards, HAVING may compare aggregates and group keys with literals and parameters only.");
                             return null;
                         }
 
@@ -553,7 +574,7 @@ internal static class QueryPlanner
                         var value = Operand(isNull.Operand);
                         return value is null ? null : $"((bool?)({value} {(isNull.Negated ? "!=" : "==")} null))";
                     default:
-                        Fail(expr.Span, "Over several shards, HAVING may use AND, OR, NOT, comparisons and IS [NOT] NULL only.");
+                        Fail(RuleIds.NotCombinable, expr.Span, "Over several shards, HAVING may use AND, OR, NOT, comparisons and IS [NOT] NULL only.");
                         return null;
                 }
             }
@@ -587,7 +608,7 @@ internal static class QueryPlanner
             {
                 if (!table.Columns.Any(c => c.ColumnName == insert.Columns[i]))
                 {
-                    Fail(insert.ColumnSpans[i], $"Table '{table.TableName}' has no column '{insert.Columns[i]}'.");
+                    Fail(RuleIds.UnknownColumn, insert.ColumnSpans[i], $"Table '{table.TableName}' has no column '{insert.Columns[i]}'.");
                 }
             }
 
@@ -595,7 +616,7 @@ internal static class QueryPlanner
             {
                 if (row.Count != columns.Count)
                 {
-                    Fail(row.Count > 0 ? Cover(row[0].Span, row[row.Count - 1].Span) : insert.Span, $"This row has {row.Count} values for {columns.Count} columns.");
+                    Fail(RuleIds.SyntaxError, row.Count > 0 ? Cover(row[0].Span, row[row.Count - 1].Span) : insert.Span, $"This row has {row.Count} values for {columns.Count} columns.");
                     continue;
                 }
 
@@ -636,7 +657,7 @@ internal static class QueryPlanner
                 var index = columns.IndexOf(keyColumn);
                 if (index < 0)
                 {
-                    return Fail(insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
+                    return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
                 }
 
                 foreach (var row in insert.Rows)
@@ -644,12 +665,12 @@ internal static class QueryPlanner
                     var routeKey = KeyValue(row[index], table);
                     if (routeKey is null)
                     {
-                        return Problems.Count > 0 ? null : Fail(row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
+                        return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
                     }
 
                     if (key is not null && key != routeKey)
                     {
-                        return Fail(row[index].Span, $"Every row of a multi-row INSERT must have the same distribution key value (one shard per statement): insert rows of different keys with separate calls.");
+                        return Fail(RuleIds.WriteNotRoutable, row[index].Span, $"Every row of a multi-row INSERT must have the same distribution key value (one shard per statement): insert rows of different keys with separate calls.");
                     }
 
                     key = routeKey;
@@ -673,7 +694,7 @@ internal static class QueryPlanner
                 BindSet(set, table);
                 if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName)
                 {
-                    Fail(set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
+                    Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
                 }
             }
 
@@ -698,6 +719,11 @@ internal static class QueryPlanner
             }
 
             var pin = FindPin(Conjuncts(where));
+            if (pin is null)
+            {
+                NoteAllShards(null, write: true);
+            }
+
             return Problems.Count > 0 ? null : WritePlan(statement, pin?.Single, pin, returning);
         }
 
@@ -717,7 +743,7 @@ internal static class QueryPlanner
             {
                 if (target is QueryTarget.FanOut or QueryTarget.Reference)
                 {
-                    return Fail(returning[0].Span.Start > 0 ? Cover(returning[0].Span, returning[returning.Count - 1].Span) : statement.Span,
+                    return Fail(RuleIds.WriteNotRoutable, returning[0].Span.Start > 0 ? Cover(returning[0].Span, returning[returning.Count - 1].Span) : statement.Span,
                         target == QueryTarget.Reference
                             ? "RETURNING on a reference table is not supported: the write goes to every copy."
                             : "RETURNING on a write that spans shards is not supported: pin the write to one distribution key.");
@@ -725,7 +751,7 @@ internal static class QueryPlanner
 
                 if (_method.Shape is ResultShape.None || (_method.Shape == ResultShape.Scalar && _method.Row is null))
                 {
-                    return Fail(statement.Span, "A write with RETURNING returns rows: return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
+                    return Fail(RuleIds.MethodNotGenerated, statement.Span, "A write with RETURNING returns rows: return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
                 }
 
                 var outputs = returning.Select(item => new Output(item.Expr, item.Alias, OutputName(item))).ToList();
@@ -740,7 +766,7 @@ internal static class QueryPlanner
             else if (_method.Shape is not (ResultShape.None or ResultShape.AffectedRows)
                      && !(_method.Shape == ResultShape.Scalar && _method.RowIsScalar && _method.Row!.Columns[0].Type == ColumnType.Int32 && !_method.Row.Columns[0].IsNullable))
             {
-                return Fail(statement.Span, $"A write without RETURNING gives the number of rows it affected: '{_method.MethodName}' should return Task<int> or Task.");
+                return Fail(RuleIds.MethodNotGenerated, statement.Span, $"A write without RETURNING gives the number of rows it affected: '{_method.MethodName}' should return Task<int> or Task.");
             }
 
             var (parts, tables) = new SqlBuilder(_sql, _edits).Span(statement.Span).Build();
@@ -758,7 +784,7 @@ internal static class QueryPlanner
             var column = table.Columns.FirstOrDefault(c => c.ColumnName == set.Column);
             if (column is null)
             {
-                Fail(set.ColumnSpan, $"Table '{table.TableName}' has no column '{set.Column}'.");
+                Fail(RuleIds.UnknownColumn, set.ColumnSpan, $"Table '{table.TableName}' has no column '{set.Column}'.");
                 return;
             }
 
@@ -772,21 +798,21 @@ internal static class QueryPlanner
         {
             if (reference.Schema is not null && reference.Schema != "public")
             {
-                Fail(reference.NameSpan, $"Schema '{reference.Schema}' is not supported: ShardGen's tables live in the default schema.");
+                Fail(RuleIds.UnknownTable, reference.NameSpan, $"Schema '{reference.Schema}' is not supported: ShardGen's tables live in the default schema.");
                 return;
             }
 
             if (!_tables.TryGetValue(reference.Name, out var table))
             {
                 var known = string.Join(", ", _tables.Keys.OrderBy(k => k, StringComparer.Ordinal));
-                Fail(reference.NameSpan, $"Unknown table '{reference.Name}': the model has {(known.Length == 0 ? "no tables" : known)}.");
+                Fail(RuleIds.UnknownTable, reference.NameSpan, $"Unknown table '{reference.Name}': the model has {(known.Length == 0 ? "no tables" : known)}.");
                 return;
             }
 
             var alias = reference.Alias ?? reference.Name;
             if (_bindings.Any(b => b.Alias == alias))
             {
-                Fail(reference.Span, $"The name '{alias}' is used for two tables of this query: give one an alias.");
+                Fail(RuleIds.UnknownTable, reference.Span, $"The name '{alias}' is used for two tables of this query: give one an alias.");
                 return;
             }
 
@@ -808,7 +834,7 @@ internal static class QueryPlanner
                         {
                             if (!_bindings[0].Table.Table.Columns.Any(c => c.ColumnName == column.Name))
                             {
-                                Fail(column.Span, $"Table '{_bindings[0].Table.Table.TableName}' has no column '{column.Name}'.");
+                                Fail(RuleIds.UnknownColumn, column.Span, $"Table '{_bindings[0].Table.Table.TableName}' has no column '{column.Name}'.");
                             }
 
                             break;
@@ -824,7 +850,7 @@ internal static class QueryPlanner
                         Number(parameter, isList: IsListContext(root, parameter));
                         break;
                     case StarExpr star when star.Qualifier is not null && _bindings.All(b => b.Alias != star.Qualifier):
-                        Fail(star.Span, $"No table of this query is named '{star.Qualifier}'.");
+                        Fail(RuleIds.UnknownTable, star.Span, $"No table of this query is named '{star.Qualifier}'.");
                         break;
                 }
             }
@@ -864,19 +890,19 @@ internal static class QueryPlanner
             if (parameter is null)
             {
                 var names = string.Join(", ", _method.Parameters.Where(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List).Select(p => p.Name));
-                Fail(reference.Span, $"No parameter of '{_method.MethodName}' is named '{reference.Name}'{(names.Length == 0 ? "." : ": it has " + names + ".")}");
+                Fail(RuleIds.UnknownParameter, reference.Span, $"No parameter of '{_method.MethodName}' is named '{reference.Name}'{(names.Length == 0 ? "." : ": it has " + names + ".")}");
                 return;
             }
 
             if (parameter.Value is null)
             {
-                Fail(reference.Span, $"Parameter '{parameter.Name}' is of type {parameter.FullTypeName}, which cannot be sent to PostgreSQL.");
+                Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is of type {parameter.FullTypeName}, which cannot be sent to PostgreSQL.");
                 return;
             }
 
             if (parameter.Kind == QueryParameterKind.List && !isList)
             {
-                Fail(reference.Span, $"Parameter '{parameter.Name}' is a list: use it as '= ANY(@{reference.Name})'.");
+                Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is a list: use it as '= ANY(@{reference.Name})'.");
                 return;
             }
 
@@ -915,14 +941,14 @@ internal static class QueryPlanner
             if (column.Qualifier is not null)
             {
                 var binding = _bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
-                Fail(column.Span, binding is null
+                Fail(RuleIds.UnknownColumn, column.Span, binding is null
                     ? $"No table of this query is named '{column.Qualifier}'."
                     : $"Table '{binding.Table.Table.TableName}' has no column '{column.Name}'.");
                 return;
             }
 
             var owners = _bindings.Where(b => b.Table.Table.Columns.Any(c => c.ColumnName == column.Name)).Select(b => b.Alias).ToList();
-            Fail(column.Span, owners.Count > 1
+            Fail(RuleIds.UnknownColumn, column.Span, owners.Count > 1
                 ? $"Column '{column.Name}' is ambiguous: it is in {string.Join(" and ", owners)}. Qualify it."
                 : $"No table of this query has a column '{column.Name}'.");
         }
@@ -945,7 +971,7 @@ internal static class QueryPlanner
 
             if (Category(parameter.Type) != Category(column.Type))
             {
-                Fail(reference.Span, $"Parameter '{spec.Name}' is {SqlTypes.ClrTypeName(parameter.Type)}{(spec.Kind == QueryParameterKind.List ? " (a list)" : string.Empty)} but column '{column.ColumnName}' is {SqlTypes.SqlType(column.Type)}: they do not compare.");
+                Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{spec.Name}' is {SqlTypes.ClrTypeName(parameter.Type)}{(spec.Kind == QueryParameterKind.List ? " (a list)" : string.Empty)} but column '{column.ColumnName}' is {SqlTypes.SqlType(column.Type)}: they do not compare.");
             }
         }
 
@@ -965,7 +991,7 @@ internal static class QueryPlanner
             var local = _bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local);
             if (local is not null && distributed.Count > 0)
             {
-                Fail(local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be joined with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+                Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be joined with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
                 return (QueryTarget.Local, null);
             }
 
@@ -984,7 +1010,7 @@ internal static class QueryPlanner
             {
                 if (other.Table.ColocationGroup != first.Table.ColocationGroup)
                 {
-                    Fail(other.Reference.Span, $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.");
+                    Fail(RuleIds.NotColocated, other.Reference.Span, $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.");
                 }
             }
 
@@ -1016,7 +1042,7 @@ internal static class QueryPlanner
                         var join = joins.FirstOrDefault(j => j.Table == binding.Reference);
                         var keyName = binding.Table.Table.Columns[binding.Table.Table.DistributionKey].ColumnName;
                         var otherKey = distributed[0].Table.Table.Columns[distributed[0].Table.Table.DistributionKey].ColumnName;
-                        Fail(join?.Span ?? binding.Reference.Span,
+                        Fail(RuleIds.JoinNotOnDistributionKey, join?.Span ?? binding.Reference.Span,
                             $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{binding.Alias}.{keyName} = {distributed[0].Alias}.{otherKey}' to the join condition.");
                     }
                 }
@@ -1035,7 +1061,7 @@ internal static class QueryPlanner
                 if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)
                     && !KeyEqualities(Conjuncts(join.On)).Any(e => e.Left == binding || e.Right == binding))
                 {
-                    Fail(join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause.");
+                    Fail(RuleIds.JoinNotOnDistributionKey, join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause.");
                 }
 
                 var preservedReference = join.Kind switch
@@ -1047,7 +1073,7 @@ internal static class QueryPlanner
                 };
                 if (preservedReference)
                 {
-                    Fail(join.Span, "A reference table cannot be the preserved side of an outer join with a distributed table: every shard would add the reference rows that match nothing. Reorder the join so the distributed table is preserved.");
+                    Fail(RuleIds.ReferenceOnOuterSide, join.Span, "A reference table cannot be the preserved side of an outer join with a distributed table: every shard would add the reference rows that match nothing. Reorder the join so the distributed table is preserved.");
                 }
 
                 seen.Add(binding);
@@ -1129,7 +1155,7 @@ internal static class QueryPlanner
 
                     if (spec.IsNullable)
                     {
-                        Fail(reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
                         return null;
                     }
 
@@ -1198,7 +1224,7 @@ internal static class QueryPlanner
             {
                 if (outputs.Count != 1)
                 {
-                    return Fail<List<int>>(listSpan, $"'{_method.MethodName}' returns a single value, but the query returns {outputs.Count} columns.");
+                    return Fail<List<int>>(RuleIds.ResultNotMappable, listSpan, $"'{_method.MethodName}' returns a single value, but the query returns {outputs.Count} columns.");
                 }
 
                 return new List<int> { 0 };
@@ -1229,12 +1255,12 @@ internal static class QueryPlanner
                 var span = output.Expr?.Span ?? listSpan;
                 if (member < 0)
                 {
-                    return Fail<List<int>>(span, $"Column '{output.Name}' has no property in {row.FullTypeName.Replace("global::", string.Empty)}: add one, or alias the column to a property's name.");
+                    return Fail<List<int>>(RuleIds.ResultNotMappable, span, $"Column '{output.Name}' has no property in {row.FullTypeName.Replace("global::", string.Empty)}: add one, or alias the column to a property's name.");
                 }
 
                 if (!used.Add(member))
                 {
-                    return Fail<List<int>>(span, $"Two columns fill property '{row.Columns[member].PropertyName}': alias one of them.");
+                    return Fail<List<int>>(RuleIds.ResultNotMappable, span, $"Two columns fill property '{row.Columns[member].PropertyName}': alias one of them.");
                 }
 
                 members.Add(member);
@@ -1244,7 +1270,7 @@ internal static class QueryPlanner
             {
                 if (!used.Contains(parameter.Column))
                 {
-                    return Fail<List<int>>(listSpan, $"The query gives no column for '{row.Columns[parameter.Column].PropertyName}', which the constructor of {row.FullTypeName.Replace("global::", string.Empty)} needs.");
+                    return Fail<List<int>>(RuleIds.ResultNotMappable, listSpan, $"The query gives no column for '{row.Columns[parameter.Column].PropertyName}', which the constructor of {row.FullTypeName.Replace("global::", string.Empty)} needs.");
                 }
             }
 
@@ -1403,12 +1429,12 @@ internal static class QueryPlanner
 
         private static TextSpan Cover(TextSpan first, TextSpan last) => TextSpan.FromBounds(first.Start, last.End);
 
-        private QueryPlan? Fail(TextSpan span, string message) => Fail<QueryPlan>(span, message);
+        private QueryPlan? Fail(string rule, TextSpan span, string message) => Fail<QueryPlan>(rule, span, message);
 
-        private T? Fail<T>(TextSpan span, string message)
+        private T? Fail<T>(string rule, TextSpan span, string message)
             where T : class
         {
-            Problems.Add(new QueryProblem(message, span.Start, span.Length));
+            Problems.Add(new QueryProblem(rule, message, span.Start, span.Length));
             return null;
         }
     }
