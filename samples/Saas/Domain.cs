@@ -25,7 +25,7 @@ public sealed record Order(long TenantId, long Id, long UserId, OrderStatus Stat
 
 [Distributed(nameof(TenantId))]
 public sealed record OrderItem(
-    long TenantId,
+    [property: PrimaryKey] long TenantId,
     [property: PrimaryKey(Order = 1)] long OrderId,
     [property: PrimaryKey(Order = 2)] int LineNumber,
     string Sku,

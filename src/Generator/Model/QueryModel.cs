@@ -21,7 +21,11 @@ internal enum QueryTarget
 /// <param name="Message">What is wrong and what to do.</param>
 /// <param name="Start">Where in the SQL text.</param>
 /// <param name="Length">How much of it.</param>
-internal sealed record QueryProblem(string Rule, string Message, int Start, int Length);
+/// <param name="FixText">For a code fix: SQL text to insert at <paramref name="FixAt"/> (e.g. the missing key equality of a join).</param>
+/// <param name="FixAt">Where in the SQL text <paramref name="FixText"/> goes; -1 when there is none.</param>
+/// <param name="FixType">For a code fix on the model: the table type to change (<c>global::</c>-qualified).</param>
+/// <param name="FixOtherType">For a code fix on the model: the other table type involved (e.g. the one to colocate with).</param>
+internal sealed record QueryProblem(string Rule, string Message, int Start, int Length, string? FixText = null, int FixAt = -1, string? FixType = null, string? FixOtherType = null);
 
 /// <summary>A <c>[Query]</c> method and its plan (or the problems that stop it from having one).</summary>
 /// <param name="Method">The method as read.</param>

@@ -1010,7 +1010,12 @@ internal static class QueryPlanner
             {
                 if (other.Table.ColocationGroup != first.Table.ColocationGroup)
                 {
-                    Fail(RuleIds.NotColocated, other.Reference.Span, $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.");
+                    Problems.Add(new QueryProblem(
+                        RuleIds.NotColocated,
+                        $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
+                        other.Reference.Span.Start, other.Reference.Span.Length,
+                        FixType: other.Table.Table.FullTypeName,
+                        FixOtherType: first.Table.Table.FullTypeName));
                 }
             }
 
@@ -1042,8 +1047,14 @@ internal static class QueryPlanner
                         var join = joins.FirstOrDefault(j => j.Table == binding.Reference);
                         var keyName = binding.Table.Table.Columns[binding.Table.Table.DistributionKey].ColumnName;
                         var otherKey = distributed[0].Table.Table.Columns[distributed[0].Table.Table.DistributionKey].ColumnName;
-                        Fail(RuleIds.JoinNotOnDistributionKey, join?.Span ?? binding.Reference.Span,
-                            $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{binding.Alias}.{keyName} = {distributed[0].Alias}.{otherKey}' to the join condition.");
+                        var equality = $"{binding.Alias}.{keyName} = {distributed[0].Alias}.{otherKey}";
+                        var span = join?.Span ?? binding.Reference.Span;
+                        Problems.Add(new QueryProblem(
+                            RuleIds.JoinNotOnDistributionKey,
+                            $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{equality}' to the join condition.",
+                            span.Start, span.Length,
+                            FixText: join?.On is null ? null : " AND " + equality,
+                            FixAt: join?.On is null ? -1 : join.On.Span.End));
                     }
                 }
             }

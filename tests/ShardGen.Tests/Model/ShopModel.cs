@@ -13,7 +13,7 @@ public sealed record Order(long TenantId, long Id, long CustomerId, string Statu
 
 [Distributed(nameof(TenantId))]
 public sealed record OrderLine(
-    long TenantId,
+    [property: PrimaryKey] long TenantId,
     [property: PrimaryKey(Order = 1)] long OrderId,
     [property: PrimaryKey(Order = 2)] int LineNo,
     string Sku,
