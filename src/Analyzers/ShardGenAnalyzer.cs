@@ -36,7 +36,9 @@ public sealed class ShardGenAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // A [Query] method's body is generated, which makes Roslyn count the method as generated code: it must
+        // still be analyzed. Generated types carry no table or [Query] attribute, so nothing else is reported there.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
@@ -77,7 +79,7 @@ public sealed class ShardGenAnalyzer : DiagnosticAnalyzer
         }
 
         var planned = QueryPlanner.Plan(spec, model.Schema(context.CancellationToken), context.CancellationToken);
-        var sql = SqlLocation.Of(attribute, context.CancellationToken);
+        var sql = SqlLocation.Of(attribute, method.ContainingType, context.Compilation, context.CancellationToken);
         foreach (var problem in planned.Problems)
         {
             Report(context, problem, sql, method);
@@ -127,7 +129,10 @@ public sealed class ShardGenAnalyzer : DiagnosticAnalyzer
                 return attributeSyntax.GetLocation();
             case ProblemTarget.KeyArgument when attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null) is { } key:
                 return key.GetLocation();
-            case ProblemTarget.ColocationArgument when attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText is "ColocateWith" or "Colocation") is { } colocation:
+            case ProblemTarget.ColocationArgument when attributeSyntax?.ArgumentList is { } arguments
+                && (arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "ColocateWith")
+                    ?? arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Colocation")) is { } colocation:
+                // ColocateWith wins over Colocation when both are given, so it is the one to blame.
                 return colocation.GetLocation();
             case ProblemTarget.Property when problem.Member is not null:
                 var property = type.GetMembers(problem.Member).FirstOrDefault();

@@ -30,7 +30,7 @@ internal sealed class SqlLocation
     /// <summary>Whether text can be inserted at a SQL offset (the SQL is one literal of this attribute's document).</summary>
     public bool CanEdit => _starts is not null;
 
-    public static SqlLocation? Of(AttributeData attribute, CancellationToken cancellationToken)
+    public static SqlLocation? Of(AttributeData attribute, INamedTypeSymbol? scope, Compilation? compilation, CancellationToken cancellationToken)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax
             || syntax.ArgumentList?.Arguments.FirstOrDefault() is not { } argument)
@@ -38,10 +38,10 @@ internal sealed class SqlLocation
             return null;
         }
 
-        return Of(argument.Expression, cancellationToken, depth: 0);
+        return Of(argument.Expression, scope, compilation, cancellationToken, depth: 0);
     }
 
-    private static SqlLocation? Of(ExpressionSyntax expression, CancellationToken cancellationToken, int depth)
+    private static SqlLocation? Of(ExpressionSyntax expression, INamedTypeSymbol? scope, Compilation? compilation, CancellationToken cancellationToken, int depth)
     {
         switch (expression)
         {
@@ -50,8 +50,8 @@ internal sealed class SqlLocation
                 return new SqlLocation(expression.SyntaxTree, Starts(token), expression.Span);
             case IdentifierNameSyntax or MemberAccessExpressionSyntax when depth < 4:
                 // A constant: follow it to its declaration's initializer.
-                var model = ConstantDeclaration(expression, cancellationToken);
-                return model is not null ? Of(model, cancellationToken, depth + 1) : new SqlLocation(expression.SyntaxTree, null, expression.Span);
+                var initializer = ConstantDeclaration(expression, scope, compilation, cancellationToken);
+                return initializer is not null ? Of(initializer, scope, compilation, cancellationToken, depth + 1) : new SqlLocation(expression.SyntaxTree, null, expression.Span);
             default:
                 return new SqlLocation(expression.SyntaxTree, null, expression.Span);
         }
@@ -66,7 +66,7 @@ internal sealed class SqlLocation
         }
 
         var first = Position(start);
-        var end = length == 0 ? first : Position(start + length - 1) + 1;
+        var end = length == 0 ? first : End(start + length - 1);
         return Location.Create(_tree, TextSpan.FromBounds(first, System.Math.Max(first, end)));
     }
 
@@ -82,26 +82,61 @@ internal sealed class SqlLocation
         return starts[starts.Length - 1];
     }
 
-    private static ExpressionSyntax? ConstantDeclaration(ExpressionSyntax expression, CancellationToken cancellationToken)
+    /// <summary>
+    /// The source position just past SQL character <paramref name="offset"/>: past its whole escape
+    /// sequence or doubled quote, but never past a line break that follows it.
+    /// </summary>
+    private int End(int offset)
     {
-        // Without a semantic model here, a constant is found by name among the fields of the compilation unit's types.
-        var name = expression switch
+        var starts = _starts!;
+        var start = Position(offset);
+        if (offset + 1 >= starts.Length)
         {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-            _ => null,
-        };
-        if (name is null)
-        {
-            return null;
+            return start + 1;
         }
 
-        var root = expression.SyntaxTree.GetRoot(cancellationToken);
-        return root.DescendantNodes()
-            .OfType<VariableDeclaratorSyntax>()
-            .Where(v => v.Identifier.ValueText == name && v.Parent?.Parent is FieldDeclarationSyntax field && field.Modifiers.Any(SyntaxKind.ConstKeyword))
-            .Select(v => v.Initializer?.Value)
-            .FirstOrDefault(v => v is not null);
+        var next = starts[offset + 1];
+        var text = _tree.GetText().ToString(TextSpan.FromBounds(start, System.Math.Max(start, next)));
+        return next > start && next - start <= 10 && text.IndexOfAny(new[] { '\r', '\n' }) < 0 ? next : start + 1;
+    }
+
+    /// <summary>
+    /// The initializer of the constant an attribute argument names: a name is looked up as C# would
+    /// (the method's type and its bases, then its outer types), a qualified name in the type it names.
+    /// </summary>
+    private static ExpressionSyntax? ConstantDeclaration(ExpressionSyntax expression, INamedTypeSymbol? scope, Compilation? compilation, CancellationToken cancellationToken)
+    {
+        IFieldSymbol? field = null;
+        switch (expression)
+        {
+            case IdentifierNameSyntax identifier:
+                for (var type = scope; type is not null && field is null; type = type.ContainingType)
+                {
+                    for (var lookup = type; lookup is not null && field is null; lookup = lookup.BaseType)
+                    {
+                        field = lookup.GetMembers(identifier.Identifier.ValueText).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsConst);
+                    }
+                }
+
+                break;
+            case MemberAccessExpressionSyntax member when compilation is not null:
+                var typeName = member.Expression switch
+                {
+                    IdentifierNameSyntax name => name.Identifier.ValueText,
+                    MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText,
+                    _ => null,
+                };
+                field = compilation.GetSymbolsWithName(member.Name.Identifier.ValueText, SymbolFilter.Member, cancellationToken)
+                    .OfType<IFieldSymbol>()
+                    .Where(f => f.IsConst && f.ContainingType.Name == typeName)
+                    .OrderBy(f => f.ContainingType.ToDisplayString() == member.Expression.ToString() ? 0 : 1)
+                    .FirstOrDefault();
+                break;
+        }
+
+        return field?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax declarator
+            ? declarator.Initializer?.Value
+            : null;
     }
 
     /// <summary>

@@ -112,6 +112,11 @@ public sealed partial class ShardGenGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var column = ParseColumn(property, out var isOblivious);
+                if (column is null && SqlTypes.TryClassify(property.Type, out _, out _, out _))
+                {
+                    return Skip(RuleIds.TypeCannotBeTable, $"[Column] of property '{property.Name}' of '{type.Name}' gives no column name.", ProblemTarget.Property, property.Name);
+                }
+
                 if (column is null)
                 {
                     return Skip(RuleIds.ColumnTypeNotSupported, $"Property '{property.Name}' of '{type.Name}' is {property.Type.ToDisplayString()}, which ShardGen cannot store: use a supported type (numbers, bool, string, Guid, dates and times, byte[], enums) or mark it [NotMapped].", ProblemTarget.Property, property.Name);

@@ -24,6 +24,9 @@ public sealed partial class ShardGenGenerator
         private const string QueryOptionsType = "ShardGen.QueryOptions";
         private const string EntryPointName = "ShardDatabase";
 
+        // Where the compiler puts this generator's output: {assembly}/{generator type}/{hint name}.
+        private const string GeneratedPathMarker = "ShardGen.Generator/ShardGen.Generator.ShardGenGenerator/";
+
         public static bool IsCandidate(SyntaxNode node) =>
             node is MethodDeclarationSyntax method && method.Modifiers.Any(SyntaxKind.PartialKeyword);
 
@@ -56,15 +59,18 @@ public sealed partial class ShardGenGenerator
             string? problem = null;
             void Fail(string message) => problem ??= message;
 
+            // The generator never sees its own output; the analyzers see the body it wrote, which is no user body.
+            var userBody = method.PartialImplementationPart is { } implementation
+                && !implementation.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains(GeneratedPathMarker));
             var canHaveBody = type.ContainingType is null && type.Arity == 0 && !type.IsFileLocal
-                && method.IsPartialDefinition && method.PartialImplementationPart is null && method.Arity == 0
+                && method.IsPartialDefinition && !userBody && method.Arity == 0
                 && method.Parameters.All(p => p.RefKind == RefKind.None);
             if (type.ContainingType is not null || type.Arity != 0 || type.IsFileLocal)
             {
                 Fail($"[Query] methods must be declared in a top-level, non-generic partial type; '{type.Name}' is not one.");
             }
 
-            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.Arity != 0)
+            if (!method.IsPartialDefinition || userBody || method.Arity != 0)
             {
                 Fail($"'{method.Name}' must be a non-generic partial method declaration without a body: ShardGen writes the body.");
             }

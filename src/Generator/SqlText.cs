@@ -16,6 +16,9 @@ internal static class SqlText
     /// </summary>
     public static string RegclassLiteral(string tableName) => Literal(IsPlainLowerCase(tableName) ? tableName : Identifier(tableName));
 
+    /// <summary>An identifier as a user would write it in SQL: plain lower-case names as they are, others quoted.</summary>
+    public static string Name(string name) => IsPlainLowerCase(name) ? name : Identifier(name);
+
     private static bool IsPlainLowerCase(string name)
     {
         if (name.Length == 0 || !(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z')))

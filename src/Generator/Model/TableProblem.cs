@@ -3,7 +3,7 @@ namespace ShardGen.Generator.Model;
 /// <summary>What part of a table type a problem is about, so that the analyzers can underline it.</summary>
 internal enum ProblemTarget
 {
-    /// <summary>The type's name.</summary>
+    /// <summary>The type as a whole: underlined on its table attribute.</summary>
     Type,
 
     /// <summary>The table attribute (<c>[Distributed(...)]</c>, <c>[Reference]</c>, <c>[Local]</c>).</summary>

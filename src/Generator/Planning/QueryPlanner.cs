@@ -25,6 +25,19 @@ internal static class QueryPlanner
         "jsonb_object_agg", "percentile_cont", "percentile_disc", "mode", "corr", "covar_pop", "covar_samp", "regr_count",
     };
 
+    /// <summary>Functions whose value differs from one transaction to the next: each copy of a reference table would store its own.</summary>
+    private static readonly HashSet<string> PerTransactionFunctions = new(StringComparer.Ordinal)
+    {
+        "now", "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime", "transaction_timestamp", "statement_timestamp",
+    };
+
+    /// <summary>PostgreSQL's volatile built-ins: a new value on every call (Citus refuses them in UPDATE SET and write WHERE).</summary>
+    private static readonly HashSet<string> VolatileFunctions = new(StringComparer.Ordinal)
+    {
+        "random", "random_normal", "setseed", "nextval", "setval", "currval", "lastval", "clock_timestamp", "timeofday",
+        "gen_random_uuid", "uuidv4", "uuidv7", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+    };
+
     public static QueryModel Plan(QueryMethodSpec method, SchemaModel schema, CancellationToken cancellationToken)
     {
         try
@@ -50,7 +63,7 @@ internal static class QueryPlanner
             var planner = new Planner(method, schema);
             var plan = planner.PlanStatement(parsed.Statement);
             return planner.Problems.Count > 0 || plan is null
-                ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems : new List<QueryProblem> { new(RuleIds.InternalError, "The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
+                ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems.Distinct().ToList() : new List<QueryProblem> { new(RuleIds.InternalError, "The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
                 : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace, planner.Notes.ToEquatableArray());
         }
         catch (OperationCanceledException)
@@ -78,6 +91,7 @@ internal static class QueryPlanner
         private readonly List<SqlBuilder.Edit> _edits = new();
         private readonly List<BoundParameter> _parameters = new();
         private readonly Dictionary<string, int> _parameterNumbers = new(StringComparer.Ordinal);
+        private bool _inConflict;
 
         public Planner(QueryMethodSpec method, SchemaModel schema)
         {
@@ -142,9 +156,11 @@ internal static class QueryPlanner
 
             var outputs = ExpandOutputs(select);
             var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
+            // Output names may be used in GROUP BY and ORDER BY, not in WHERE, ON or HAVING (as in PostgreSQL).
+            var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)));
             foreach (var expr in StatementExpressions(select))
             {
-                BindExpression(expr, aliases);
+                BindExpression(expr, aliased.Contains(expr) ? aliases : null);
             }
 
             var (target, routing) = Classify();
@@ -181,7 +197,7 @@ internal static class QueryPlanner
                 return new QueryPlan(
                     pin?.Single is not null ? QueryTarget.Router : target, false, routing, pin?.Single,
                     EquatableArray<RouteKey>.Empty, null, parts.ToEquatableArray(), tables.ToEquatableArray(), null, null,
-                    _parameters.ToEquatableArray(), outputColumns, null, SqlBuilder.Preview(parts, tables));
+                    _parameters.ToEquatableArray(), outputColumns, null, Preview(parts, tables));
             }
 
             NoteAllShards(pin, write: false);
@@ -462,7 +478,7 @@ internal static class QueryPlanner
                 finalMembers.Add(members[i]);
             }
 
-            if (select.LimitSpan is { } limitSpan && sortKeys.Any(k => k.Ordinal >= groupKeys.Count))
+            if (select.LimitSpan is { } limitSpan && groupKeys.Count > 0 && sortKeys.Any(k => k.Ordinal >= groupKeys.Count))
             {
                 Note(RuleIds.AggregateOrderLimitAfterMerge, limitSpan,
                     "ORDER BY an aggregate with LIMIT over several shards cannot be cut on the shards: every group of every shard is combined in the application before LIMIT applies. Group by the distribution key, or pin the query to one key, if the groups are many.");
@@ -482,7 +498,7 @@ internal static class QueryPlanner
                 parts.ToEquatableArray(), tables.ToEquatableArray(), prefix, suffix,
                 _parameters.ToEquatableArray(),
                 members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray(),
-                merge, SqlBuilder.Preview(parts, tables));
+                merge, Preview(parts, tables));
 
         private void AppendClause(SqlBuilder builder, TextSpan? span)
         {
@@ -522,9 +538,14 @@ internal static class QueryPlanner
             null => null,
             Literal { Kind: LiteralKind.Integer } literal => literal.Value + "L",
             Literal { Kind: LiteralKind.Null } => null,
-            ParameterRef parameter => "(long)" + Naming.EscapeIdentifier(ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
+            ParameterRef parameter when ParameterNamed(parameter.Name) is { Kind: QueryParameterKind.Value, Value: { } value } spec && IsInteger(value.Type) =>
+                (value.IsNullable ? "(long?)" : "(long)") + Naming.EscapeIdentifier(spec.Name),
+            ParameterRef parameter => Fail<string>(RuleIds.ParameterTypeMismatch, parameter.Span, $"LIMIT and OFFSET take an integer: parameter '{parameter.Name}' must be an int or a long."),
             _ => Fail<string>(RuleIds.NotCombinable, expr.Span, "Over several shards, LIMIT and OFFSET must be an integer literal or a parameter."),
         };
+
+        private static bool IsInteger(ColumnType type) =>
+            type is ColumnType.Int16 or ColumnType.Int32 or ColumnType.Int64 or ColumnType.Byte or ColumnType.SByte or ColumnType.UInt16 or ColumnType.UInt32;
 
         private static string PositionalOrder(List<SortKey> keys) =>
             string.Join(", ", keys.Select(k => (k.Ordinal + 1).ToString(CultureInfo.InvariantCulture)
@@ -629,14 +650,41 @@ internal static class QueryPlanner
 
             if (insert.OnConflict is { } conflict)
             {
+                _inConflict = true;
                 foreach (var set in conflict.Updates)
                 {
                     BindSet(set, table);
+
+                    // As in Citus: the key may only be set to itself (key or EXCLUDED.key, equal on a conflict).
+                    if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName
+                        && !(set.Value is ColumnRef same && same.Name == set.Column))
+                    {
+                        Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: ON CONFLICT ... DO UPDATE cannot move a row to another shard. Leave the key out of the SET list.");
+                    }
                 }
 
                 if (conflict.Where is not null)
                 {
                     BindExpression(conflict.Where, null);
+                }
+
+                _inConflict = false;
+            }
+
+            // Each copy of a reference table is written in its own transaction: a value computed by the
+            // server (now(), random(), gen_random_uuid(), nextval()) would differ between copies.
+            if (table.Kind == TableKind.Reference)
+            {
+                foreach (var value in insert.Rows.SelectMany(r => r).Concat(insert.OnConflict?.Updates.Select(u => u.Value) ?? Enumerable.Empty<SqlExpr>()))
+                {
+                    foreach (var call in SqlWalker.Descendants(value).OfType<FunctionCall>())
+                    {
+                        var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
+                        if (VolatileFunctions.Contains(name) || PerTransactionFunctions.Contains(name))
+                        {
+                            Fail(RuleIds.UnsupportedSql, call.Span, $"{name}() in a write to reference table '{table.TableName}' would give each copy its own value: compute it in C# and pass it as a parameter.");
+                        }
+                    }
                 }
             }
 
@@ -703,6 +751,23 @@ internal static class QueryPlanner
                 BindExpression(where, null);
             }
 
+            // As in Citus ("functions used in UPDATE queries on distributed tables must not be VOLATILE", and in the WHERE
+            // clause of modification queries): each shard, and each copy of a reference table, would draw its own value.
+            if (table.Kind != TableKind.Local)
+            {
+                foreach (var root in sets.Select(s => s.Value).Concat(where is null ? Enumerable.Empty<SqlExpr>() : new[] { where }))
+                {
+                    foreach (var call in SqlWalker.Descendants(root).OfType<FunctionCall>())
+                    {
+                        var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
+                        if (VolatileFunctions.Contains(name) || (table.Kind == TableKind.Reference && PerTransactionFunctions.Contains(name)))
+                        {
+                            Fail(RuleIds.UnsupportedSql, call.Span, $"The volatile function {name}() is not supported in the SET or WHERE of a write to {(table.Kind == TableKind.Reference ? "reference" : "distributed")} table '{table.TableName}' (Citus refuses it too): each shard or copy would compute its own value. Compute it in C# and pass it as a parameter.");
+                        }
+                    }
+                }
+            }
+
             foreach (var item in returning)
             {
                 BindExpression(item.Expr, null);
@@ -754,7 +819,10 @@ internal static class QueryPlanner
                     return Fail(RuleIds.MethodNotGenerated, statement.Span, "A write with RETURNING returns rows: return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
                 }
 
-                var outputs = returning.Select(item => new Output(item.Expr, item.Alias, OutputName(item))).ToList();
+                var outputs = returning.SelectMany(item => item.Expr is StarExpr
+                        ? _bindings[0].Table.Table.Columns.Select(c => new Output(new ColumnRef(item.Span, _bindings[0].Alias, c.ColumnName), null, c.ColumnName, IsStar: true))
+                        : new[] { new Output(item.Expr, item.Alias, OutputName(item), ItemSpan: item.Span) })
+                    .ToList();
                 var mapped = MapOutputs(outputs, Cover(returning[0].Span, returning[returning.Count - 1].Span));
                 if (mapped is null)
                 {
@@ -776,7 +844,7 @@ internal static class QueryPlanner
                 target == QueryTarget.FanOut ? pin?.List : null,
                 parts.ToEquatableArray(), tables.ToEquatableArray(), null, null, _parameters.ToEquatableArray(),
                 members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray(), null,
-                SqlBuilder.Preview(parts, tables));
+                Preview(parts, tables));
         }
 
         private void BindSet(SetClause set, TableSpec table)
@@ -830,7 +898,7 @@ internal static class QueryPlanner
                 switch (expr)
                 {
                     case ColumnRef column:
-                        if (column.Qualifier == "excluded" && _bindings.All(b => b.Alias != "excluded"))
+                        if (column.Qualifier == "excluded" && _inConflict && _bindings.All(b => b.Alias != "excluded"))
                         {
                             if (!_bindings[0].Table.Table.Columns.Any(c => c.ColumnName == column.Name))
                             {
@@ -1039,6 +1107,19 @@ internal static class QueryPlanner
                     parent[Find(left)] = Find(right);
                 }
 
+                // Keys pinned to one same value (parameter or literal) in WHERE or an inner join's ON: every row of those
+                // tables that the query keeps lives in that value's shard group, so they join there on any column (as
+                // Citus' router planner finds when each colocated table has a filter on its distribution column).
+                var topLevel = Conjuncts(where).Concat(joins.Where(j => j.Kind is JoinKind.Inner or JoinKind.Cross && j.On is not null).SelectMany(j => Conjuncts(j.On)));
+                foreach (var group in KeyPins(topLevel).GroupBy(p => p.Value, StringComparer.Ordinal))
+                {
+                    var first = group.First().Binding;
+                    foreach (var (binding, _) in group)
+                    {
+                        parent[Find(binding)] = Find(first);
+                    }
+                }
+
                 var root = Find(distributed[0]);
                 foreach (var binding in distributed.Skip(1))
                 {
@@ -1047,14 +1128,14 @@ internal static class QueryPlanner
                         var join = joins.FirstOrDefault(j => j.Table == binding.Reference);
                         var keyName = binding.Table.Table.Columns[binding.Table.Table.DistributionKey].ColumnName;
                         var otherKey = distributed[0].Table.Table.Columns[distributed[0].Table.Table.DistributionKey].ColumnName;
-                        var equality = $"{binding.Alias}.{keyName} = {distributed[0].Alias}.{otherKey}";
+                        var equality = $"{SqlText.Name(binding.Alias)}.{SqlText.Name(keyName)} = {SqlText.Name(distributed[0].Alias)}.{SqlText.Name(otherKey)}";
                         var span = join?.Span ?? binding.Reference.Span;
                         Problems.Add(new QueryProblem(
                             RuleIds.JoinNotOnDistributionKey,
                             $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{equality}' to the join condition.",
                             span.Start, span.Length,
-                            FixText: join?.On is null ? null : " AND " + equality,
-                            FixAt: join?.On is null ? -1 : join.On.Span.End));
+                            FixText: join?.On is null or BinaryExpr { Operator: "OR" } ? null : " AND " + equality,
+                            FixAt: join?.On is null or BinaryExpr { Operator: "OR" } ? -1 : join.On.Span.End));
                     }
                 }
             }
@@ -1077,17 +1158,43 @@ internal static class QueryPlanner
 
                 var preservedReference = join.Kind switch
                 {
-                    JoinKind.Left => isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Reference),
+                    // The preserved side recurs on every shard only when it holds no distributed table.
+                    JoinKind.Left => isDistributed && seen.All(s => s.Table.Table.Kind == TableKind.Reference),
                     JoinKind.Right => !isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed),
-                    JoinKind.Full => (isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Reference)) || (!isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)),
+                    JoinKind.Full => (isDistributed && seen.All(s => s.Table.Table.Kind == TableKind.Reference)) || (!isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)),
                     _ => false,
                 };
                 if (preservedReference)
                 {
-                    Fail(RuleIds.ReferenceOnOuterSide, join.Span, "A reference table cannot be the preserved side of an outer join with a distributed table: every shard would add the reference rows that match nothing. Reorder the join so the distributed table is preserved.");
+                    var references = string.Join(", ", (isDistributed ? seen.Where(b => b.Table.Table.Kind == TableKind.Reference) : new[] { binding }).Select(b => "'" + b.Table.Table.TableName + "'"));
+                    var distributedSide = string.Join(", ", (isDistributed ? new[] { binding } : seen.Where(b => b.Table.Table.Kind == TableKind.Distributed)).Select(b => "'" + b.Table.Table.TableName + "'"));
+                    Fail(RuleIds.ReferenceOnOuterSide, join.Span, $"Reference table {references} cannot be the preserved side of an outer join with distributed table {distributedSide}: every shard would add the reference rows that match nothing. Reorder the join so the distributed table is preserved.");
                 }
 
                 seen.Add(binding);
+            }
+        }
+
+        /// <summary>The <c>key = @parameter</c> / <c>key = literal</c> conditions among <paramref name="conditions"/>, with an identity of the value.</summary>
+        private IEnumerable<(Binding Binding, string Value)> KeyPins(IEnumerable<SqlExpr> conditions)
+        {
+            foreach (var condition in conditions)
+            {
+                if (condition is BinaryExpr { Operator: "=" } equality)
+                {
+                    var (column, value) = equality.Left is ColumnRef ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
+                    var identity = value switch
+                    {
+                        ParameterRef parameter => "@" + (ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
+                        Literal { Kind: LiteralKind.Integer or LiteralKind.String } literal => literal.Kind + ":" + literal.Value,
+                        UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } => "Integer:-" + negative.Value,
+                        _ => null,
+                    };
+                    if (identity is not null && column is ColumnRef key && Resolve(key) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column))
+                    {
+                        yield return (resolved.Binding, identity);
+                    }
+                }
             }
         }
 
@@ -1145,10 +1252,58 @@ internal static class QueryPlanner
                         }
 
                         break;
+                    case BinaryExpr { Operator: "OR" } disjunction when multiple is null && OrKeys(disjunction) is { } orKeys:
+                        multiple = new Pin(null, orKeys.Distinct().ToEquatableArray(), null);
+                        break;
                 }
             }
 
             return multiple;
+        }
+
+        /// <summary>
+        /// The keys of an OR each of whose branches is <c>key = value</c> or <c>key IN (values)</c> (as Citus' shard pruning
+        /// reads an OR); null when any branch restricts something else, so that the query stays on every shard.
+        /// </summary>
+        private List<RouteKey>? OrKeys(BinaryExpr disjunction)
+        {
+            var branches = new List<(ColumnRef Key, SqlExpr Value)>();
+            var pending = new Stack<SqlExpr>();
+            pending.Push(disjunction);
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case BinaryExpr { Operator: "OR" } inner:
+                        pending.Push(inner.Right);
+                        pending.Push(inner.Left);
+                        break;
+                    case BinaryExpr { Operator: "=", Left: ColumnRef key } equality when IsDistributionKey(key):
+                        branches.Add((key, equality.Right));
+                        break;
+                    case BinaryExpr { Operator: "=", Right: ColumnRef key } equality when IsDistributionKey(key):
+                        branches.Add((key, equality.Left));
+                        break;
+                    case InExpr { Negated: false, Operand: ColumnRef key } @in when IsDistributionKey(key):
+                        branches.AddRange(@in.Items.Select(item => (key, item)));
+                        break;
+                    default:
+                        return null;
+                }
+            }
+
+            var keys = new List<RouteKey>();
+            foreach (var (key, value) in branches)
+            {
+                if (value is not (ParameterRef or Literal or UnaryExpr) || KeyValue(value, Resolve(key)!.Value.Binding.Table.Table) is not { } routeKey)
+                {
+                    return null;
+                }
+
+                keys.Add(routeKey);
+            }
+
+            return keys;
         }
 
         /// <summary>A distribution key value the run time can route by, of the key's own type; null for anything else.</summary>
@@ -1159,6 +1314,12 @@ internal static class QueryPlanner
                 case ParameterRef reference when ParameterNamed(reference.Name) is { Kind: QueryParameterKind.Value, Value: { } spec } parameter:
                     var matches = SqlTypes.KeyTypeOf(spec.Type) == table.KeyType
                         || (table.KeyType == DistributionKeyType.Int64 && spec.Type is ColumnType.Int32 or ColumnType.Int16);
+                    if (!matches && table.KeyType == DistributionKeyType.Int32 && spec.Type is ColumnType.Int64 or ColumnType.UInt32 && spec.EnumTypeName is null)
+                    {
+                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is {SqlTypes.ClrTypeName(spec.Type)} but distribution key '{table.Columns[table.DistributionKey].ColumnName}' of '{table.TableName}' is integer: a long cannot pick the shard of an int key. Make the parameter an int.");
+                        return null;
+                    }
+
                     if (!matches || spec.EnumTypeName is not null)
                     {
                         return null;
@@ -1181,6 +1342,10 @@ internal static class QueryPlanner
                     return new RouteKey(null, integer.Value + (isLong ? "L" : string.Empty));
                 case UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64:
                     return KeyValue(negative with { Value = "-" + negative.Value }, table);
+                case Literal { Kind: LiteralKind.String } number when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64
+                    && long.TryParse(number.Value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
+                    // PostgreSQL reads '42' as the key's integer type.
+                    return KeyValue(new Literal(number.Span, LiteralKind.Integer, number.Value.Trim()), table);
                 case Literal { Kind: LiteralKind.String } text when table.KeyType == DistributionKeyType.Text:
                     return new RouteKey(null, CSharpString(text.Value));
                 case Literal { Kind: LiteralKind.String } uuid when table.KeyType == DistributionKeyType.Uuid && Guid.TryParse(uuid.Value, out var guid):
@@ -1209,7 +1374,7 @@ internal static class QueryPlanner
                 }
                 else
                 {
-                    outputs.Add(new Output(item.Expr, item.Alias, OutputName(item)));
+                    outputs.Add(new Output(item.Expr, item.Alias, OutputName(item), ItemSpan: item.Span));
                 }
             }
 
@@ -1263,7 +1428,7 @@ internal static class QueryPlanner
                     }
                 }
 
-                var span = output.Expr?.Span ?? listSpan;
+                var span = output.ItemSpan ?? output.Expr?.Span ?? listSpan;
                 if (member < 0)
                 {
                     return Fail<List<int>>(RuleIds.ResultNotMappable, span, $"Column '{output.Name}' has no property in {row.FullTypeName.Replace("global::", string.Empty)}: add one, or alias the column to a property's name.");
@@ -1450,6 +1615,16 @@ internal static class QueryPlanner
         }
     }
 
+    /// <summary>
+    /// The statement as the generated code shows it in a comment, one comment line per SQL line: every other line
+    /// terminator C# knows (a lone CR, NEL, U+2028, U+2029) becomes a newline, so that no SQL text can end the comment.
+    /// </summary>
+    private static string Preview(List<string> parts, List<string> tables)
+    {
+        var text = new StringBuilder(SqlBuilder.Preview(parts, tables)).Replace("\r\n", "\n");
+        return text.Replace('\r', '\n').Replace('\u0085', '\n').Replace('\u2028', '\n').Replace('\u2029', '\n').ToString();
+    }
+
     internal static string CSharpString(string value)
     {
         var text = new StringBuilder("\"");
@@ -1463,7 +1638,9 @@ internal static class QueryPlanner
                 '\r' => "\\r",
                 '\t' => "\\t",
                 '\0' => "\\0",
-                _ when char.IsControl(c) => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+                // Controls, C#'s other line terminators (U+2028, U+2029) and lone surrogates: escaped, so that any text
+                // (an error message quoting the user's SQL) stays one valid literal.
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c) => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
                 _ => c.ToString(),
             });
         }
@@ -1473,7 +1650,7 @@ internal static class QueryPlanner
 
     private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join);
 
-    private sealed record Output(SqlExpr? Expr, string? Alias, string Name, bool IsStar = false);
+    private sealed record Output(SqlExpr? Expr, string? Alias, string Name, bool IsStar = false, TextSpan? ItemSpan = null);
 
     private sealed record Pin(RouteKey? Single, EquatableArray<RouteKey> Multiple, string? List);
 }

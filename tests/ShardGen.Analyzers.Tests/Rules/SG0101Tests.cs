@@ -1,0 +1,134 @@
+using static ShardGen.Analyzers.Tests.Rules.RuleTest;
+
+namespace ShardGen.Analyzers.Tests.Rules;
+
+/// <summary>SG0101: valid PostgreSQL outside the subset ShardGen plans; underlined on the construct.</summary>
+public sealed class SG0101Tests
+{
+    [Fact]
+    public async Task WITH_is_underlined_up_to_the_main_statement()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("{|SG0101:WITH o AS (SELECT id FROM orders)|} SELECT id FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task UNION_is_underlined_on_the_operator()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION ALL|} SELECT id FROM customers WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task Subqueries_are_underlined_with_their_parentheses()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(SELECT id FROM customers)|}")]
+            public partial Task<List<IdRow>> InSubquery(long t);
+
+            [Query("SELECT id FROM orders WHERE {|SG0101:EXISTS (SELECT 1 FROM customers)|} AND tenant_id = @t")]
+            public partial Task<List<IdRow>> Exists(long t);
+
+            [Query("SELECT id FROM {|SG0101:(SELECT id, tenant_id FROM orders)|} x WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> FromSubquery(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_window_function_is_underlined_on_OVER()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id, row_number() {|SG0101:OVER (ORDER BY id)|} AS n FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task Positional_and_colon_parameters_are_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = {|SG0101:$1|}")]
+            public partial Task<List<IdRow>> Dollar(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = {|SG0101::t|}")]
+            public partial Task<List<IdRow>> Colon(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task Other_constructs_of_the_list()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:FOR UPDATE|}")]
+            public partial Task<List<IdRow>> Locking(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t; {|SG0101:SELECT 1|}")]
+            public partial Task<List<IdRow>> TwoStatements(long t);
+
+            [Query("SELECT {|SG0101:DISTINCT ON (status)|} id FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> DistinctOn(long t);
+
+            [Query("SELECT count(*) {|SG0101:FILTER (WHERE status = 'x')|} FROM orders WHERE tenant_id = @t")]
+            public partial Task<long> Filter(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_volatile_function_in_a_write_to_shards_or_copies_is_underlined_on_the_call()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE orders SET total = {|SG0101:random()|} WHERE tenant_id = @t")]
+            public partial Task<int> DistributedSet(long t);
+
+            [Query("DELETE FROM countries WHERE id < {|SG0101:random()|} * 100")]
+            public partial Task<int> ReferenceWhere();
+            """));
+    }
+
+    [Fact]
+    public async Task One_query_reports_every_construct_it_uses()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id, rank() {|SG0101:OVER (ORDER BY total)|} AS r FROM orders WHERE tenant_id = {|SG0101:$1|}")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task The_message_names_the_construct_and_what_to_do()
+    {
+        await SingleAsync(Queries("""
+            [Query("WITH o AS (SELECT id FROM orders) SELECT id FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """), "SG0101", "Common table expressions (WITH)", "join the tables");
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = $1")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """), "SG0101", "($1)", "@name");
+    }
+
+    [Fact]
+    public async Task The_supported_rewrites_raise_nothing()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Joined(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id = ANY(@customers)")]
+            public partial Task<List<IdRow>> AnyList(long t, long[] customers);
+
+            [Query("SELECT count(CASE WHEN status = 'x' THEN 1 END) FROM orders WHERE tenant_id = @t")]
+            public partial Task<long> Conditional(long t);
+
+            [Query("UPDATE orders SET total = @total, created_at = now() WHERE tenant_id = @t")]
+            public partial Task<int> StableFunction(long t, decimal total);
+
+            [Query("UPDATE audit_entries SET message = gen_random_uuid()::text WHERE id = @id")]
+            public partial Task<int> VolatileOnTheCoordinatorOnly(long id);
+            """));
+    }
+}

@@ -1,0 +1,69 @@
+using static ShardGen.Analyzers.Tests.Rules.RuleTest;
+
+namespace ShardGen.Analyzers.Tests.Rules;
+
+/// <summary>SG0106: a join of distributed tables in different colocation groups; underlined on the later table.</summary>
+public sealed class SG0106Tests
+{
+    [Fact]
+    public async Task A_join_with_a_table_of_another_group_is_underlined_on_that_table()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM orders o JOIN {|SG0106:readings r|} ON r.order_id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_comma_join_is_underlined_on_the_table_name()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM orders o, {|SG0106:readings|} WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task The_first_distributed_table_decides_which_one_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM readings r JOIN {|SG0106:orders o|} ON r.order_id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task The_message_names_both_tables_and_groups_and_the_code_fix_gets_both_types()
+    {
+        var diagnostic = await SingleAsync(Queries("""
+            [Query("SELECT o.id FROM orders o JOIN readings r ON r.order_id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """), "SG0106", "'orders' (colocation group int8)", "'readings' (colocation group uuid)", "ColocateWith", "[Reference]");
+        Assert.Equal("Reading", diagnostic.Properties[ShardGenAnalyzer.FixTypeProperty]);
+        Assert.Equal("Order", diagnostic.Properties[ShardGenAnalyzer.FixOtherTypeProperty]);
+    }
+
+    [Fact]
+    public async Task Colocated_tables_and_reference_tables_raise_nothing()
+    {
+        await Verifier.VerifyAsync(TableTypes + """
+
+            [Distributed(nameof(TenantId), ColocateWith = typeof(Order))]
+            public sealed record Shipment(long TenantId, long Id, long OrderId);
+
+            public sealed partial class Q
+            {
+                public ShardedDataSource? Source { get; set; }
+
+                [Query("SELECT o.id FROM orders o JOIN shipments s ON s.tenant_id = o.tenant_id AND s.order_id = o.id WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> Colocated(long t);
+
+                [Query("SELECT o.id FROM orders o JOIN countries c ON c.id = o.customer_id WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> WithReference(long t);
+
+                [Query("SELECT r.id FROM readings r JOIN countries c ON c.id = r.order_id WHERE r.device_id = @d")]
+                public partial Task<List<IdRow>> OtherGroupAlone(Guid d);
+            }
+            """);
+    }
+}

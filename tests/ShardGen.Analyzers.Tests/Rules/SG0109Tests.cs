@@ -1,0 +1,43 @@
+using static ShardGen.Analyzers.Tests.Rules.RuleTest;
+
+namespace ShardGen.Analyzers.Tests.Rules;
+
+/// <summary>SG0109: a local table joined with a distributed table; underlined on the local table.</summary>
+public sealed class SG0109Tests
+{
+    [Fact]
+    public async Task A_local_table_joined_to_a_distributed_one_is_underlined_on_the_local_table()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM orders o JOIN {|SG0109:audit_entries a|} ON a.id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Joined(long t);
+
+            [Query("SELECT a.id FROM {|SG0109:audit_entries a|} JOIN orders o ON a.id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> LocalFirst(long t);
+
+            [Query("SELECT o.id FROM orders o, {|SG0109:audit_entries a|} WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Comma(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task The_message_names_both_tables()
+    {
+        await SingleAsync(Queries("""
+            [Query("SELECT o.id FROM orders o JOIN audit_entries a ON a.id = o.id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """), "SG0109", "Local table 'audit_entries'", "distributed table 'orders'", "[Reference]");
+    }
+
+    [Fact]
+    public async Task Local_tables_alone_or_with_reference_tables_raise_nothing()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM audit_entries WHERE message LIKE @pattern")]
+            public partial Task<List<IdRow>> Alone(string pattern);
+
+            [Query("SELECT a.id FROM audit_entries a JOIN countries c ON a.id = c.id")]
+            public partial Task<List<IdRow>> WithReference();
+            """));
+    }
+}

@@ -1,0 +1,128 @@
+using static ShardGen.Analyzers.Tests.Rules.RuleTest;
+
+namespace ShardGen.Analyzers.Tests.Rules;
+
+/// <summary>SG0111: a multi-shard result whose partial results cannot be combined exactly; underlined on the aggregate, expression or clause.</summary>
+public sealed class SG0111Tests
+{
+    [Fact]
+    public async Task Count_DISTINCT_of_a_column_other_than_the_key_is_underlined_on_the_call()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:count(DISTINCT status)|} FROM orders")]
+            public partial Task<long> Bad();
+            """));
+    }
+
+    [Fact]
+    public async Task Aggregates_other_than_count_sum_min_max_avg_and_DISTINCT_inside_them()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:string_agg(status, ',')|} FROM orders")]
+            public partial Task<string?> StringAgg();
+
+            [Query("SELECT {|SG0111:sum(DISTINCT total)|} FROM orders")]
+            public partial Task<decimal> SumDistinct();
+            """));
+    }
+
+    [Fact]
+    public async Task An_expression_over_aggregates_is_underlined_whole()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:sum(total) / count(*)|} FROM orders")]
+            public partial Task<decimal> Bad();
+            """));
+    }
+
+    [Fact]
+    public async Task HAVING_beyond_comparisons_with_literals_and_parameters()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT status, count(*) AS count FROM orders GROUP BY status HAVING sum(total) > {|SG0111:avg(total) * 2|}")]
+            public partial Task<List<StatusCount>> Arithmetic();
+
+            [Query("SELECT status, count(*) AS count FROM orders GROUP BY status HAVING {|SG0111:count(*) BETWEEN 1 AND 5|}")]
+            public partial Task<List<StatusCount>> Between();
+            """));
+    }
+
+    [Fact]
+    public async Task LIMIT_and_OFFSET_that_are_not_a_literal_or_a_parameter()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders ORDER BY id LIMIT {|SG0111:10 + 1|}")]
+            public partial Task<List<IdRow>> Limit();
+
+            [Query("SELECT id FROM orders ORDER BY id LIMIT 10 OFFSET {|SG0111:@page * 10|}")]
+            public partial Task<List<IdRow>> Offset(int page);
+            """));
+    }
+
+    [Fact]
+    public async Task ORDER_BY_that_the_merge_cannot_sort_by()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT DISTINCT status FROM orders ORDER BY {|SG0111:created_at|}")]
+            public partial Task<List<string>> DistinctOrderedByHidden();
+
+            [Query("SELECT status, count(*) AS count FROM orders GROUP BY status ORDER BY {|SG0111:max(total) + 1|}")]
+            public partial Task<List<StatusCount>> OrderedByExpression();
+            """));
+    }
+
+    [Fact]
+    public async Task A_column_neither_grouped_nor_aggregated()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT status, {|SG0111:id|} FROM orders GROUP BY status")]
+            public partial Task<List<OrderRow>> Bad();
+            """));
+    }
+
+    [Fact]
+    public async Task The_messages_name_the_aggregate_and_what_to_do()
+    {
+        await SingleAsync(Queries("""
+            [Query("SELECT count(DISTINCT status) FROM orders")]
+            public partial Task<long> Bad();
+            """), "SG0111", "count(DISTINCT ...)", "distribution key");
+        await SingleAsync(Queries("""
+            [Query("SELECT string_agg(status, ',') FROM orders")]
+            public partial Task<string?> Bad();
+            """), "SG0111", "string_agg(...)", "count, sum, min, max and avg");
+    }
+
+    [Fact]
+    public async Task Combinable_aggregates_over_every_shard_are_only_noted()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT count(DISTINCT tenant_id) FROM {|SG0120:orders|}")]
+            public partial Task<long> Tenants();
+
+            [Query("SELECT status, count(*) AS count FROM {|SG0120:orders|} GROUP BY status HAVING count(*) > @min AND max(total) < 100 ORDER BY status LIMIT @n OFFSET 10")]
+            public partial Task<List<StatusCount>> Grouped(long min, int n);
+
+            [Query("SELECT tenant_id AS id FROM {|SG0120:orders|} GROUP BY tenant_id HAVING string_agg(status, ',') LIKE 'a%'")]
+            public partial Task<List<IdRow>> GroupedByTheKey();
+            """));
+    }
+
+    [Fact]
+    public async Task The_same_queries_pinned_to_one_key_run_whole_on_its_shard()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT count(DISTINCT status) FROM orders WHERE tenant_id = @t")]
+            public partial Task<long> CountDistinct(long t);
+
+            [Query("SELECT sum(total) / count(*) FROM orders WHERE tenant_id = @t")]
+            public partial Task<decimal> Ratio(long t);
+
+            [Query("SELECT status, count(*) AS count FROM orders WHERE tenant_id = @t GROUP BY status HAVING sum(total) > avg(total) * 2")]
+            public partial Task<List<StatusCount>> Having(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t ORDER BY id LIMIT 10 + 1")]
+            public partial Task<List<IdRow>> Limit(long t);
+            """));
+    }
+}

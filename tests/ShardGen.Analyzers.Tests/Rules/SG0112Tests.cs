@@ -1,0 +1,80 @@
+using static ShardGen.Analyzers.Tests.Rules.RuleTest;
+
+namespace ShardGen.Analyzers.Tests.Rules;
+
+/// <summary>SG0112: a write that cannot be routed (INSERT key missing, not a value, or different per row; RETURNING over several places).</summary>
+public sealed class SG0112Tests
+{
+    [Fact]
+    public async Task An_INSERT_without_the_key_is_underlined_on_the_table()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO {|SG0112:orders|} (id, customer_id, status, total, created_at) VALUES (@id, 1, 'a', 1, now())")]
+            public partial Task<int> Bad(long id);
+            """));
+    }
+
+    [Fact]
+    public async Task A_multi_row_INSERT_with_different_keys_is_underlined_on_the_first_different_key()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), ({|SG0112:@u|}, 2, 1, 'a', 1, now())")]
+            public partial Task<int> Bad(long t, long u);
+            """));
+    }
+
+    [Fact]
+    public async Task A_key_computed_by_an_expression_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES ({|SG0112:@t + 1|}, 1, 1, 'a', 1, now())")]
+            public partial Task<int> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task RETURNING_on_a_write_that_spans_shards_or_copies_is_underlined_on_the_list()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE orders SET status = 'x' WHERE status = 'y' RETURNING {|SG0112:id|}")]
+            public partial Task<List<IdRow>> FanOut();
+
+            [Query("DELETE FROM orders WHERE tenant_id = ANY(@ts) RETURNING {|SG0112:id|}")]
+            public partial Task<List<IdRow>> SeveralKeys(long[] ts);
+
+            [Query("DELETE FROM countries WHERE id = @id RETURNING {|SG0112:id|}")]
+            public partial Task<List<IdRow>> Reference(long id);
+            """));
+    }
+
+    [Fact]
+    public async Task The_messages_name_the_table_and_the_key()
+    {
+        await SingleAsync(Queries("""
+            [Query("INSERT INTO orders (id, customer_id, status, total, created_at) VALUES (@id, 1, 'a', 1, now())")]
+            public partial Task<int> Bad(long id);
+            """), "SG0112", "distributed table 'orders'", "'tenant_id'");
+        await SingleAsync(Queries("""
+            [Query("UPDATE orders SET status = 'x' WHERE status = 'y' RETURNING id")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0112", "RETURNING", "pin the write to one distribution key");
+    }
+
+    [Fact]
+    public async Task Writes_routed_to_one_key_raise_nothing()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), (@t, 2, 1, 'a', 1, now())")]
+            public partial Task<int> TwoRowsOneKey(long t);
+
+            [Query("INSERT INTO orders VALUES (42, @id, 1, 'a', 1, now())")]
+            public partial Task<int> LiteralKeyWithoutColumnList(long id);
+
+            [Query("UPDATE orders SET status = 'x' WHERE tenant_id = @t AND id = @id RETURNING id")]
+            public partial Task<IdRow?> Returning(long t, long id);
+
+            [Query("INSERT INTO countries (id, code, name) VALUES (@id, 'NL', 'Netherlands')")]
+            public partial Task Reference(long id);
+            """));
+    }
+}
