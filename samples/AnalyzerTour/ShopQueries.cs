@@ -74,9 +74,9 @@ public sealed partial class ShopQueries(ShardedDataSource source)
     [Query("UPDATE orders SET shop_id = @newShopId WHERE shop_id = @shopId AND id = @orderId")]
     public partial Task<int> MoveOrder(long shopId, long orderId, long newShopId);
 
-    // SG0111: count(DISTINCT customer_id) over all shards cannot be combined from per-shard counts.
-    [Query("SELECT count(DISTINCT customer_id) FROM orders")]
-    public partial Task<long> DistinctCustomers();
+    // SG0111: sum(DISTINCT total) over all shards cannot be combined from per-shard sums.
+    [Query("SELECT sum(DISTINCT total) FROM orders")]
+    public partial Task<decimal?> DistinctTotals();
 
     // SG0112: an INSERT without the distribution key cannot be routed to a shard.
     [Query("INSERT INTO products (id, sku, title, price) VALUES (@id, @sku, @title, @price)")]

@@ -63,11 +63,14 @@ internal enum AggregateKind
     Min,
     Max,
     Avg,
+
+    /// <summary>count(DISTINCT x) of a column that is not the distribution key: the distinct values travel and are counted per group.</summary>
+    CountDistinct,
 }
 
 /// <summary>An aggregate of a merged multi-shard aggregation.</summary>
 /// <param name="Kind">How partials combine.</param>
-/// <param name="Ordinal">Where the partial (for Avg, the partial sum) is in a worker row.</param>
+/// <param name="Ordinal">Where the partial (for Avg, the partial sum; for CountDistinct, the distinct value) is in a worker row.</param>
 /// <param name="CountOrdinal">For Avg: where the partial count is; -1 otherwise.</param>
 internal sealed record AggregateSpec(AggregateKind Kind, int Ordinal, int CountOrdinal);
 

@@ -295,6 +295,7 @@ internal static class QueryPlanner
         private QueryPlan? PlanMergedAggregation(SelectStatement select, List<Output> outputs, List<int> members, string routing, Pin? pin, List<SqlExpr> groupBy)
         {
             var groupKeys = groupBy.ToList();
+            var distinctKeys = new List<SqlExpr>();
             var partials = new List<(string Text, TextSpan Span, FunctionCall Call, AggregateKind Kind)>();
             var finals = new List<int>();
 
@@ -309,10 +310,18 @@ internal static class QueryPlanner
                     }
                 }
 
-                if (call.Name == "count" && call.Distinct && !(call.Arguments.Count == 1 && IsDistributionKey(call.Arguments[0])))
+                if (call.Name == "count" && call.Distinct && call.Arguments.Count == 1 && !IsDistributionKey(call.Arguments[0]))
                 {
-                    Fail(RuleIds.NotCombinable, call.Span, "count(DISTINCT ...) over several shards is exact only for the distribution key: group by the distribution key, or count the distribution key.");
-                    return -1;
+                    // The distinct values travel: each shard groups by them too, and the run time counts
+                    // them per group (a value of the distribution key lives on one shard, so that one needs no such care).
+                    partials.Add((text, call.Span, call, AggregateKind.CountDistinct));
+                    var argument = Normalize(call.Arguments[0].Span);
+                    if (!distinctKeys.Any(d => Normalize(d.Span) == argument))
+                    {
+                        distinctKeys.Add(call.Arguments[0]);
+                    }
+
+                    return groupKeys.Count + partials.Count - 1;
                 }
 
                 if (call.Distinct && call.Name != "count")
@@ -433,11 +442,21 @@ internal static class QueryPlanner
                 Column(string.Empty, key.Span, "{c}");
             }
 
+            var distinctOrdinals = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var key in distinctKeys)
+            {
+                distinctOrdinals[Normalize(key.Span)] = column;
+                Column(string.Empty, key.Span, "{c}");
+            }
+
             var aggregates = new List<AggregateSpec>();
             foreach (var partial in partials)
             {
                 switch (partial.Kind)
                 {
+                    case AggregateKind.CountDistinct:
+                        aggregates.Add(new AggregateSpec(AggregateKind.CountDistinct, distinctOrdinals[Normalize(partial.Call.Arguments[0].Span)], -1));
+                        break;
                     case AggregateKind.Avg:
                         var sumOrdinal = column;
                         Column("sum(", partial.Call.Arguments[0].Span, "sum({c})");
@@ -459,17 +478,18 @@ internal static class QueryPlanner
 
             shard.Text(" ").Span(select.FromSpan!.Value);
             AppendClause(shard, select.WhereSpan);
-            if (groupKeys.Count > 0)
+            var grouped = groupKeys.Count + distinctKeys.Count;
+            if (grouped > 0)
             {
-                shard.Text(" GROUP BY " + string.Join(", ", Enumerable.Range(1, groupKeys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))));
+                shard.Text(" GROUP BY " + string.Join(", ", Enumerable.Range(1, grouped).Select(i => i.ToString(CultureInfo.InvariantCulture))));
             }
 
             shard.Text(")");
             var (parts, tables) = shard.Build();
 
             worker.Append(" FROM (");
-            var suffix = ") AS \"sg_w\"" + (groupKeys.Count > 0
-                ? " GROUP BY " + string.Join(", ", Enumerable.Range(1, groupKeys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)))
+            var suffix = ") AS \"sg_w\"" + (grouped > 0
+                ? " GROUP BY " + string.Join(", ", Enumerable.Range(1, grouped).Select(i => i.ToString(CultureInfo.InvariantCulture)))
                 : string.Empty);
 
             var finalMembers = new List<int>();

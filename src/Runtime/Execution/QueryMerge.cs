@@ -18,6 +18,9 @@ public enum MergeAggregateKind
 
     /// <summary>A sum and a count, divided at the end as PostgreSQL divides them.</summary>
     Avg,
+
+    /// <summary>count(DISTINCT x): the rows carry the distinct values of x, counted per group at the end (NULL not counted).</summary>
+    CountDistinct,
 }
 
 /// <summary>One aggregate of a merged aggregation: its kind and where its partials are in a worker row.</summary>
@@ -73,6 +76,7 @@ public static class QueryMerge
     {
         var groups = new Dictionary<ValuesKey, object?[]>();
         var order = new List<object?[]>();
+        var distinct = new Dictionary<object?[], HashSet<ValuesKey>[]>(ReferenceEqualityComparer.Instance);
         await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var key = new ValuesKey(row, groupKeys);
@@ -80,7 +84,19 @@ public static class QueryMerge
             {
                 groups[key] = row;
                 order.Add(row);
+                if (aggregates.Any(a => a.Kind == MergeAggregateKind.CountDistinct))
+                {
+                    var sets = aggregates.Select(_ => new HashSet<ValuesKey>()).ToArray();
+                    distinct[row] = sets;
+                    AddDistinct(sets, aggregates, row);
+                }
+
                 continue;
+            }
+
+            if (distinct.TryGetValue(partial, out var values))
+            {
+                AddDistinct(values, aggregates, row);
             }
 
             foreach (var aggregate in aggregates)
@@ -88,6 +104,8 @@ public static class QueryMerge
                 var i = aggregate.Ordinal;
                 switch (aggregate.Kind)
                 {
+                    case MergeAggregateKind.CountDistinct:
+                        break;
                     case MergeAggregateKind.Min:
                         partial[i] = SqlValues.Min(partial[i], row[i]);
                         break;
@@ -121,6 +139,7 @@ public static class QueryMerge
                 var value = partial[aggregate.Ordinal];
                 final[groupKeys + a] = aggregate.Kind switch
                 {
+                    MergeAggregateKind.CountDistinct => distinct.TryGetValue(partial, out var sets) ? (long)sets[a].Count : 0L,
                     MergeAggregateKind.Count => value is null ? 0L : SqlValues.To<long>(value),
                     MergeAggregateKind.Avg => SqlValues.Average(value, partial[aggregate.CountOrdinal]),
                     _ => value,
@@ -131,6 +150,17 @@ public static class QueryMerge
         }
 
         return result;
+    }
+
+    private static void AddDistinct(HashSet<ValuesKey>[] sets, MergeAggregate[] aggregates, object?[] row)
+    {
+        for (var a = 0; a < aggregates.Length; a++)
+        {
+            if (aggregates[a].Kind == MergeAggregateKind.CountDistinct && row[aggregates[a].Ordinal] is { } value)
+            {
+                sets[a].Add(new ValuesKey([value], 1));
+            }
+        }
     }
 
     /// <summary>Keeps the first row of each distinct combination of the given values (NULLs equal, as DISTINCT has it).</summary>

@@ -6,11 +6,11 @@ namespace ShardGen.Analyzers.Tests.Rules;
 public sealed class SG0111Tests
 {
     [Fact]
-    public async Task Count_DISTINCT_of_a_column_other_than_the_key_is_underlined_on_the_call()
+    public async Task DISTINCT_inside_an_aggregate_other_than_count_is_underlined_on_the_call()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT {|SG0111:count(DISTINCT status)|} FROM orders")]
-            public partial Task<long> Bad();
+            [Query("SELECT {|SG0111:sum(DISTINCT total)|} FROM orders")]
+            public partial Task<decimal?> Bad();
             """));
     }
 
@@ -84,9 +84,9 @@ public sealed class SG0111Tests
     public async Task The_messages_name_the_aggregate_and_what_to_do()
     {
         await SingleAsync(Queries("""
-            [Query("SELECT count(DISTINCT status) FROM orders")]
-            public partial Task<long> Bad();
-            """), "SG0111", "count(DISTINCT ...)", "distribution key");
+            [Query("SELECT sum(DISTINCT total) FROM orders")]
+            public partial Task<decimal?> Bad();
+            """), "SG0111", "sum(DISTINCT ...)", "group by the distribution key");
         await SingleAsync(Queries("""
             [Query("SELECT string_agg(status, ',') FROM orders")]
             public partial Task<string?> Bad();
@@ -99,6 +99,9 @@ public sealed class SG0111Tests
         await Verifier.VerifyAsync(Queries("""
             [Query("SELECT count(DISTINCT tenant_id) FROM {|SG0120:orders|}")]
             public partial Task<long> Tenants();
+
+            [Query("SELECT count(DISTINCT status) FROM {|SG0120:orders|}")]
+            public partial Task<long> Statuses();
 
             [Query("SELECT status, count(*) AS count FROM {|SG0120:orders|} GROUP BY status HAVING count(*) > @min AND max(total) < 100 ORDER BY status LIMIT @n OFFSET 10")]
             public partial Task<List<StatusCount>> Grouped(long min, int n);

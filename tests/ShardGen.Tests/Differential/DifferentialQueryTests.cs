@@ -88,6 +88,9 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.OrdersPerNote), Order.Total, [], [] },
         { nameof(ShopQueries.BigTenants), Order.Total, [], [] },
         { nameof(ShopQueries.SkuStats), Order.Total, [], [] },
+        { nameof(ShopQueries.DistinctCustomersPerStatus), Order.Total, [], [] },
+        { nameof(ShopQueries.DistinctNotes), Order.None, [], [] },
+        { nameof(ShopQueries.QuantitiesWithEveryStatus), Order.Total, [], [new long[] { 3, 7, 12, 18 }] },
 
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },

@@ -65,6 +65,10 @@ public sealed record CountryRow(string Code, string Name);
 
 public sealed record SettingRow(string Key, string Value);
 
+public sealed record StatusDistinctRow(string Status, long Customers, long N, decimal Mean);
+
+public sealed record QuantityStatusesRow(int Quantity, long Statuses);
+
 public sealed record LineStatsRow(string Sku, long Lines, long Units, decimal? Cheapest);
 
 /// <summary>
@@ -236,6 +240,15 @@ public sealed partial class ShopQueries
 
     [Query("SELECT l.sku, count(*) AS lines, sum(l.qty) AS units, min(l.price) AS cheapest FROM order_lines l JOIN orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id WHERE o.status <> 'cancelled' GROUP BY l.sku HAVING sum(l.qty) >= 10 OR min(l.price) < 2 ORDER BY units DESC, l.sku LIMIT 12")]
     public partial Task<List<LineStatsRow>> SkuStats();
+
+    [Query("SELECT status, count(DISTINCT customer_id) AS customers, count(*) AS n, avg(quantity) AS mean FROM orders GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusDistinctRow>> DistinctCustomersPerStatus();
+
+    [Query("SELECT count(DISTINCT note) FROM orders")]
+    public partial Task<long> DistinctNotes();
+
+    [Query("SELECT quantity, count(DISTINCT status) AS statuses FROM orders WHERE tenant_id = ANY(@ids) GROUP BY quantity HAVING count(DISTINCT status) >= 4 ORDER BY quantity")]
+    public partial Task<List<QuantityStatusesRow>> QuantitiesWithEveryStatus(long[] ids);
 
     // ---- reference and local
 
