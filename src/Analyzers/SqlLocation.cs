@@ -47,7 +47,7 @@ internal sealed class SqlLocation
         {
             case LiteralExpressionSyntax { Token: var token } when token.IsKind(SyntaxKind.StringLiteralToken)
                 || token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken) || token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken):
-                return new SqlLocation(expression.SyntaxTree, Starts(token), expression.Span);
+                return new SqlLocation(expression.SyntaxTree, Offsets(token)?.Select(o => token.SpanStart + o).ToArray(), expression.Span);
             case IdentifierNameSyntax or MemberAccessExpressionSyntax when depth < 4:
                 // A constant: follow it to its declaration's initializer.
                 var initializer = ConstantDeclaration(expression, scope, compilation, cancellationToken);
@@ -140,14 +140,15 @@ internal sealed class SqlLocation
     }
 
     /// <summary>
-    /// For each character of the literal's value, its source position; one more entry for the end of the
-    /// content. Null when the token's value cannot be aligned with its text.
+    /// For each character of a string literal's value, its offset in the token's text; and one more entry,
+    /// where text appended to the value goes (for a multi-line raw literal, the end of the last content
+    /// line). Null when the value cannot be aligned with the text. The code fixes insert SQL with it too.
     /// </summary>
-    private static int[]? Starts(SyntaxToken token)
+    internal static int[]? Offsets(SyntaxToken token)
     {
         var text = token.Text;
         var value = token.ValueText;
-        var origin = token.SpanStart;
+        const int origin = 0;
         var starts = new List<int>(value.Length + 1);
         if (token.IsKind(SyntaxKind.StringLiteralToken) && text.StartsWith("@", System.StringComparison.Ordinal))
         {
@@ -236,7 +237,8 @@ internal sealed class SqlLocation
                     }
                 }
 
-                starts.Add(origin + closing.Start);
+                var last = lines.Count >= 3 ? lines[lines.Count - 2] : closing;
+                starts.Add(origin + last.Start + (lines.Count >= 3 ? last.Text.Length : 0));
             }
         }
 
