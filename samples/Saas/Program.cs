@@ -56,6 +56,7 @@ try
     await SeedAsync(db);
     await RoutedCallsAsync(db, source);
     await QueriesAsync(new SaasQueries(db));
+    await CrossTenantTransactionAsync(db, source);
     await PrintSpreadAsync(source, map);
     return 0;
 }
@@ -176,6 +177,39 @@ static async Task QueriesAsync(SaasQueries queries)
     {
         Console.WriteLine($"    {tenant.TenantId,4} {tenant.Name} ({tenant.CountryName})");
     }
+}
+
+// One transaction over two tenants on different workers: 25.00 of credit moves from one to the other,
+// booked as a credit note on each side. It commits with two-phase commit on both workers, or not at all.
+static async Task CrossTenantTransactionAsync(ShardDatabase db, ShardedDataSource source)
+{
+    const long from = 42;
+    var fromWorker = (await source.RouteAsync(OrderRepository.Definition, from)).Node;
+    long to = 43;
+    while ((await source.RouteAsync(OrderRepository.Definition, to)).Node == fromWorker)
+    {
+        to++;
+    }
+
+    var toWorker = (await source.RouteAsync(OrderRepository.Definition, to)).Node;
+    var now = DateTimeOffset.UtcNow;
+    await using (var tx = await source.BeginTransactionAsync())
+    {
+        await db.Orders.UpsertAsync(new Order(from, 1000, 1, OrderStatus.Shipped, -25m, now, $"credit moved to tenant {to}"));
+        await db.Orders.UpsertAsync(new Order(to, 1000, 1, OrderStatus.Shipped, 25m, now, $"credit moved from tenant {from}"));
+        await tx.CommitAsync();
+
+        Console.WriteLine();
+        Console.WriteLine($"Cross-tenant transaction: 25.00 of credit from tenant {from} ({fromWorker.Name}) to tenant {to} ({toWorker.Name})");
+        Console.WriteLine(tx.UsedTwoPhaseCommit
+            ? $"  committed with two-phase commit on {string.Join(" and ", tx.PreparedOn)}: prepared on both, decision recorded on the coordinator, then COMMIT PREPARED on both"
+            : "  committed as a plain transaction on one worker");
+    }
+
+    var credit = await db.Orders.GetAsync(from, 1000);
+    var debit = await db.Orders.GetAsync(to, 1000);
+    var recovery = await source.RecoverAsync();
+    Console.WriteLine($"  tenant {from}: {credit?.Total:F2} ({credit?.Note}); tenant {to}: {debit?.Total:F2} ({debit?.Note}); recovery finds nothing to settle: {recovery}");
 }
 
 // Straight to each worker, not through ShardGen: what the servers hold.

@@ -16,10 +16,17 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private readonly Dictionary<QueryDefinition, ShardedQuery> _queries;
     private readonly int _shardCount;
     private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private readonly AsyncLocal<ShardedTransaction?> _ambient = new();
+    private readonly TimeSpan _recoveryInterval;
+    private readonly bool _recoverOnLoad;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _background = Task.CompletedTask;
     private volatile ShardMap? _map;
 
-    internal ShardedDataSource(Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount)
+    internal ShardedDataSource(Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad)
     {
+        _recoveryInterval = recoveryInterval;
+        _recoverOnLoad = recoverOnLoad;
         Coordinator = coordinator;
         _configuredWorkers = workers;
         Schema = schema;
@@ -76,6 +83,46 @@ public sealed class ShardedDataSource : IAsyncDisposable
             : throw new ArgumentException(
                 $"Query '{definition.Name}' is not part of this data source's model: build the data source with UseSchema(ShardDatabase.Schema) of the assembly that declares it.",
                 nameof(definition));
+    }
+
+    /// <summary>
+    /// The transaction of the current async flow: begun there with <see cref="BeginTransactionAsync"/> and
+    /// not yet committed, rolled back or disposed; null when calls run on their own.
+    /// </summary>
+    public ShardedTransaction? CurrentTransaction => _ambient.Value is { HasEnded: false } transaction ? transaction : null;
+
+    /// <summary>
+    /// Begins a transaction and makes it the ambient transaction of the current async flow: repository
+    /// calls and planned queries of this data source made in the flow run in it until it commits, rolls
+    /// back or is disposed. Nothing is sent to any node until the first call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The flow already has a transaction of this data source: transactions do not nest.</exception>
+    public ValueTask<ShardedTransaction> BeginTransactionAsync(ShardedTransactionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // Not async: the ambient transaction is set in the caller's own execution context.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException("A transaction of this data source is already active in this async flow: transactions do not nest. Commit or dispose it first.");
+        }
+
+        var transaction = new ShardedTransaction(this, options ?? ShardedTransactionOptions.Default);
+        _ambient.Value = transaction;
+        return new ValueTask<ShardedTransaction>(transaction);
+    }
+
+    /// <summary>
+    /// Settles the prepared parts of distributed transactions left behind by a crash or a lost node: commits
+    /// those whose commit decision the coordinator recorded, rolls back those whose coordinator transaction
+    /// ended without one, leaves alone those still committing, and removes decision records that are
+    /// settled. Safe to run from several processes at once (they take turns on an advisory lock). It also
+    /// runs when the data source first loads its shard map and on a timer
+    /// (<see cref="ShardedDataSourceBuilder.UseTransactionRecovery"/>).
+    /// </summary>
+    public async Task<RecoveryResult> RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        var map = await GetShardMapAsync(cancellationToken).ConfigureAwait(false);
+        return await TransactionRecovery.RunAsync(this, map, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The current shard map, read from the coordinator's metadata on first use.</summary>
@@ -179,6 +226,17 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _background.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped, as asked.
+        }
+
+        _stopping.Dispose();
         foreach (var node in _nodes.Values.ToArray())
         {
             await node.DisposeAsync().ConfigureAwait(false);
@@ -188,6 +246,27 @@ public sealed class ShardedDataSource : IAsyncDisposable
     }
 
     internal ShardedTable[] Tables => _tables;
+
+    /// <summary>
+    /// For tests: called before each step of a distributed commit of this data source (with the node, for
+    /// per-node steps). A hook that throws simulates the process dying there; see <see cref="TransactionStep"/>.
+    /// </summary>
+    internal Func<TransactionStep, string?, Task>? FaultHook { get; set; }
+
+    /// <summary>The background recovery started by the first map load and the timer; awaited by tests.</summary>
+    internal Task BackgroundRecovery => _background;
+
+    /// <summary>A transaction for one call that writes on several nodes without an ambient transaction.</summary>
+    internal ShardedTransaction BeginImplicitTransaction() => new(this, ShardedTransactionOptions.Default);
+
+    // Not async, like BeginTransactionAsync: the ambient transaction is cleared in the caller's context.
+    internal void EndAmbient(ShardedTransaction transaction)
+    {
+        if (ReferenceEquals(_ambient.Value, transaction))
+        {
+            _ambient.Value = null;
+        }
+    }
 
     internal async Task<NpgsqlConnection> OpenAsync(Node node, CancellationToken cancellationToken)
     {
@@ -226,11 +305,62 @@ public sealed class ShardedDataSource : IAsyncDisposable
         await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _map ?? await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            if (_map is { } loaded)
+            {
+                return loaded;
+            }
+
+            var map = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            StartBackgroundRecovery();
+            return map;
         }
         finally
         {
             _loadLock.Release();
+        }
+    }
+
+    // Recovery at first load and on the timer runs in the background: a node that is down must not hold up
+    // the first call, and the next run settles what this one could not.
+    private void StartBackgroundRecovery()
+    {
+        if (!_recoverOnLoad && _recoveryInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var stopping = _stopping.Token;
+        _background = Task.Run(
+            async () =>
+            {
+                if (_recoverOnLoad)
+                {
+                    await RecoverQuietlyAsync(stopping).ConfigureAwait(false);
+                }
+
+                if (_recoveryInterval <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                using var timer = new PeriodicTimer(_recoveryInterval);
+                while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+                {
+                    await RecoverQuietlyAsync(stopping).ConfigureAwait(false);
+                }
+            },
+            stopping);
+    }
+
+    private async Task RecoverQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+        {
+            // The coordinator is out of reach: the next run tries again.
         }
     }
 

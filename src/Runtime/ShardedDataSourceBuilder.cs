@@ -26,6 +26,11 @@ public sealed class ShardedDataSourceBuilder
     private SchemaDefinition? _schema;
     private int _shardCount = DefaultShardCount;
     private Action<NpgsqlDataSourceBuilder>? _configure;
+    private TimeSpan _recoveryInterval = DefaultRecoveryInterval;
+    private bool _recoverOnLoad = true;
+
+    /// <summary>How often recovery of distributed transactions runs by default: every minute, as Citus's <c>citus.recover_2pc_interval</c>.</summary>
+    public static readonly TimeSpan DefaultRecoveryInterval = TimeSpan.FromMinutes(1);
 
     public ShardedDataSourceBuilder(string coordinatorConnectionString)
     {
@@ -73,6 +78,24 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// When recovery of distributed transactions runs in the background: every <paramref name="interval"/>
+    /// (<see cref="TimeSpan.Zero"/> or <see cref="Timeout.InfiniteTimeSpan"/>: never), and once when the
+    /// data source first loads its shard map if <paramref name="onLoad"/>. On demand it is
+    /// <see cref="ShardedDataSource.RecoverAsync"/>.
+    /// </summary>
+    public ShardedDataSourceBuilder UseTransactionRecovery(TimeSpan interval, bool onLoad = true)
+    {
+        if (interval < TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, "Give a positive interval, or TimeSpan.Zero for no timer.");
+        }
+
+        _recoveryInterval = interval == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : interval;
+        _recoverOnLoad = onLoad;
+        return this;
+    }
+
     public ShardedDataSource Build()
     {
         if (_schema is null)
@@ -87,7 +110,7 @@ public sealed class ShardedDataSourceBuilder
 
         var coordinator = BuildNode("coordinator", _coordinator);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(coordinator, workers, _schema, _shardCount);
+        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad);
     }
 
     private Node BuildNode(string name, string connectionString)

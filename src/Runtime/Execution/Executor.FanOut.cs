@@ -31,7 +31,48 @@ internal sealed partial class Executor
                 + "not sorted together. Give the query a worker prefix and suffix (e.g. \"SELECT * FROM (\" and \") AS w ORDER BY ...\") so that each worker sorts its shards' rows.");
         }
 
-        await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken).ConfigureAwait(false);
+        if (_source.CurrentTransaction is { } transaction)
+        {
+            // In a transaction the rows are read first: the next call needs the same connections.
+            var rows = new List<T>();
+            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await foreach (var row in ReadPlanAsync(routes, statement, plan, args, bind, read, order, options, connections, cancellationToken).ConfigureAwait(false))
+                    {
+                        rows.Add(row);
+                    }
+                }
+                catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
+                {
+                    transaction.Fail(ex);
+                    throw;
+                }
+            }
+
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+
+            yield break;
+        }
+
+        await foreach (var row in ReadPlanAsync(routes, statement, plan, args, bind, read, order, options, null, cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    private static async IAsyncEnumerable<T> ReadPlanAsync<TArgs, T>(
+        Routes routes, int statement, WorkerStatement[] plan, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
+        Comparison<T>? order, QueryOptions? options, Func<Node, NpgsqlConnection>? connections,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken, connections).ConfigureAwait(false);
         if (order is null)
         {
             while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
@@ -85,12 +126,25 @@ internal sealed partial class Executor
         }
 
         var plan = Plan(routes, statement, keys: null, combine: false);
-        await using (var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, 0, static (_, _) => { }, null, cancellationToken).ConfigureAwait(false))
+        if (_source.CurrentTransaction is { } transaction)
         {
-            while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
             {
-                perShard[call.Current.CurrentShard].Add(read(call.Current.Reader));
+                var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ReadShardsAsync(routes, statement, plan, read, perShard, connections, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
+                {
+                    transaction.Fail(ex);
+                    throw;
+                }
             }
+        }
+        else
+        {
+            await ReadShardsAsync(routes, statement, plan, read, perShard, null, cancellationToken).ConfigureAwait(false);
         }
 
         var rows = new List<T>(perShard.Sum(p => p.Count));
@@ -102,11 +156,23 @@ internal sealed partial class Executor
         return rows;
     }
 
+    private static async Task ReadShardsAsync<T>(
+        Routes routes, int statement, WorkerStatement[] plan, Func<NpgsqlDataReader, T> read, List<T>[] perShard,
+        Func<Node, NpgsqlConnection>? connections, CancellationToken cancellationToken)
+    {
+        await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, 0, static (_, _) => { }, null, cancellationToken, connections).ConfigureAwait(false);
+        while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            perShard[call.Current.CurrentShard].Add(read(call.Current.Reader));
+        }
+    }
+
     /// <summary>
-    /// A write on several shards: each worker's shards in one batch (one implicit transaction per
-    /// worker), workers in parallel; the sum of the rows affected. A failing worker does not stop the
-    /// others (their outcome would be unknown if cancelled mid-commit); the first failure, in worker
-    /// order, is thrown once all are done.
+    /// A write on several shards: each worker's shards in one batch, workers in parallel; the sum of the
+    /// rows affected. In the ambient transaction when there is one; otherwise a write that reaches more
+    /// than one worker runs in a transaction of its own, committed with two-phase commit, so that it
+    /// happens on every shard or on none. A failing worker does not stop the others; the first failure,
+    /// in worker order, is thrown once all are done (and the transaction rolls back).
     /// </summary>
     public async Task<int> ExecuteFanOutAsync<TArgs>(
         int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
@@ -115,10 +181,32 @@ internal sealed partial class Executor
         var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var plan = Plan(routes, statement, keys, combine: false);
         var texts = routes.Texts(statement);
+        if (_source.CurrentTransaction is { } transaction)
+        {
+            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return await ExecuteFanOutInTransactionAsync(transaction, routes, texts, plan, args, bind, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (plan.Length > 1)
+        {
+            await using var writes = _source.BeginImplicitTransaction();
+            int rows;
+            using (await writes.EnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows = await ExecuteFanOutInTransactionAsync(writes, routes, texts, plan, args, bind, cancellationToken).ConfigureAwait(false);
+            }
+
+            await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return rows;
+        }
+
+        // One worker: its batch is one implicit PostgreSQL transaction there.
         var outcomes = new Task<(int Affected, ShardOperationException? Failure)>[plan.Length];
         for (var i = 0; i < plan.Length; i++)
         {
-            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], args, bind, cancellationToken);
+            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], null, args, bind, cancellationToken);
         }
 
         var affected = 0;
@@ -136,12 +224,13 @@ internal sealed partial class Executor
     }
 
     private static async Task<(int Affected, ShardOperationException? Failure)> ExecuteOnWorkerAsync<TArgs>(
-        Routes routes, string[] texts, WorkerStatement worker, TArgs args,
+        Routes routes, string[] texts, WorkerStatement worker, NpgsqlConnection? transactionConnection, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {
         try
         {
-            await using var connection = await worker.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = transactionConnection ?? await worker.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var owned = transactionConnection is null ? connection : null;
             await using var batch = WorkerCursor.CreateBatch(connection, texts, worker.Shards, args, bind);
             try
             {

@@ -50,6 +50,19 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
+        if (_source.CurrentTransaction is { } transaction)
+        {
+            // In a transaction the rows are read first: the next call needs the same connection.
+            var rows = await ReadInTransactionAsync(
+                transaction, map, routes, texts, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken).ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+
+            yield break;
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var target = ReadTarget(map, routes, key, attempt);
@@ -112,7 +125,9 @@ internal sealed partial class Executor
     /// <summary>
     /// Runs a write and returns the rows it affected: on the key's shard; on the coordinator for local
     /// placement; on every copy of reference placement, in one fixed node order (coordinator, then the
-    /// workers as the metadata lists them), returning the coordinator copy's count.
+    /// workers as the metadata lists them), returning the coordinator copy's count. In the ambient
+    /// transaction when there is one; a reference write without one runs in a transaction of its own,
+    /// committed with two-phase commit, so that the row is on every copy or on none.
     /// </summary>
     public async Task<int> ExecuteAsync<TArgs>(
         int statement, ShardKey key, TArgs args,
@@ -121,21 +136,27 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
+        var transaction = _source.CurrentTransaction;
         switch (routes.Placement)
         {
             case TableKind.Distributed:
-                return await ExecuteOnAsync(routes, texts, KeyTarget(routes, key), key, args, bind, cancellationToken).ConfigureAwait(false);
             case TableKind.Local:
-                return await ExecuteOnAsync(routes, texts, new Target(map.Coordinator, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
+                var target = routes.Placement == TableKind.Local ? new Target(map.Coordinator, 0) : KeyTarget(routes, key);
+                return transaction is null
+                    ? await ExecuteOnAsync(routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false)
+                    : await ExecuteInTransactionAsync(transaction, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false);
             default:
-                // Each copy commits on its own; the two-phase-commit issue (#5) makes the copies atomic.
-                var affected = await ExecuteOnAsync(routes, texts, new Target(map.Coordinator, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
-                foreach (var worker in map.Workers)
+                if (transaction is not null)
                 {
-                    await ExecuteOnAsync(routes, texts, new Target(worker, 0), key, args, bind, cancellationToken).ConfigureAwait(false);
+                    return await ExecuteOnCopiesAsync(transaction, map, routes, texts, key, args, bind, cancellationToken).ConfigureAwait(false);
                 }
 
-                return affected;
+                await using (var copies = _source.BeginImplicitTransaction())
+                {
+                    var affected = await ExecuteOnCopiesAsync(copies, map, routes, texts, key, args, bind, cancellationToken).ConfigureAwait(false);
+                    await copies.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return affected;
+                }
         }
     }
 
@@ -152,6 +173,11 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
+        if (_source.CurrentTransaction is { } transaction)
+        {
+            return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken).ConfigureAwait(false);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var target = ReadTarget(map, routes, key, attempt);
@@ -271,5 +297,5 @@ internal sealed partial class Executor
     private static bool CanFailOver(ShardMap map, Routes routes, int attempt) =>
         routes.Placement == TableKind.Reference && attempt < map.Workers.Count;
 
-    private readonly record struct Target(Node Node, int Shard);
+    internal readonly record struct Target(Node Node, int Shard);
 }

@@ -23,12 +23,26 @@ internal static class Failures
     public static ShardOperationException OnShard(Routes routes, Node node, int shard, ShardKey key, Exception ex)
     {
         var group = routes.Group;
+        return Create(routes, node, Where(routes, node, shard, key), group is null ? null : routes.ShardIds[shard], routes.ShardTables[shard], ex);
+    }
+
+    /// <summary>Where a statement on one shard (or copy, or the coordinator) runs, as errors name it.</summary>
+    public static string Where(Routes routes, Node node, int shard, ShardKey key)
+    {
+        var group = routes.Group;
         var where = group is null
             ? $"{routes.Subject} ({routes.Placement.ToString().ToLowerInvariant()}) on node '{node.Name}' ({node.Host}:{node.Port})"
             : $"{routes.Subject}, shard {routes.ShardIds[shard]} (\"{routes.ShardTables[shard]}\", shard {shard} of {group.ShardCount}) on worker '{node.Name}' ({node.Host}:{node.Port})"
               + (key.HasValue ? $", key {key}" : "");
-        return Create(routes, node, where, group is null ? null : routes.ShardIds[shard], routes.ShardTables[shard], ex);
+        return where;
     }
+
+    /// <summary>
+    /// A failure that retrying the whole transaction may cure: a serialization failure, a deadlock
+    /// PostgreSQL detected, or a lock wait that ran past the transaction's lock timeout (the way a
+    /// deadlock across workers, which no single server can see, ends).
+    /// </summary>
+    public static bool IsRetryable(string? sqlState) => sqlState is "40001" or "40P01" or "55P03";
 
     /// <summary>A failure of one worker's statement (or connection) that covers several of its shards.</summary>
     public static ShardOperationException OnWorker(Routes routes, Node node, IReadOnlyList<int> shards, Exception ex)
@@ -58,7 +72,13 @@ internal static class Failures
     private static ShardOperationException Create(Routes routes, Node node, string where, long? shardId, string? shardTable, Exception ex)
     {
         var unavailable = IsUnavailable(ex);
-        var what = unavailable ? "cannot be reached" : "failed";
+        var what = unavailable ? "cannot be reached" : (ex as PostgresException)?.SqlState switch
+        {
+            "55P03" => "waited too long for a lock (the transaction's lock timeout; another transaction holds the rows, or a deadlock across workers); retry the transaction",
+            "40P01" => "was chosen as the victim of a deadlock; retry the transaction",
+            "40001" => "could not be serialized with a concurrent transaction; retry the transaction",
+            _ => "failed",
+        };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
         return new ShardOperationException(
             $"{Capitalize(subject)}: {what}: {ex.Message}",

@@ -30,16 +30,18 @@ internal sealed class FanOutCall : IAsyncDisposable
 
     /// <summary>
     /// Sends every worker's statement in parallel. A worker that fails is recorded and left out when
-    /// partial results are allowed; otherwise its failure cancels the others and is thrown.
+    /// partial results are allowed; otherwise its failure cancels the others and is thrown. With
+    /// <paramref name="connections"/>, each worker's statement runs on the transaction's connection to it.
     /// </summary>
     public static async Task<FanOutCall> StartAsync<TArgs>(
         Routes routes, string[] texts, WorkerStatement[] plan, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, QueryOptions? options, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, QueryOptions? options, CancellationToken cancellationToken,
+        Func<Node, NpgsqlConnection>? connections = null)
     {
         var cursors = new WorkerCursor[plan.Length];
         for (var i = 0; i < cursors.Length; i++)
         {
-            cursors[i] = new WorkerCursor(routes, plan[i], i);
+            cursors[i] = new WorkerCursor(routes, plan[i], i, connections?.Invoke(plan[i].Node));
         }
 
         var call = new FanOutCall(routes, cursors, options);

@@ -49,6 +49,32 @@ public sealed class ShardOperationException : ShardGenException
 
     /// <summary>The SQLSTATE of the server's error, when the server answered with one.</summary>
     public string? SqlState => (InnerException as PostgresException)?.SqlState;
+
+    /// <summary>
+    /// True when running the whole transaction again may succeed: a deadlock, a serialization failure,
+    /// or a lock wait past the transaction's <see cref="ShardedTransactionOptions.LockTimeout"/>.
+    /// </summary>
+    public bool IsRetryable => Failures.IsRetryable(SqlState);
+}
+
+/// <summary>
+/// A sharded transaction could not do what was asked: commit (it was rolled back, or its outcome is not
+/// known yet), or run a statement (it is limited to one worker, or failed earlier).
+/// </summary>
+public sealed class ShardTransactionException : ShardGenException
+{
+    internal ShardTransactionException(string message, Exception? innerException = null, bool outcomeUnknown = false)
+        : base(message, innerException)
+    {
+        OutcomeUnknown = outcomeUnknown;
+    }
+
+    /// <summary>
+    /// True when the commit decision may or may not have been recorded (the coordinator went away while
+    /// recording it): recovery (<see cref="ShardedDataSource.RecoverAsync"/>) settles every part the same
+    /// way, committed or rolled back; until then it is not known which.
+    /// </summary>
+    public bool OutcomeUnknown { get; }
 }
 
 /// <summary>The compiled model and what the cluster's metadata holds do not agree.</summary>

@@ -76,8 +76,8 @@ public sealed class ShardedQuery
     /// <summary>
     /// Runs a write and returns the rows it affected: on the shard holding <paramref name="key"/>
     /// (router); on every reference copy in one fixed node order, coordinator then workers, returning the
-    /// coordinator copy's count (reference; each copy commits on its own until the two-phase-commit
-    /// issue #5 makes them atomic); on the coordinator (local).
+    /// coordinator copy's count (reference; all copies commit together with two-phase commit, in the
+    /// ambient <see cref="ShardedTransaction"/> or in one of their own); on the coordinator (local).
     /// </summary>
     public Task<int> ExecuteAsync<TArgs>(
         ShardKey key, TArgs args,
@@ -127,14 +127,13 @@ public sealed class ShardedQuery
     /// <summary>
     /// A write over several shards (an <c>UPDATE</c> or <c>DELETE</c> not pinned to one key, or pinned to
     /// several): every shard when <paramref name="keys"/> is null, else the shards holding those keys.
-    /// Each worker's shards run as one batch (one implicit transaction per worker), workers in parallel;
-    /// returns the sum of the rows affected.
+    /// Each worker's shards run as one batch, workers in parallel; returns the sum of the rows affected.
     /// </summary>
     /// <remarks>
-    /// Not atomic across workers yet: a worker that fails rolls back its own shards while the others
-    /// commit theirs. The two-phase-commit issue (#5) makes it atomic. A failing worker does not cancel
-    /// the others (a write cancelled mid-commit leaves its outcome unknown); once all are done, the first
-    /// failure in worker order is thrown.
+    /// Atomic across workers: in the ambient <see cref="ShardedTransaction"/> when there is one, otherwise
+    /// in a transaction of its own that commits with two-phase commit when it wrote on more than one
+    /// worker. A failing worker does not cancel the others; once all are done, the first failure in
+    /// worker order is thrown and nothing is committed anywhere.
     /// </remarks>
     public Task<int> ExecuteFanOutAsync<TArgs>(
         IReadOnlyList<ShardKey>? keys, TArgs args,

@@ -17,6 +17,7 @@ internal readonly record struct WorkerStatement(Node Node, int[] Shards, string?
 internal sealed class WorkerCursor : IAsyncDisposable
 {
     private readonly Routes _routes;
+    private readonly bool _ownsConnection;
     private NpgsqlConnection? _connection;
     private NpgsqlBatch? _batch;
     private NpgsqlCommand? _command;
@@ -24,9 +25,15 @@ internal sealed class WorkerCursor : IAsyncDisposable
     private int _result;
     private bool _done;
 
-    public WorkerCursor(Routes routes, WorkerStatement statement, int index)
+    /// <param name="routes">What the statement runs against.</param>
+    /// <param name="statement">The worker and its shards.</param>
+    /// <param name="index">The cursor's position among the call's workers.</param>
+    /// <param name="connection">A transaction's open connection to the worker, used and left open; null to open one from the pool.</param>
+    public WorkerCursor(Routes routes, WorkerStatement statement, int index, NpgsqlConnection? connection = null)
     {
         _routes = routes;
+        _connection = connection;
+        _ownsConnection = connection is null;
         Statement = statement;
         Index = index;
     }
@@ -47,7 +54,7 @@ internal sealed class WorkerCursor : IAsyncDisposable
     {
         try
         {
-            _connection = await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _connection ??= await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             if (Statement.Combined is { } text)
             {
                 _command = new NpgsqlCommand(text, _connection);
@@ -176,7 +183,7 @@ internal sealed class WorkerCursor : IAsyncDisposable
             await _command.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_connection is not null)
+        if (_connection is not null && _ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
         }

@@ -14,7 +14,7 @@ internal static class MetadataStore
     public const long FirstShardId = 102008;
 
     // Apply takes this advisory lock so that concurrent applies from several processes serialize.
-    private const long ApplyLockKey = 0x5348_4152_4447_454E; // "SHARDGEN"
+    public const long ApplyLockKey = 0x5348_4152_4447_454E; // "SHARDGEN"
 
     private const string CatalogDdl = """
         CREATE SCHEMA IF NOT EXISTS shardgen;
@@ -53,6 +53,26 @@ internal static class MetadataStore
             shard_id bigint NOT NULL REFERENCES shardgen.shards,
             node_id integer NOT NULL REFERENCES shardgen.nodes,
             PRIMARY KEY (shard_id, node_id));
+        """ + TransactionCatalogDdl;
+
+    /// <summary>
+    /// The distributed-transaction records: the cluster's id (the first part of every global
+    /// transaction id ShardGen prepares, so that recovery never touches another cluster's prepared
+    /// transactions on a shared server) and one row per commit decision, keyed by the coordinator
+    /// transaction that wrote it. Created by apply, and by recovery on a cluster applied before
+    /// these tables existed.
+    /// </summary>
+    public const string TransactionCatalogDdl = """
+
+        CREATE SCHEMA IF NOT EXISTS shardgen;
+        CREATE TABLE IF NOT EXISTS shardgen.cluster (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            cluster_id integer NOT NULL CHECK (cluster_id > 0));
+        INSERT INTO shardgen.cluster (cluster_id) VALUES (1 + floor(random() * 2147483646)::integer) ON CONFLICT DO NOTHING;
+        CREATE TABLE IF NOT EXISTS shardgen.transactions (
+            transaction_id bigint PRIMARY KEY,
+            participants integer NOT NULL,
+            decided_at timestamptz NOT NULL DEFAULT now());
         """;
 
     public static async Task EnsureCatalogAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

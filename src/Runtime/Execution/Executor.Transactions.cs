@@ -1,0 +1,145 @@
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+// How the execution core runs a call inside a ShardedTransaction: on the transaction's connection to
+// each node it reaches (enlisting the node on first use), one call at a time.
+internal sealed partial class Executor
+{
+    private async Task<TResult> ReadInTransactionAsync<TArgs, TState, TResult>(
+        ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, TState state,
+        Func<NpgsqlDataReader, TState, CancellationToken, Task<TResult>> consume, CancellationToken cancellationToken)
+    {
+        // A reference read goes to a copy the transaction already has open, so that it sees the
+        // transaction's own writes and does not reach another node for nothing.
+        var target = routes.Placement == TableKind.Reference && transaction.EnlistedAmong([.. map.Workers, map.Coordinator]) is { } enlisted
+            ? new Target(enlisted, 0)
+            : ReadTarget(map, routes, key, attempt: 0);
+        return await transaction.RunAsync(
+            target.Node,
+            () => Describe(routes, target, key),
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand(texts[target.Shard], connection);
+                bind(command.Parameters, args);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                return await consume(reader, state, cancellationToken).ConfigureAwait(false);
+            },
+            ex => Failures.OnShard(routes, target.Node, target.Shard, key, ex),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<int> ExecuteInTransactionAsync<TArgs>(
+        ShardedTransaction transaction, Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        => transaction.RunAsync(
+            target.Node,
+            () => Describe(routes, target, key),
+            connection => ExecuteNonQueryAsync(connection, texts[target.Shard], args, bind, cancellationToken),
+            ex => Failures.OnShard(routes, target.Node, target.Shard, key, ex),
+            cancellationToken);
+
+    /// <summary>
+    /// A reference write on every copy, in one fixed node order (the coordinator, then the workers as the
+    /// metadata lists them): two writers of the same rows meet at the first copy and never hold locks on
+    /// different copies waiting for each other. Returns the coordinator copy's count.
+    /// </summary>
+    private static async Task<int> ExecuteOnCopiesAsync<TArgs>(
+        ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        if (transaction.Options.SingleWorkerOnly)
+        {
+            throw new ShardTransactionException(
+                $"The transaction is limited to one worker (SingleWorkerOnly), but a write to reference {routes.Subject} goes to every node ({map.Workers.Count + 1} copies). "
+                + "Nothing was sent. Write reference rows outside the transaction, or begin it without SingleWorkerOnly.");
+        }
+
+        using var turn = await transaction.EnterAsync(cancellationToken).ConfigureAwait(false);
+        var affected = 0;
+        Node[] copies = [map.Coordinator, .. map.Workers];
+        for (var i = 0; i < copies.Length; i++)
+        {
+            var target = new Target(copies[i], 0);
+            var rows = await transaction.RunInTurnAsync(
+                target.Node,
+                () => Describe(routes, target, key),
+                connection => ExecuteNonQueryAsync(connection, texts[0], args, bind, cancellationToken),
+                ex => Failures.OnShard(routes, target.Node, 0, key, ex),
+                cancellationToken).ConfigureAwait(false);
+            if (i == 0)
+            {
+                affected = rows;
+            }
+        }
+
+        return affected;
+    }
+
+    /// <summary>The transaction's connection to every worker of <paramref name="plan"/>, enlisting those it has not reached yet.</summary>
+    private static async Task<Func<Node, NpgsqlConnection>> EnlistAsync(
+        ShardedTransaction transaction, Routes routes, WorkerStatement[] plan, CancellationToken cancellationToken)
+    {
+        var connections = new Dictionary<Node, NpgsqlConnection>(ReferenceEqualityComparer.Instance);
+        foreach (var worker in plan)
+        {
+            connections[worker.Node] = await transaction.ConnectionAsync(
+                worker.Node,
+                () => Describe(routes, new Target(worker.Node, worker.Shards[0]), ShardKey.None),
+                ex => Failures.OnWorker(routes, worker.Node, worker.Shards, ex),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return node => connections[node];
+    }
+
+    private static async Task<int> ExecuteFanOutInTransactionAsync<TArgs>(
+        ShardedTransaction transaction, Routes routes, string[] texts, WorkerStatement[] plan, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
+        var outcomes = new Task<(int Affected, ShardOperationException? Failure)>[plan.Length];
+        for (var i = 0; i < plan.Length; i++)
+        {
+            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], connections(plan[i].Node), args, bind, cancellationToken);
+        }
+
+        var affected = 0;
+        try
+        {
+            foreach (var (rows, failure) in await Task.WhenAll(outcomes).ConfigureAwait(false))
+            {
+                if (failure is not null)
+                {
+                    transaction.Fail(failure);
+                    throw failure;
+                }
+
+                affected += rows;
+            }
+        }
+        catch (OperationCanceledException ex)
+        {
+            transaction.Fail(ex);
+            throw;
+        }
+
+        return affected;
+    }
+
+    private static async Task<int> ExecuteNonQueryAsync<TArgs>(
+        NpgsqlConnection connection, string text, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(text, connection);
+        bind(command.Parameters, args);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Describe(Routes routes, Target target, ShardKey key)
+    {
+        var where = Failures.Where(routes, target.Node, target.Shard, key);
+        return routes.Query is null ? where : $"query '{routes.Query}' on {where}";
+    }
+}

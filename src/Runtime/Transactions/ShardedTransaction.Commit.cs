@@ -1,0 +1,392 @@
+using System.Runtime.ExceptionServices;
+using Npgsql;
+
+namespace ShardGen;
+
+// The commit protocol, as Citus runs it: PREPARE TRANSACTION on every node that wrote, the decision
+// recorded on the coordinator in the coordinator's own transaction, then COMMIT PREPARED everywhere.
+public sealed partial class ShardedTransaction
+{
+    private async Task CommitCoreAsync(CancellationToken cancellationToken)
+    {
+        Participant[] participants;
+        lock (_participants)
+        {
+            participants = [.. _participants];
+        }
+
+        if (participants.Length == 0)
+        {
+            _status = ShardedTransactionStatus.Committed;
+            return;
+        }
+
+        if (participants.Length == 1)
+        {
+            await CommitOneAsync(participants[0]).ConfigureAwait(false);
+            return;
+        }
+
+        // Only nodes where the transaction has an xid wrote something (or locked rows): the others need
+        // no prepare, and a transaction that wrote on one node stays a plain one.
+        var wrote = await Task.WhenAll(participants.Select(p => TryAsync(() => WroteAsync(p, cancellationToken)))).ConfigureAwait(false);
+        for (var i = 0; i < participants.Length; i++)
+        {
+            if (wrote[i].Error is { } error)
+            {
+                await RollbackCoreAsync().ConfigureAwait(false);
+                throw new ShardTransactionException(
+                    $"The transaction could not commit: node '{participants[i].Node.Name}' ({participants[i].Node.Host}:{participants[i].Node.Port}) failed before the commit began: {error.Message}. It was rolled back on every node.",
+                    error);
+            }
+        }
+
+        var writers = participants.Where((_, i) => wrote[i].Value).ToArray();
+        await Task.WhenAll(participants.Where((_, i) => !wrote[i].Value).Select(EndReadOnlyAsync)).ConfigureAwait(false);
+        if (writers.Length == 0)
+        {
+            _status = ShardedTransactionStatus.Committed;
+            return;
+        }
+
+        if (writers.Length == 1)
+        {
+            await CommitOneAsync(writers[0]).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await TwoPhaseCommitAsync(writers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SimulatedCrashException crash)
+        {
+            _status = ShardedTransactionStatus.Failed;
+            ExceptionDispatchInfo.Throw(crash.InnerException!);
+        }
+    }
+
+    private async Task TwoPhaseCommitAsync(Participant[] writers, CancellationToken cancellationToken)
+    {
+        UsedTwoPhaseCommit = true;
+        var coordinator = _source.Coordinator;
+
+        // 1. The coordinator transaction that will record the decision; its id names every part.
+        NpgsqlConnection decision;
+        long transactionId;
+        int clusterId;
+        try
+        {
+            decision = await _source.OpenAsync(coordinator, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ShardGenException ex)
+        {
+            await RollbackCoreAsync().ConfigureAwait(false);
+            throw new ShardTransactionException($"The transaction could not commit: {ex.Message}. It was rolled back on every node.", ex);
+        }
+
+        try
+        {
+            await using var begin = new NpgsqlCommand(
+                "BEGIN; SELECT pg_current_xact_id()::text::bigint, (SELECT cluster_id FROM shardgen.cluster)", decision);
+            await using var reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            transactionId = reader.GetInt64(0);
+            clusterId = reader.GetInt32(1);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is OperationCanceledException)
+        {
+            await decision.DisposeAsync().ConfigureAwait(false);
+            await RollbackCoreAsync().ConfigureAwait(false);
+            throw new ShardTransactionException(
+                $"The transaction could not commit: the coordinator {coordinator} could not begin recording it: {ex.Message}. It was rolled back on every node.", ex);
+        }
+
+        for (var i = 0; i < writers.Length; i++)
+        {
+            writers[i].Gid = GlobalTransactionId.Format(clusterId, transactionId, i + 1);
+        }
+
+        PreparedOn = writers.Select(w => w.Node.Name).ToArray();
+
+        // 2. Prepare every part, in parallel. A failure here rolls everything back.
+        var prepared = await Task.WhenAll(writers.Select(w => TryAsync(async () =>
+        {
+            await StepAsync(TransactionStep.Prepare, w.Node).ConfigureAwait(false);
+            await ExecuteAsync(w.Connection, $"PREPARE TRANSACTION '{w.Gid}'", cancellationToken).ConfigureAwait(false);
+            w.Prepared = true;
+            return true;
+        }))).ConfigureAwait(false);
+        await AbandonOnCrashAsync(prepared.Select(p => p.Error), decision).ConfigureAwait(false);
+        if (FirstFailure(writers, prepared.Select(p => p.Error)) is { } failedPrepare)
+        {
+            await RollbackPreparedAsync(decision).ConfigureAwait(false);
+            throw new ShardTransactionException(
+                $"The transaction was rolled back on every node: PREPARE TRANSACTION failed on node '{failedPrepare.Node.Name}' ({failedPrepare.Node.Host}:{failedPrepare.Node.Port}): {failedPrepare.Error.Message}",
+                failedPrepare.Error);
+        }
+
+        // 3. Record the decision. Committing the coordinator transaction is the commit point.
+        await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.RecordDecision, null))], decision).ConfigureAwait(false);
+        try
+        {
+            await using var record = new NpgsqlCommand("INSERT INTO shardgen.transactions (transaction_id, participants) VALUES ($1, $2)", decision);
+            record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
+            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = writers.Length });
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is OperationCanceledException)
+        {
+            await RollbackPreparedAsync(decision).ConfigureAwait(false);
+            throw new ShardTransactionException(
+                $"The transaction was rolled back on every node: its commit decision could not be recorded on the coordinator {coordinator}: {ex.Message}", ex);
+        }
+
+        var recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
+        await decision.DisposeAsync().ConfigureAwait(false);
+        if (recordError is { } lost)
+        {
+            // The commit point itself failed: ask the coordinator what became of the transaction.
+            var status = await TransactionStatusAsync(transactionId).ConfigureAwait(false);
+            if (status == "aborted")
+            {
+                await RollbackPreparedAsync(null).ConfigureAwait(false);
+                throw new ShardTransactionException(
+                    $"The transaction was rolled back on every node: recording its commit decision on the coordinator {coordinator} failed: {lost.Message}", lost);
+            }
+
+            if (status != "committed")
+            {
+                _status = ShardedTransactionStatus.Failed;
+                await CloseAllAsync().ConfigureAwait(false);
+                throw new ShardTransactionException(
+                    $"The outcome of the transaction is not known: the coordinator {coordinator} went away while recording its commit decision ({lost.Message}). "
+                    + $"Its parts stay prepared on {string.Join(", ", writers.Select(w => $"'{w.Node.Name}'"))} until recovery (ShardedDataSource.RecoverAsync, or its timer) commits them all or rolls them all back.",
+                    lost,
+                    outcomeUnknown: true);
+            }
+        }
+
+        // 4. Committed: make every part visible. A part that cannot be reached now is recovery's to commit.
+        var committed = await Task.WhenAll(writers.Select(w => TryAsync(async () =>
+        {
+            await StepAsync(TransactionStep.CommitPrepared, w.Node).ConfigureAwait(false);
+            await CommitPreparedAsync(w.Connection, w.Gid!).ConfigureAwait(false);
+            return true;
+        }))).ConfigureAwait(false);
+        await AbandonOnCrashAsync(committed.Select(c => c.Error), null).ConfigureAwait(false);
+        _status = ShardedTransactionStatus.Committed;
+        if (committed.All(c => c.Error is null))
+        {
+            await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.Forget, null))], null).ConfigureAwait(false);
+            await ForgetAsync(transactionId).ConfigureAwait(false);
+        }
+
+        await CloseAllAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>COMMIT PREPARED; a part that is gone was committed by recovery, which only commits once a decision is recorded.</summary>
+    internal static async Task CommitPreparedAsync(NpgsqlConnection connection, string gid)
+    {
+        try
+        {
+            await ExecuteAsync(connection, $"COMMIT PREPARED '{gid}'", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedObject)
+        {
+            // Settled already.
+        }
+    }
+
+    private async Task CommitOneAsync(Participant participant)
+    {
+        var node = participant.Node;
+        var error = await TryAsync(() => ExecuteAsync(participant.Connection, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
+        await participant.Connection.DisposeAsync().ConfigureAwait(false);
+        if (error is null)
+        {
+            _status = ShardedTransactionStatus.Committed;
+            return;
+        }
+
+        var unknown = Failures.IsUnavailable(error);
+        _status = unknown ? ShardedTransactionStatus.Failed : ShardedTransactionStatus.RolledBack;
+        throw new ShardTransactionException(
+            unknown
+                ? $"The outcome of the transaction is not known: the connection to node '{node.Name}' ({node.Host}:{node.Port}) was lost during COMMIT: {error.Message}"
+                : $"The transaction was rolled back: COMMIT failed on node '{node.Name}' ({node.Host}:{node.Port}): {error.Message}",
+            error,
+            unknown);
+    }
+
+    private static async Task<bool> WroteAsync(Participant participant, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_current_xact_id_if_assigned() IS NOT NULL", participant.Connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task EndReadOnlyAsync(Participant participant)
+    {
+        await TryAsync(() => ExecuteAsync(participant.Connection, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
+        await participant.Connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // Before the decision is recorded: every prepared part is rolled back, the others' transactions too,
+    // and the coordinator transaction (if still open) ends without a decision. What cannot be reached
+    // now is left to recovery, which rolls back a part whose coordinator transaction ended undecided.
+    private async Task RollbackPreparedAsync(NpgsqlConnection? decision)
+    {
+        if (decision is not null)
+        {
+            await TryAsync(() => ExecuteAsync(decision, "ROLLBACK", CancellationToken.None)).ConfigureAwait(false);
+            await decision.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await RollbackCoreAsync().ConfigureAwait(false);
+    }
+
+    private async Task RollbackCoreAsync()
+    {
+        Participant[] participants;
+        lock (_participants)
+        {
+            participants = [.. _participants];
+        }
+
+        await Task.WhenAll(participants.Select(async p =>
+        {
+            var sql = p.Prepared ? $"ROLLBACK PREPARED '{p.Gid}'" : "ROLLBACK";
+            await TryAsync(() => ExecuteAsync(p.Connection, sql, CancellationToken.None)).ConfigureAwait(false);
+            await p.Connection.DisposeAsync().ConfigureAwait(false);
+        })).ConfigureAwait(false);
+        _status = ShardedTransactionStatus.RolledBack;
+    }
+
+    private async Task CloseAllAsync()
+    {
+        Participant[] participants;
+        lock (_participants)
+        {
+            participants = [.. _participants];
+        }
+
+        foreach (var participant in participants)
+        {
+            await participant.Connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A fault hook threw: the process "died" here. Its connections close (as the OS would close them),
+    // nothing else is sent, and what is prepared stays prepared for recovery.
+    private async Task AbandonOnCrashAsync(IEnumerable<Exception?> errors, NpgsqlConnection? decision)
+    {
+        var crash = errors.OfType<SimulatedCrashException>().FirstOrDefault();
+        if (crash is null)
+        {
+            return;
+        }
+
+        if (decision is not null)
+        {
+            await decision.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await CloseAllAsync().ConfigureAwait(false);
+        throw crash;
+    }
+
+    private async Task StepAsync(TransactionStep step, Node? node)
+    {
+        if (_source.FaultHook is not { } hook)
+        {
+            return;
+        }
+
+        try
+        {
+            await hook(step, node?.Name).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw new SimulatedCrashException(ex);
+        }
+    }
+
+    private async Task<string?> TransactionStatusAsync(long transactionId)
+    {
+        try
+        {
+            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT pg_xact_status($1::text::xid8)", connection);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
+            return await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
+        }
+        catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    // The record is only needed while a part may still be prepared; recovery removes any left behind.
+    private async Task ForgetAsync(long transactionId)
+    {
+        try
+        {
+            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("DELETE FROM shardgen.transactions WHERE transaction_id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+        {
+            // Recovery removes it.
+        }
+    }
+
+    private static (Node Node, Exception Error)? FirstFailure(Participant[] writers, IEnumerable<Exception?> errors)
+    {
+        var i = 0;
+        foreach (var error in errors)
+        {
+            if (error is not null)
+            {
+                return (writers[i].Node, error);
+            }
+
+            i++;
+        }
+
+        return null;
+    }
+
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(T Value, Exception? Error)> TryAsync<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return (await action().ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException || Failures.IsServerFailure(ex))
+        {
+            return (default!, ex);
+        }
+    }
+
+    private static async Task<Exception?> TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException || Failures.IsServerFailure(ex))
+        {
+            return ex;
+        }
+    }
+}
