@@ -87,16 +87,20 @@ internal static class QueryPlanner
         private readonly QueryMethodSpec _method;
         private readonly string _sql;
         private readonly Dictionary<string, TableModel> _tables;
-        private readonly List<Binding> _bindings = new();
+        private readonly Scope _root = new(null);
+        private readonly Dictionary<string, SubqueryScope> _ctes = new(StringComparer.Ordinal);
+        private Scope _scope;
         private readonly List<SqlBuilder.Edit> _edits = new();
         private readonly List<BoundParameter> _parameters = new();
         private readonly Dictionary<string, int> _parameterNumbers = new(StringComparer.Ordinal);
         private bool _inConflict;
+        private bool _allowSubqueries;
 
         public Planner(QueryMethodSpec method, SchemaModel schema)
         {
             _method = method;
             _sql = method.Sql;
+            _scope = _root;
             _tables = new Dictionary<string, TableModel>(StringComparer.Ordinal);
             foreach (var table in schema.Tables)
             {
@@ -105,6 +109,9 @@ internal static class QueryPlanner
         }
 
         public List<QueryProblem> Problems { get; } = new();
+
+        /// <summary>The tables of the SELECT (or subquery) being bound; an enclosing query's tables are in <see cref="Scope.Parent"/>.</summary>
+        private List<Binding> _bindings => _scope.Bindings;
 
         public List<QueryProblem> Notes { get; } = new();
 
@@ -141,6 +148,16 @@ internal static class QueryPlanner
             if (select.From is null)
             {
                 return Fail(RuleIds.MethodNotGenerated, select.Span, "A query without FROM has no table to route by: compute it in C#.");
+            }
+
+            _allowSubqueries = true;
+            foreach (var cte in select.With)
+            {
+                PlanSubquery(cte.Query, null, cte);
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
             }
 
             Bind(select.From, JoinKind.Inner);
@@ -181,10 +198,19 @@ internal static class QueryPlanner
                 return null;
             }
 
-            var pin = target == QueryTarget.FanOut ? FindPin(Conjuncts(select.Where).Concat(select.Joins.Where(j => j.Kind == JoinKind.Inner && j.On is not null).SelectMany(j => Conjuncts(j.On)))) : null;
+            var pin = target == QueryTarget.FanOut ? FindPin(TopLevelConditions(select)) : null;
             if (Problems.Count > 0)
             {
                 return null;
+            }
+
+            if (_root.Children.Count > 0)
+            {
+                (target, routing, pin) = CheckSubqueries(select, target, routing, pin);
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
             }
 
             if (target != QueryTarget.FanOut || pin?.Single is not null)
@@ -880,10 +906,304 @@ internal static class QueryPlanner
             CheckValue(set.Value, column);
         }
 
+        // ---------------------------------------------------------------- subqueries and common table expressions
+
+        /// <summary>
+        /// Binds a subquery (or a common table expression's body) in a scope of its own: its tables, columns (an
+        /// enclosing query's columns too, for a subquery) and parameters. Where it may run is decided once the
+        /// whole statement is bound, in <see cref="CheckSubqueries"/>.
+        /// </summary>
+        private void PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte)
+        {
+            var scope = new Scope(cte is null ? _scope : null);
+            var planned = new SubqueryScope(query, scope, node, cte);
+            var enclosing = _scope;
+            enclosing.Children.Add(planned);
+            _scope = scope;
+            try
+            {
+                if (query.From is not null)
+                {
+                    Bind(query.From, JoinKind.Inner);
+                    foreach (var join in query.Joins)
+                    {
+                        Bind(join.Table, join.Kind);
+                    }
+                }
+
+                if (Problems.Count > 0)
+                {
+                    return;
+                }
+
+                var outputs = ExpandOutputs(query);
+                planned.Outputs = outputs;
+                var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
+                var aliased = new HashSet<SqlExpr>(query.GroupBy.Concat(query.OrderBy.Select(o => o.Expr)));
+                foreach (var expr in StatementExpressions(query))
+                {
+                    BindExpression(expr, aliased.Contains(expr) ? aliases : null);
+                }
+
+                if (Problems.Count > 0 || query.From is null)
+                {
+                    return;
+                }
+
+                if ((node is SubqueryExpr or InSubqueryExpr) && outputs.Count != 1)
+                {
+                    Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN must return one.");
+                    return;
+                }
+
+                if (cte is not null && outputs.Select(o => o.Name).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+                {
+                    Fail(RuleIds.UnknownColumn, query.SelectListSpan, $"Common table expression '{cte.Name}' has two columns named '{duplicate.Key}': alias one of them.");
+                    return;
+                }
+
+                Classify();
+                if (Problems.Count == 0)
+                {
+                    CheckJoins(query.Where, query.Joins);
+                }
+            }
+            finally
+            {
+                _scope = enclosing;
+            }
+
+            if (cte is not null)
+            {
+                _ctes[cte.Name] = planned;
+            }
+        }
+
+        /// <summary>A common table expression named in FROM: a table whose columns are the body's outputs, kept under its own name.</summary>
+        private void BindCte(TableRef reference, JoinKind join, SubqueryScope cte)
+        {
+            var alias = reference.Alias ?? reference.Name;
+            if (_bindings.Any(b => b.Alias == alias))
+            {
+                Fail(RuleIds.UnknownTable, reference.Span, $"The name '{alias}' is used for two tables of this query: give one an alias.");
+                return;
+            }
+
+            var saved = _scope;
+            _scope = cte.Scope;
+            var columns = cte.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
+                ? resolved.Column with { ColumnName = o.Name }
+                : new ColumnSpec(string.Empty, o.Name, ColumnType.String, null, true)).ToEquatableArray();
+            _scope = saved;
+
+            // Planned as a reference (or, over local tables, a local) table: what its body reads decides where the statement runs.
+            var kind = AllScopes(cte.Scope).SelectMany(s => s.Bindings).Any(b => b.Table.Table.Kind == TableKind.Local) ? TableKind.Local : TableKind.Reference;
+            var spec = new TableSpec(
+                string.Empty, string.Empty, cte.Cte!.Name, false, false, kind, cte.Cte.Name, columns, EquatableArray<int>.Empty, -1,
+                default, default, null, EquatableArray<ConstructorParameterSpec>.Empty);
+            _bindings.Add(new Binding(alias, new TableModel(spec, null, cte.Cte.Name), reference, join, cte));
+        }
+
+        private static IEnumerable<Scope> AllScopes(Scope scope)
+        {
+            yield return scope;
+            foreach (var child in scope.Children)
+            {
+                foreach (var inner in AllScopes(child.Scope))
+                {
+                    yield return inner;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Where a statement with subqueries or common table expressions may run, as Citus' router and pushdown planners
+        /// decide: every distributed table they read must be pinned to the key the statement is routed by, or joined to
+        /// an enclosing query's distributed table on the distribution key (a correlated <c>inner.key = outer.key</c>, or
+        /// <c>outer.key IN (SELECT inner.key ...)</c>), so that each shard answers the subquery from its own rows. A
+        /// statement over reference tables whose subqueries are pinned to one key becomes a router query on that key.
+        /// </summary>
+        private (QueryTarget Target, string? Routing, Pin? Pin) CheckSubqueries(SelectStatement select, QueryTarget target, string? routing, Pin? pin)
+        {
+            var scopes = new List<(SubqueryScope Sub, Scope Scope)>();
+            void Collect(Scope scope)
+            {
+                foreach (var child in scope.Children)
+                {
+                    scopes.Add((child, child.Scope));
+                    Collect(child.Scope);
+                }
+            }
+
+            Collect(_root);
+            var all = _root.Bindings.Concat(scopes.SelectMany(s => s.Scope.Bindings)).ToList();
+            var distributed = all.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+            var local = all.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Cte is null);
+            if (local is not null && distributed.Count > 0)
+            {
+                Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+                return (target, routing, pin);
+            }
+
+            if (distributed.Count == 0)
+            {
+                return (local is not null ? QueryTarget.Local : target, routing, pin);
+            }
+
+            var first = distributed[0];
+            foreach (var other in distributed.Skip(1).Where(b => b.Table.ColocationGroup != first.Table.ColocationGroup))
+            {
+                Problems.Add(new QueryProblem(
+                    RuleIds.NotColocated,
+                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: a subquery over one inside a query over the other would need rows from other shards. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
+                    other.Reference.Span.Start, other.Reference.Span.Length,
+                    FixType: other.Table.Table.FullTypeName,
+                    FixOtherType: first.Table.Table.FullTypeName));
+            }
+
+            if (Problems.Count > 0)
+            {
+                return (target, routing, pin);
+            }
+
+            var outerDistributed = _root.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed);
+            var routedBy = outerDistributed && pin?.Single is not null ? KeyPins(TopLevelConditions(select)).Select(p => p.Value).FirstOrDefault() : null;
+            var routedScope = (SubqueryScope?)null;
+            foreach (var (sub, scope) in scopes)
+            {
+                var inner = scope.Bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+                if (inner.Count == 0)
+                {
+                    continue;
+                }
+
+                _scope = scope;
+                try
+                {
+                    var conditions = TopLevelConditions(sub.Query).ToList();
+                    var pinnedTo = KeyPins(conditions).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
+                    var joined = KeyEqualities(conditions).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
+                        || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
+                    var span = sub.Cte?.Span ?? SubquerySpan(sub.Node!);
+                    var what = sub.Cte is null ? "This subquery" : $"Common table expression '{sub.Cte.Name}'";
+                    var table = inner[0].Table.Table;
+                    var key = $"{SqlText.Name(inner[0].Alias)}.{SqlText.Name(table.Columns[table.DistributionKey].ColumnName)}";
+                    if (pinnedTo is not null && (routedBy is null ? !outerDistributed : pinnedTo == routedBy))
+                    {
+                        if (routedBy is null)
+                        {
+                            routedBy = pinnedTo;
+                            routedScope = sub;
+                        }
+
+                        continue;
+                    }
+
+                    if (pinnedTo is not null && routedBy is not null && !joined)
+                    {
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads '{table.TableName}' for another key than the query: pin both to the same key, or join them on the distribution key.");
+                        continue;
+                    }
+
+                    if (sub.Cte is not null && !(joined && routedBy is not null))
+                    {
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard: pin it to the query's key with '{key} = @...' (the whole statement then runs on that key's shard), or write it as a subquery joined on the distribution key.");
+                        continue;
+                    }
+
+                    if (!joined)
+                    {
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, outerDistributed
+                            ? $"{what} reads '{table.TableName}' without joining it to the query on the distribution key, so each shard would answer it from its own rows only: correlate it ('{key} = <outer table>.<key>'), write '<outer key> IN (SELECT {key} ...)', or pin both to one key."
+                            : $"{what} reads distributed table '{table.TableName}' on every shard inside a query over reference tables: pin it to one key with '{key} = @...'.");
+                        continue;
+                    }
+
+                    if (sub.Node is InSubqueryExpr && !KeyEqualities(conditions).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right)) && (sub.Query.Limit is not null || sub.Query.Offset is not null) && routedBy is null)
+                    {
+                        Fail(RuleIds.NotCombinable, sub.Query.LimitSpan ?? sub.Query.OffsetSpan ?? span, "LIMIT and OFFSET in a subquery over several shards would apply on each shard: pin the query to one key, or leave them out.");
+                    }
+                }
+                finally
+                {
+                    _scope = _root;
+                }
+            }
+
+            if (Problems.Count > 0)
+            {
+                return (target, routing, pin);
+            }
+
+            if (target == QueryTarget.FanOut && pin?.Single is null)
+            {
+                if (select.With.Count > 0)
+                {
+                    Fail(RuleIds.UnsupportedSql, select.With[0].Span, "Common table expressions are supported in statements routed to one key: pin the query to a key, or write the common table expression into the query.");
+                }
+
+                foreach (var clause in select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.Having is null ? Array.Empty<SqlExpr>() : new[] { select.Having }))
+                {
+                    if (SqlWalker.Descendants(clause).FirstOrDefault(e => SqlWalker.Subquery(e) is not null) is { } nested)
+                    {
+                        Fail(RuleIds.NotCombinable, nested.Span, "Over several shards, subqueries are supported in the select list, WHERE and ON: compute this one in the select list and name it here.");
+                    }
+                }
+            }
+
+            if (!outerDistributed && routedScope is not null)
+            {
+                // A query over reference tables (or common table expressions) whose subqueries are pinned to one key runs on that key's shard.
+                _scope = routedScope.Scope;
+                var innerPin = FindPin(TopLevelConditions(routedScope.Query));
+                _scope = _root;
+                if (innerPin?.Single is null)
+                {
+                    Fail(RuleIds.InternalError, routedScope.Query.Span, "The key this subquery is pinned to could not be read.");
+                    return (target, routing, pin);
+                }
+
+                return (QueryTarget.Router, routedScope.Scope.Bindings.First(b => b.Table.Table.Kind == TableKind.Distributed).Table.Table.TableName, innerPin);
+            }
+
+            return (target, routing, pin);
+        }
+
+        /// <summary>Where a subquery is underlined: <c>x IN (SELECT ...)</c> from its opening parenthesis, others whole.</summary>
+        private TextSpan SubquerySpan(SqlExpr node) =>
+            node is InSubqueryExpr @in && _sql.LastIndexOf('(', @in.Query.Span.Start - 1) is var open && open >= @in.Operand.Span.End
+                ? TextSpan.FromBounds(open, @in.Span.End)
+                : node.Span;
+
+        /// <summary>Whether <paramref name="operand"/>, read in <paramref name="scope"/>, is the distribution key of a distributed table there.</summary>
+        private bool OuterKey(ColumnRef operand, Scope? scope)
+        {
+            if (scope is null)
+            {
+                return false;
+            }
+
+            var saved = _scope;
+            _scope = scope;
+            var result = IsDistributionKey(operand);
+            _scope = saved;
+            return result;
+        }
+
+        /// <summary>The conditions every row of a query meets: the top-level conjuncts of WHERE and of inner joins' ON.</summary>
+        private static IEnumerable<SqlExpr> TopLevelConditions(SelectStatement select) =>
+            Conjuncts(select.Where).Concat(select.Joins.Where(j => j.Kind is JoinKind.Inner or JoinKind.Cross && j.On is not null).SelectMany(j => Conjuncts(j.On)));
+
         // ---------------------------------------------------------------- binding
 
         private void Bind(TableRef reference, JoinKind join)
         {
+            if (reference.Schema is null && _ctes.TryGetValue(reference.Name, out var cte))
+            {
+                BindCte(reference, join, cte);
+                return;
+            }
+
             if (reference.Schema is not null && reference.Schema != "public")
             {
                 Fail(RuleIds.UnknownTable, reference.NameSpan, $"Schema '{reference.Schema}' is not supported: ShardGen's tables live in the default schema.");
@@ -939,6 +1259,15 @@ internal static class QueryPlanner
                         break;
                     case StarExpr star when star.Qualifier is not null && _bindings.All(b => b.Alias != star.Qualifier):
                         Fail(RuleIds.UnknownTable, star.Span, $"No table of this query is named '{star.Qualifier}'.");
+                        break;
+                    case SubqueryExpr or ExistsExpr or InSubqueryExpr:
+                        if (!_allowSubqueries)
+                        {
+                            Fail(RuleIds.UnsupportedSql, SubquerySpan(expr), "Subqueries in INSERT, UPDATE and DELETE are not supported: read the rows with a [Query], then write by key.");
+                            break;
+                        }
+
+                        PlanSubquery(SqlWalker.Subquery(expr)!, expr, null);
                         break;
                 }
             }
@@ -1008,20 +1337,34 @@ internal static class QueryPlanner
             _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && p.Name == name)
             ?? _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
+        /// <summary>The table column <paramref name="column"/> names: in the current query, else in the queries enclosing it (a correlated reference).</summary>
         private (Binding Binding, ColumnSpec Column)? Resolve(ColumnRef column)
         {
-            if (column.Qualifier is not null)
+            for (var scope = _scope; scope is not null; scope = scope.Parent)
             {
-                var binding = _bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
-                var spec = binding?.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name);
-                return binding is null || spec is null ? null : (binding, spec);
+                if (column.Qualifier is not null)
+                {
+                    var binding = scope.Bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
+                    if (binding is not null)
+                    {
+                        var spec = binding.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name);
+                        return spec is null ? null : (binding, spec);
+                    }
+
+                    continue;
+                }
+
+                var matches = scope.Bindings
+                    .Select(b => (Binding: b, Column: b.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name)))
+                    .Where(m => m.Column is not null)
+                    .ToList();
+                if (matches.Count > 0)
+                {
+                    return matches.Count == 1 ? (matches[0].Binding, matches[0].Column!) : null;
+                }
             }
 
-            var matches = _bindings
-                .Select(b => (Binding: b, Column: b.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name)))
-                .Where(m => m.Column is not null)
-                .ToList();
-            return matches.Count == 1 ? (matches[0].Binding, matches[0].Column!) : null;
+            return null;
         }
 
         private void ReportUnresolved(ColumnRef column)
@@ -1052,7 +1395,7 @@ internal static class QueryPlanner
 
         private void CheckValue(SqlExpr value, ColumnSpec? column)
         {
-            if (column is null || value is not ParameterRef reference || ParameterNamed(reference.Name) is not { Value: { } parameter } spec)
+            if (column is null || column.PropertyName.Length == 0 || value is not ParameterRef reference || ParameterNamed(reference.Name) is not { Value: { } parameter } spec)
             {
                 return;
             }
@@ -1122,7 +1465,7 @@ internal static class QueryPlanner
                 var parent = distributed.ToDictionary(b => b, b => b);
                 Binding Find(Binding b) => parent[b] == b ? b : parent[b] = Find(parent[b]);
                 var conditions = Conjuncts(where).Concat(joins.Where(j => j.On is not null).SelectMany(j => Conjuncts(j.On)));
-                foreach (var (left, right) in KeyEqualities(conditions))
+                foreach (var (left, right) in KeyEqualities(conditions).Where(e => parent.ContainsKey(e.Left) && parent.ContainsKey(e.Right)))
                 {
                     parent[Find(left)] = Find(right);
                 }
@@ -1131,7 +1474,7 @@ internal static class QueryPlanner
                 // tables that the query keeps lives in that value's shard group, so they join there on any column (as
                 // Citus' router planner finds when each colocated table has a filter on its distribution column).
                 var topLevel = Conjuncts(where).Concat(joins.Where(j => j.Kind is JoinKind.Inner or JoinKind.Cross && j.On is not null).SelectMany(j => Conjuncts(j.On)));
-                foreach (var group in KeyPins(topLevel).GroupBy(p => p.Value, StringComparer.Ordinal))
+                foreach (var group in KeyPins(topLevel).Where(p => parent.ContainsKey(p.Binding)).GroupBy(p => p.Value, StringComparer.Ordinal))
                 {
                     var first = group.First().Binding;
                     foreach (var (binding, _) in group)
@@ -1526,6 +1869,7 @@ internal static class QueryPlanner
         {
             var target = _method.Row!.Columns[member];
             return expr is ColumnRef column && Resolve(column) is { } resolved
+                && resolved.Column.PropertyName.Length > 0
                 && resolved.Column.Type == target.Type
                 && resolved.Column.EnumTypeName == target.EnumTypeName
                 && (target.IsNullable || !resolved.Column.IsNullable);
@@ -1668,7 +2012,43 @@ internal static class QueryPlanner
         return text.Append('"').ToString();
     }
 
-    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join);
+    /// <summary>A table of a query; <see cref="Cte"/> is set when the name is a common table expression's.</summary>
+    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join, SubqueryScope? Cte = null);
+
+    /// <summary>The tables of one SELECT; a subquery's scope has its enclosing query's as <see cref="Parent"/> (a CTE's has none).</summary>
+    private sealed class Scope
+    {
+        public Scope(Scope? parent) => Parent = parent;
+
+        public Scope? Parent { get; }
+
+        public List<Binding> Bindings { get; } = new();
+
+        /// <summary>The subqueries and common table expressions planned inside this scope's query.</summary>
+        public List<SubqueryScope> Children { get; } = new();
+    }
+
+    /// <summary>A subquery (<see cref="Node"/> the expression holding it) or a common table expression (<see cref="Cte"/>), bound in <see cref="Scope"/>.</summary>
+    private sealed class SubqueryScope
+    {
+        public SubqueryScope(SelectStatement query, Scope scope, SqlExpr? node, CommonTableExpression? cte)
+        {
+            Query = query;
+            Scope = scope;
+            Node = node;
+            Cte = cte;
+        }
+
+        public SelectStatement Query { get; }
+
+        public Scope Scope { get; }
+
+        public SqlExpr? Node { get; }
+
+        public CommonTableExpression? Cte { get; }
+
+        public List<Output> Outputs { get; set; } = new();
+    }
 
     private sealed record Output(SqlExpr? Expr, string? Alias, string Name, bool IsStar = false, TextSpan? ItemSpan = null);
 

@@ -72,6 +72,15 @@ internal sealed record BinaryExpr(TextSpan Span, string Operator, SqlExpr Left, 
 /// <summary><c>x [NOT] IN (a, b, ...)</c>.</summary>
 internal sealed record InExpr(TextSpan Span, SqlExpr Operand, EquatableArray<SqlExpr> Items, bool Negated) : SqlExpr(Span);
 
+/// <summary><c>x [NOT] IN (SELECT ...)</c>.</summary>
+internal sealed record InSubqueryExpr(TextSpan Span, SqlExpr Operand, SelectStatement Query, bool Negated) : SqlExpr(Span);
+
+/// <summary><c>(SELECT ...)</c> used as a value (a scalar subquery). Its span includes the parentheses.</summary>
+internal sealed record SubqueryExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
+
+/// <summary><c>EXISTS (SELECT ...)</c>; <c>NOT EXISTS</c> is a <see cref="UnaryExpr"/> around it.</summary>
+internal sealed record ExistsExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
+
 /// <summary><c>x op ANY(array)</c>, e.g. <c>id = ANY(@ids)</c>.</summary>
 internal sealed record AnyExpr(TextSpan Span, SqlExpr Operand, string Operator, SqlExpr Array) : SqlExpr(Span);
 
@@ -127,9 +136,13 @@ internal sealed record SelectItem(TextSpan Span, SqlExpr Expr, string? Alias) : 
 /// <summary><see cref="NullsFirst"/> is null when NULLS FIRST/LAST is not written.</summary>
 internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst) : SqlNode(Span);
 
+/// <summary><c>name AS [NOT MATERIALIZED] (SELECT ...)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing parenthesis.</summary>
+internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query) : SqlNode(Span);
+
 /// <summary>
 /// A SELECT. <see cref="SelectListSpan"/> runs from the first item to the end of the last; <see cref="FromSpan"/> from FROM through
 /// the end of the last join; every other clause span from its keyword to the end of the clause (<c>LIMIT n</c>, <c>OFFSET m</c>).
+/// <see cref="With"/> holds the common table expressions of a leading WITH clause; <see cref="Span"/> then starts at WITH.
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -150,7 +163,8 @@ internal sealed record SelectStatement(
     TextSpan? HavingSpan,
     TextSpan? OrderBySpan,
     TextSpan? LimitSpan,
-    TextSpan? OffsetSpan) : SqlStatement(Span);
+    TextSpan? OffsetSpan,
+    EquatableArray<CommonTableExpression> With = default) : SqlStatement(Span);
 
 /// <summary><c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET.</summary>
 internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value) : SqlNode(Span);

@@ -333,12 +333,7 @@ internal static class SqlParser
                 throw Fail(SqlProblemKind.Syntax, "The query is empty: write one SELECT, INSERT, UPDATE or DELETE statement", new TextSpan(0, _sql.Length));
             }
 
-            if (AtKeyword("with"))
-            {
-                SkipWithClause();
-            }
-
-            var statement = ParseStatement();
+            var statement = AtKeyword("with") ? ParseWithStatement() : ParseStatement();
 
             if (At(SqlTokenKind.Semicolon))
             {
@@ -420,10 +415,98 @@ internal static class SqlParser
                 AtEnd ? new TextSpan(PreviousEnd, 0) : token.Span);
         }
 
-        // WITH a AS (...), b AS (...) — reported, then skipped so the statement after it is still checked.
-        private void SkipWithClause()
+        // WITH a AS (...), b AS (...) SELECT ... — common table expressions of a SELECT.
+        private SqlStatement ParseWithStatement()
+        {
+            var withStart = Current.Span.Start;
+            var ctes = ParseWithClause();
+            var withSpan = From(withStart);
+            if (!AtKeyword("select"))
+            {
+                var statement = ParseStatement();
+                if (ctes is not null)
+                {
+                    Report(SqlProblemKind.Unsupported, "WITH is supported before SELECT only: run the inner query as its own [Query] and write with its result", withSpan);
+                }
+
+                return statement;
+            }
+
+            var select = ParseSelect();
+            return ctes is null ? select : select with { Span = From(withStart), With = ctes.ToEquatableArray() };
+        }
+
+        // Null (after reporting) when the clause is one ShardGen does not plan: WITH RECURSIVE, data-modifying CTEs.
+        private List<CommonTableExpression>? ParseWithClause()
         {
             var start = Advance().Span.Start;
+            if (AtKeyword("recursive"))
+            {
+                SkipRestOfWithClause();
+                ReportUnsupported("Recursive CTEs (WITH RECURSIVE) are not supported, as in Citus: run the steps as separate [Query] calls", start);
+                return null;
+            }
+
+            var ctes = new List<CommonTableExpression>();
+            var supported = true;
+            do
+            {
+                if (!SqlKeywords.IsColumnName(Current))
+                {
+                    throw FailExpected("the name of a common table expression");
+                }
+
+                var name = Advance();
+                if (ctes.Any(c => c.Name == name.Value))
+                {
+                    throw Fail(SqlProblemKind.Syntax, $"WITH query name '{name.Value}' is specified more than once", name.Span);
+                }
+
+                if (At(SqlTokenKind.OpenParen))
+                {
+                    var columnsStart = Current.Span.Start;
+                    SkipGroup();
+                    ReportUnsupported("Column lists on a common table expression (name(a, b)) are not supported: alias the columns in its SELECT", columnsStart);
+                    supported = false;
+                }
+
+                ExpectKeyword("as");
+                if (AcceptKeyword("not"))
+                {
+                    ExpectKeyword("materialized");
+                }
+                else
+                {
+                    AcceptKeyword("materialized");
+                }
+
+                if (!At(SqlTokenKind.OpenParen))
+                {
+                    throw FailExpected("'('");
+                }
+
+                var open = Current;
+                if (!PeekKeyword(1, "select"))
+                {
+                    SkipGroup();
+                    ReportUnsupported("A common table expression must be a SELECT: data-modifying (INSERT, UPDATE, DELETE) and VALUES bodies are not supported", open.Span.Start);
+                    supported = false;
+                }
+                else
+                {
+                    Advance();
+                    var body = ParseSelect();
+                    ExpectCloseParen(open);
+                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body));
+                }
+            }
+            while (Accept(SqlTokenKind.Comma));
+
+            return supported ? ctes : null;
+        }
+
+        private void SkipRestOfWithClause()
+        {
             while (!AtEnd && !At(SqlTokenKind.CloseParen) && !At(SqlTokenKind.Semicolon)
                 && !(AtKeyword("select") || AtKeyword("insert") || AtKeyword("update") || AtKeyword("delete") || AtKeyword("values")))
             {
@@ -436,10 +519,29 @@ internal static class SqlParser
                     Advance();
                 }
             }
+        }
 
-            ReportUnsupported(
-                "Common table expressions (WITH) are not supported: join the tables in the main query, or run the inner query as its own [Query]",
-                start);
+        // The SELECT of a subquery, after its opening parenthesis has been seen (not consumed); consumes through the closing one.
+        // Null (after reporting) for a query ShardGen does not plan there.
+        private SelectStatement? ParseSubquery()
+        {
+            var open = Current;
+            if (!PeekKeyword(1, "select"))
+            {
+                var with = PeekKeyword(1, "with");
+                SkipGroup();
+                ReportUnsupported(
+                    with
+                        ? "WITH inside a subquery is not supported: move the common table expression to the start of the statement"
+                        : "VALUES lists in a subquery are not supported: pass the values as an array @parameter and write x = ANY(@values)",
+                    open.Span.Start);
+                return null;
+            }
+
+            Advance();
+            var query = ParseSelect();
+            ExpectCloseParen(open);
+            return query;
         }
 
         private SelectStatement ParseSelect()
@@ -1067,7 +1169,8 @@ internal static class SqlParser
                 {
                     if (AtKeyword("with"))
                     {
-                        SkipWithClause();
+                        Advance();
+                        SkipRestOfWithClause();
                     }
 
                     if (AtKeyword("select"))
@@ -1621,7 +1724,9 @@ internal static class SqlParser
             {
                 var subqueryStart = Current.Span.Start;
                 SkipGroup();
-                ReportUnsupported("Subqueries are not supported: pass the values as an array @parameter and write x = ANY(@values)", subqueryStart);
+                ReportUnsupported(
+                    quantifier.Value == "any" && op == "=" ? "'= ANY (SELECT ...)' is not supported: write 'x IN (SELECT ...)'" : $"'{op} {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: compare with a scalar subquery (e.g. min or max) or an IN (SELECT ...)",
+                    subqueryStart);
                 return left;
             }
 
@@ -1727,10 +1832,9 @@ internal static class SqlParser
 
             if (AtQueryStart(1))
             {
-                var subqueryStart = Current.Span.Start;
-                SkipGroup();
-                ReportUnsupported("Subqueries are not supported: pass the values as an array @parameter and write x = ANY(@values)", subqueryStart);
-                return new InExpr(From(left.Span.Start), left, EquatableArray<SqlExpr>.Empty, negated);
+                return ParseSubquery() is { } query
+                    ? new InSubqueryExpr(From(left.Span.Start), left, query, negated)
+                    : new InExpr(From(left.Span.Start), left, EquatableArray<SqlExpr>.Empty, negated);
             }
 
             var open = Advance();
@@ -1788,9 +1892,9 @@ internal static class SqlParser
             var open = Current;
             if (AtQueryStart(1))
             {
-                SkipGroup();
-                ReportUnsupported("Subqueries are not supported: join the table, or run the inner query as its own [Query]", open.Span.Start);
-                return new Literal(From(open.Span.Start), LiteralKind.Null, "null");
+                return ParseSubquery() is { } query
+                    ? new SubqueryExpr(From(open.Span.Start), query)
+                    : new Literal(From(open.Span.Start), LiteralKind.Null, "null");
             }
 
             Advance();
@@ -1834,9 +1938,14 @@ internal static class SqlParser
                     return ParseExtract();
                 case "exists" when call:
                     Advance();
-                    SkipGroup();
-                    ReportUnsupported("EXISTS subqueries are not supported: join the table, or run the inner query as its own [Query]", token.Span.Start);
-                    return new Literal(From(token.Span.Start), LiteralKind.Boolean, "true");
+                    if (!AtQueryStart(1))
+                    {
+                        throw Fail(SqlProblemKind.Syntax, "EXISTS takes a subquery: EXISTS (SELECT ...)", From(token.Span.Start));
+                    }
+
+                    return ParseSubquery() is { } exists
+                        ? new ExistsExpr(From(token.Span.Start), exists)
+                        : new Literal(From(token.Span.Start), LiteralKind.Boolean, "true");
                 case "array" when call || next.Kind == SqlTokenKind.OpenBracket:
                     Advance();
                     SkipGroup();

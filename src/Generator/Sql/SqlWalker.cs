@@ -8,7 +8,8 @@ internal static class SqlWalker
 {
     /// <summary>
     /// <paramref name="root"/> and every expression inside it, pre-order: a node, then its children in the order of the
-    /// node's members (a CASE's operand, each WHEN's condition and result, then ELSE).
+    /// node's members (a CASE's operand, each WHEN's condition and result, then ELSE). A subquery is a leaf here (the
+    /// operand of <c>x IN (SELECT ...)</c> is its child): its expressions are in another scope, see <see cref="Subquery"/>.
     /// </summary>
     public static IEnumerable<SqlExpr> Descendants(SqlExpr root)
     {
@@ -153,6 +154,15 @@ internal static class SqlWalker
     public static IEnumerable<ParameterRef> Parameters(SqlExpr expr)
         => Descendants(expr).OfType<ParameterRef>().OrderBy(p => p.Span.Start);
 
+    /// <summary>The SELECT inside a subquery expression (<c>(SELECT ...)</c>, <c>EXISTS (...)</c>, <c>x IN (SELECT ...)</c>); null for any other expression.</summary>
+    public static SelectStatement? Subquery(SqlExpr expr) => expr switch
+    {
+        SubqueryExpr subquery => subquery.Query,
+        ExistsExpr exists => exists.Query,
+        InSubqueryExpr inSubquery => inSubquery.Query,
+        _ => null,
+    };
+
     /// <summary>The direct child expressions of <paramref name="expr"/>, in the order of its members.</summary>
     public static IReadOnlyList<SqlExpr> Children(SqlExpr expr)
     {
@@ -175,6 +185,10 @@ internal static class SqlWalker
             case InExpr @in:
                 children.Add(@in.Operand);
                 children.AddRange(@in.Items);
+                break;
+            case InSubqueryExpr inSubquery:
+                // The subquery's own expressions belong to its scope: see Subquery.
+                children.Add(inSubquery.Operand);
                 break;
             case AnyExpr any:
                 children.Add(any.Operand);

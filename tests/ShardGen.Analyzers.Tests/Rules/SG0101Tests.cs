@@ -6,11 +6,23 @@ namespace ShardGen.Analyzers.Tests.Rules;
 public sealed class SG0101Tests
 {
     [Fact]
-    public async Task WITH_is_underlined_up_to_the_main_statement()
+    public async Task WITH_RECURSIVE_is_underlined_up_to_the_main_statement()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("{|SG0101:WITH o AS (SELECT id FROM orders)|} SELECT id FROM orders WHERE tenant_id = @t")]
+            [Query("{|SG0101:WITH RECURSIVE o AS (SELECT id FROM orders)|} SELECT id FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task WITH_over_several_shards_and_before_a_write_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("WITH {|SG0101:c AS (SELECT id FROM countries)|} SELECT o.id FROM orders o JOIN c ON c.id = o.customer_id")]
+            public partial Task<List<IdRow>> OverAllShards();
+
+            [Query("{|SG0101:WITH c AS (SELECT id FROM countries)|} DELETE FROM orders WHERE tenant_id = @t")]
+            public partial Task<int> BeforeDelete(long t);
             """));
     }
 
@@ -24,17 +36,20 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task Subqueries_are_underlined_with_their_parentheses()
+    public async Task Subqueries_outside_the_subset_are_underlined_with_their_parentheses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(SELECT id FROM customers)|}")]
-            public partial Task<List<IdRow>> InSubquery(long t);
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id = ANY {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
+            public partial Task<List<IdRow>> AnySubquery(long t);
 
-            [Query("SELECT id FROM orders WHERE {|SG0101:EXISTS (SELECT 1 FROM customers)|} AND tenant_id = @t")]
-            public partial Task<List<IdRow>> Exists(long t);
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(VALUES (1), (2))|}")]
+            public partial Task<List<IdRow>> Values(long t);
 
             [Query("SELECT id FROM {|SG0101:(SELECT id, tenant_id FROM orders)|} x WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> FromSubquery(long t);
+
+            [Query("DELETE FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
+            public partial Task<int> InAWrite(long t);
             """));
     }
 
@@ -102,9 +117,9 @@ public sealed class SG0101Tests
     public async Task The_message_names_the_construct_and_what_to_do()
     {
         await SingleAsync(Queries("""
-            [Query("WITH o AS (SELECT id FROM orders) SELECT id FROM orders WHERE tenant_id = @t")]
+            [Query("WITH RECURSIVE o AS (SELECT id FROM orders) SELECT id FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
-            """), "SG0101", "Common table expressions (WITH)", "join the tables");
+            """), "SG0101", "Recursive CTEs (WITH RECURSIVE)", "separate [Query] calls");
         await SingleAsync(Queries("""
             [Query("SELECT id FROM orders WHERE tenant_id = $1")]
             public partial Task<List<IdRow>> Bad(long t);
@@ -129,6 +144,21 @@ public sealed class SG0101Tests
 
             [Query("UPDATE audit_entries SET message = gen_random_uuid()::text WHERE id = @id")]
             public partial Task<int> VolatileOnTheCoordinatorOnly(long id);
+
+            [Query("WITH mine AS (SELECT id, status FROM orders WHERE tenant_id = @t) SELECT id, status FROM mine WHERE status <> 'x'")]
+            public partial Task<List<OrderRow>> CteOnOneKey(long t);
+
+            [Query("SELECT id FROM orders o WHERE tenant_id = @t AND EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = @t AND c.id = o.customer_id)")]
+            public partial Task<List<IdRow>> ExistsOnOneKey(long t);
+
+            [Query("SELECT o.id FROM {|SG0120:orders|} o WHERE o.customer_id IN (SELECT c.id FROM customers c WHERE c.tenant_id = o.tenant_id AND c.name = @name)")]
+            public partial Task<List<IdRow>> CorrelatedOnTheKey(string name);
+
+            [Query("SELECT id FROM {|SG0120:orders|} WHERE tenant_id IN (SELECT tenant_id FROM customers WHERE country_code = 'DE') AND total > (SELECT avg(total) FROM orders x WHERE x.tenant_id = orders.tenant_id)")]
+            public partial Task<List<IdRow>> InOnTheKeyAndScalarOnTheKey();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN (SELECT id FROM countries WHERE code = 'DE')")]
+            public partial Task<List<IdRow>> OverAReferenceTable(long t);
             """));
     }
 }

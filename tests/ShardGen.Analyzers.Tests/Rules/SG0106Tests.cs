@@ -66,4 +66,13 @@ public sealed class SG0106Tests
             }
             """);
     }
+
+    [Fact]
+    public async Task A_subquery_over_a_table_of_another_colocation_group_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND id IN (SELECT order_id FROM {|SG0106:readings|} WHERE device_id = @d)")]
+            public partial Task<List<IdRow>> Bad(long t, Guid d);
+            """));
+    }
 }

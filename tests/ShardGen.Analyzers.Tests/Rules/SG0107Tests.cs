@@ -85,4 +85,52 @@ public sealed class SG0107Tests
             public partial Task<List<IdRow>> BothPinnedToOneKey(long t);
             """));
     }
+
+    [Fact]
+    public async Task A_subquery_not_joined_to_the_query_on_the_key_is_underlined_on_the_subquery()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE customer_id IN {|SG0107:(SELECT id FROM customers WHERE name = @name)|}")]
+            public partial Task<List<IdRow>> Uncorrelated(string name);
+
+            [Query("SELECT id FROM orders o WHERE {|SG0107:EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)|}")]
+            public partial Task<List<IdRow>> CorrelatedOnAnotherColumn();
+
+            [Query("SELECT id FROM customers WHERE tenant_id = @t AND id < {|SG0107:(SELECT max(customer_id) FROM orders)|}")]
+            public partial Task<List<IdRow>> ScalarOverAllShards(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_subquery_pinned_to_another_key_than_the_query_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND {|SG0107:EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = @u)|}")]
+            public partial Task<List<IdRow>> OtherKey(long t, long u);
+            """));
+    }
+
+    [Fact]
+    public async Task A_subquery_over_shards_inside_a_query_over_reference_tables_must_be_pinned()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM countries WHERE id IN {|SG0107:(SELECT customer_id FROM orders)|}")]
+            public partial Task<List<IdRow>> Unpinned();
+
+            [Query("SELECT id FROM countries WHERE id IN (SELECT customer_id FROM orders WHERE tenant_id = @t)")]
+            public partial Task<List<IdRow>> Pinned(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_common_table_expression_over_shards_must_be_pinned_to_the_query_key()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("WITH {|SG0107:c AS (SELECT id, tenant_id FROM customers)|} SELECT o.id FROM orders o JOIN c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Unpinned(long t);
+
+            [Query("WITH c AS (SELECT id, tenant_id FROM customers WHERE tenant_id = @t) SELECT o.id FROM orders o JOIN c ON c.id = o.customer_id WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Pinned(long t);
+            """));
+    }
 }

@@ -40,4 +40,16 @@ public sealed class SG0109Tests
             public partial Task<List<IdRow>> WithReference();
             """));
     }
+
+    [Fact]
+    public async Task A_local_table_in_a_subquery_of_a_distributed_query_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND id IN (SELECT id FROM {|SG0109:audit_entries|})")]
+            public partial Task<List<IdRow>> Bad(long t);
+
+            [Query("SELECT id FROM audit_entries WHERE id IN (SELECT id FROM countries)")]
+            public partial Task<List<IdRow>> LocalWithReference();
+            """));
+    }
 }

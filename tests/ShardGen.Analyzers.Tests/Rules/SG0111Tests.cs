@@ -128,4 +128,16 @@ public sealed class SG0111Tests
             public partial Task<List<IdRow>> Limit(long t);
             """));
     }
+
+    [Fact]
+    public async Task LIMIT_in_a_subquery_over_several_shards_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id IN (SELECT tenant_id FROM customers ORDER BY name {|SG0111:LIMIT 10|})")]
+            public partial Task<List<IdRow>> Bad();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN (SELECT id FROM customers WHERE tenant_id = @t ORDER BY name LIMIT 10)")]
+            public partial Task<List<IdRow>> OnOneKey(long t);
+            """));
+    }
 }

@@ -254,4 +254,41 @@ public sealed class SelectParserTests
         Assert.Equal("OFFSET @skip", Text(sql, select.OffsetSpan));
         Assert.DoesNotContain(";", Text(sql, select.Span));
     }
+
+    [Fact]
+    public void A_with_clause_is_parsed_into_common_table_expressions_and_the_statement_starts_at_with()
+    {
+        const string sql = "WITH active AS NOT MATERIALIZED (SELECT id, name FROM campaigns WHERE company_id = @c), b AS (SELECT 1 AS x FROM t) SELECT id FROM active";
+        var select = Select(sql);
+
+        Assert.Equal(new TextSpan(0, sql.Length), select.Span);
+        Assert.Equal(new[] { "active", "b" }, select.With.Select(c => c.Name));
+        Assert.Equal("active AS NOT MATERIALIZED (SELECT id, name FROM campaigns WHERE company_id = @c)", Text(sql, select.With[0].Span));
+        Assert.Equal("active", Text(sql, select.With[0].NameSpan));
+        Assert.Equal("SELECT id, name FROM campaigns WHERE company_id = @c", Text(sql, select.With[0].Query.Span));
+        Assert.Equal("(= company_id @c)", Show(select.With[0].Query.Where!));
+        Assert.Equal("active", select.From!.Name);
+        Assert.Equal("SELECT id FROM active", Text(sql, TextSpan.FromBounds(select.SelectListSpan.Start - 7, select.FromSpan!.Value.End)));
+    }
+
+    [Theory]
+    [InlineData("id IN (SELECT c.id FROM c WHERE c.x = 1)", "(IN id [c.id FROM c WHERE (= c.x 1)])")]
+    [InlineData("id NOT IN (SELECT id FROM c)", "(NOT IN id [id FROM c])")]
+    [InlineData("EXISTS (SELECT 1 FROM c WHERE c.id = t.id)", "(EXISTS [1 FROM c WHERE (= c.id t.id)])")]
+    [InlineData("NOT EXISTS (SELECT 1 FROM c)", "(NOT (EXISTS [1 FROM c]))")]
+    [InlineData("x > (SELECT max(y) FROM c) AND z = 1", "(AND (> x (SUBQUERY [max(y) FROM c])) (= z 1))")]
+    public void Subqueries_in_expressions_are_parsed_with_their_own_select(string condition, string shape)
+    {
+        Assert.Equal(shape, Show(Where(condition)));
+    }
+
+    [Fact]
+    public void A_subquery_span_covers_its_parentheses_and_its_select_spans_are_in_the_whole_text()
+    {
+        const string sql = "SELECT (SELECT count(*) FROM c WHERE c.k = t.k) AS n FROM t";
+        var subquery = Assert.IsType<SubqueryExpr>(Select(sql).Items[0].Expr);
+        Assert.Equal("(SELECT count(*) FROM c WHERE c.k = t.k)", Text(sql, subquery.Span));
+        Assert.Equal("WHERE c.k = t.k", Text(sql, subquery.Query.WhereSpan));
+        Assert.Empty(SqlWalker.Children(subquery));
+    }
 }

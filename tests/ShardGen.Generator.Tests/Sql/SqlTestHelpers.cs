@@ -68,8 +68,15 @@ internal static class SqlTestHelpers
         FunctionCall f => f.Name + "(" + (f.Distinct ? "DISTINCT " : string.Empty) + (f.Star ? "*" : string.Join(" ", f.Arguments.Select(Show))) + ")",
         CaseExpr c => ShowCase(c),
         CastExpr c => $"(CAST {Show(c.Operand)} {c.TypeName}{(c.ColonSyntax ? " ::" : string.Empty)})",
+        SubqueryExpr q => $"(SUBQUERY {ShowSelect(q.Query)})",
+        ExistsExpr e => $"(EXISTS {ShowSelect(e.Query)})",
+        InSubqueryExpr i => $"({(i.Negated ? "NOT IN" : "IN")} {Show(i.Operand)} {ShowSelect(i.Query)})",
         _ => throw new ArgumentOutOfRangeException(nameof(expr), expr, null),
     };
+
+    /// <summary>A subquery, briefly: its items, its FROM table and its WHERE.</summary>
+    private static string ShowSelect(SelectStatement select) =>
+        $"[{string.Join(" ", select.Items.Select(i => Show(i.Expr)))} FROM {select.From?.Name}{(select.Where is null ? string.Empty : " WHERE " + Show(select.Where))}]";
 
     private static string ShowCase(CaseExpr c)
     {

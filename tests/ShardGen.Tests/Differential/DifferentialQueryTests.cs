@@ -92,6 +92,15 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.DistinctNotes), Order.None, [], [] },
         { nameof(ShopQueries.QuantitiesWithEveryStatus), Order.Total, [], [new long[] { 3, 7, 12, 18 }] },
 
+        // subqueries and common table expressions
+        { nameof(ShopQueries.PaidOfTenant), Order.Total, [], [7L] },
+        { nameof(ShopQueries.CustomersWithBigOrders), Order.Total, [], [4L] },
+        { nameof(ShopQueries.CountriesOfTenant), Order.Total, [], [3L] },
+        { nameof(ShopQueries.CustomersOfTenantsWithHugeOrders), Order.Total, [], [] },
+        { nameof(ShopQueries.CustomersWithoutOrders), Order.Total, [], [] },
+        { nameof(ShopQueries.CustomersByOrderCount), Order.Total, [], [] },
+        { nameof(ShopQueries.AboveTenantAverage), Order.Total, [], [] },
+
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
         { nameof(ShopQueries.Settings), Order.Total, [], [] },

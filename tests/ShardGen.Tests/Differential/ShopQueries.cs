@@ -59,6 +59,8 @@ public sealed record RegionCountRow(string Region, long N);
 
 public sealed record NoteCountRow(string? Note, long N);
 
+public sealed record KeyCountRow(long TenantId, long Id, long N);
+
 public sealed record TenantTotalRow(long TenantId, decimal Total);
 
 public sealed record CountryRow(string Code, string Name);
@@ -249,6 +251,29 @@ public sealed partial class ShopQueries
 
     [Query("SELECT quantity, count(DISTINCT status) AS statuses FROM orders WHERE tenant_id = ANY(@ids) GROUP BY quantity HAVING count(DISTINCT status) >= 4 ORDER BY quantity")]
     public partial Task<List<QuantityStatusesRow>> QuantitiesWithEveryStatus(long[] ids);
+
+    // ---- subqueries and common table expressions
+
+    [Query("WITH paid AS (SELECT id, total FROM orders WHERE tenant_id = @tenantId AND status = 'paid') SELECT id, total FROM paid WHERE total > 100 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> PaidOfTenant(long tenantId);
+
+    [Query("SELECT c.id, c.name FROM customers c WHERE c.tenant_id = @tenantId AND EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = @tenantId AND o.customer_id = c.id AND o.total > 500) ORDER BY c.id")]
+    public partial Task<List<NameRow>> CustomersWithBigOrders(long tenantId);
+
+    [Query("SELECT code, name FROM countries WHERE code IN (SELECT country_code FROM customers WHERE tenant_id = @tenantId) ORDER BY code")]
+    public partial Task<List<CountryRow>> CountriesOfTenant(long tenantId);
+
+    [Query("SELECT tenant_id, id FROM customers WHERE tenant_id IN (SELECT tenant_id FROM orders WHERE total > 990) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRow>> CustomersOfTenantsWithHugeOrders();
+
+    [Query("SELECT c.tenant_id, c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id) ORDER BY 1, 2")]
+    public partial Task<List<KeyRow>> CustomersWithoutOrders();
+
+    [Query("SELECT c.tenant_id, c.id, (SELECT count(*) FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id) AS n FROM customers c ORDER BY n DESC, c.tenant_id, c.id LIMIT 20")]
+    public partial Task<List<KeyCountRow>> CustomersByOrderCount();
+
+    [Query("SELECT status, count(*) AS n FROM orders o WHERE o.total > (SELECT avg(x.total) FROM orders x WHERE x.tenant_id = o.tenant_id) GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusCountRow>> AboveTenantAverage();
 
     // ---- reference and local
 
