@@ -63,6 +63,10 @@ public sealed partial class ShardGenGenerator
                         {
                             var type = "global::" + (query.Namespace.Length == 0 ? string.Empty : query.Namespace + ".") + Naming.EscapeIdentifier(query.TypeName);
                             writer.Line($"{type}.ShardGenQueries.{Naming.EscapeIdentifier(query.MethodName)},");
+                            for (var i = 0; i < query.MoreDefinitions; i++)
+                            {
+                                writer.Line($"{type}.ShardGenQueries.{query.MethodName}__Rows[{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}],");
+                            }
                         }
                     }
                 }

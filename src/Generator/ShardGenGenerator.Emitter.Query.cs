@@ -106,6 +106,21 @@ public sealed partial class ShardGenGenerator
                     writer.Line($"workerSuffix: {(plan.WorkerSuffix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerSuffix))});");
                 }
 
+                if (plan.Rows.Count > 1)
+                {
+                    writer.Line();
+                    writer.Line($"/// <summary>The statements of <c>{Xml(method.MethodName)}</c> for its other distribution keys, each routed to its own shard.</summary>");
+                    writer.Line(GeneratedCodeAttribute);
+                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__Rows =");
+                    using (writer.Block(";"))
+                    {
+                        foreach (var row in plan.Rows.Skip(1))
+                        {
+                            writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.Router, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", row.Parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", row.Tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(plan.RoutingTable!)}),");
+                        }
+                    }
+                }
+
                 if (plan.Merge is { } merge)
                 {
                     if (merge.Order.Count > 0)
@@ -132,6 +147,7 @@ public sealed partial class ShardGenGenerator
 
         private static string Describe(QueryPlan plan) => plan.Target switch
         {
+            QueryTarget.Router when plan.Rows.Count > 1 => $"an INSERT split by distribution key into {plan.Rows.Count.ToString(CultureInfo.InvariantCulture)} statements, each routed to its key's shard, written in one transaction",
             QueryTarget.Router => $"{(plan.IsWrite ? "a write" : "a read")} routed to the one shard of {(plan.Key?.Parameter is { } p ? "parameter " + p : "key " + plan.Key?.Literal)}",
             QueryTarget.FanOut when plan.KeysList is not null => $"{(plan.IsWrite ? "a write" : "a read")} on the shards of the keys in {plan.KeysList}",
             QueryTarget.FanOut when plan.Keys.Count > 0 => $"{(plan.IsWrite ? "a write" : "a read")} on the shards of {plan.Keys.Count} keys",
@@ -155,6 +171,12 @@ public sealed partial class ShardGenGenerator
             writer.Line($"{string.Join(" ", modifiers)} async partial {method.ReturnType} {Naming.EscapeIdentifier(method.MethodName)}({parameters})");
             using (writer.Block())
             {
+                if (plan.Rows.Count > 1)
+                {
+                    WriteRowsInsert(writer, method, plan, definition, cancellation);
+                    return;
+                }
+
                 writer.Line($"var query = {method.DataSource}.Query({definition});");
                 var (args, bind) = Binding(plan);
                 if (plan.IsWrite && plan.Outputs.Count == 0)
@@ -191,6 +213,65 @@ public sealed partial class ShardGenGenerator
                 }
 
                 WriteMerge(writer, method, plan, args, bind, cancellation, options);
+            }
+        }
+
+        /// <summary>
+        /// A multi-row INSERT over several keys: each key's statement routed to its shard, all in the caller's transaction
+        /// or in one of their own (a plain commit on one worker, two-phase commit across workers), rows returned in order.
+        /// </summary>
+        private static void WriteRowsInsert(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan, string definition, string cancellation)
+        {
+            var (args, bind) = Binding(plan);
+            var returning = plan.Outputs.Count > 0;
+            var read = returning ? ReaderMapper(method, plan) : null;
+            writer.Line($"var source = {method.DataSource};");
+            writer.Line("var arguments = " + args + ";");
+            writer.Line($"await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, {cancellation}).ConfigureAwait(false) : null;");
+            for (var i = 0; i < plan.Rows.Count; i++)
+            {
+                var target = i == 0 ? definition : $"ShardGenQueries.{method.MethodName}__Rows[{(i - 1).ToString(CultureInfo.InvariantCulture)}]";
+                var key = plan.Rows[i].Key.Parameter ?? plan.Rows[i].Key.Literal!;
+                if (returning)
+                {
+                    var call = $"await source.Query({target}).ListAsync({key}, arguments, {bind}, {read}, {cancellation}).ConfigureAwait(false)";
+                    writer.Line(i == 0 ? $"var rows = {call};" : $"rows.AddRange({call});");
+                }
+                else
+                {
+                    var call = $"await source.Query({target}).ExecuteAsync({key}, arguments, {bind}, {cancellation}).ConfigureAwait(false)";
+                    writer.Line(i == 0 ? $"var affected = {call};" : $"affected += {call};");
+                }
+            }
+
+            writer.Line("if (transaction is not null)");
+            using (writer.Block())
+            {
+                writer.Line($"await transaction.CommitAsync({cancellation}).ConfigureAwait(false);");
+            }
+
+            switch (method.Shape)
+            {
+                case ResultShape.None:
+                    break;
+                case ResultShape.AffectedRows:
+                case ResultShape.Scalar when !returning:
+                    writer.Line("return affected;");
+                    break;
+                case ResultShape.List:
+                    writer.Line("return rows;");
+                    break;
+                case ResultShape.Stream:
+                    writer.Line("foreach (var row in rows)");
+                    using (writer.Block())
+                    {
+                        writer.Line("yield return row;");
+                    }
+
+                    break;
+                default:
+                    writer.Line("return rows.Count > 0 ? rows[0] : default!;");
+                    break;
             }
         }
 

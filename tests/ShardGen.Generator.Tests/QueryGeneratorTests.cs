@@ -72,6 +72,15 @@ public sealed class QueryGeneratorTests
 
             [Query("DELETE FROM orders WHERE status = 'cancelled'")]
             public partial Task<int> FanOutWrite();
+
+            [Query("INSERT INTO orders (tenant_id, id, status) VALUES (@a, 1, 'new'), (@b, 2, 'new'), (@a, 3, @status) RETURNING id")]
+            public partial Task<List<IdRow>> InsertForTwoKeys(long a, long b, string status);
+
+            [Query("WITH open AS (SELECT id, total FROM orders WHERE tenant_id = @tenantId AND status = 'open') SELECT id FROM open WHERE total > (SELECT avg(total) FROM open)")]
+            public partial Task<List<IdRow>> CommonTableExpression(long tenantId);
+
+            [Query("SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id)")]
+            public partial Task<List<IdRow>> CorrelatedOnTheKey();
         }
         """;
 
@@ -103,6 +112,13 @@ public sealed class QueryGeneratorTests
         Assert.Equal(QueryTarget.Local, plans["Local"].Target);
         Assert.Equal((QueryTarget.Router, true), (plans["RoutedWrite"].Target, plans["RoutedWrite"].IsWrite));
         Assert.Equal((QueryTarget.FanOut, true), (plans["FanOutWrite"].Target, plans["FanOutWrite"].IsWrite));
+        Assert.Equal(["a", "b"], plans["InsertForTwoKeys"].Rows.Select(r => r.Key.Parameter));
+        Assert.Contains("VALUES ($1, 1, 'new'), ($1, 3, $3) RETURNING id", plans["InsertForTwoKeys"].Rows[0].Sql);
+        Assert.Contains("VALUES ($2, 2, 'new') RETURNING id", plans["InsertForTwoKeys"].Rows[1].Sql);
+        Assert.Equal((QueryTarget.Router, "tenantId"), (plans["CommonTableExpression"].Target, plans["CommonTableExpression"].Key?.Parameter));
+        Assert.StartsWith("WITH open AS (SELECT id, total FROM {orders}", plans["CommonTableExpression"].Sql);
+        Assert.Equal((QueryTarget.FanOut, "customers"), (plans["CorrelatedOnTheKey"].Target, plans["CorrelatedOnTheKey"].RoutingTable));
+        Assert.Equal(["customers", "orders"], plans["CorrelatedOnTheKey"].Tables.AsImmutableArray().ToArray());
 
         // Parameters become $n in the order they first appear; tables become slots of the shard's tables.
         Assert.Equal(["tenantId", "status"], plans["Router"].Parameters.Select(p => p.Parameter));
@@ -143,7 +159,7 @@ public sealed class QueryGeneratorTests
         { "SELECT sum(total) / count(*) AS id FROM orders", "sum(total) / count(*)", "expression over aggregates" },
         { "SELECT o.id FROM countries c LEFT JOIN orders o ON o.status = c.code", "LEFT JOIN orders o ON o.status = c.code", "preserved side" },
         { "SELECT status AS id FROM orders GROUP BY status HAVING string_agg(status, ',') = 'x'", "string_agg(status, ',')", "cannot be combined" },
-        { "INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()), (@t2, 2, 1, 'x', 1, now())", "@t2", "same distribution key" },
+        { "INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()), (@t + 1, 2, 1, 'x', 1, now())", "@t + 1", "a parameter or a literal" },
     };
 
     [Theory]

@@ -111,6 +111,10 @@ internal sealed record MergePlan(
 /// <param name="Outputs">The result columns the row mapper reads (worker ordinals for Router, final ordinals for FanOut).</param>
 /// <param name="Merge">FanOut reads: the merge; null otherwise.</param>
 /// <param name="Sql">The planned shard statement with table names shown as {table}, for the generated code's comments.</param>
+/// <param name="Rows">
+/// A multi-row INSERT whose rows have different distribution keys: one statement per key, each routed to its shard and all
+/// written in one transaction (the first is also <see cref="Parts"/> and <see cref="Key"/>); empty otherwise.
+/// </param>
 internal sealed record QueryPlan(
     QueryTarget Target,
     bool IsWrite,
@@ -125,7 +129,14 @@ internal sealed record QueryPlan(
     EquatableArray<BoundParameter> Parameters,
     EquatableArray<OutputColumn> Outputs,
     MergePlan? Merge,
-    string Sql);
+    string Sql,
+    EquatableArray<RowStatement> Rows = default);
 
-/// <summary>A planned <c>[Query]</c> method as the entry point lists it: which definition to register.</summary>
-internal sealed record QueryRef(string Namespace, string TypeName, string MethodName);
+/// <summary>The rows of a multi-row INSERT that share one distribution key value, as one statement routed to that key's shard.</summary>
+internal sealed record RowStatement(RouteKey Key, EquatableArray<string> Parts, EquatableArray<string> Tables, string Sql);
+
+/// <summary>
+/// A planned <c>[Query]</c> method as the entry point lists it: which definition to register, and how many more
+/// (<c>Method__Rows[i]</c>: the other keys' statements of a multi-row INSERT).
+/// </summary>
+internal sealed record QueryRef(string Namespace, string TypeName, string MethodName, int MoreDefinitions = 0);

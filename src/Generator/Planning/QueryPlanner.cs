@@ -754,6 +754,7 @@ internal static class QueryPlanner
                     return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
                 }
 
+                var keys = new List<RouteKey>();
                 foreach (var row in insert.Rows)
                 {
                     var routeKey = KeyValue(row[index], table);
@@ -762,16 +763,58 @@ internal static class QueryPlanner
                         return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
                     }
 
-                    if (key is not null && key != routeKey)
-                    {
-                        return Fail(RuleIds.WriteNotRoutable, row[index].Span, $"Every row of a multi-row INSERT must have the same distribution key value (one shard per statement): insert rows of different keys with separate calls.");
-                    }
+                    keys.Add(routeKey);
+                }
 
-                    key = routeKey;
+                key = keys[0];
+                if (keys.Distinct().Skip(1).Any())
+                {
+                    return PerKeyInsertPlan(insert, keys);
                 }
             }
 
             return WritePlan(insert, key, null, insert.Returning);
+        }
+
+        /// <summary>
+        /// A multi-row INSERT whose rows have different keys, split as Citus splits it: the rows of each key value become
+        /// one INSERT (with the statement's ON CONFLICT and RETURNING) routed to that key's shard, in the order the keys
+        /// first appear; the generated method writes them in one transaction (two-phase commit when they span workers).
+        /// </summary>
+        private QueryPlan? PerKeyInsertPlan(InsertStatement insert, List<RouteKey> keys)
+        {
+            var plan = WritePlan(insert, keys[0], null, insert.Returning);
+            if (plan is null)
+            {
+                return null;
+            }
+
+            var firstValue = insert.Rows[0][0].Span.Start;
+            var valuesEnd = _sql.IndexOf(')', insert.Rows[insert.Rows.Count - 1][insert.Rows[insert.Rows.Count - 1].Count - 1].Span.End) + 1;
+            var prefix = TextSpan.FromBounds(insert.Span.Start, _sql.LastIndexOf('(', firstValue - 1));
+            var suffix = TextSpan.FromBounds(valuesEnd, insert.Span.End);
+            var statements = new List<RowStatement>();
+            foreach (var group in keys.Select((key, row) => (Key: key, Row: insert.Rows[row])).GroupBy(r => r.Key))
+            {
+                var builder = new SqlBuilder(_sql, _edits).Span(prefix);
+                var first = true;
+                foreach (var (_, row) in group)
+                {
+                    builder.Text(first ? "(" : ", (").Span(Cover(row[0].Span, row[row.Count - 1].Span)).Text(")");
+                    first = false;
+                }
+
+                var (parts, tables) = builder.Span(suffix).Build();
+                statements.Add(new RowStatement(group.Key, parts.ToEquatableArray(), tables.ToEquatableArray(), Preview(parts, tables)));
+            }
+
+            return plan with
+            {
+                Parts = statements[0].Parts,
+                Tables = statements[0].Tables,
+                Sql = string.Join("\n", statements.Select(r => r.Sql)),
+                Rows = statements.ToEquatableArray(),
+            };
         }
 
         private QueryPlan? PlanUpdateOrDelete(SqlStatement statement, TableRef tableRef, SqlExpr? where, EquatableArray<SelectItem> returning, EquatableArray<SetClause> sets)

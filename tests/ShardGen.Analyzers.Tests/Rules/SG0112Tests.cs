@@ -2,7 +2,7 @@ using static ShardGen.Analyzers.Tests.Rules.RuleTest;
 
 namespace ShardGen.Analyzers.Tests.Rules;
 
-/// <summary>SG0112: a write that cannot be routed (INSERT key missing, not a value, or different per row; RETURNING over several places).</summary>
+/// <summary>SG0112: a write that cannot be routed (INSERT key missing or not a value; RETURNING over several places).</summary>
 public sealed class SG0112Tests
 {
     [Fact]
@@ -15,11 +15,23 @@ public sealed class SG0112Tests
     }
 
     [Fact]
-    public async Task A_multi_row_INSERT_with_different_keys_is_underlined_on_the_first_different_key()
+    public async Task A_multi_row_INSERT_with_different_keys_is_split_by_key_and_raises_nothing()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), ({|SG0112:@u|}, 2, 1, 'a', 1, now())")]
-            public partial Task<int> Bad(long t, long u);
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), (@u, 2, 1, 'a', 1, now()), (@t, 3, 1, 'a', 1, now())")]
+            public partial Task<int> Split(long t, long u);
+
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (1, 1, 1, 'a', 1, now()), (2, 2, 1, 'a', 1, now()) RETURNING id")]
+            public partial Task<List<IdRow>> SplitReturning();
+            """));
+    }
+
+    [Fact]
+    public async Task One_row_of_a_multi_row_INSERT_without_a_routable_key_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), ({|SG0112:@t * 2|}, 2, 1, 'a', 1, now())")]
+            public partial Task<int> Bad(long t);
             """));
     }
 

@@ -36,6 +36,14 @@ public sealed class DifferentialWriteTests(WritesFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.RenameCountry), "JP", "Nippon");
         await SameAsync(writes, nameof(ShopWrites.UpsertSetting), "theme", "light");
 
+        // A multi-row INSERT over two tenants (3 and 11 live on different workers): split by key, all or nothing.
+        Assert.NotEqual(await WorkerOfAsync(3), await WorkerOfAsync(11));
+        await SameAsync(writes, nameof(ShopWrites.InsertForTwoTenants), 3L, 11L, joined);
+        await SameAsync(writes, nameof(ShopWrites.UpsertForTwoTenants), 3L, 11L, joined);
+        var failure = await Assert.ThrowsAsync<ShardOperationException>(() => writes.InsertForTwoTenants(5L, 11L, joined));
+        Assert.Contains("23505", failure.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(await WorkerConnectionOfAsync(5), $"SELECT count(*) FROM {Identifiers.Quote(await ShardTableOfAsync(5))} WHERE tenant_id = 5 AND id IN (900, 902)"));
+
         foreach (var (table, key) in new[] { ("orders", "tenant_id, id"), ("order_lines", "tenant_id, order_id, line_no"), ("customers", "tenant_id, id"), ("countries", "code"), ("settings", "key") })
         {
             var expected = (await Sql.QueryAsync(fixture.Oracle, $"SELECT * FROM {table} ORDER BY {key}")).Select(Comparable.Row).ToList();
@@ -90,6 +98,16 @@ public sealed class DifferentialWriteTests(WritesFixture fixture)
             Assert.True(expected.SequenceEqual(sharded), $"{method}: the oracle gave [{string.Join("; ", expected)}], ShardGen [{string.Join("; ", sharded)}]");
         }
     }
+
+    private async Task<int> WorkerOfAsync(long tenant) => (await fixture.Source.GetShardMapAsync()).Route(fixture.Source.Schema["customers"], tenant).Node.Port;
+
+    private async Task<string> WorkerConnectionOfAsync(long tenant)
+    {
+        var port = await WorkerOfAsync(tenant);
+        return fixture.Cluster.Workers.Single(w => w.Port == port).ConnectionString;
+    }
+
+    private async Task<string> ShardTableOfAsync(long tenant) => (await fixture.Source.GetShardMapAsync()).Route(fixture.Source.Schema["customers"], tenant).ShardTable;
 
     /// <summary>A table's rows as the cluster holds them: every shard (or the coordinator's copy), read straight from the servers.</summary>
     private async Task<List<string>> ShardedContentsAsync(string table, string key)

@@ -303,6 +303,12 @@ public sealed partial class ShopWrites
     [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@tenantId, @id, @name, @country, 1, @joinedAt) ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, country_code, tier")]
     public partial Task<CustomerRow?> UpsertCustomer(long tenantId, long id, string name, string? country, DateTimeOffset joinedAt);
 
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a, 900, 'First', 'DE', 1, @joinedAt), (@b, 901, 'Second', NULL, 2, @joinedAt), (@a, 902, 'Third', 'FR', 3, @joinedAt)")]
+    public partial Task<int> InsertForTwoTenants(long a, long b, DateTimeOffset joinedAt);
+
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a, 910, 'Fourth', 'DE', 1, @joinedAt), (@a, 911, 'Fifth', NULL, 2, @joinedAt), (@b, 901, 'Second again', 'FR', 3, @joinedAt) ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, country_code, tier")]
+    public partial Task<List<CustomerRow>> UpsertForTwoTenants(long a, long b, DateTimeOffset joinedAt);
+
     [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
     public partial Task DeleteTier(long tenantId, int tier);
 

@@ -23,8 +23,12 @@ public sealed partial class ShardDatabase
         new global::ShardGen.Model.QueryDefinition[]
         {
             global::Sample.Queries.ShopQueries.ShardGenQueries.AllShards,
+            global::Sample.Queries.ShopQueries.ShardGenQueries.CommonTableExpression,
+            global::Sample.Queries.ShopQueries.ShardGenQueries.CorrelatedOnTheKey,
             global::Sample.Queries.ShopQueries.ShardGenQueries.CountAll,
             global::Sample.Queries.ShopQueries.ShardGenQueries.FanOutWrite,
+            global::Sample.Queries.ShopQueries.ShardGenQueries.InsertForTwoKeys,
+            global::Sample.Queries.ShopQueries.ShardGenQueries.InsertForTwoKeys__Rows[0],
             global::Sample.Queries.ShopQueries.ShardGenQueries.Local,
             global::Sample.Queries.ShopQueries.ShardGenQueries.MultiKey,
             global::Sample.Queries.ShopQueries.ShardGenQueries.Reference,
