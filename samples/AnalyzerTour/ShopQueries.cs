@@ -61,13 +61,20 @@ public sealed partial class ShopQueries(ShardedDataSource source)
     public partial Task<List<OrderSummary>> LinePrices(long shopId);
 
     // SG0108: countries is the preserved side of a LEFT JOIN with shops: every shard would return every
-    // country that has no shop there. Put the distributed table first.
-    [Query("SELECT s.name, c.name AS country FROM countries c LEFT JOIN shops s ON s.country_code = c.code")]
+    // country that has no shop there. ShardGen would bring the shops to the coordinator (SG0122), but not
+    // into a statement with a subquery. Put the distributed table first.
+    [Query("SELECT s.name, c.name AS country FROM countries c LEFT JOIN shops s ON s.country_code = c.code WHERE c.code IN (SELECT code FROM countries WHERE name LIKE 'A%')")]
     public partial Task<List<ShopWithCountry>> CountriesAndShops();
 
-    // SG0109: feature_flags lives only on the coordinator, shops only on the workers.
-    [Query("SELECT s.name, f.name AS country FROM feature_flags f JOIN shops s ON s.shop_id = f.shop_id WHERE f.enabled")]
+    // SG0109: feature_flags lives only on the coordinator, shops only on the workers: a subquery over it
+    // cannot run on the shards.
+    [Query("SELECT s.name, c.name AS country FROM shops s JOIN countries c ON c.code = s.country_code WHERE s.shop_id IN (SELECT shop_id FROM feature_flags WHERE enabled)")]
     public partial Task<List<ShopWithCountry>> ShopsWithFlags();
+
+    // SG0122 (informational): feature_flags is on the coordinator, so the shop's row is read from its shard
+    // and brought there for the join (as Citus does); pinned to one shop, that is one row.
+    [Query("SELECT s.name, f.name AS country FROM feature_flags f JOIN shops s ON s.shop_id = f.shop_id WHERE f.enabled AND s.shop_id = @shopId")]
+    public partial Task<List<ShopWithCountry>> FlagsOfShop(long shopId);
 
     // SG0110: moving an order to another shop would move it to another shard
     // (Citus: "modifying the partition value of rows is not allowed").

@@ -81,10 +81,10 @@ internal static class Diagnostics
         "Join is not on the distribution keys", "Citus: \"complex joins are only supported when all distributed tables are co-located and joined on their distribution columns\".");
 
     public static readonly DiagnosticDescriptor ReferenceOnOuterSide = Error(RuleIds.ReferenceOnOuterSide, QueryCategory,
-        "Reference table on the preserved side of an outer join", "Citus: \"cannot pushdown the subquery\" — every shard would add the reference rows that match nothing.");
+        "Reference table on the preserved side of an outer join", "Run on each shard, the join would add the reference rows that match nothing once per shard; ShardGen brings the distributed rows to the coordinator instead (SG0122), except in a statement with subqueries or where the preserved side is a common table expression.");
 
     public static readonly DiagnosticDescriptor LocalJoinedWithDistributed = Error(RuleIds.LocalJoinedWithDistributed, QueryCategory,
-        "Local table joined with a distributed table", "Local tables live only on the coordinator; distributed tables only on the workers.");
+        "Local table joined with a distributed table", "Local tables live only on the coordinator, distributed tables only on the workers; ShardGen brings the distributed rows to the coordinator for a join (SG0122), but not into a statement with subqueries.");
 
     public static readonly DiagnosticDescriptor UpdatesDistributionKey = Error(RuleIds.UpdatesDistributionKey, QueryCategory,
         "UPDATE sets the distribution key", "Citus: \"modifying the partition value of rows is not allowed\".");
@@ -113,6 +113,11 @@ internal static class Diagnostics
         description: "ORDER BY an aggregate with LIMIT over several shards cannot be cut on the shards.",
         helpLinkUri: HelpRoot + RuleIds.AggregateOrderLimitAfterMerge + ".md");
 
+    public static readonly DiagnosticDescriptor RowsBroughtToCoordinator = new(RuleIds.RowsBroughtToCoordinator,
+        "Distributed rows are brought to the coordinator", "{0}", PlanCategory, DiagnosticSeverity.Info, isEnabledByDefault: true,
+        description: "A join of a distributed table with a local table, or with a reference table on the preserved side of an outer join, runs on the coordinator: the distributed table's rows (the columns it reads, filtered by its own conditions) are read first and sent there, as Citus' recursive planning does.",
+        helpLinkUri: HelpRoot + RuleIds.RowsBroughtToCoordinator + ".md");
+
     // ---- SG0900: ShardGen itself
 
     public static readonly DiagnosticDescriptor InternalError = new(RuleIds.InternalError,
@@ -127,7 +132,7 @@ internal static class Diagnostics
         NullablePrimaryKey, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
         NotColocated, JoinNotOnDistributionKey, ReferenceOnOuterSide, LocalJoinedWithDistributed, UpdatesDistributionKey,
         NotCombinable, WriteNotRoutable, ResultNotMappable, MethodNotGenerated, RunsOnAllShards, AggregateOrderLimitAfterMerge,
-        InternalError);
+        RowsBroughtToCoordinator, InternalError);
 
     public static DiagnosticDescriptor ById(string id)
     {

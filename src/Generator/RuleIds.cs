@@ -41,6 +41,7 @@ internal static class RuleIds
     // ---- SG0120-SG0139: plans a user should see (informational by default)
     public const string RunsOnAllShards = "SG0120";
     public const string AggregateOrderLimitAfterMerge = "SG0121";
+    public const string RowsBroughtToCoordinator = "SG0122";
 
     // ---- SG0900: ShardGen itself
     public const string InternalError = "SG0900";

@@ -65,7 +65,7 @@ public sealed partial class ShardGenGenerator
                             writer.Line($"{type}.ShardGenQueries.{Naming.EscapeIdentifier(query.MethodName)},");
                             for (var i = 0; i < query.MoreDefinitions; i++)
                             {
-                                writer.Line($"{type}.ShardGenQueries.{query.MethodName}__Rows[{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}],");
+                                writer.Line($"{type}.ShardGenQueries.{query.MethodName}__More[{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}],");
                             }
                         }
                     }

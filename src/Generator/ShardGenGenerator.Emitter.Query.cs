@@ -111,12 +111,27 @@ public sealed partial class ShardGenGenerator
                     writer.Line();
                     writer.Line($"/// <summary>The statements of <c>{Xml(method.MethodName)}</c> for its other distribution keys, each routed to its own shard.</summary>");
                     writer.Line(GeneratedCodeAttribute);
-                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__Rows =");
+                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__More =");
                     using (writer.Block(";"))
                     {
                         foreach (var row in plan.Rows.Skip(1))
                         {
                             writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.Router, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", row.Parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", row.Tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(plan.RoutingTable!)}),");
+                        }
+                    }
+                }
+
+                if (plan.Pulls.Count > 0)
+                {
+                    writer.Line();
+                    writer.Line($"/// <summary>The reads of <c>{Xml(method.MethodName)}</c>'s distributed tables, whose rows the statement on the coordinator joins.</summary>");
+                    writer.Line(GeneratedCodeAttribute);
+                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__More =");
+                    using (writer.Block(";"))
+                    {
+                        foreach (var pull in plan.Pulls)
+                        {
+                            writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.FanOut, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", pull.Parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", pull.Tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(pull.RoutingTable)}),");
                         }
                     }
                 }
@@ -147,6 +162,7 @@ public sealed partial class ShardGenGenerator
 
         private static string Describe(QueryPlan plan) => plan.Target switch
         {
+            QueryTarget.Local when plan.Pulls.Count > 0 => $"a read on the coordinator over the rows of {string.Join(", ", plan.Pulls.Select(p => p.RoutingTable))}, read from {(plan.Pulls.All(p => p.Key is not null) ? "the key's shard" : "the shards")} first",
             QueryTarget.Router when plan.Rows.Count > 1 => $"an INSERT split by distribution key into {plan.Rows.Count.ToString(CultureInfo.InvariantCulture)} statements, each routed to its key's shard, written in one transaction",
             QueryTarget.Router => $"{(plan.IsWrite ? "a write" : "a read")} routed to the one shard of {(plan.Key?.Parameter is { } p ? "parameter " + p : "key " + plan.Key?.Literal)}",
             QueryTarget.FanOut when plan.KeysList is not null => $"{(plan.IsWrite ? "a write" : "a read")} on the shards of the keys in {plan.KeysList}",
@@ -174,6 +190,12 @@ public sealed partial class ShardGenGenerator
                 if (plan.Rows.Count > 1)
                 {
                     WriteRowsInsert(writer, method, plan, definition, cancellation);
+                    return;
+                }
+
+                if (plan.Pulls.Count > 0)
+                {
+                    WritePulledRead(writer, method, plan, definition, cancellation, options);
                     return;
                 }
 
@@ -230,7 +252,7 @@ public sealed partial class ShardGenGenerator
             writer.Line($"await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, {cancellation}).ConfigureAwait(false) : null;");
             for (var i = 0; i < plan.Rows.Count; i++)
             {
-                var target = i == 0 ? definition : $"ShardGenQueries.{method.MethodName}__Rows[{(i - 1).ToString(CultureInfo.InvariantCulture)}]";
+                var target = i == 0 ? definition : $"ShardGenQueries.{method.MethodName}__More[{(i - 1).ToString(CultureInfo.InvariantCulture)}]";
                 var key = plan.Rows[i].Key.Parameter ?? plan.Rows[i].Key.Literal!;
                 if (returning)
                 {
@@ -271,6 +293,69 @@ public sealed partial class ShardGenGenerator
                     break;
                 default:
                     writer.Line("return rows.Count > 0 ? rows[0] : default!;");
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// A read on the coordinator over distributed rows: each distributed table's rows are read first (as text, from
+        /// the shards the plan names), then the statement runs on the coordinator with them as text-array parameters.
+        /// </summary>
+        private static void WritePulledRead(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan, string definition, string cancellation, string options)
+        {
+            var (args, bind) = Binding(plan);
+            var columns = plan.Pulls.Sum(p => p.Columns);
+            writer.Line($"var source = {method.DataSource};");
+            writer.Line("var arguments = " + args + ";");
+            writer.Line($"var pulled = new global::System.Collections.Generic.List<string?>[{columns.ToString(CultureInfo.InvariantCulture)}];");
+            writer.Line("for (var i = 0; i < pulled.Length; i++)");
+            using (writer.Block())
+            {
+                writer.Line("pulled[i] = new global::System.Collections.Generic.List<string?>();");
+            }
+
+            var offset = 0;
+            for (var i = 0; i < plan.Pulls.Count; i++)
+            {
+                var pull = plan.Pulls[i];
+                var keys = pull.Key is { } key
+                    ? $"new global::ShardGen.ShardKey[] {{ {key.Parameter ?? key.Literal} }}"
+                    : Keys(pull.KeysList, pull.Keys);
+                writer.Line($"await foreach (var row in {ConfigureAwait}(source.Query(ShardGenQueries.{method.MethodName}__More[{i.ToString(CultureInfo.InvariantCulture)}]).FanOutAsync({keys}, arguments, {bind}, global::ShardGen.QueryMerge.ReadValues, null, {options}, {cancellation}), false))");
+                using (writer.Block())
+                {
+                    for (var c = 0; c < pull.Columns; c++)
+                    {
+                        writer.Line($"pulled[{(offset + c).ToString(CultureInfo.InvariantCulture)}].Add((string?)row[{c.ToString(CultureInfo.InvariantCulture)}]);");
+                    }
+                }
+
+                offset += pull.Columns;
+            }
+
+            // The statement's own parameters, then one text array per pulled column.
+            var names = plan.Parameters.Select(p => Naming.EscapeIdentifier(p.Parameter)).ToList();
+            var tuple = names.Count == 0 ? "(__pulled: pulled, __none: 0)" : $"({string.Join(", ", names)}, __pulled: pulled)";
+            var adds = string.Join(" ", plan.Parameters.Select((p, i) => $"parameters.Add({NewQueryParameter(p, "args." + names[i])});")
+                .Concat(Enumerable.Range(0, columns).Select(c => $"parameters.Add(new global::Npgsql.NpgsqlParameter<string?[]> {{ TypedValue = args.__pulled[{c.ToString(CultureInfo.InvariantCulture)}].ToArray() }});")));
+            var finalBind = $"static (parameters, args) => {{ {adds} }}";
+            var read = ReaderMapper(method, plan);
+            writer.Line($"var query = source.Query({definition});");
+            switch (method.Shape)
+            {
+                case ResultShape.List:
+                    writer.Line($"return await query.ListAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}).ConfigureAwait(false);");
+                    break;
+                case ResultShape.Stream:
+                    writer.Line($"await foreach (var result in {ConfigureAwait}(query.StreamAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}), false))");
+                    using (writer.Block())
+                    {
+                        writer.Line("yield return result;");
+                    }
+
+                    break;
+                default:
+                    writer.Line($"return await query.SingleAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}).ConfigureAwait(false);");
                     break;
             }
         }
@@ -357,16 +442,18 @@ public sealed partial class ShardGenGenerator
             ? key.Parameter ?? key.Literal!
             : "global::ShardGen.ShardKey.None";
 
-        private static string Keys(QueryPlan plan)
+        private static string Keys(QueryPlan plan) => Keys(plan.KeysList, plan.Keys);
+
+        private static string Keys(string? list, EquatableArray<RouteKey> keys)
         {
-            if (plan.KeysList is not null)
+            if (list is not null)
             {
-                return $"global::ShardGen.QueryMerge.Keys({Naming.EscapeIdentifier(plan.KeysList)})";
+                return $"global::ShardGen.QueryMerge.Keys({Naming.EscapeIdentifier(list)})";
             }
 
-            return plan.Keys.Count == 0
+            return keys.Count == 0
                 ? "null"
-                : $"new global::ShardGen.ShardKey[] {{ {string.Join(", ", plan.Keys.Select(k => k.Parameter ?? k.Literal!))} }}";
+                : $"new global::ShardGen.ShardKey[] {{ {string.Join(", ", keys.Select(k => k.Parameter ?? k.Literal!))} }}";
         }
 
         /// <summary>The arguments (a value tuple of the bound parameters) and the static lambda that binds them as $1..$n.</summary>

@@ -84,7 +84,7 @@ public sealed partial class ShardGenGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.QueryPlans);
 
         var plannedQueries = queryPlans
-            .Select(static (model, _) => model.Plan is null ? null : new QueryRef(model.Method.Namespace, model.Method.TypeName, model.Method.MethodName, System.Math.Max(0, model.Plan.Rows.Count - 1)))
+            .Select(static (model, _) => model.Plan is null ? null : new QueryRef(model.Method.Namespace, model.Method.TypeName, model.Method.MethodName, System.Math.Max(0, model.Plan.Rows.Count - 1) + model.Plan.Pulls.Count))
             .Collect()
             .Select(static (refs, _) => refs.Where(static r => r is not null).Select(static r => r!).ToEquatableArray())
             .WithTrackingName(TrackingNames.PlannedQueries);

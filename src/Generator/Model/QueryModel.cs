@@ -111,6 +111,7 @@ internal sealed record MergePlan(
 /// <param name="Outputs">The result columns the row mapper reads (worker ordinals for Router, final ordinals for FanOut).</param>
 /// <param name="Merge">FanOut reads: the merge; null otherwise.</param>
 /// <param name="Sql">The planned shard statement with table names shown as {table}, for the generated code's comments.</param>
+/// <param name="Pulls">A local statement that reads distributed tables: their rows, read first and sent to it as arrays; empty otherwise.</param>
 /// <param name="Rows">
 /// A multi-row INSERT whose rows have different distribution keys: one statement per key, each routed to its shard and all
 /// written in one transaction (the first is also <see cref="Parts"/> and <see cref="Key"/>); empty otherwise.
@@ -130,13 +131,28 @@ internal sealed record QueryPlan(
     EquatableArray<OutputColumn> Outputs,
     MergePlan? Merge,
     string Sql,
-    EquatableArray<RowStatement> Rows = default);
+    EquatableArray<RowStatement> Rows = default,
+    EquatableArray<PullStatement> Pulls = default);
+
+/// <summary>
+/// A distributed table's rows read before a statement that runs on the coordinator: <see cref="Columns"/> text columns
+/// from the shards of <see cref="Key"/>, of <see cref="Keys"/>, of the keys in <see cref="KeysList"/>, or from every shard.
+/// </summary>
+internal sealed record PullStatement(
+    string RoutingTable,
+    RouteKey? Key,
+    EquatableArray<RouteKey> Keys,
+    string? KeysList,
+    EquatableArray<string> Parts,
+    EquatableArray<string> Tables,
+    int Columns,
+    string Sql);
 
 /// <summary>The rows of a multi-row INSERT that share one distribution key value, as one statement routed to that key's shard.</summary>
 internal sealed record RowStatement(RouteKey Key, EquatableArray<string> Parts, EquatableArray<string> Tables, string Sql);
 
 /// <summary>
 /// A planned <c>[Query]</c> method as the entry point lists it: which definition to register, and how many more
-/// (<c>Method__Rows[i]</c>: the other keys' statements of a multi-row INSERT).
+/// (<c>Method__More[i]</c>: the other keys' statements of a multi-row INSERT, or the reads of distributed rows before a statement on the coordinator).
 /// </summary>
 internal sealed record QueryRef(string Namespace, string TypeName, string MethodName, int MoreDefinitions = 0);

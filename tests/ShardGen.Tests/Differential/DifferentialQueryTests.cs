@@ -101,6 +101,12 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.CustomersByOrderCount), Order.Total, [], [] },
         { nameof(ShopQueries.AboveTenantAverage), Order.Total, [], [] },
 
+        // distributed rows brought to the coordinator
+        { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },
+        { nameof(ShopQueries.CountriesOfOneTenantWithEmpty), Order.Total, [], [5L] },
+        { nameof(ShopQueries.BigOrdersPerSetting), Order.Total, [], [] },
+        { nameof(ShopQueries.OrdersOfTenantWithSetting), Order.Total, [], [7L] },
+
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
         { nameof(ShopQueries.Settings), Order.Total, [], [] },

@@ -61,6 +61,12 @@ public sealed record NoteCountRow(string? Note, long N);
 
 public sealed record KeyCountRow(long TenantId, long Id, long N);
 
+public sealed record CountryCountRow(string Code, string Name, long N);
+
+public sealed record KeyCountTotalRow(string Key, long N, decimal? Total);
+
+public sealed record SettingOrderRow(string Key, long Id, decimal Total, double Weight, string? Note, DateTimeOffset CreatedAt);
+
 public sealed record TenantTotalRow(long TenantId, decimal Total);
 
 public sealed record CountryRow(string Code, string Name);
@@ -274,6 +280,20 @@ public sealed partial class ShopQueries
 
     [Query("SELECT status, count(*) AS n FROM orders o WHERE o.total > (SELECT avg(x.total) FROM orders x WHERE x.tenant_id = o.tenant_id) GROUP BY status ORDER BY status")]
     public partial Task<List<StatusCountRow>> AboveTenantAverage();
+
+    // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
+
+    [Query("SELECT co.code, co.name, count(c.id) AS n FROM countries co LEFT JOIN customers c ON c.country_code = co.code GROUP BY co.code, co.name ORDER BY co.code")]
+    public partial Task<List<CountryCountRow>> CustomersPerCountryWithEmpty();
+
+    [Query("SELECT co.code, co.name, count(c.id) AS n FROM countries co LEFT JOIN customers c ON c.country_code = co.code AND c.tenant_id = @tenantId GROUP BY co.code, co.name ORDER BY co.code")]
+    public partial Task<List<CountryCountRow>> CountriesOfOneTenantWithEmpty(long tenantId);
+
+    [Query("SELECT s.key, count(o.id) AS n, sum(o.total) AS total FROM settings s JOIN orders o ON o.status = CASE s.key WHEN 'theme' THEN 'paid' ELSE 'open' END WHERE o.total > 900 GROUP BY s.key ORDER BY s.key")]
+    public partial Task<List<KeyCountTotalRow>> BigOrdersPerSetting();
+
+    [Query("SELECT s.key, o.id, o.total, o.weight, o.note, o.created_at FROM orders o JOIN settings s ON s.key = 'theme' WHERE o.tenant_id = @tenantId AND o.quantity = 6 ORDER BY o.id")]
+    public partial Task<List<SettingOrderRow>> OrdersOfTenantWithSetting(long tenantId);
 
     // ---- reference and local
 
