@@ -81,6 +81,9 @@ public sealed class QueryGeneratorTests
 
             [Query("SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id)")]
             public partial Task<List<IdRow>> CorrelatedOnTheKey();
+
+            [Query("SELECT o.id FROM settings s JOIN orders o ON o.status = s.key WHERE o.tenant_id = @tenantId AND s.value <> 'off'")]
+            public partial Task<List<IdRow>> CoordinatorJoin(long tenantId);
         }
         """;
 
@@ -119,6 +122,11 @@ public sealed class QueryGeneratorTests
         Assert.StartsWith("WITH open AS (SELECT id, total FROM {orders}", plans["CommonTableExpression"].Sql);
         Assert.Equal((QueryTarget.FanOut, "customers"), (plans["CorrelatedOnTheKey"].Target, plans["CorrelatedOnTheKey"].RoutingTable));
         Assert.Equal(["customers", "orders"], plans["CorrelatedOnTheKey"].Tables.AsImmutableArray().ToArray());
+        var pull = Assert.Single(plans["CoordinatorJoin"].Pulls);
+        Assert.Equal((QueryTarget.Local, "orders", "tenantId", 3), (plans["CoordinatorJoin"].Target, pull.RoutingTable, pull.Key?.Parameter, pull.Columns));
+        Assert.Contains("WHERE (o.tenant_id = $1)", pull.Sql);
+        Assert.DoesNotContain("s.value", pull.Sql);
+        Assert.Contains("unnest($2::text[], $3::text[], $4::text[])", plans["CoordinatorJoin"].Sql);
 
         // Parameters become $n in the order they first appear; tables become slots of the shard's tables.
         Assert.Equal(["tenantId", "status"], plans["Router"].Parameters.Select(p => p.Parameter));
@@ -154,10 +162,10 @@ public sealed class QueryGeneratorTests
         { "SELECT o.id FROM orders o JOIN readings r ON r.id = o.id WHERE o.tenant_id = @t", "readings r", "not colocated" },
         { "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id", "JOIN customers c ON c.id = o.customer_id", "distribution keys" },
         { "UPDATE orders SET tenant_id = @t WHERE id = 1", "tenant_id", "distribution key" },
-        { "SELECT s.key AS id FROM settings s JOIN orders o ON o.status = s.key", "settings s", "Local table" },
+        { "SELECT s.key AS id FROM settings s JOIN orders o ON o.status = s.key WHERE EXISTS (SELECT 1 FROM countries)", "settings s", "Local table" },
         { "SELECT sum(DISTINCT total) AS id FROM orders", "sum(DISTINCT total)", "sum(DISTINCT" },
         { "SELECT sum(total) / count(*) AS id FROM orders", "sum(total) / count(*)", "expression over aggregates" },
-        { "SELECT o.id FROM countries c LEFT JOIN orders o ON o.status = c.code", "LEFT JOIN orders o ON o.status = c.code", "preserved side" },
+        { "SELECT o.id FROM countries c LEFT JOIN orders o ON o.status = c.code WHERE c.code IN (SELECT code FROM countries)", "LEFT JOIN orders o ON o.status = c.code", "preserved side" },
         { "SELECT status AS id FROM orders GROUP BY status HAVING string_agg(status, ',') = 'x'", "string_agg(status, ',')", "cannot be combined" },
         { "INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()), (@t + 1, 2, 1, 'x', 1, now())", "@t + 1", "a parameter or a literal" },
     };

@@ -23,7 +23,7 @@ partial class ShopQueries
 
         /// <summary>The statements of <c>InsertForTwoKeys</c> for its other distribution keys, each routed to its own shard.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
-        internal static readonly global::ShardGen.Model.QueryDefinition[] InsertForTwoKeys__Rows =
+        internal static readonly global::ShardGen.Model.QueryDefinition[] InsertForTwoKeys__More =
         {
             new("Sample.Queries.ShopQueries.InsertForTwoKeys", global::ShardGen.Model.QueryTarget.Router, new global::ShardGen.Model.SqlTemplate(new string[] { "INSERT INTO ", " AS \"orders\" (tenant_id, id, status) VALUES ($2, 2, 'new') RETURNING id" }, new string[] { "orders" }), routingTable: "orders"),
         };
@@ -36,7 +36,7 @@ partial class ShopQueries
         var arguments = (a, b, status);
         await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, default).ConfigureAwait(false) : null;
         var rows = await source.Query(ShardGenQueries.InsertForTwoKeys).ListAsync(a, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
-        rows.AddRange(await source.Query(ShardGenQueries.InsertForTwoKeys__Rows[0]).ListAsync(b, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false));
+        rows.AddRange(await source.Query(ShardGenQueries.InsertForTwoKeys__More[0]).ListAsync(b, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false));
         if (transaction is not null)
         {
             await transaction.CommitAsync(default).ConfigureAwait(false);
