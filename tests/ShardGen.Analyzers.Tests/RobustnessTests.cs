@@ -153,6 +153,10 @@ public sealed class RobustnessTests(ITestOutputHelper output)
             "SELECT id FROM campaigns WHERE company_id = @companyId AND " + new string('(', 2_000),
             new string(')', 2_000) + " SELECT",
             "SELECT id FROM campaigns c " + Repeat("JOIN ads a ON a.company_id = c.company_id ", 500) + "WHERE c.company_id = @companyId",
+            "SELECT id FROM campaigns WHERE company_id = @companyId AND id IN " + Repeat("(SELECT campaign_id FROM ads WHERE company_id = @companyId AND campaign_id IN ", 60) + "(SELECT 1)" + new string(')', 60),
+            "SELECT id FROM campaigns WHERE company_id IN " + Repeat("(SELECT company_id FROM ads WHERE company_id IN ", 500) + "(SELECT 1)" + new string(')', 500),
+            "SELECT id FROM campaigns c WHERE " + Repeat("EXISTS (SELECT 1 FROM ads a WHERE a.company_id = c.company_id AND ", 300) + "true" + new string(')', 300),
+            "WITH " + string.Join(", ", Enumerable.Range(0, 300).Select(i => $"w{i} AS (SELECT id FROM {(i == 0 ? "campaigns" : "w" + (i - 1))} WHERE {(i == 0 ? "company_id = @companyId" : "id > 0")})")) + " SELECT id FROM w299",
         };
 
         var stopwatch = Stopwatch.StartNew();
