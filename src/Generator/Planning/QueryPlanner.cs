@@ -1101,16 +1101,7 @@ internal static class QueryPlanner
                 return (local is not null ? QueryTarget.Local : target, routing, pin);
             }
 
-            var first = distributed[0];
-            foreach (var other in distributed.Skip(1).Where(b => b.Table.ColocationGroup != first.Table.ColocationGroup))
-            {
-                Problems.Add(new QueryProblem(
-                    RuleIds.NotColocated,
-                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: a subquery over one inside a query over the other would need rows from other shards. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
-                    other.Reference.Span.Start, other.Reference.Span.Length,
-                    FixType: other.Table.Table.FullTypeName,
-                    FixOtherType: first.Table.Table.FullTypeName));
-            }
+            CheckColocated(distributed, "a subquery over one inside a query over the other would need rows from other shards");
 
             if (Problems.Count > 0)
             {
@@ -1640,21 +1631,23 @@ internal static class QueryPlanner
                 return (QueryTarget.Reference, null);
             }
 
-            var first = distributed[0];
-            foreach (var other in distributed.Skip(1))
-            {
-                if (other.Table.ColocationGroup != first.Table.ColocationGroup)
-                {
-                    Problems.Add(new QueryProblem(
-                        RuleIds.NotColocated,
-                        $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: the join requires repartitioning, which ShardGen does not do. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
-                        other.Reference.Span.Start, other.Reference.Span.Length,
-                        FixType: other.Table.Table.FullTypeName,
-                        FixOtherType: first.Table.Table.FullTypeName));
-                }
-            }
+            CheckColocated(distributed, "the join requires repartitioning, which ShardGen does not do");
+            return (_pull ? QueryTarget.Local : QueryTarget.FanOut, distributed[0].Table.Table.TableName);
+        }
 
-            return (_pull ? QueryTarget.Local : QueryTarget.FanOut, first.Table.Table.TableName);
+        /// <summary>SG0106 on every distributed table outside the first one's colocation group.</summary>
+        private void CheckColocated(List<Binding> distributed, string why)
+        {
+            var first = distributed[0];
+            foreach (var other in distributed.Skip(1).Where(b => b.Table.ColocationGroup != first.Table.ColocationGroup))
+            {
+                Problems.Add(new QueryProblem(
+                    RuleIds.NotColocated,
+                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: {why}. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
+                    other.Reference.Span.Start, other.Reference.Span.Length,
+                    FixType: other.Table.Table.FullTypeName,
+                    FixOtherType: first.Table.Table.FullTypeName));
+            }
         }
 
         /// <summary>
