@@ -91,6 +91,72 @@ public sealed partial class ShardGenGenerator
                     writer.Line();
                     WriteMethod(writer, table, names, statement);
                 }
+
+                if (table.Kind == TableKind.Distributed)
+                {
+                    writer.Line();
+                    WriteBulkInsert(writer, names);
+                }
+            }
+        }
+
+        private static void WriteBulkInsert(IndentedWriter writer, TableNames names)
+        {
+            var tail = "global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, " + CancellationTokenParameter;
+            writer.Line("/// <summary>");
+            writer.Line("/// Inserts many rows with binary <c>COPY</c>: each row into its key's shard, in batches per shard, one");
+            writer.Line("/// connection per worker, the workers written in parallel. One transaction (the ambient one, or the call's");
+            writer.Line("/// own): on failure or cancellation no row of the call is left. <paramref name=\"progress\"/> hears of each");
+            writer.Line("/// batch written, concurrently from the workers' tasks. Returns the number of rows inserted.");
+            writer.Line("/// </summary>");
+            writer.Line($"public {Task}<long> BulkInsertAsync(global::System.Collections.Generic.IEnumerable<{names.RowType}> rows, {tail})");
+            using (writer.Block())
+            {
+                writer.Line($"return _table.BulkInsertAsync(rows, static row => {names.KeyForRow}, {names.RowMapper}.Write, progress, options, cancellationToken);");
+            }
+
+            writer.Line();
+            writer.Line("/// <summary>As the overload over an <c>IEnumerable</c>, reading the rows as they come.</summary>");
+            writer.Line($"public {Task}<long> BulkInsertAsync(global::System.Collections.Generic.IAsyncEnumerable<{names.RowType}> rows, {tail})");
+            using (writer.Block())
+            {
+                writer.Line($"return _table.BulkInsertAsync(rows, static row => {names.KeyForRow}, {names.RowMapper}.Write, progress, options, cancellationToken);");
+            }
+        }
+
+        /// <summary>Writes one row to a binary <c>COPY</c> whose column list is the table's columns in order.</summary>
+        private static void WriteCopyRow(IndentedWriter writer, TableSpec table, TableNames names)
+        {
+            writer.Line();
+            writer.Line("/// <summary>Writes a row to a binary <c>COPY</c> of all the table's columns in table order: what bulk inserts send.</summary>");
+            writer.Line($"public static void Write(global::Npgsql.NpgsqlBinaryImporter importer, {names.RowType} row)");
+            using (writer.Block())
+            {
+                writer.Line("importer.StartRow();");
+                var locals = UniqueNames(table.Columns.Select(c => Naming.ToCamelCase(c.PropertyName)), "importer", "row");
+                for (var i = 0; i < table.Columns.Count; i++)
+                {
+                    var column = table.Columns[i];
+                    var dbType = "global::NpgsqlTypes.NpgsqlDbType." + SqlTypes.NpgsqlDbType(column.Type);
+                    var property = "row." + Naming.EscapeIdentifier(column.PropertyName);
+                    if (!column.IsNullable)
+                    {
+                        writer.Line($"importer.Write<{SqlTypes.StorageTypeName(column.Type)}>({ToStorage(column, property, nullable: false)}, {dbType});");
+                        continue;
+                    }
+
+                    writer.Line($"if ({property} is {{ }} {locals[i]})");
+                    using (writer.Block())
+                    {
+                        writer.Line($"importer.Write<{SqlTypes.StorageTypeName(column.Type)}>({ToStorage(column, locals[i], nullable: false)}, {dbType});");
+                    }
+
+                    writer.Line("else");
+                    using (writer.Block())
+                    {
+                        writer.Line("importer.WriteNull();");
+                    }
+                }
             }
         }
 
@@ -372,6 +438,11 @@ public sealed partial class ShardGenGenerator
                     {
                         writer.Line($"parameters.Add({NewParameter(column, "row." + Naming.EscapeIdentifier(column.PropertyName))});");
                     }
+                }
+
+                if (table.Kind == TableKind.Distributed)
+                {
+                    WriteCopyRow(writer, table, names);
                 }
             }
         }

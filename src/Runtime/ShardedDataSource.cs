@@ -21,10 +21,14 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private readonly bool _recoverOnLoad;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
+    private readonly Func<string, string, Node> _buildNode;
     private volatile ShardMap? _map;
 
-    internal ShardedDataSource(Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad)
+    internal ShardedDataSource(
+        Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad,
+        Func<string, string, Node> buildNode)
     {
+        _buildNode = buildNode;
         _recoveryInterval = recoveryInterval;
         _recoverOnLoad = recoverOnLoad;
         Coordinator = coordinator;
@@ -488,7 +492,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                 Port = row.Port,
                 Database = row.Database,
             };
-            node = new Node(row.Name, row.Host, row.Port, row.Database, NpgsqlDataSource.Create(csb.ConnectionString), csb.ConnectionString);
+            node = _buildNode(row.Name, csb.ConnectionString);
             _nodes[row.Name] = node;
             return node;
         }

@@ -28,6 +28,15 @@ public sealed class ShardedDataSourceBuilder
     private Action<NpgsqlDataSourceBuilder>? _configure;
     private TimeSpan _recoveryInterval = DefaultRecoveryInterval;
     private bool _recoverOnLoad = true;
+    private int _autoPrepare = DefaultMaxAutoPrepare;
+    private int? _maxConnectionsPerNode;
+
+    /// <summary>
+    /// How many statements each node's connections prepare automatically by default (Npgsql's
+    /// <c>Max Auto Prepare</c>): the routed statements of a table are few and run again and again, so
+    /// preparing them spares the server parsing and planning each call (<c>docs/benchmarks.md</c>).
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 64;
 
     /// <summary>How often recovery of distributed transactions runs by default: every minute, as Citus's <c>citus.recover_2pc_interval</c>.</summary>
     public static readonly TimeSpan DefaultRecoveryInterval = TimeSpan.FromMinutes(1);
@@ -96,6 +105,33 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// How many statements each connection prepares automatically (Npgsql's <c>Max Auto Prepare</c>; 0 turns
+    /// automatic preparation off). The default is <see cref="DefaultMaxAutoPrepare"/>. A node whose connection
+    /// string sets <c>Max Auto Prepare</c> itself keeps its own value.
+    /// </summary>
+    public ShardedDataSourceBuilder UseAutoPrepare(int maxStatements)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxStatements);
+        _autoPrepare = maxStatements;
+        return this;
+    }
+
+    /// <summary>
+    /// The most connections this data source holds open to each node at once (Npgsql's <c>Max Pool Size</c>
+    /// of every node's pool; without this call, what each connection string says, by default 100). A call
+    /// that needs a connection to a node at its cap waits for one to be returned, up to the connection
+    /// string's <c>Timeout</c> (15 s by default; 0 waits as long as it takes). Fan-out reads take their
+    /// connections one worker after another in a fixed order, so concurrent fan-outs queue instead of
+    /// holding one worker each and waiting for the other forever.
+    /// </summary>
+    public ShardedDataSourceBuilder UseMaxConnectionsPerNode(int maxConnections)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
+        _maxConnectionsPerNode = maxConnections;
+        return this;
+    }
+
     public ShardedDataSource Build()
     {
         if (_schema is null)
@@ -110,16 +146,42 @@ public sealed class ShardedDataSourceBuilder
 
         var coordinator = BuildNode("coordinator", _coordinator);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad);
+        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, BuildNode);
     }
 
+    // Also builds the nodes the metadata knows but this process was not given, with the same settings.
     private Node BuildNode(string name, string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!SetsAutoPrepare(connectionString))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = _autoPrepare;
+        }
+
+        if (_maxConnectionsPerNode is { } max)
+        {
+            builder.ConnectionStringBuilder.MaxPoolSize = max;
+            builder.ConnectionStringBuilder.MinPoolSize = Math.Min(builder.ConnectionStringBuilder.MinPoolSize, max);
+        }
+
         _configure?.Invoke(builder);
         var dataSource = builder.Build();
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
         return new Node(name, csb.Host ?? "", csb.Port, csb.Database ?? csb.Username ?? "", dataSource, connectionString);
+    }
+
+    private static bool SetsAutoPrepare(string connectionString)
+    {
+        var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys;
+        foreach (string key in keys)
+        {
+            if (key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

@@ -49,6 +49,11 @@ internal sealed class FanOutCall : IAsyncDisposable
         using var start = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
+            if (connections is null && cursors.Length > 1)
+            {
+                await OpenInNodeOrderAsync(cursors).ConfigureAwait(false);
+            }
+
             var tasks = new Task[cursors.Length];
             for (var i = 0; i < tasks.Length; i++)
             {
@@ -86,14 +91,44 @@ internal sealed class FanOutCall : IAsyncDisposable
             }
             catch (ShardOperationException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                if (options is { AllowPartialResults: true })
+                Failed(cursor, ex);
+            }
+        }
+
+        // The connections are taken one worker after another, in one order for every call (by node name),
+        // before any statement is sent. With a cap on each worker's connections, two fan-outs that each
+        // took a worker's last connection in parallel would otherwise wait for each other's until the
+        // pool's timeout; in one order, whoever holds the first worker's connection gets the next one.
+        async Task OpenInNodeOrderAsync(WorkerCursor[] all)
+        {
+            var ordered = (WorkerCursor[])all.Clone();
+            Array.Sort(ordered, static (a, b) => string.CompareOrdinal(a.Statement.Node.Name, b.Statement.Node.Name));
+            foreach (var cursor in ordered)
+            {
+                try
                 {
-                    call.Record(cursor, ex);
+                    await cursor.OpenAsync(start.Token).ConfigureAwait(false);
                 }
-                else if (Interlocked.CompareExchange(ref first, ex, null) is null)
+                catch (ShardOperationException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    start.Cancel();
+                    Failed(cursor, ex);
+                    if (first is not null)
+                    {
+                        return;
+                    }
                 }
+            }
+        }
+
+        void Failed(WorkerCursor cursor, ShardOperationException ex)
+        {
+            if (options is { AllowPartialResults: true })
+            {
+                call.Record(cursor, ex);
+            }
+            else if (Interlocked.CompareExchange(ref first, ex, null) is null)
+            {
+                start.Cancel();
             }
         }
     }

@@ -58,4 +58,25 @@ public sealed class ShardedTable
     /// </summary>
     public Task<List<T>> QueryAllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
         => _executor.AllShardsAsync(statement, read, cancellationToken);
+
+    /// <summary>
+    /// Inserts many rows of a distributed table with binary <c>COPY</c>: each row goes to the shard of
+    /// <paramref name="key"/>(row), gathered per shard in batches, one connection per worker, the workers
+    /// written in parallel while <paramref name="rows"/> is still being read. All in one transaction (the
+    /// ambient one, or the call's own, committed with two-phase commit when it reached several workers): on
+    /// failure or cancellation no row of the call is left. <paramref name="progress"/> hears of every batch
+    /// written, from the workers' tasks (concurrently); its rows count as inserted only once the call returns.
+    /// Generated repositories expose it as <c>BulkInsertAsync</c>.
+    /// </summary>
+    /// <returns>The number of rows inserted.</returns>
+    public Task<long> BulkInsertAsync<T>(
+        IEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
+        => BulkInsert<T>.RunAsync(Source, Index, rows, key, write, progress, options, cancellationToken);
+
+    /// <summary>As <see cref="BulkInsertAsync{T}(IEnumerable{T}, Func{T, ShardKey}, Action{NpgsqlBinaryImporter, T}, IProgress{BulkInsertProgress}?, BulkInsertOptions?, CancellationToken)"/>, reading the rows as they come.</summary>
+    public Task<long> BulkInsertAsync<T>(
+        IAsyncEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
+        => BulkInsert<T>.RunAsync(Source, Index, rows, key, write, progress, options, cancellationToken);
 }

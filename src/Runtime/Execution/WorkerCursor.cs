@@ -49,9 +49,28 @@ internal sealed class WorkerCursor : IAsyncDisposable
     /// <summary>The shard index of the current row for a batch; -1 for a combined statement.</summary>
     public int CurrentShard => _batch is null ? -1 : Statement.Shards[_result];
 
-    /// <summary>Opens the worker's connection and sends its statement; <paramref name="bind"/> runs once per command.</summary>
+    /// <summary>Takes the worker's connection from its pool (waiting while the pool is at its cap), unless the cursor has one.</summary>
+    public async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _connection ??= await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
+        {
+            _done = true;
+            throw Failure(ex);
+        }
+    }
+
+    /// <summary>Opens the worker's connection if <see cref="OpenAsync"/> did not, and sends its statement; <paramref name="bind"/> runs once per command.</summary>
     public async Task StartAsync<TArgs>(string[] texts, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {
+        if (_done)
+        {
+            return;
+        }
+
         try
         {
             _connection ??= await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

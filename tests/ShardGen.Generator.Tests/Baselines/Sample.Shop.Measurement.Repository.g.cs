@@ -201,6 +201,23 @@ public sealed partial class MeasurementRepository
     {
         return _table.QueryAllShardsAsync(ListAllStatement, global::Sample.Shop.MeasurementRowMapper.Read, cancellationToken);
     }
+
+    /// <summary>
+    /// Inserts many rows with binary <c>COPY</c>: each row into its key's shard, in batches per shard, one
+    /// connection per worker, the workers written in parallel. One transaction (the ambient one, or the call's
+    /// own): on failure or cancellation no row of the call is left. <paramref name="progress"/> hears of each
+    /// batch written, concurrently from the workers' tasks. Returns the number of rows inserted.
+    /// </summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IEnumerable<global::Sample.Shop.Measurement> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.MeasurementRowMapper.Write, progress, options, cancellationToken);
+    }
+
+    /// <summary>As the overload over an <c>IEnumerable</c>, reading the rows as they come.</summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Shop.Measurement> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.MeasurementRowMapper.Write, progress, options, cancellationToken);
+    }
 }
 
 /// <summary>
@@ -308,5 +325,202 @@ public static partial class MeasurementRowMapper
         parameters.Add(new global::Npgsql.NpgsqlParameter { Value = (object?)(short?)row.MaybeLevel ?? global::System.DBNull.Value, NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Smallint });
         parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = (long)(uint)row.Source });
         parameters.Add(new global::Npgsql.NpgsqlParameter { Value = (object?)(long?)(uint?)row.MaybeSource ?? global::System.DBNull.Value, NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Bigint });
+    }
+
+    /// <summary>Writes a row to a binary <c>COPY</c> of all the table's columns in table order: what bulk inserts send.</summary>
+    public static void Write(global::Npgsql.NpgsqlBinaryImporter importer, global::Sample.Shop.Measurement row)
+    {
+        importer.StartRow();
+        importer.Write<long>(row.TenantId, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        importer.Write<long>(row.Id, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        importer.Write<bool>(row.Flag, global::NpgsqlTypes.NpgsqlDbType.Boolean);
+        if (row.MaybeFlag is { } maybeFlag)
+        {
+            importer.Write<bool>(maybeFlag, global::NpgsqlTypes.NpgsqlDbType.Boolean);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<short>(row.Small, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        if (row.MaybeSmall is { } maybeSmall)
+        {
+            importer.Write<short>(maybeSmall, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<short>((short)row.Tiny, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        if (row.MaybeTiny is { } maybeTiny)
+        {
+            importer.Write<short>((short)maybeTiny, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<short>((short)row.SignedTiny, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        if (row.MaybeSignedTiny is { } maybeSignedTiny)
+        {
+            importer.Write<short>((short)maybeSignedTiny, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<int>(row.Number, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        if (row.MaybeNumber is { } maybeNumber)
+        {
+            importer.Write<int>(maybeNumber, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<int>((int)row.Port, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        if (row.MaybePort is { } maybePort)
+        {
+            importer.Write<int>((int)maybePort, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<long>(row.Big, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        if (row.MaybeBig is { } maybeBig)
+        {
+            importer.Write<long>(maybeBig, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<long>((long)row.Counter, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        if (row.MaybeCounter is { } maybeCounter)
+        {
+            importer.Write<long>((long)maybeCounter, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<decimal>(row.Amount, global::NpgsqlTypes.NpgsqlDbType.Numeric);
+        if (row.MaybeAmount is { } maybeAmount)
+        {
+            importer.Write<decimal>(maybeAmount, global::NpgsqlTypes.NpgsqlDbType.Numeric);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<float>(row.Ratio, global::NpgsqlTypes.NpgsqlDbType.Real);
+        if (row.MaybeRatio is { } maybeRatio)
+        {
+            importer.Write<float>(maybeRatio, global::NpgsqlTypes.NpgsqlDbType.Real);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<double>(row.Precise, global::NpgsqlTypes.NpgsqlDbType.Double);
+        if (row.MaybePrecise is { } maybePrecise)
+        {
+            importer.Write<double>(maybePrecise, global::NpgsqlTypes.NpgsqlDbType.Double);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<string>(row.Label, global::NpgsqlTypes.NpgsqlDbType.Text);
+        if (row.MaybeLabel is { } maybeLabel)
+        {
+            importer.Write<string>(maybeLabel, global::NpgsqlTypes.NpgsqlDbType.Text);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.Guid>(row.Token, global::NpgsqlTypes.NpgsqlDbType.Uuid);
+        if (row.MaybeToken is { } maybeToken)
+        {
+            importer.Write<global::System.Guid>(maybeToken, global::NpgsqlTypes.NpgsqlDbType.Uuid);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.DateTime>(row.At, global::NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        if (row.MaybeAt is { } maybeAt)
+        {
+            importer.Write<global::System.DateTime>(maybeAt, global::NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.DateTimeOffset>(row.Observed.ToUniversalTime(), global::NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        if (row.MaybeObserved is { } maybeObserved)
+        {
+            importer.Write<global::System.DateTimeOffset>(maybeObserved.ToUniversalTime(), global::NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.DateOnly>(row.Day, global::NpgsqlTypes.NpgsqlDbType.Date);
+        if (row.MaybeDay is { } maybeDay)
+        {
+            importer.Write<global::System.DateOnly>(maybeDay, global::NpgsqlTypes.NpgsqlDbType.Date);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.TimeOnly>(row.Clock, global::NpgsqlTypes.NpgsqlDbType.Time);
+        if (row.MaybeClock is { } maybeClock)
+        {
+            importer.Write<global::System.TimeOnly>(maybeClock, global::NpgsqlTypes.NpgsqlDbType.Time);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<global::System.TimeSpan>(row.Duration, global::NpgsqlTypes.NpgsqlDbType.Interval);
+        if (row.MaybeDuration is { } maybeDuration)
+        {
+            importer.Write<global::System.TimeSpan>(maybeDuration, global::NpgsqlTypes.NpgsqlDbType.Interval);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<byte[]>(row.Payload, global::NpgsqlTypes.NpgsqlDbType.Bytea);
+        if (row.MaybePayload is { } maybePayload)
+        {
+            importer.Write<byte[]>(maybePayload, global::NpgsqlTypes.NpgsqlDbType.Bytea);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<short>((short)row.Level, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        if (row.MaybeLevel is { } maybeLevel)
+        {
+            importer.Write<short>((short)maybeLevel, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write<long>((long)(uint)row.Source, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        if (row.MaybeSource is { } maybeSource)
+        {
+            importer.Write<long>((long)(uint)maybeSource, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
     }
 }

@@ -165,6 +165,23 @@ public sealed partial class OrderItemRepository
     {
         return _table.QueryAllShardsAsync(ListAllStatement, global::Sample.Shop.OrderItemRowMapper.Read, cancellationToken);
     }
+
+    /// <summary>
+    /// Inserts many rows with binary <c>COPY</c>: each row into its key's shard, in batches per shard, one
+    /// connection per worker, the workers written in parallel. One transaction (the ambient one, or the call's
+    /// own): on failure or cancellation no row of the call is left. <paramref name="progress"/> hears of each
+    /// batch written, concurrently from the workers' tasks. Returns the number of rows inserted.
+    /// </summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IEnumerable<global::Sample.Shop.OrderItem> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.OrderItemRowMapper.Write, progress, options, cancellationToken);
+    }
+
+    /// <summary>As the overload over an <c>IEnumerable</c>, reading the rows as they come.</summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Shop.OrderItem> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.OrderItemRowMapper.Write, progress, options, cancellationToken);
+    }
 }
 
 /// <summary>
@@ -196,5 +213,17 @@ public static partial class OrderItemRowMapper
         parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = row.Sku });
         parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = row.Quantity });
         parameters.Add(new global::Npgsql.NpgsqlParameter<decimal> { TypedValue = row.UnitPrice });
+    }
+
+    /// <summary>Writes a row to a binary <c>COPY</c> of all the table's columns in table order: what bulk inserts send.</summary>
+    public static void Write(global::Npgsql.NpgsqlBinaryImporter importer, global::Sample.Shop.OrderItem row)
+    {
+        importer.StartRow();
+        importer.Write<long>(row.TenantId, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        importer.Write<long>(row.OrderId, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        importer.Write<int>(row.LineNumber, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        importer.Write<string>(row.Sku, global::NpgsqlTypes.NpgsqlDbType.Text);
+        importer.Write<int>(row.Quantity, global::NpgsqlTypes.NpgsqlDbType.Integer);
+        importer.Write<decimal>(row.UnitPrice, global::NpgsqlTypes.NpgsqlDbType.Numeric);
     }
 }

@@ -152,6 +152,23 @@ public sealed partial class TenantRepository
     {
         return _table.QueryAllShardsAsync(ListAllStatement, global::Sample.Shop.TenantRowMapper.Read, cancellationToken);
     }
+
+    /// <summary>
+    /// Inserts many rows with binary <c>COPY</c>: each row into its key's shard, in batches per shard, one
+    /// connection per worker, the workers written in parallel. One transaction (the ambient one, or the call's
+    /// own): on failure or cancellation no row of the call is left. <paramref name="progress"/> hears of each
+    /// batch written, concurrently from the workers' tasks. Returns the number of rows inserted.
+    /// </summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IEnumerable<global::Sample.Shop.Tenant> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.TenantRowMapper.Write, progress, options, cancellationToken);
+    }
+
+    /// <summary>As the overload over an <c>IEnumerable</c>, reading the rows as they come.</summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Shop.Tenant> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.TenantId, global::Sample.Shop.TenantRowMapper.Write, progress, options, cancellationToken);
+    }
 }
 
 /// <summary>
@@ -177,5 +194,14 @@ public static partial class TenantRowMapper
         parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = row.TenantId });
         parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = row.Name });
         parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.DateTimeOffset> { TypedValue = row.CreatedAt.ToUniversalTime() });
+    }
+
+    /// <summary>Writes a row to a binary <c>COPY</c> of all the table's columns in table order: what bulk inserts send.</summary>
+    public static void Write(global::Npgsql.NpgsqlBinaryImporter importer, global::Sample.Shop.Tenant row)
+    {
+        importer.StartRow();
+        importer.Write<long>(row.TenantId, global::NpgsqlTypes.NpgsqlDbType.Bigint);
+        importer.Write<string>(row.Name, global::NpgsqlTypes.NpgsqlDbType.Text);
+        importer.Write<global::System.DateTimeOffset>(row.CreatedAt.ToUniversalTime(), global::NpgsqlTypes.NpgsqlDbType.TimestampTz);
     }
 }

@@ -152,6 +152,23 @@ public sealed partial class UserAccountRepository
     {
         return _table.QueryAllShardsAsync(ListAllStatement, global::Sample.Shop.UserAccountRowMapper.Read, cancellationToken);
     }
+
+    /// <summary>
+    /// Inserts many rows with binary <c>COPY</c>: each row into its key's shard, in batches per shard, one
+    /// connection per worker, the workers written in parallel. One transaction (the ambient one, or the call's
+    /// own): on failure or cancellation no row of the call is left. <paramref name="progress"/> hears of each
+    /// batch written, concurrently from the workers' tasks. Returns the number of rows inserted.
+    /// </summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IEnumerable<global::Sample.Shop.UserAccount> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.Email, global::Sample.Shop.UserAccountRowMapper.Write, progress, options, cancellationToken);
+    }
+
+    /// <summary>As the overload over an <c>IEnumerable</c>, reading the rows as they come.</summary>
+    public global::System.Threading.Tasks.Task<long> BulkInsertAsync(global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Shop.UserAccount> rows, global::System.IProgress<global::ShardGen.BulkInsertProgress>? progress = null, global::ShardGen.BulkInsertOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        return _table.BulkInsertAsync(rows, static row => row.Email, global::Sample.Shop.UserAccountRowMapper.Write, progress, options, cancellationToken);
+    }
 }
 
 /// <summary>
@@ -177,5 +194,14 @@ public static partial class UserAccountRowMapper
         parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = row.Email });
         parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = row.DisplayName });
         parameters.Add(new global::Npgsql.NpgsqlParameter<bool> { TypedValue = row.IsAdmin });
+    }
+
+    /// <summary>Writes a row to a binary <c>COPY</c> of all the table's columns in table order: what bulk inserts send.</summary>
+    public static void Write(global::Npgsql.NpgsqlBinaryImporter importer, global::Sample.Shop.UserAccount row)
+    {
+        importer.StartRow();
+        importer.Write<string>(row.Email, global::NpgsqlTypes.NpgsqlDbType.Text);
+        importer.Write<string>(row.DisplayName, global::NpgsqlTypes.NpgsqlDbType.Text);
+        importer.Write<bool>(row.IsAdmin, global::NpgsqlTypes.NpgsqlDbType.Boolean);
     }
 }

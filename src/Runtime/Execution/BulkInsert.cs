@@ -1,0 +1,249 @@
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>What one finished batch of a bulk insert reports: the batch's shard and worker, its rows, and the running total.</summary>
+/// <param name="Table">The logical table, e.g. <c>orders</c>.</param>
+/// <param name="ShardId">The shard the batch went to.</param>
+/// <param name="ShardTable">The physical table on the worker, e.g. <c>orders_102008</c>.</param>
+/// <param name="ShardIndex">The shard's position in its colocation group.</param>
+/// <param name="Worker">The name of the worker holding the shard.</param>
+/// <param name="Rows">The rows of this batch.</param>
+/// <param name="RowsWritten">The rows of every batch written so far by the call, this one included.</param>
+public readonly record struct BulkInsertProgress(string Table, long ShardId, string ShardTable, int ShardIndex, string Worker, int Rows, long RowsWritten);
+
+/// <summary>How a bulk insert cuts its rows into batches.</summary>
+public sealed class BulkInsertOptions
+{
+    /// <summary>The options used when none are given.</summary>
+    public static BulkInsertOptions Default { get; } = new();
+
+    /// <summary>
+    /// How many rows of one shard are gathered before they are sent with one binary <c>COPY</c> (default
+    /// 10,000). Memory held is about this many rows per shard, plus two batches queued per worker.
+    /// </summary>
+    public int BatchRows
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10_000;
+}
+
+/// <summary>
+/// One bulk insert into a distributed table: each row routed to its shard by its key, gathered per shard,
+/// and sent with binary <c>COPY</c> into the shard table; one connection per worker, the workers written in
+/// parallel while the caller's rows are still being read. Everything runs in one transaction (the ambient
+/// one, or one of the call's own committed at the end, with two-phase commit when it reached several
+/// workers): the rows are all there or none is.
+/// </summary>
+internal sealed class BulkInsert<T>
+{
+    private readonly TableRoutes _routes;
+    private readonly ColocationGroup _group;
+    private readonly Func<T, ShardKey> _key;
+    private readonly Action<NpgsqlBinaryImporter, T> _write;
+    private readonly IProgress<BulkInsertProgress>? _progress;
+    private readonly int _batchRows;
+    private readonly string[] _copy;
+    private readonly List<T>?[] _buffers;
+    private readonly Channel<(int Shard, List<T> Rows)>[] _channels;
+    private long _written;
+
+    private BulkInsert(TableRoutes routes, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write, IProgress<BulkInsertProgress>? progress, BulkInsertOptions options)
+    {
+        _routes = routes;
+        _group = routes.Group!;
+        _key = key;
+        _write = write;
+        _progress = progress;
+        _batchRows = options.BatchRows;
+        var columns = string.Join(", ", routes.Definition.Columns.Select(c => Identifiers.Quote(c.Name)));
+        _copy = routes.ShardTables.Select(t => $"COPY {Identifiers.Quote(t)} ({columns}) FROM STDIN (FORMAT BINARY)").ToArray();
+        _buffers = new List<T>?[_group.ShardCount];
+        _channels = new Channel<(int, List<T>)>[_group.ShardsByWorker.Count];
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            // Two batches queued per worker: enough to keep it busy, little enough to hold back a fast reader.
+            _channels[i] = Channel.CreateBounded<(int, List<T>)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        }
+    }
+
+    public static Task<long> RunAsync(
+        ShardedDataSource source, int tableIndex, IEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return RunAsync(source, tableIndex, key, write, progress, options, async (insert, ct) =>
+        {
+            foreach (var row in rows)
+            {
+                await insert.AddAsync(row, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    public static Task<long> RunAsync(
+        ShardedDataSource source, int tableIndex, IAsyncEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return RunAsync(source, tableIndex, key, write, progress, options, async (insert, ct) =>
+        {
+            await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false))
+            {
+                await insert.AddAsync(row, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    private static async Task<long> RunAsync(
+        ShardedDataSource source, int tableIndex, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, Func<BulkInsert<T>, CancellationToken, Task> produce,
+        CancellationToken cancellationToken)
+    {
+        var map = await source.GetShardMapAsync(cancellationToken).ConfigureAwait(false);
+        var routes = map.RoutesAt(tableIndex);
+        if (routes.Group is null)
+        {
+            throw new InvalidOperationException(
+                $"Table '{routes.Table}' is a {routes.Placement.ToString().ToLowerInvariant()} table: bulk insert routes rows to shards, so it serves distributed tables only. Insert its rows with InsertAsync or UpsertAsync.");
+        }
+
+        var insert = new BulkInsert<T>(routes, key, write, progress, options ?? BulkInsertOptions.Default);
+        var ambient = source.CurrentTransaction;
+        var transaction = ambient ?? source.BeginImplicitTransaction();
+        try
+        {
+            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await insert.LoadAsync(transaction, produce, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (ambient is null)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return insert._written;
+        }
+        finally
+        {
+            if (ambient is null)
+            {
+                // Rolls back on every worker unless the commit above ran.
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LoadAsync(ShardedTransaction transaction, Func<BulkInsert<T>, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writers = new Task[_channels.Length];
+        for (var i = 0; i < writers.Length; i++)
+        {
+            writers[i] = WriteWorkerAsync(transaction, _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
+        }
+
+        Exception? failure = null;
+        try
+        {
+            await produce(this, stop.Token).ConfigureAwait(false);
+            for (var shard = 0; shard < _buffers.Length; shard++)
+            {
+                if (_buffers[shard] is { Count: > 0 } rest)
+                {
+                    await SendAsync(shard, rest, stop.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        foreach (var channel in _channels)
+        {
+            channel.Writer.TryComplete();
+        }
+
+        try
+        {
+            await Task.WhenAll(writers).ConfigureAwait(false);
+        }
+        catch (Exception) when (writers.Any(w => w.IsFaulted || w.IsCanceled))
+        {
+            // The failures are looked at below, the first worker's that is not a cancellation first.
+        }
+
+        // A worker's failure explains the others' cancellation and the reader's: it is the one to report.
+        var workerFailure = writers
+            .Where(w => w.IsFaulted)
+            .Select(w => w.Exception!.InnerException!)
+            .OrderBy(e => e is OperationCanceledException ? 1 : 0)
+            .FirstOrDefault();
+        var reported = workerFailure is not null && (workerFailure is not OperationCanceledException || failure is null) ? workerFailure : failure;
+        if (reported is not null)
+        {
+            // The statement that failed (or was cancelled) aborted its worker's transaction: only a rollback is left.
+            transaction.Fail(reported);
+            ExceptionDispatchInfo.Throw(reported);
+        }
+    }
+
+    private ValueTask AddAsync(T row, CancellationToken cancellationToken)
+    {
+        var shard = _group.ShardIndexOf(_key(row));
+        var buffer = _buffers[shard] ??= new List<T>(Math.Min(_batchRows, 1024));
+        buffer.Add(row);
+        if (buffer.Count < _batchRows)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _buffers[shard] = null;
+        return SendAsync(shard, buffer, cancellationToken);
+    }
+
+    private ValueTask SendAsync(int shard, List<T> rows, CancellationToken cancellationToken) =>
+        _channels[_group.WorkerOfShard(shard)].Writer.WriteAsync((shard, rows), cancellationToken);
+
+    private async Task WriteWorkerAsync(ShardedTransaction transaction, Node node, ChannelReader<(int Shard, List<T> Rows)> batches, CancellationToken cancellationToken)
+    {
+        // A worker that receives no row is never reached: it takes no part in the transaction.
+        NpgsqlConnection? connection = null;
+        await foreach (var (shard, rows) in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            connection ??= await transaction.ConnectionAsync(
+                node,
+                () => Failures.Where(_routes, node, shard, ShardKey.None),
+                ex => Failures.OnShard(_routes, node, shard, ShardKey.None, ex),
+                cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await using var importer = await connection.BeginBinaryImportAsync(_copy[shard], cancellationToken).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    _write(importer, row);
+                }
+
+                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex))
+            {
+                throw Failures.OnShard(_routes, node, shard, ShardKey.None, ex);
+            }
+
+            var written = Interlocked.Add(ref _written, rows.Count);
+            _progress?.Report(new BulkInsertProgress(_routes.Table, _routes.ShardIds[shard], _routes.ShardTables[shard], shard, node.Name, rows.Count, written));
+        }
+    }
+}

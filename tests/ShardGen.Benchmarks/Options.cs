@@ -1,0 +1,103 @@
+using System.Globalization;
+
+namespace ShardGen.Benchmarks;
+
+/// <summary>The command line: a suite name, then flags. <c>--quick</c> picks sizes for a smoke run.</summary>
+public sealed class Options
+{
+    public static readonly string[] Suites = ["routed", "fanout", "ingest", "micro", "generator"];
+
+    public required string[] Arguments { get; init; }
+
+    /// <summary>The suites to run, in order.</summary>
+    public required IReadOnlyList<string> Run { get; init; }
+
+    public bool Quick { get; init; }
+
+    /// <summary>Concurrent clients of the routed suite (both sides).</summary>
+    public int Clients { get; init; } = 8;
+
+    /// <summary>How long each side of each routed operation runs.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>Rows of the fan-out and ingest suites.</summary>
+    public int Rows { get; init; }
+
+    /// <summary>Measured runs of each fan-out query (the median is reported).</summary>
+    public int Runs { get; init; }
+
+    /// <summary>The routed suite's Max Auto Prepare, for ShardGen's nodes and the raw baseline alike.</summary>
+    public int AutoPrepare { get; init; } = ShardedDataSourceBuilder.DefaultMaxAutoPrepare;
+
+    public static Options? Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            return null;
+        }
+
+        var suite = args[0];
+        if (suite != "all" && !Suites.Contains(suite))
+        {
+            return null;
+        }
+
+        var quick = args.Contains("--quick");
+        return new Options
+        {
+            Arguments = args,
+            Run = suite == "all" ? Suites : [suite],
+            Quick = quick,
+            Clients = Flag(args, "--clients") ?? 8,
+            Duration = TimeSpan.FromSeconds(Flag(args, "--seconds") ?? (quick ? 3 : 10)),
+            Rows = Flag(args, "--rows") ?? (quick ? 100_000 : 1_000_000),
+            Runs = Flag(args, "--runs") ?? (quick ? 5 : 15),
+            AutoPrepare = Flag(args, "--auto-prepare") ?? ShardedDataSourceBuilder.DefaultMaxAutoPrepare,
+        };
+    }
+
+    public static string Usage => """
+        ShardGen benchmarks: each suite measures ShardGen against a baseline in the same run.
+
+          dotnet run -c Release --project tests/ShardGen.Benchmarks -- <suite> [flags]
+
+        suites: all | routed | fanout | ingest | micro | generator
+        flags:  --quick            small sizes, for a smoke run (3 s per routed side, 100,000 rows, 5 runs)
+                --clients N        concurrent clients of the routed suite (default 8)
+                --seconds N        seconds per side of each routed operation (default 10)
+                --rows N           rows of the fan-out and ingest suites (default 1,000,000)
+                --runs N           measured runs per fan-out query (default 15)
+                --auto-prepare N   Max Auto Prepare of both sides of the routed suite (default ShardGen's)
+
+        The database suites start a throwaway cluster (1 coordinator + 2 workers) and a single unsharded
+        server from the local PostgreSQL binaries, and stop them at the end. Figures go to
+        artifacts/benchmarks/ (results-<time>.md/.json and latest.md/.json).
+        """;
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ShardGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ShardGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
+
+    private static int? Flag(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
+    }
+}
