@@ -107,11 +107,11 @@ public static class GeneratorSuite
         var notes = $"{Distributed + Reference + Local} tables, {Queries} queries, {generated.Length} files, {refused} refused, {errors} errors";
         return
         [
-            new Figure("generator", "full run (fresh driver, after a warm-up driver)", full, double.NaN, "ms", HigherIsBetter: false, "≤ 5,000 ms", 5_000, notes),
-            new Figure("generator", "rerun after an unrelated edit (median of 3)", incremental, full, "ms", HigherIsBetter: false, "≤ 0.25 of the full run", 0.25,
+            new Figure("generator", "full run (fresh driver, after a warm-up driver)", full, double.NaN, "ms", HigherIsBetter: false, "≤ 1,000 ms", 1_000, notes),
+            new Figure("generator", "rerun after an unrelated edit (median of 3) vs the full run", incremental, full, "ms", HigherIsBetter: false, Figure.NoGoal, double.PositiveInfinity,
                 notCached.Count == 0 ? "every tracked step Cached/Unchanged" : "**not cached:** " + string.Join("; ", notCached)),
             new Figure("generator", "rerun after an unrelated edit vs Roslyn's floor (a generator that only finds the attributes)", incremental, floors[1], "ms",
-                HigherIsBetter: false, "≤ 1.50 of the floor", 1.5),
+                HigherIsBetter: false, Figure.NoGoal, double.PositiveInfinity),
             new Figure("generator", "tracked steps not Cached/Unchanged after the edit", notCached.Count, double.NaN, "steps", HigherIsBetter: false, "0", 0,
                 notCached.Count == 0 ? "" : string.Join("; ", notCached)),
         ];

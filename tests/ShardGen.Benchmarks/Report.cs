@@ -14,7 +14,13 @@ public sealed record Figure(
     /// <summary>ShardGen / baseline, or the figure itself without a baseline.</summary>
     public double Ratio => double.IsNaN(Baseline) ? ShardGen : ShardGen / Baseline;
 
+    /// <summary>What <see cref="Goal"/> says of a figure reported beside the goals, to explain them, without a goal of its own.</summary>
+    public const string NoGoal = "reported (no goal)";
+
     public bool Met => HigherIsBetter ? Ratio >= Target : Ratio <= Target;
+
+    /// <summary>"met", "**not met**", or "–" for a figure without a goal.</summary>
+    public string Verdict => Goal == NoGoal ? "–" : Met ? "met" : "**not met**";
 }
 
 /// <summary>Prints the figures as a table and writes them to artifacts/benchmarks (markdown and JSON).</summary>
@@ -28,7 +34,7 @@ public static class Report
         foreach (var f in figures)
         {
             text.Append(CultureInfo.InvariantCulture, $"| {f.Suite} | {f.Name} | {Number(f.ShardGen)} | {Number(f.Baseline)} | {f.Unit} | ")
-                .Append(CultureInfo.InvariantCulture, $"{Number(f.Ratio, ratio: true)} | {f.Goal} | {(f.Met ? "met" : "**not met**")} |")
+                .Append(CultureInfo.InvariantCulture, $"{Number(f.Ratio, ratio: true)} | {f.Goal} | {f.Verdict} |")
                 .AppendLine(f.Notes.Length > 0 ? $" {f.Notes}" : "");
         }
 
@@ -59,7 +65,7 @@ public static class Report
                 Utc = DateTime.UtcNow,
                 Arguments = options.Arguments,
                 Machine = machine,
-                Figures = figures.Select(f => new { f.Suite, f.Name, f.ShardGen, Baseline = double.IsNaN(f.Baseline) ? (double?)null : f.Baseline, f.Unit, f.Ratio, f.Goal, f.Target, f.Met, f.Notes }),
+                Figures = figures.Select(f => new { f.Suite, f.Name, f.ShardGen, Baseline = double.IsNaN(f.Baseline) ? (double?)null : f.Baseline, f.Unit, f.Ratio, f.Goal, Target = double.IsInfinity(f.Target) || f.Goal == Figure.NoGoal ? (double?)null : f.Target, Met = f.Goal == Figure.NoGoal ? (bool?)null : f.Met, f.Notes }),
             },
             new JsonSerializerOptions { WriteIndented = true });
         File.WriteAllText(json, data);

@@ -17,6 +17,7 @@ namespace ShardGen;
 /// not "a good hash" but exactly that one. Each result is the unsigned 32-bit hash reinterpreted as a signed
 /// <see cref="int"/>, which is what <c>SELECT hashint8(x)</c> prints. Nothing here allocates.
 /// </remarks>
+[SkipLocalsInit]
 public static class PostgresHash
 {
     // hashfn.c seeds the state with the golden ratio, the key length and this constant.
@@ -51,9 +52,19 @@ public static class PostgresHash
     /// </remarks>
     public static int HashUuid(Guid value)
     {
+        // hash_any over exactly 16 bytes: one full 12-byte round, then the last 4 bytes into a.
         Span<byte> bytes = stackalloc byte[16];
         value.TryWriteBytes(bytes, bigEndian: true, out _);
-        return HashBytes(bytes);
+        uint a = Seed + 16;
+        uint b = a;
+        uint c = a;
+        a += BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        b += BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
+        c += BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        Mix(ref a, ref b, ref c);
+        a += BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
+        Final(ref a, ref b, ref c);
+        return (int)c;
     }
 
     /// <summary><c>hashtext</c> under a deterministic collation: the hash of the key's UTF-8 bytes.</summary>
@@ -69,7 +80,8 @@ public static class PostgresHash
 
         if (value.Length <= StackEncodeMaxChars)
         {
-            Span<byte> buffer = stackalloc byte[StackEncodeMaxChars * 3];
+            // Not zeroed ([SkipLocalsInit]): only the bytes the encoder writes are read.
+            Span<byte> buffer = stackalloc byte[value.Length * 3];
             return HashUtf16(value, buffer);
         }
 
