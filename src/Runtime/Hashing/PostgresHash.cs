@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -52,17 +53,16 @@ public static class PostgresHash
     /// </remarks>
     public static int HashUuid(Guid value)
     {
-        // hash_any over exactly 16 bytes: one full 12-byte round, then the last 4 bytes into a.
-        Span<byte> bytes = stackalloc byte[16];
-        value.TryWriteBytes(bytes, bigEndian: true, out _);
-        uint a = Seed + 16;
-        uint b = a;
-        uint c = a;
-        a += BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-        b += BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
-        c += BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        // hash_any over exactly 16 bytes: one full 12-byte round, then the last 4 bytes into a. The words are
+        // read from the Guid's own (little-endian) layout and put in RFC 4122 order: the first field byte-swapped,
+        // the two 16-bit fields each byte-swapped, the last 8 bytes as they are.
+        ReadOnlySpan<byte> native = MemoryMarshal.AsBytes(new ReadOnlySpan<Guid>(in value));
+        uint middle = BinaryPrimitives.ReadUInt32LittleEndian(native[4..]);
+        uint a = Seed + 16 + BinaryPrimitives.ReadUInt32BigEndian(native);
+        uint b = Seed + 16 + (((middle & 0x00FF_00FFu) << 8) | ((middle >> 8) & 0x00FF_00FFu));
+        uint c = Seed + 16 + BinaryPrimitives.ReadUInt32LittleEndian(native[8..]);
         Mix(ref a, ref b, ref c);
-        a += BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
+        a += BinaryPrimitives.ReadUInt32LittleEndian(native[12..]);
         Final(ref a, ref b, ref c);
         return (int)c;
     }
@@ -77,6 +77,11 @@ public static class PostgresHash
     public static int HashText(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+
+        if (System.Text.Ascii.IsValid(value))
+        {
+            return HashAscii(value);
+        }
 
         if (value.Length <= StackEncodeMaxChars)
         {
@@ -121,8 +126,68 @@ public static class PostgresHash
             k = k[12..];
         }
 
-        // The last 0..11 bytes, as hashfn.c's fall-through switch adds them. c's lowest byte stays
-        // free ("reserved for the length" in lookup3), so bytes 8..10 land one byte higher than a's and b's.
+        Tail(ref a, ref b, ref c, k);
+
+        // Unlike lookup3's hashlittle, PostgreSQL applies the final mix even when no bytes remain.
+        Final(ref a, ref b, ref c);
+        return (int)c;
+    }
+
+    /// <summary>
+    /// <see cref="HashBytes"/> of an ASCII string's UTF-8 form (its chars, one byte each) without encoding it
+    /// first: four chars (8 bytes of UTF-16) are read at once and packed into the little-endian word of their
+    /// four bytes; the last 0..11 chars go into a, b and c as <see cref="Tail"/> puts bytes.
+    /// </summary>
+    private static int HashAscii(string value)
+    {
+        uint a = Seed + (uint)value.Length;
+        uint b = a;
+        uint c = a;
+        ref byte p = ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(value.AsSpan()));
+        var left = value.Length;
+        while (left >= 12)
+        {
+            a += Pack(Unsafe.ReadUnaligned<ulong>(ref p));
+            b += Pack(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, 8)));
+            c += Pack(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, 16)));
+            Mix(ref a, ref b, ref c);
+            p = ref Unsafe.Add(ref p, 24);
+            left -= 12;
+        }
+
+        for (var i = 0; i < left; i++)
+        {
+            uint ch = Unsafe.Add(ref p, 2 * i);
+            if (i < 4)
+            {
+                a += ch << (8 * i);
+            }
+            else if (i < 8)
+            {
+                b += ch << (8 * (i - 4));
+            }
+            else
+            {
+                // c's lowest byte stays free, as in Tail.
+                c += ch << ((8 * (i - 8)) + 8);
+            }
+        }
+
+        Final(ref a, ref b, ref c);
+        return (int)c;
+    }
+
+    /// <summary>Four ASCII chars, read as the ulong of their UTF-16 code units, as the little-endian word of their four UTF-8 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Pack(ulong q) =>
+        (uint)(q & 0xFF) | (uint)((q >> 8) & 0xFF00) | (uint)((q >> 16) & 0xFF_0000) | (uint)((q >> 24) & 0xFF00_0000);
+
+    /// <summary>The last 0..11 bytes, as hashfn.c's fall-through switch adds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tail(ref uint a, ref uint b, ref uint c, ReadOnlySpan<byte> k)
+    {
+        // c's lowest byte stays free ("reserved for the length" in lookup3), so bytes 8..10 land one byte
+        // higher than a's and b's.
         switch (k.Length)
         {
             case 11:
@@ -159,10 +224,6 @@ public static class PostgresHash
                 a += k[0];
                 break;
         }
-
-        // Unlike lookup3's hashlittle, PostgreSQL applies the final mix even when no bytes remain.
-        Final(ref a, ref b, ref c);
-        return (int)c;
     }
 
     /// <summary><c>hash_bytes_uint32</c> (<c>hash_uint32</c>): hash_any of the 4 bytes, without the loop.</summary>
