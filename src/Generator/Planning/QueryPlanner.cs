@@ -234,6 +234,19 @@ internal static class QueryPlanner
                     _parameters.ToEquatableArray(), outputColumns, null, Preview(parts, tables));
             }
 
+            CheckWindows(select);
+            foreach (var sub in _root.Children.Concat(_root.Children.SelectMany(AllSubqueries)))
+            {
+                _scope = sub.Scope;
+                CheckWindows(sub.Query);
+                _scope = _root;
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
             NoteAllShards(pin, write: false);
             return PlanFanOutSelect(select, outputs, members, routing!, pin);
         }
@@ -395,6 +408,11 @@ internal static class QueryPlanner
                 }
 
                 return -1;
+            }
+
+            if (StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().FirstOrDefault() is { } groupedWindow)
+            {
+                return Fail(RuleIds.NotCombinable, groupedWindow.Span, "A window function over groups that span shards cannot be combined: group by the distribution key (then each shard's groups are final), or pin the query to one key.");
             }
 
             // The final row: the group keys, then the aggregates; the select list maps onto it.
@@ -1217,6 +1235,25 @@ internal static class QueryPlanner
                 ? TextSpan.FromBounds(open, @in.Span.End)
                 : node.Span;
 
+        /// <summary>The subqueries planned inside <paramref name="sub"/>, at any depth.</summary>
+        private static IEnumerable<SubqueryScope> AllSubqueries(SubqueryScope sub) =>
+            sub.Scope.Children.Concat(sub.Scope.Children.SelectMany(AllSubqueries));
+
+        /// <summary>
+        /// Over several shards a window function is exact only when every partition lives on one shard: PARTITION BY
+        /// must name a distribution key (Citus pushes down exactly those).
+        /// </summary>
+        private void CheckWindows(SelectStatement select)
+        {
+            foreach (var window in StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>())
+            {
+                if (!window.PartitionBy.Any(IsDistributionKey))
+                {
+                    Fail(RuleIds.NotCombinable, window.Span, "A window function over several shards must be partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard (Citus: \"could not run distributed query because the window function that is used cannot be pushed down\"). Pin the query to one key, or add the key to PARTITION BY.");
+                }
+            }
+        }
+
         /// <summary>Whether <paramref name="operand"/>, read in <paramref name="scope"/>, is the distribution key of a distributed table there.</summary>
         private bool OuterKey(ColumnRef operand, Scope? scope)
         {
@@ -1958,6 +1995,7 @@ internal static class QueryPlanner
         {
             ColumnRef column => column.Name,
             FunctionCall call => call.Name.Substring(call.Name.LastIndexOf('.') + 1),
+            WindowCall window => window.Function.Name.Substring(window.Function.Name.LastIndexOf('.') + 1),
             CastExpr { Operand: ColumnRef column } => column.Name,
             CastExpr { Operand: FunctionCall call } => call.Name,
             CaseExpr => "case",

@@ -97,6 +97,12 @@ internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) 
 /// </summary>
 internal sealed record FunctionCall(TextSpan Span, string Name, EquatableArray<SqlExpr> Arguments, bool Distinct, bool Star) : SqlExpr(Span);
 
+/// <summary>
+/// <c>f(args) OVER ([PARTITION BY ...] [ORDER BY ...] [frame])</c>: a window function. <see cref="Function"/> is the call
+/// (an aggregate name here computes over the window, not over a group); the frame, when written, is kept as text.
+/// </summary>
+internal sealed record WindowCall(TextSpan Span, FunctionCall Function, EquatableArray<SqlExpr> PartitionBy, EquatableArray<OrderItem> OrderBy) : SqlExpr(Span);
+
 /// <summary><c>CASE [operand] WHEN ... THEN ... [ELSE ...] END</c>.</summary>
 internal sealed record CaseExpr(TextSpan Span, SqlExpr? Operand, EquatableArray<WhenClause> Whens, SqlExpr? Else) : SqlExpr(Span);
 

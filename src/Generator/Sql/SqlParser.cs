@@ -2119,20 +2119,72 @@ internal static class SqlParser
 
             if (AtKeyword("over") && (Peek(1).Kind == SqlTokenKind.OpenParen || SqlKeywords.IsColumnName(Peek(1))))
             {
-                var overStart = Advance().Span.Start;
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    SkipGroup();
-                }
-                else
-                {
-                    Advance();
-                }
-
-                ReportUnsupported("Window functions (OVER ...) are not supported: compute the values in C# over the rows", overStart);
+                return ParseWindow(call);
             }
 
             return call;
+        }
+
+        // f(...) OVER ([PARTITION BY a, b] [ORDER BY c DESC] [ROWS|RANGE|GROUPS frame]); OVER name is not supported.
+        private SqlExpr ParseWindow(FunctionCall call)
+        {
+            var overStart = Advance().Span.Start;
+            if (!At(SqlTokenKind.OpenParen))
+            {
+                Advance();
+                ReportUnsupported("Named windows (OVER name, WINDOW name AS ...) are not supported: write the window in OVER (...)", overStart);
+                return call;
+            }
+
+            var open = Advance();
+            if (SqlKeywords.IsColumnName(Current) && !AtKeyword("partition") && !AtKeyword("order") && !AtKeyword("rows") && !AtKeyword("range") && !AtKeyword("groups"))
+            {
+                var nameStart = Current.Span.Start;
+                Advance();
+                ReportUnsupported("Named windows (OVER (name ...)) are not supported: write the whole window in OVER (...)", nameStart);
+            }
+
+            var partitionBy = EquatableArray<SqlExpr>.Empty;
+            if (AtKeyword("partition"))
+            {
+                Advance();
+                ExpectKeyword("by");
+                var items = new List<SqlExpr>();
+                do
+                {
+                    items.Add(ParseExpr());
+                }
+                while (Accept(SqlTokenKind.Comma));
+                partitionBy = items.ToEquatableArray();
+            }
+
+            var orderBy = EquatableArray<OrderItem>.Empty;
+            if (AtKeyword("order"))
+            {
+                Advance();
+                ExpectKeyword("by");
+                orderBy = ParseOrderItems();
+            }
+
+            if (AtKeyword("rows") || AtKeyword("range") || AtKeyword("groups"))
+            {
+                // The frame is kept as written; only keywords and constants may appear in it.
+                while (!AtEnd && !At(SqlTokenKind.CloseParen))
+                {
+                    if (At(SqlTokenKind.Parameter) || At(SqlTokenKind.PositionalParameter) || At(SqlTokenKind.OpenParen))
+                    {
+                        var frameStart = Current.Span.Start;
+                        SkipToCommaOrCloseParen();
+                        ReportUnsupported("Window frames are supported with constant offsets only (ROWS BETWEEN 2 PRECEDING AND CURRENT ROW): write the offset as a literal", frameStart);
+                        break;
+                    }
+
+                    Advance();
+                }
+            }
+
+            ExpectCloseParen(open);
+            return new WindowCall(From(call.Span.Start), call, partitionBy, orderBy);
         }
 
         // substring(s FROM 1 FOR 2), trim(BOTH 'x' FROM s), position('a' IN s), overlay(s PLACING 'x' FROM 1)

@@ -205,6 +205,12 @@ internal static class SqlWalker
             case FunctionCall call:
                 children.AddRange(call.Arguments);
                 break;
+            case WindowCall window:
+                // The window function's arguments, not the call itself: count(*) OVER (...) aggregates no group.
+                children.AddRange(window.Function.Arguments);
+                children.AddRange(window.PartitionBy);
+                children.AddRange(window.OrderBy.Select(o => o.Expr));
+                break;
             case CaseExpr @case:
                 if (@case.Operand is { } operand)
                 {

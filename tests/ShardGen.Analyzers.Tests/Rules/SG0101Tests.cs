@@ -54,10 +54,10 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task A_window_function_is_underlined_on_OVER()
+    public async Task A_named_window_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id, row_number() {|SG0101:OVER (ORDER BY id)|} AS n FROM orders WHERE tenant_id = @t")]
+            [Query("SELECT id, row_number() {|SG0101:OVER w|} AS n FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
             """));
     }
@@ -108,7 +108,7 @@ public sealed class SG0101Tests
     public async Task One_query_reports_every_construct_it_uses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id, rank() {|SG0101:OVER (ORDER BY total)|} AS r FROM orders WHERE tenant_id = {|SG0101:$1|}")]
+            [Query("SELECT id, rank() {|SG0101:OVER w|} AS r FROM orders WHERE tenant_id = {|SG0101:$1|}")]
             public partial Task<List<IdRow>> Bad(long t);
             """));
     }
@@ -159,6 +159,12 @@ public sealed class SG0101Tests
 
             [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN (SELECT id FROM countries WHERE code = 'DE')")]
             public partial Task<List<IdRow>> OverAReferenceTable(long t);
+
+            [Query("SELECT rank() OVER (PARTITION BY customer_id ORDER BY total DESC) AS id FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> WindowOnOneKey(long t);
+
+            [Query("SELECT row_number() OVER (PARTITION BY tenant_id ORDER BY total DESC) AS id FROM {|SG0120:orders|}")]
+            public partial Task<List<IdRow>> WindowPartitionedByTheKey();
             """));
     }
 }

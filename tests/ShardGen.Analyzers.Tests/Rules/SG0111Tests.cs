@@ -140,4 +140,19 @@ public sealed class SG0111Tests
             public partial Task<List<IdRow>> OnOneKey(long t);
             """));
     }
+
+    [Fact]
+    public async Task A_window_function_over_several_shards_not_partitioned_by_the_key_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:row_number() OVER (ORDER BY total DESC)|} AS id FROM orders")]
+            public partial Task<List<IdRow>> Unpartitioned();
+
+            [Query("SELECT {|SG0111:count(*) OVER (PARTITION BY customer_id)|} AS id FROM orders WHERE tenant_id = ANY(@ts)")]
+            public partial Task<List<IdRow>> PartitionedByAnotherColumn(long[] ts);
+
+            [Query("SELECT {|SG0111:rank() OVER (PARTITION BY tenant_id ORDER BY count(*))|} AS id FROM orders GROUP BY status, total")]
+            public partial Task<List<IdRow>> OverGroupsThatSpanShards();
+            """));
+    }
 }

@@ -291,4 +291,23 @@ public sealed class SelectParserTests
         Assert.Equal("WHERE c.k = t.k", Text(sql, subquery.Query.WhereSpan));
         Assert.Empty(SqlWalker.Children(subquery));
     }
+
+    [Theory]
+    [InlineData("row_number() OVER ()", "(OVER row_number() [] [])")]
+    [InlineData("rank() OVER (PARTITION BY t.k, b ORDER BY c DESC, d)", "(OVER rank() [t.k b] [c DESC d])")]
+    [InlineData("sum(x) OVER (PARTITION BY k ORDER BY d ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)", "(OVER sum(x) [k] [d])")]
+    [InlineData("count(*) OVER (ORDER BY d RANGE UNBOUNDED PRECEDING) + 1", "(+ (OVER count(*) [] [d]) 1)")]
+    public void Window_functions_are_parsed_with_their_partition_and_order(string expression, string shape)
+    {
+        Assert.Equal(shape, Show(Expr(expression)));
+    }
+
+    [Fact]
+    public void A_window_call_span_covers_the_call_and_its_window_and_an_aggregate_inside_is_not_a_child()
+    {
+        const string sql = "SELECT sum(total) OVER (PARTITION BY tenant_id ROWS 3 PRECEDING) AS s FROM t";
+        var window = Assert.IsType<WindowCall>(Select(sql).Items[0].Expr);
+        Assert.Equal("sum(total) OVER (PARTITION BY tenant_id ROWS 3 PRECEDING)", Text(sql, window.Span));
+        Assert.Equal(["total", "tenant_id"], SqlWalker.Children(window).Select(Show));
+    }
 }

@@ -71,6 +71,7 @@ internal static class SqlTestHelpers
         SubqueryExpr q => $"(SUBQUERY {ShowSelect(q.Query)})",
         ExistsExpr e => $"(EXISTS {ShowSelect(e.Query)})",
         InSubqueryExpr i => $"({(i.Negated ? "NOT IN" : "IN")} {Show(i.Operand)} {ShowSelect(i.Query)})",
+        WindowCall w => $"(OVER {Show(w.Function)} [{string.Join(" ", w.PartitionBy.Select(Show))}] [{string.Join(" ", w.OrderBy.Select(o => Show(o.Expr) + (o.Descending ? " DESC" : string.Empty)))}])",
         _ => throw new ArgumentOutOfRangeException(nameof(expr), expr, null),
     };
 

@@ -101,6 +101,11 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.CustomersByOrderCount), Order.Total, [], [] },
         { nameof(ShopQueries.AboveTenantAverage), Order.Total, [], [] },
 
+        // window functions
+        { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
+        { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },
+        { nameof(ShopQueries.StatusShareWithinTenant), Order.None, [], [] },
+
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },
         { nameof(ShopQueries.CountriesOfOneTenantWithEmpty), Order.Total, [], [5L] },

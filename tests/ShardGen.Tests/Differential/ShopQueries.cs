@@ -61,6 +61,8 @@ public sealed record NoteCountRow(string? Note, long N);
 
 public sealed record KeyCountRow(long TenantId, long Id, long N);
 
+public sealed record RankedOrderRow(long Id, decimal Total, long R);
+
 public sealed record CountryCountRow(string Code, string Name, long N);
 
 public sealed record KeyCountTotalRow(string Key, long N, decimal? Total);
@@ -280,6 +282,17 @@ public sealed partial class ShopQueries
 
     [Query("SELECT status, count(*) AS n FROM orders o WHERE o.total > (SELECT avg(x.total) FROM orders x WHERE x.tenant_id = o.tenant_id) GROUP BY status ORDER BY status")]
     public partial Task<List<StatusCountRow>> AboveTenantAverage();
+
+    // ---- window functions
+
+    [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
+    public partial Task<List<RankedOrderRow>> RankedOrdersOfTenant(long tenantId);
+
+    [Query("SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY total DESC, id) AS n FROM orders WHERE quantity = 6 ORDER BY n, tenant_id, id LIMIT 40")]
+    public partial Task<List<KeyCountRow>> BiggestSixPacksPerTenant();
+
+    [Query("SELECT tenant_id, id, count(*) OVER (PARTITION BY tenant_id, status) AS n FROM orders WHERE quantity = 1 AND total > 800")]
+    public partial Task<List<KeyCountRow>> StatusShareWithinTenant();
 
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 
