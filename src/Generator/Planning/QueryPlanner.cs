@@ -286,7 +286,7 @@ internal static class QueryPlanner
             }
 
             var limit = LimitText(select);
-            var shard = new SqlBuilder(_sql, _edits).Text("(SELECT ");
+            var shard = ShardSelect(select);
             if (select.Distinct)
             {
                 shard.Text("DISTINCT ");
@@ -463,7 +463,7 @@ internal static class QueryPlanner
             }
 
             // Shard: SELECT keys, partials FROM ... WHERE ... GROUP BY keys.
-            var shard = new SqlBuilder(_sql, _edits).Text("(SELECT ");
+            var shard = ShardSelect(select);
             var worker = new StringBuilder("SELECT ");
             var column = 0;
             void Column(string shardText, TextSpan? span, string workerCombine)
@@ -982,10 +982,11 @@ internal static class QueryPlanner
         /// enclosing query's columns too, for a subquery) and parameters. Where it may run is decided once the
         /// whole statement is bound, in <see cref="CheckSubqueries"/>.
         /// </summary>
-        private void PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte)
+        private SubqueryScope PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte, TableRef? derived = null)
         {
-            var scope = new Scope(cte is null ? _scope : null);
-            var planned = new SubqueryScope(query, scope, node, cte);
+            // A CTE or a subquery in FROM (not LATERAL) sees no column of the enclosing query.
+            var scope = new Scope(cte is null && derived is null ? _scope : null);
+            var planned = new SubqueryScope(query, scope, node, cte, derived);
             var enclosing = _scope;
             enclosing.Children.Add(planned);
             _scope = scope;
@@ -1002,7 +1003,7 @@ internal static class QueryPlanner
 
                 if (Problems.Count > 0)
                 {
-                    return;
+                    return planned;
                 }
 
                 var outputs = ExpandOutputs(query);
@@ -1016,19 +1017,19 @@ internal static class QueryPlanner
 
                 if (Problems.Count > 0 || query.From is null)
                 {
-                    return;
+                    return planned;
                 }
 
                 if ((node is SubqueryExpr or InSubqueryExpr) && outputs.Count != 1)
                 {
                     Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN must return one.");
-                    return;
+                    return planned;
                 }
 
-                if (cte is not null && outputs.Select(o => o.Name).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+                if (planned.IsTable && outputs.Select(o => o.Name).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
                 {
-                    Fail(RuleIds.UnknownColumn, query.SelectListSpan, $"Common table expression '{cte.Name}' has two columns named '{duplicate.Key}': alias one of them.");
-                    return;
+                    Fail(RuleIds.UnknownColumn, query.SelectListSpan, $"{planned.Describe()} has two columns named '{duplicate.Key}': alias one of them.");
+                    return planned;
                 }
 
                 Classify();
@@ -1046,10 +1047,18 @@ internal static class QueryPlanner
             {
                 _ctes[cte.Name] = planned;
             }
+
+            return planned;
         }
 
-        /// <summary>A common table expression named in FROM: a table whose columns are the body's outputs, kept under its own name.</summary>
-        private void BindCte(TableRef reference, JoinKind join, SubqueryScope cte)
+        /// <summary>
+        /// A common table expression named in FROM, or a subquery in FROM: a table whose columns are the body's outputs, kept
+        /// under its own name (the text stays as written). When its rows are partitioned by a distribution key (see
+        /// <see cref="PartitionKey"/>) it is planned as a distributed table of that key's colocation group, whose key is the
+        /// output that carries it: joined to the query on that key, it runs inside each shard. Otherwise it is planned as a
+        /// reference (or, over local tables, a local) table, and its distributed tables must be pinned to the statement's key.
+        /// </summary>
+        private void BindDerived(TableRef reference, JoinKind join, SubqueryScope derived)
         {
             var alias = reference.Alias ?? reference.Name;
             if (_bindings.Any(b => b.Alias == alias))
@@ -1059,18 +1068,81 @@ internal static class QueryPlanner
             }
 
             var saved = _scope;
-            _scope = cte.Scope;
-            var columns = cte.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
+            _scope = derived.Scope;
+            var columns = derived.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
                 ? resolved.Column with { ColumnName = o.Name }
                 : new ColumnSpec(string.Empty, o.Name, ColumnType.String, null, true)).ToEquatableArray();
             _scope = saved;
 
-            // Planned as a reference (or, over local tables, a local) table: what its body reads decides where the statement runs.
-            var kind = AllScopes(cte.Scope).SelectMany(s => s.Bindings).Any(b => b.Table.Table.Kind == TableKind.Local) ? TableKind.Local : TableKind.Reference;
+            var name = derived.Name!;
+            var partition = PartitionKey(derived);
+            derived.KeySource = partition?.Source;
+            var kind = partition is not null ? TableKind.Distributed
+                : AllScopes(derived.Scope).SelectMany(s => s.Bindings).Any(b => b.Table.Table.Kind == TableKind.Local) ? TableKind.Local
+                : TableKind.Reference;
             var spec = new TableSpec(
-                string.Empty, string.Empty, cte.Cte!.Name, false, false, kind, cte.Cte.Name, columns, EquatableArray<int>.Empty, -1,
-                default, default, null, EquatableArray<ConstructorParameterSpec>.Empty);
-            _bindings.Add(new Binding(alias, new TableModel(spec, null, cte.Cte.Name), reference, join, cte));
+                string.Empty, string.Empty, name, false, false, kind, name, columns, EquatableArray<int>.Empty, partition?.Output ?? -1,
+                partition?.Source.Table.Table.KeyType ?? default, default, null, EquatableArray<ConstructorParameterSpec>.Empty);
+            _bindings.Add(new Binding(alias, new TableModel(spec, partition?.Source.Table.ColocationGroup, name), reference, join, derived));
+        }
+
+        /// <summary>
+        /// The output of a CTE or subquery in FROM that carries a distribution key, when its rows are partitioned by it: it reads
+        /// distributed tables (joined on their keys, as checked in its scope), has no LIMIT or OFFSET, groups by a distribution
+        /// key if it groups or aggregates at all, partitions every window by one, and selects a distribution key as a plain
+        /// column. Each shard then computes exactly the rows of its own keys, as Citus pushes such a subquery down.
+        /// </summary>
+        private (int Output, Binding Source)? PartitionKey(SubqueryScope derived)
+        {
+            var query = derived.Query;
+            var saved = _scope;
+            _scope = derived.Scope;
+            try
+            {
+                // A body pinned to one key is planned like any pinned subquery: the statement then routes to that key.
+                if (!derived.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) || query.Limit is not null || query.Offset is not null
+                    || KeyPins(TopLevelConditions(query)).Any(p => derived.Scope.Bindings.Contains(p.Binding)))
+                {
+                    return null;
+                }
+
+                var aggregates = StatementExpressions(query).Any(ContainsAggregate);
+                if ((query.GroupBy.Count > 0 || aggregates) && !query.GroupBy.Select(g => ResolvePosition(g, derived.Outputs)).Any(IsDistributionKey))
+                {
+                    return null;
+                }
+
+                if (StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)))
+                {
+                    return null;
+                }
+
+                for (var i = 0; i < derived.Outputs.Count; i++)
+                {
+                    if (derived.Outputs[i].Expr is ColumnRef column && Resolve(column) is { } resolved
+                        && derived.Scope.Bindings.Contains(resolved.Binding) && IsKeyColumn(resolved.Binding, resolved.Column))
+                    {
+                        return (i, resolved.Binding);
+                    }
+                }
+
+                return null;
+            }
+            finally
+            {
+                _scope = saved;
+            }
+        }
+
+        /// <summary>The table a distributed binding routes by: its own, or, for a CTE or subquery in FROM, the table its key comes from.</summary>
+        private static string RoutingTableOf(Binding binding)
+        {
+            while (binding.Derived?.KeySource is { } source)
+            {
+                binding = source;
+            }
+
+            return binding.Table.Table.TableName;
         }
 
         private static IEnumerable<Scope> AllScopes(Scope scope)
@@ -1107,7 +1179,7 @@ internal static class QueryPlanner
             Collect(_root);
             var all = _root.Bindings.Concat(scopes.SelectMany(s => s.Scope.Bindings)).ToList();
             var distributed = all.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
-            var local = all.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Cte is null);
+            var local = all.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Derived is null);
             if (local is not null && distributed.Count > 0)
             {
                 Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
@@ -1132,8 +1204,10 @@ internal static class QueryPlanner
             foreach (var (sub, scope) in scopes)
             {
                 var inner = scope.Bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
-                if (inner.Count == 0)
+                if (inner.Count == 0 || sub.KeySource is not null)
                 {
+                    // A CTE or subquery in FROM partitioned by a key is a distributed table of the query: the query's join
+                    // rules (on the key) hold for it, as for any table.
                     continue;
                 }
 
@@ -1144,8 +1218,8 @@ internal static class QueryPlanner
                     var pinnedTo = KeyPins(conditions).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
                     var joined = KeyEqualities(conditions).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
                         || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
-                    var span = sub.Cte?.Span ?? SubquerySpan(sub.Node!);
-                    var what = sub.Cte is null ? "This subquery" : $"Common table expression '{sub.Cte.Name}'";
+                    var span = sub.IsTable ? sub.Span : SubquerySpan(sub.Node!);
+                    var what = sub.IsTable ? sub.Describe() : "This subquery";
                     var table = inner[0].Table.Table;
                     var key = $"{SqlText.Name(inner[0].Alias)}.{SqlText.Name(table.Columns[table.DistributionKey].ColumnName)}";
                     if (pinnedTo is not null && (routedBy is null ? !outerDistributed : pinnedTo == routedBy))
@@ -1165,9 +1239,9 @@ internal static class QueryPlanner
                         continue;
                     }
 
-                    if (sub.Cte is not null && !(joined && routedBy is not null))
+                    if (sub.IsTable && !(joined && routedBy is not null))
                     {
-                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard: pin it to the query's key with '{key} = @...' (the whole statement then runs on that key's shard), or write it as a subquery joined on the distribution key.");
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key: select the key and group by it (no LIMIT), so that each shard computes its own keys' rows, or pin it to the query's key with '{key} = @...'.");
                         continue;
                     }
 
@@ -1197,11 +1271,6 @@ internal static class QueryPlanner
 
             if (target == QueryTarget.FanOut && pin?.Single is null)
             {
-                if (select.With.Count > 0)
-                {
-                    Fail(RuleIds.UnsupportedSql, select.With[0].Span, "Common table expressions are supported in statements routed to one key: pin the query to a key, or write the common table expression into the query.");
-                }
-
                 foreach (var clause in select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.Having is null ? Array.Empty<SqlExpr>() : new[] { select.Having }))
                 {
                     if (SqlWalker.Descendants(clause).FirstOrDefault(e => SqlWalker.Subquery(e) is not null) is { } nested)
@@ -1223,7 +1292,7 @@ internal static class QueryPlanner
                     return (target, routing, pin);
                 }
 
-                return (QueryTarget.Router, routedScope.Scope.Bindings.First(b => b.Table.Table.Kind == TableKind.Distributed).Table.Table.TableName, innerPin);
+                return (QueryTarget.Router, RoutingTableOf(routedScope.Scope.Bindings.First(b => b.Table.Table.Kind == TableKind.Distributed)), innerPin);
             }
 
             return (target, routing, pin);
@@ -1252,6 +1321,18 @@ internal static class QueryPlanner
                     Fail(RuleIds.NotCombinable, window.Span, "A window function over several shards must be partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard (Citus: \"could not run distributed query because the window function that is used cannot be pushed down\"). Pin the query to one key, or add the key to PARTITION BY.");
                 }
             }
+        }
+
+        /// <summary>The start of one shard's statement: <c>(</c>, the statement's WITH clause if it has one, <c>SELECT </c>.</summary>
+        private SqlBuilder ShardSelect(SelectStatement select)
+        {
+            var builder = new SqlBuilder(_sql, _edits).Text("(");
+            if (select.With.Count > 0)
+            {
+                builder.Span(TextSpan.FromBounds(select.Span.Start, select.With[select.With.Count - 1].Span.End)).Text(" ");
+            }
+
+            return builder.Text("SELECT ");
         }
 
         /// <summary>Whether <paramref name="operand"/>, read in <paramref name="scope"/>, is the distribution key of a distributed table there.</summary>
@@ -1423,9 +1504,20 @@ internal static class QueryPlanner
 
         private void Bind(TableRef reference, JoinKind join)
         {
+            if (reference.Query is not null)
+            {
+                var derived = PlanSubquery(reference.Query, null, null, reference);
+                if (Problems.Count == 0)
+                {
+                    BindDerived(reference, join, derived);
+                }
+
+                return;
+            }
+
             if (reference.Schema is null && _ctes.TryGetValue(reference.Name, out var cte))
             {
-                BindCte(reference, join, cte);
+                BindDerived(reference, join, cte);
                 return;
             }
 
@@ -1669,7 +1761,7 @@ internal static class QueryPlanner
             }
 
             CheckColocated(distributed, "the join requires repartitioning, which ShardGen does not do");
-            return (_pull ? QueryTarget.Local : QueryTarget.FanOut, distributed[0].Table.Table.TableName);
+            return (_pull ? QueryTarget.Local : QueryTarget.FanOut, RoutingTableOf(distributed.FirstOrDefault(b => b.Derived is null) ?? distributed[0]));
         }
 
         /// <summary>SG0106 on every distributed table outside the first one's colocation group.</summary>
@@ -1692,7 +1784,7 @@ internal static class QueryPlanner
         /// with no subquery, whose local table is not a common table expression.
         /// </summary>
         private bool CanPull(Binding recurring) =>
-            _allowSubqueries && _scope == _root && _root.Children.Count == 0 && recurring.Cte is null;
+            _allowSubqueries && _scope == _root && _root.Children.Count == 0 && recurring.Derived is null;
 
         /// <summary>
         /// Distributed tables must be joined on their distribution keys (and an outer join must say so in
@@ -2259,8 +2351,8 @@ internal static class QueryPlanner
         return text.Append('"').ToString();
     }
 
-    /// <summary>A table of a query; <see cref="Cte"/> is set when the name is a common table expression's.</summary>
-    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join, SubqueryScope? Cte = null);
+    /// <summary>A table of a query; <see cref="Derived"/> is set for a common table expression or a subquery in FROM.</summary>
+    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join, SubqueryScope? Derived = null);
 
     /// <summary>The tables of one SELECT; a subquery's scope has its enclosing query's as <see cref="Parent"/> (a CTE's has none).</summary>
     private sealed class Scope
@@ -2275,16 +2367,34 @@ internal static class QueryPlanner
         public List<SubqueryScope> Children { get; } = new();
     }
 
-    /// <summary>A subquery (<see cref="Node"/> the expression holding it) or a common table expression (<see cref="Cte"/>), bound in <see cref="Scope"/>.</summary>
+    /// <summary>A subquery (<see cref="Node"/> the expression holding it), a common table expression (<see cref="Cte"/>) or a subquery in FROM (<see cref="Derived"/>), bound in <see cref="Scope"/>.</summary>
     private sealed class SubqueryScope
     {
-        public SubqueryScope(SelectStatement query, Scope scope, SqlExpr? node, CommonTableExpression? cte)
+        public SubqueryScope(SelectStatement query, Scope scope, SqlExpr? node, CommonTableExpression? cte, TableRef? derived)
         {
             Query = query;
             Scope = scope;
             Node = node;
             Cte = cte;
+            Derived = derived;
         }
+
+        /// <summary>A subquery in FROM; null otherwise.</summary>
+        public TableRef? Derived { get; }
+
+        /// <summary>Whether it is read as a table: a common table expression or a subquery in FROM.</summary>
+        public bool IsTable => Cte is not null || Derived is not null;
+
+        /// <summary>The name it is read by, when <see cref="IsTable"/>.</summary>
+        public string? Name => Cte?.Name ?? Derived?.Alias;
+
+        /// <summary>Where it is written: the CTE's definition or the subquery in FROM with its alias.</summary>
+        public TextSpan Span => Cte?.Span ?? Derived?.Span ?? Query.Span;
+
+        /// <summary>When its rows are partitioned by a distribution key: the table of its body that key comes from.</summary>
+        public Binding? KeySource { get; set; }
+
+        public string Describe() => Cte is not null ? $"Common table expression '{Cte.Name}'" : $"Subquery '{Derived?.Alias}' in FROM";
 
         public SelectStatement Query { get; }
 

@@ -121,8 +121,12 @@ internal sealed record CastExpr(TextSpan Span, SqlExpr Operand, string TypeName,
 
 internal abstract record SqlStatement(TextSpan Span) : SqlNode(Span);
 
-/// <summary>A table in FROM, JOIN, INSERT, UPDATE or DELETE. <see cref="Span"/> covers <c>schema.name AS alias</c>; <see cref="NameSpan"/> only <c>schema.name</c>.</summary>
-internal sealed record TableRef(TextSpan Span, string? Schema, string Name, string? Alias, TextSpan NameSpan) : SqlNode(Span);
+/// <summary>
+/// A table in FROM, JOIN, INSERT, UPDATE or DELETE. <see cref="Span"/> covers <c>schema.name AS alias</c>; <see cref="NameSpan"/> only
+/// <c>schema.name</c>. A subquery in FROM (<c>(SELECT ...) AS x</c>) has its <see cref="Query"/>, the alias as <see cref="Name"/>
+/// and <see cref="Alias"/>, and the parenthesized subquery as <see cref="NameSpan"/>.
+/// </summary>
+internal sealed record TableRef(TextSpan Span, string? Schema, string Name, string? Alias, TextSpan NameSpan, SelectStatement? Query = null) : SqlNode(Span);
 
 /// <summary>The kind of a join; <c>FROM a, b</c> makes <c>b</c> a <see cref="Cross"/> join without ON.</summary>
 internal enum JoinKind

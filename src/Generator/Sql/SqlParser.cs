@@ -909,13 +909,30 @@ internal static class SqlParser
                 start = Current.Span.Start;
             }
 
+            if (At(SqlTokenKind.OpenParen) && context == TableContext.From && PeekKeyword(1, "select"))
+            {
+                // (SELECT ...) AS alias: a subquery in FROM.
+                var query = ParseSubquery()!;
+                var querySpan = From(start);
+                var derivedAlias = ParseTableAlias(context)
+                    ?? throw Fail(SqlProblemKind.Syntax, "A subquery in FROM needs an alias: (SELECT ...) AS name", querySpan);
+                if (At(SqlTokenKind.OpenParen))
+                {
+                    var columnsStart = Current.Span.Start;
+                    SkipGroup();
+                    ReportUnsupported("Column alias lists (AS x(a, b)) are not supported: alias the columns in the subquery's select list", columnsStart);
+                }
+
+                return new TableRef(From(start), null, derivedAlias, derivedAlias, querySpan, query);
+            }
+
             if (At(SqlTokenKind.OpenParen))
             {
                 var subquery = AtQueryStart(1);
                 SkipGroup();
                 ReportUnsupported(
                     subquery
-                        ? "Subqueries in FROM are not supported: join the table directly, or run the inner query as its own [Query]"
+                        ? "Subqueries in FROM are supported as (SELECT ...) AS name: WITH and VALUES are not supported there"
                         : "Parenthesized joins are not supported: remove the parentheses",
                     start);
                 ParseTableAlias(context);

@@ -15,12 +15,9 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task WITH_over_several_shards_and_before_a_write_is_underlined()
+    public async Task WITH_before_a_write_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("WITH {|SG0101:c AS (SELECT id FROM countries)|} SELECT o.id FROM orders o JOIN c ON c.id = o.customer_id")]
-            public partial Task<List<IdRow>> OverAllShards();
-
             [Query("{|SG0101:WITH c AS (SELECT id FROM countries)|} DELETE FROM orders WHERE tenant_id = @t")]
             public partial Task<int> BeforeDelete(long t);
             """));
@@ -45,8 +42,8 @@ public sealed class SG0101Tests
             [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(VALUES (1), (2))|}")]
             public partial Task<List<IdRow>> Values(long t);
 
-            [Query("SELECT id FROM {|SG0101:(SELECT id, tenant_id FROM orders)|} x WHERE tenant_id = @t")]
-            public partial Task<List<IdRow>> FromSubquery(long t);
+            [Query("SELECT id FROM {|SG0101:(VALUES (1, 2))|} x")]
+            public partial Task<List<IdRow>> FromValues();
 
             [Query("DELETE FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
             public partial Task<int> InAWrite(long t);
@@ -165,6 +162,18 @@ public sealed class SG0101Tests
 
             [Query("SELECT row_number() OVER (PARTITION BY tenant_id ORDER BY total DESC) AS id FROM {|SG0120:orders|}")]
             public partial Task<List<IdRow>> WindowPartitionedByTheKey();
+
+            [Query("SELECT id FROM (SELECT id, tenant_id FROM orders) x WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> FromSubqueryOnOneKey(long t);
+
+            [Query("SELECT c.id FROM {|SG0120:customers|} c JOIN (SELECT tenant_id, customer_id, count(*) AS n FROM orders GROUP BY tenant_id, customer_id) x ON x.tenant_id = c.tenant_id AND x.customer_id = c.id WHERE x.n > 3")]
+            public partial Task<List<IdRow>> FromSubqueryPartitionedByTheKey();
+
+            [Query("WITH per_tenant AS (SELECT tenant_id, count(*) AS n FROM orders GROUP BY tenant_id) SELECT count(*) FROM {|SG0120:per_tenant|} WHERE n > 10")]
+            public partial Task<long> CommonTableExpressionPartitionedByTheKey();
+
+            [Query("WITH c AS (SELECT id FROM countries) SELECT o.id FROM {|SG0120:orders|} o JOIN c ON c.id = o.customer_id")]
+            public partial Task<List<IdRow>> ReferenceCommonTableExpressionOverAllShards();
             """));
     }
 }

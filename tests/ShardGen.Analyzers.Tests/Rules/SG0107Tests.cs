@@ -126,8 +126,14 @@ public sealed class SG0107Tests
     public async Task A_common_table_expression_over_shards_must_be_pinned_to_the_query_key()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("WITH {|SG0107:c AS (SELECT id, tenant_id FROM customers)|} SELECT o.id FROM orders o JOIN c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = @t")]
+            [Query("WITH {|SG0107:c AS (SELECT country_code, count(*) AS n FROM customers GROUP BY country_code)|} SELECT o.id FROM orders o JOIN c ON c.n = o.customer_id WHERE o.tenant_id = @t")]
             public partial Task<List<IdRow>> Unpinned(long t);
+
+            [Query("SELECT o.id FROM orders o JOIN {|SG0107:(SELECT tenant_id, id FROM customers ORDER BY id LIMIT 10) AS c|} ON c.tenant_id = o.tenant_id WHERE o.total > 5")]
+            public partial Task<List<IdRow>> FromSubqueryWithLimitOverAllShards();
+
+            [Query("SELECT o.id FROM orders o {|SG0107:JOIN (SELECT tenant_id, id FROM customers) c ON c.id = o.customer_id|}")]
+            public partial Task<List<IdRow>> FromSubqueryNotJoinedOnTheKey();
 
             [Query("WITH c AS (SELECT id, tenant_id FROM customers WHERE tenant_id = @t) SELECT o.id FROM orders o JOIN c ON c.id = o.customer_id WHERE o.tenant_id = @t")]
             public partial Task<List<IdRow>> Pinned(long t);

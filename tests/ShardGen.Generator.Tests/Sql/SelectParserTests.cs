@@ -310,4 +310,24 @@ public sealed class SelectParserTests
         Assert.Equal("sum(total) OVER (PARTITION BY tenant_id ROWS 3 PRECEDING)", Text(sql, window.Span));
         Assert.Equal(["total", "tenant_id"], SqlWalker.Children(window).Select(Show));
     }
+
+    [Fact]
+    public void A_subquery_in_FROM_is_a_table_reference_with_its_query_and_alias()
+    {
+        const string sql = "SELECT x.n FROM (SELECT tenant_id, count(*) AS n FROM orders GROUP BY tenant_id) AS x JOIN t ON t.k = x.tenant_id";
+        var select = Select(sql);
+        var from = select.From!;
+        Assert.Equal(("x", "x"), (from.Name, from.Alias));
+        Assert.Equal("(SELECT tenant_id, count(*) AS n FROM orders GROUP BY tenant_id)", Text(sql, from.NameSpan));
+        Assert.Equal("(SELECT tenant_id, count(*) AS n FROM orders GROUP BY tenant_id) AS x", Text(sql, from.Span));
+        Assert.Equal("orders", from.Query!.From!.Name);
+        Assert.Null(select.Joins[0].Table.Query);
+    }
+
+    [Fact]
+    public void A_subquery_in_FROM_without_an_alias_is_a_syntax_error()
+    {
+        var problem = ProblemAt("SELECT * FROM (SELECT 1)", SqlProblemKind.Syntax, "(SELECT 1)");
+        Assert.Contains("needs an alias", problem.Message, StringComparison.Ordinal);
+    }
 }

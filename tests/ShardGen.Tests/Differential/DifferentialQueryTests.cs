@@ -101,6 +101,12 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.CustomersByOrderCount), Order.Total, [], [] },
         { nameof(ShopQueries.AboveTenantAverage), Order.Total, [], [] },
 
+        // subqueries in FROM and CTEs partitioned by the key
+        { nameof(ShopQueries.BusiestTenantsFromSubquery), Order.Total, [], [] },
+        { nameof(ShopQueries.LoyalCustomers), Order.Total, [], [] },
+        { nameof(ShopQueries.TenantsAboveTwentyThousand), Order.None, [], [] },
+        { nameof(ShopQueries.StatusesOfTenantFromSubquery), Order.Total, [], [7L] },
+
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },

@@ -283,6 +283,20 @@ public sealed partial class ShopQueries
     [Query("SELECT status, count(*) AS n FROM orders o WHERE o.total > (SELECT avg(x.total) FROM orders x WHERE x.tenant_id = o.tenant_id) GROUP BY status ORDER BY status")]
     public partial Task<List<StatusCountRow>> AboveTenantAverage();
 
+    // ---- subqueries in FROM and CTEs partitioned by the distribution key, over every shard
+
+    [Query("SELECT x.tenant_id, x.n FROM (SELECT tenant_id, count(*) AS n FROM orders GROUP BY tenant_id) AS x ORDER BY x.n DESC, x.tenant_id LIMIT 5")]
+    public partial Task<List<TenantCountRow>> BusiestTenantsFromSubquery();
+
+    [Query("SELECT c.tenant_id, c.id, x.n FROM customers c JOIN (SELECT tenant_id, customer_id, count(*) AS n FROM orders GROUP BY tenant_id, customer_id) x ON x.tenant_id = c.tenant_id AND x.customer_id = c.id WHERE x.n > 12 ORDER BY x.n DESC, c.tenant_id, c.id LIMIT 20")]
+    public partial Task<List<KeyCountRow>> LoyalCustomers();
+
+    [Query("WITH per_tenant AS (SELECT tenant_id, sum(total) AS total FROM orders GROUP BY tenant_id) SELECT count(*) FROM per_tenant WHERE total > 20000")]
+    public partial Task<long> TenantsAboveTwentyThousand();
+
+    [Query("SELECT x.status, x.n FROM (SELECT status, count(*) AS n FROM orders WHERE tenant_id = @tenantId GROUP BY status) x WHERE x.n > 10 ORDER BY x.status")]
+    public partial Task<List<StatusCountRow>> StatusesOfTenantFromSubquery(long tenantId);
+
     // ---- window functions
 
     [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
