@@ -357,6 +357,12 @@ internal static class QueryPlanner
                     }
                 }
 
+                if (call.Distinct && call.Filter is not null && !(call.Arguments.Count == 1 && IsDistributionKey(call.Arguments[0])))
+                {
+                    Fail(RuleIds.NotCombinable, call.Span, "count(DISTINCT ...) FILTER (...) over several shards cannot be combined exactly: move the condition into the argument (count(DISTINCT CASE WHEN ... THEN x END)), or group by the distribution key.");
+                    return -1;
+                }
+
                 if (call.Name == "count" && call.Distinct && call.Arguments.Count == 1 && !IsDistributionKey(call.Arguments[0]))
                 {
                     // The distinct values travel: each shard groups by them too, and the run time counts
@@ -466,7 +472,7 @@ internal static class QueryPlanner
             var shard = ShardSelect(select);
             var worker = new StringBuilder("SELECT ");
             var column = 0;
-            void Column(string shardText, TextSpan? span, string workerCombine)
+            void Column(string shardText, TextSpan? span, string workerCombine, SqlExpr? filter = null)
             {
                 if (column > 0)
                 {
@@ -478,6 +484,10 @@ internal static class QueryPlanner
                 if (span is { } s)
                 {
                     shard.Text(shardText).Span(s).Text(shardText.Length > 0 ? ")" : string.Empty);
+                    if (filter is not null)
+                    {
+                        shard.Text(" FILTER (WHERE ").Span(filter.Span).Text(")");
+                    }
                 }
                 else
                 {
@@ -511,8 +521,8 @@ internal static class QueryPlanner
                         break;
                     case AggregateKind.Avg:
                         var sumOrdinal = column;
-                        Column("sum(", partial.Call.Arguments[0].Span, "sum({c})");
-                        Column("count(", partial.Call.Arguments[0].Span, "sum({c})");
+                        Column("sum(", partial.Call.Arguments[0].Span, "sum({c})", partial.Call.Filter);
+                        Column("count(", partial.Call.Arguments[0].Span, "sum({c})", partial.Call.Filter);
                         aggregates.Add(new AggregateSpec(AggregateKind.Avg, sumOrdinal, sumOrdinal + 1));
                         break;
                     default:
@@ -1576,6 +1586,9 @@ internal static class QueryPlanner
                         break;
                     case StarExpr star when star.Qualifier is not null && _bindings.All(b => b.Alias != star.Qualifier):
                         Fail(RuleIds.UnknownTable, star.Span, $"No table of this query is named '{star.Qualifier}'.");
+                        break;
+                    case FunctionCall { Filter: not null } filtered when !IsAggregate(filtered):
+                        Fail(RuleIds.SyntaxError, filtered.Span, $"FILTER is allowed on aggregate functions only, and {filtered.Name} is not one.");
                         break;
                     case SubqueryExpr or ExistsExpr or InSubqueryExpr:
                         if (!_allowSubqueries)

@@ -94,8 +94,9 @@ internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) 
 /// <c>name(args)</c>. <c>count(*)</c> has <see cref="Star"/> set and no arguments; <c>count(DISTINCT x)</c> has <see cref="Distinct"/> set.
 /// <see cref="Name"/> is lower case unless quoted; a schema-qualified name is kept qualified (<c>pg_catalog.lower</c>).
 /// SQL keywords used as values (<c>CURRENT_DATE</c>, <c>CURRENT_TIMESTAMP</c>, <c>LOCALTIMESTAMP</c>, ...) are calls with no arguments.
+/// An aggregate's <c>FILTER (WHERE ...)</c> is <see cref="Filter"/>, and the call's span then includes it.
 /// </summary>
-internal sealed record FunctionCall(TextSpan Span, string Name, EquatableArray<SqlExpr> Arguments, bool Distinct, bool Star) : SqlExpr(Span);
+internal sealed record FunctionCall(TextSpan Span, string Name, EquatableArray<SqlExpr> Arguments, bool Distinct, bool Star, SqlExpr? Filter = null) : SqlExpr(Span);
 
 /// <summary>
 /// <c>f(args) OVER ([PARTITION BY ...] [ORDER BY ...] [frame])</c>: a window function. <see cref="Function"/> is the call

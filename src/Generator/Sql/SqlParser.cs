@@ -2129,9 +2129,12 @@ internal static class SqlParser
 
             if (AtKeyword("filter") && Peek(1).Kind == SqlTokenKind.OpenParen)
             {
-                var filterStart = Advance().Span.Start;
-                SkipGroup();
-                ReportUnsupported("FILTER (WHERE ...) on aggregates is not supported: move the condition into the aggregate, e.g. count(CASE WHEN ... THEN 1 END)", filterStart);
+                Advance();
+                var filterOpen = Advance();
+                ExpectKeyword("where");
+                var filter = ParseExpr();
+                ExpectCloseParen(filterOpen);
+                call = call with { Span = From(start), Filter = filter };
             }
 
             if (AtKeyword("over") && (Peek(1).Kind == SqlTokenKind.OpenParen || SqlKeywords.IsColumnName(Peek(1))))

@@ -204,10 +204,20 @@ internal static class SqlWalker
                 break;
             case FunctionCall call:
                 children.AddRange(call.Arguments);
+                if (call.Filter is { } filter)
+                {
+                    children.Add(filter);
+                }
+
                 break;
             case WindowCall window:
                 // The window function's arguments, not the call itself: count(*) OVER (...) aggregates no group.
                 children.AddRange(window.Function.Arguments);
+                if (window.Function.Filter is { } windowFilter)
+                {
+                    children.Add(windowFilter);
+                }
+
                 children.AddRange(window.PartitionBy);
                 children.AddRange(window.OrderBy.Select(o => o.Expr));
                 break;

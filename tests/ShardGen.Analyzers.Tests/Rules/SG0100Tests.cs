@@ -79,4 +79,13 @@ public sealed class SG0100Tests
             public partial Task<int> Insert(long t, long id);
             """));
     }
+
+    [Fact]
+    public async Task FILTER_on_a_function_that_is_not_an_aggregate_is_underlined_on_the_call()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0100:lower(status) FILTER (WHERE total > 5)|} AS status FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<StatusCount>> Bad(long t);
+            """));
+    }
 }

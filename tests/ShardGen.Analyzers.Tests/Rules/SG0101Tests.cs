@@ -83,9 +83,6 @@ public sealed class SG0101Tests
 
             [Query("SELECT {|SG0101:DISTINCT ON (status)|} id FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> DistinctOn(long t);
-
-            [Query("SELECT count(*) {|SG0101:FILTER (WHERE status = 'x')|} FROM orders WHERE tenant_id = @t")]
-            public partial Task<long> Filter(long t);
             """));
     }
 
@@ -162,6 +159,12 @@ public sealed class SG0101Tests
 
             [Query("SELECT row_number() OVER (PARTITION BY tenant_id ORDER BY total DESC) AS id FROM {|SG0120:orders|}")]
             public partial Task<List<IdRow>> WindowPartitionedByTheKey();
+
+            [Query("SELECT count(*) FILTER (WHERE status = 'x') FROM orders WHERE tenant_id = @t")]
+            public partial Task<long> FilterOnOneKey(long t);
+
+            [Query("SELECT count(*) FILTER (WHERE status = 'x') FROM {|SG0120:orders|}")]
+            public partial Task<long> FilterOverAllShards();
 
             [Query("SELECT id FROM (SELECT id, tenant_id FROM orders) x WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> FromSubqueryOnOneKey(long t);

@@ -155,4 +155,19 @@ public sealed class SG0111Tests
             public partial Task<List<IdRow>> OverGroupsThatSpanShards();
             """));
     }
+
+    [Fact]
+    public async Task Count_distinct_with_FILTER_over_several_shards_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:count(DISTINCT status) FILTER (WHERE total > 5)|} FROM orders")]
+            public partial Task<long> Bad();
+
+            [Query("SELECT count(DISTINCT tenant_id) FILTER (WHERE total > 5) FROM {|SG0120:orders|}")]
+            public partial Task<long> OfTheKey();
+
+            [Query("SELECT count(DISTINCT status) FILTER (WHERE total > 5) FROM orders WHERE tenant_id = @t")]
+            public partial Task<long> OnOneKey(long t);
+            """));
+    }
 }

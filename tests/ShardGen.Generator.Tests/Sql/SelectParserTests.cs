@@ -330,4 +330,14 @@ public sealed class SelectParserTests
         var problem = ProblemAt("SELECT * FROM (SELECT 1)", SqlProblemKind.Syntax, "(SELECT 1)");
         Assert.Contains("needs an alias", problem.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FILTER_is_part_of_the_aggregate_call_and_its_span()
+    {
+        const string sql = "SELECT count(*) FILTER (WHERE status = @s) AS n FROM t";
+        var call = Assert.IsType<FunctionCall>(Select(sql).Items[0].Expr);
+        Assert.Equal("count(*) FILTER (WHERE status = @s)", Text(sql, call.Span));
+        Assert.Equal("(= status @s)", Show(call.Filter!));
+        Assert.Equal(["(= status @s)"], SqlWalker.Children(call).Select(Show));
+    }
 }

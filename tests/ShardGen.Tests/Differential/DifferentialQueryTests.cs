@@ -107,6 +107,10 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.TenantsAboveTwentyThousand), Order.None, [], [] },
         { nameof(ShopQueries.StatusesOfTenantFromSubquery), Order.Total, [], [7L] },
 
+        // FILTER
+        { nameof(ShopQueries.PaidOfOneTenant), Order.None, [], [7L] },
+        { nameof(ShopQueries.PaidPerQuantity), Order.Total, [], [] },
+
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },

@@ -63,6 +63,10 @@ public sealed record KeyCountRow(long TenantId, long Id, long N);
 
 public sealed record RankedOrderRow(long Id, decimal Total, long R);
 
+public sealed record PaidRow(long N, decimal? Total);
+
+public sealed record QuantityPaidRow(int Quantity, long Paid, decimal? Mean, decimal? Top);
+
 public sealed record CountryCountRow(string Code, string Name, long N);
 
 public sealed record KeyCountTotalRow(string Key, long N, decimal? Total);
@@ -296,6 +300,14 @@ public sealed partial class ShopQueries
 
     [Query("SELECT x.status, x.n FROM (SELECT status, count(*) AS n FROM orders WHERE tenant_id = @tenantId GROUP BY status) x WHERE x.n > 10 ORDER BY x.status")]
     public partial Task<List<StatusCountRow>> StatusesOfTenantFromSubquery(long tenantId);
+
+    // ---- FILTER
+
+    [Query("SELECT count(*) FILTER (WHERE status = 'paid') AS n, sum(total) FILTER (WHERE quantity > 3) AS total FROM orders WHERE tenant_id = @tenantId")]
+    public partial Task<PaidRow?> PaidOfOneTenant(long tenantId);
+
+    [Query("SELECT quantity, count(*) FILTER (WHERE status = 'paid') AS paid, avg(total) FILTER (WHERE status = 'paid') AS mean, max(total) FILTER (WHERE note IS NULL) AS top FROM orders GROUP BY quantity ORDER BY quantity")]
+    public partial Task<List<QuantityPaidRow>> PaidPerQuantity();
 
     // ---- window functions
 
