@@ -177,7 +177,7 @@ internal static class QueryPlanner
             var outputs = ExpandOutputs(select);
             var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
             // Output names may be used in GROUP BY and ORDER BY, not in WHERE, ON or HAVING (as in PostgreSQL).
-            var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)));
+            var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.DistinctOn));
             foreach (var expr in StatementExpressions(select))
             {
                 BindExpression(expr, aliased.Contains(expr) ? aliases : null);
@@ -253,6 +253,11 @@ internal static class QueryPlanner
 
         private QueryPlan? PlanFanOutSelect(SelectStatement select, List<Output> outputs, List<int> members, string routing, Pin? pin)
         {
+            if (select.DistinctOn.Count > 0 && !select.DistinctOn.Select(d => ResolvePosition(ResolveAlias(d, outputs), outputs)).Any(IsDistributionKey))
+            {
+                return Fail(RuleIds.NotCombinable, select.DistinctOnSpan!.Value, "DISTINCT ON over several shards must include the distribution key (DISTINCT ON (<table>.<key>, ...)), so that each group lies on one shard: add it, or pin the query to one key.");
+            }
+
             var groupBy = select.GroupBy.Select(g => ResolvePosition(g, outputs)).ToList();
             var hasAggregates = outputs.Any(o => o.Expr is not null && ContainsAggregate(o.Expr))
                 || (select.Having is not null && ContainsAggregate(select.Having))
@@ -291,6 +296,11 @@ internal static class QueryPlanner
             {
                 shard.Text("DISTINCT ");
             }
+            else if (select.DistinctOnSpan is { } distinctOn)
+            {
+                // Each group lies on one shard (it holds a key), so the shard keeps the right row of it: its ORDER BY decides which.
+                shard.Span(distinctOn).Text(" ");
+            }
 
             shard.Span(select.SelectListSpan);
             for (var i = 0; i < hidden.Count; i++)
@@ -302,13 +312,13 @@ internal static class QueryPlanner
             AppendClause(shard, select.WhereSpan);
             AppendClause(shard, select.GroupBySpan);
             AppendClause(shard, select.HavingSpan);
+            if ((limit is not null || select.DistinctOn.Count > 0) && select.OrderBy.Count > 0)
+            {
+                shard.Text(" ORDER BY ").Text(PositionalOrder(sortOrdinals));
+            }
+
             if (limit is not null)
             {
-                if (select.OrderBy.Count > 0)
-                {
-                    shard.Text(" ORDER BY ").Text(PositionalOrder(sortOrdinals));
-                }
-
                 shard.Text(" LIMIT ");
                 AppendLimit(shard, select);
             }
@@ -2208,6 +2218,10 @@ internal static class QueryPlanner
             return -1;
         }
 
+        /// <summary>The expression an output name stands for in ORDER BY or DISTINCT ON (an output name wins over a column's, as in PostgreSQL).</summary>
+        private static SqlExpr ResolveAlias(SqlExpr expr, List<Output> outputs) =>
+            expr is ColumnRef { Qualifier: null } column && outputs.FirstOrDefault(o => o.Alias == column.Name) is { Expr: { } aliased } ? aliased : expr;
+
         private SqlExpr ResolvePosition(SqlExpr expr, List<Output> outputs) =>
             expr is Literal { Kind: LiteralKind.Integer } && OrdinalOf(expr, outputs) is var ordinal && ordinal >= 0 && outputs[ordinal].Expr is { } resolved
                 ? resolved
@@ -2231,6 +2245,11 @@ internal static class QueryPlanner
 
         private static IEnumerable<SqlExpr> StatementExpressions(SelectStatement select)
         {
+            foreach (var on in select.DistinctOn)
+            {
+                yield return on;
+            }
+
             foreach (var item in select.Items)
             {
                 yield return item.Expr;

@@ -154,6 +154,8 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// A SELECT. <see cref="SelectListSpan"/> runs from the first item to the end of the last; <see cref="FromSpan"/> from FROM through
 /// the end of the last join; every other clause span from its keyword to the end of the clause (<c>LIMIT n</c>, <c>OFFSET m</c>).
 /// <see cref="With"/> holds the common table expressions of a leading WITH clause; <see cref="Span"/> then starts at WITH.
+/// <c>DISTINCT ON (a, b)</c> fills <see cref="DistinctOn"/> and <see cref="DistinctOnSpan"/> (from DISTINCT to the closing
+/// parenthesis) and leaves <see cref="Distinct"/> false.
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -175,7 +177,9 @@ internal sealed record SelectStatement(
     TextSpan? OrderBySpan,
     TextSpan? LimitSpan,
     TextSpan? OffsetSpan,
-    EquatableArray<CommonTableExpression> With = default) : SqlStatement(Span);
+    EquatableArray<CommonTableExpression> With = default,
+    EquatableArray<SqlExpr> DistinctOn = default,
+    TextSpan? DistinctOnSpan = null) : SqlStatement(Span);
 
 /// <summary><c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET.</summary>
 internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value) : SqlNode(Span);

@@ -549,14 +549,30 @@ internal static class SqlParser
             var start = Advance().Span.Start;
 
             var distinct = false;
+            var distinctOn = EquatableArray<SqlExpr>.Empty;
+            TextSpan? distinctOnSpan = null;
             if (AtKeyword("distinct"))
             {
                 var distinctStart = Advance().Span.Start;
                 distinct = true;
                 if (AcceptKeyword("on"))
                 {
-                    SkipGroup();
-                    ReportUnsupported("DISTINCT ON is not supported: select the rows with ORDER BY and keep the first of each group in C#", distinctStart);
+                    if (!At(SqlTokenKind.OpenParen))
+                    {
+                        throw FailExpected("'('");
+                    }
+
+                    var open = Advance();
+                    var on = new List<SqlExpr>();
+                    do
+                    {
+                        on.Add(ParseExpr());
+                    }
+                    while (Accept(SqlTokenKind.Comma));
+                    ExpectCloseParen(open);
+                    distinct = false;
+                    distinctOn = on.ToEquatableArray();
+                    distinctOnSpan = From(distinctStart);
                 }
             }
             else
@@ -701,7 +717,8 @@ internal static class SqlParser
 
             return new SelectStatement(
                 From(start), distinct, items, from, joins, where, groupBy, having, orderBy, limit, offset,
-                selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, orderBySpan, limitSpan, offsetSpan);
+                selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, orderBySpan, limitSpan, offsetSpan,
+                DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan);
         }
 
         private ParseAbort FailSetOperation()

@@ -39,6 +39,11 @@ internal static class SqlWalker
         switch (statement)
         {
             case SelectStatement select:
+                foreach (var on in select.DistinctOn)
+                {
+                    yield return on;
+                }
+
                 foreach (var item in select.Items)
                 {
                     yield return item.Expr;

@@ -81,8 +81,6 @@ public sealed class SG0101Tests
             [Query("SELECT id FROM orders WHERE tenant_id = @t; {|SG0101:SELECT 1|}")]
             public partial Task<List<IdRow>> TwoStatements(long t);
 
-            [Query("SELECT {|SG0101:DISTINCT ON (status)|} id FROM orders WHERE tenant_id = @t")]
-            public partial Task<List<IdRow>> DistinctOn(long t);
             """));
     }
 
@@ -162,6 +160,12 @@ public sealed class SG0101Tests
 
             [Query("SELECT count(*) FILTER (WHERE status = 'x') FROM orders WHERE tenant_id = @t")]
             public partial Task<long> FilterOnOneKey(long t);
+
+            [Query("SELECT DISTINCT ON (status) id FROM orders WHERE tenant_id = @t ORDER BY status, total DESC")]
+            public partial Task<List<IdRow>> DistinctOnOneKey(long t);
+
+            [Query("SELECT DISTINCT ON (tenant_id) id FROM {|SG0120:orders|} ORDER BY tenant_id, total DESC")]
+            public partial Task<List<IdRow>> DistinctOnTheKeyOverAllShards();
 
             [Query("SELECT count(*) FILTER (WHERE status = 'x') FROM {|SG0120:orders|}")]
             public partial Task<long> FilterOverAllShards();

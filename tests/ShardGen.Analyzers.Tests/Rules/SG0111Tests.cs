@@ -170,4 +170,16 @@ public sealed class SG0111Tests
             public partial Task<long> OnOneKey(long t);
             """));
     }
+
+    [Fact]
+    public async Task DISTINCT_ON_over_several_shards_without_the_key_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0111:DISTINCT ON (status)|} id FROM orders ORDER BY status, total DESC")]
+            public partial Task<List<IdRow>> WithoutTheKey();
+
+            [Query("SELECT DISTINCT ON (tenant_id) count(*) AS id FROM {|SG0120:orders|} GROUP BY tenant_id, status ORDER BY tenant_id")]
+            public partial Task<List<IdRow>> OverGroupsOfTheKey();
+            """));
+    }
 }

@@ -340,4 +340,15 @@ public sealed class SelectParserTests
         Assert.Equal("(= status @s)", Show(call.Filter!));
         Assert.Equal(["(= status @s)"], SqlWalker.Children(call).Select(Show));
     }
+
+    [Fact]
+    public void DISTINCT_ON_keeps_its_expressions_and_span_and_is_not_plain_DISTINCT()
+    {
+        const string sql = "SELECT DISTINCT ON (t.k, 2) k, b FROM t ORDER BY t.k, 2, c DESC";
+        var select = Select(sql);
+        Assert.False(select.Distinct);
+        Assert.Equal(["t.k", "2"], select.DistinctOn.Select(Show));
+        Assert.Equal("DISTINCT ON (t.k, 2)", Text(sql, select.DistinctOnSpan));
+        Assert.Equal("k, b", Text(sql, select.SelectListSpan));
+    }
 }

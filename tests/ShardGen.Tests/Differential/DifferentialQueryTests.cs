@@ -111,6 +111,11 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.PaidOfOneTenant), Order.None, [], [7L] },
         { nameof(ShopQueries.PaidPerQuantity), Order.Total, [], [] },
 
+        // DISTINCT ON
+        { nameof(ShopQueries.BiggestOrderPerCustomer), Order.Total, [], [7L] },
+        { nameof(ShopQueries.BiggestOrderPerTenant), Order.Total, [], [] },
+        { nameof(ShopQueries.LatestPerTenantAndStatus), Order.Total, [], [] },
+
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },

@@ -65,6 +65,8 @@ public sealed record RankedOrderRow(long Id, decimal Total, long R);
 
 public sealed record PaidRow(long N, decimal? Total);
 
+public sealed record CustomerOrderRow(long CustomerId, long Id, decimal Total);
+
 public sealed record QuantityPaidRow(int Quantity, long Paid, decimal? Mean, decimal? Top);
 
 public sealed record CountryCountRow(string Code, string Name, long N);
@@ -308,6 +310,17 @@ public sealed partial class ShopQueries
 
     [Query("SELECT quantity, count(*) FILTER (WHERE status = 'paid') AS paid, avg(total) FILTER (WHERE status = 'paid') AS mean, max(total) FILTER (WHERE note IS NULL) AS top FROM orders GROUP BY quantity ORDER BY quantity")]
     public partial Task<List<QuantityPaidRow>> PaidPerQuantity();
+
+    // ---- DISTINCT ON
+
+    [Query("SELECT DISTINCT ON (customer_id) customer_id, id, total FROM orders WHERE tenant_id = @tenantId ORDER BY customer_id, total DESC, id")]
+    public partial Task<List<CustomerOrderRow>> BiggestOrderPerCustomer(long tenantId);
+
+    [Query("SELECT DISTINCT ON (tenant_id) tenant_id, id, total FROM orders ORDER BY tenant_id, total DESC, id")]
+    public partial Task<List<KeyTotalRow>> BiggestOrderPerTenant();
+
+    [Query("SELECT DISTINCT ON (tenant_id, status) tenant_id, id FROM orders WHERE quantity = 2 ORDER BY tenant_id, status, created_at DESC, id LIMIT 30")]
+    public partial Task<List<KeyRow>> LatestPerTenantAndStatus();
 
     // ---- window functions
 
