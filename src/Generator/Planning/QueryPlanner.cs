@@ -725,6 +725,24 @@ internal static class QueryPlanner
                 }
             }
 
+            SubqueryScope? source = null;
+            if (insert.Query is { } query)
+            {
+                _allowSubqueries = true;
+                source = PlanSubquery(query, null, null, isolated: true);
+                _allowSubqueries = false;
+                if (Problems.Count == 0 && source.Outputs.Count != columns.Count)
+                {
+                    Fail(RuleIds.SyntaxError, query.SelectListSpan, $"The SELECT gives {source.Outputs.Count} columns for {columns.Count} columns of '{table.TableName}'.");
+                }
+
+                if (Problems.Count == 0 && source.Scope.Children.Count > 0)
+                {
+                    Fail(RuleIds.UnsupportedSql, source.Scope.Children[0].IsTable ? source.Scope.Children[0].Span : SubquerySpan(source.Scope.Children[0].Node!),
+                        "Subqueries and CTEs inside INSERT ... SELECT are not supported: join the tables in the SELECT, or read the rows with a [Query] first.");
+                }
+            }
+
             foreach (var row in insert.Rows)
             {
                 if (row.Count != columns.Count)
@@ -790,6 +808,11 @@ internal static class QueryPlanner
                 return null;
             }
 
+            if (source is not null)
+            {
+                return PlanInsertSelect(insert, source, binding, columns);
+            }
+
             RouteKey? key = null;
             if (binding.Table.Table.Kind == TableKind.Distributed)
             {
@@ -820,6 +843,86 @@ internal static class QueryPlanner
             }
 
             return WritePlan(insert, key, null, insert.Returning);
+        }
+
+        /// <summary>
+        /// <c>INSERT INTO t ... SELECT ...</c>, as Citus pushes it down: into a distributed table, the SELECT must read tables of
+        /// the target's colocation group and give the target's key from a distribution key, with its rows partitioned by it
+        /// (no LIMIT, grouped by the key if it aggregates), so that shard i of the source fills shard i of the target: the
+        /// statement runs on every shard (or the pinned key's shard, or the listed keys' shards), atomically across workers.
+        /// Into a reference table the SELECT reads reference tables only (each copy computes the same rows); into a local
+        /// table, local and reference tables (on the coordinator).
+        /// </summary>
+        private QueryPlan? PlanInsertSelect(InsertStatement insert, SubqueryScope source, Binding target, List<string> columns)
+        {
+            var table = target.Table.Table;
+            var read = source.Scope.Bindings;
+            var distributed = read.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Distributed);
+            var local = read.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local);
+            switch (table.Kind)
+            {
+                case TableKind.Reference when distributed is not null || local is not null:
+                    return Fail(RuleIds.WriteNotRoutable, (distributed ?? local)!.Reference.Span, $"INSERT ... SELECT into reference table '{table.TableName}' can read reference tables only: every copy runs the SELECT, and only reference tables are on every node. Read the rows with a [Query] and insert them.");
+                case TableKind.Reference:
+                    foreach (var call in StatementExpressions(source.Query).SelectMany(SqlWalker.Descendants).OfType<FunctionCall>())
+                    {
+                        var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
+                        if (VolatileFunctions.Contains(name) || PerTransactionFunctions.Contains(name))
+                        {
+                            Fail(RuleIds.UnsupportedSql, call.Span, $"{name}() in a write to reference table '{table.TableName}' would give each copy its own value: compute it in C# and pass it as a parameter.");
+                        }
+                    }
+
+                    return Problems.Count > 0 ? null : WritePlan(insert, null, null, insert.Returning);
+                case TableKind.Local when distributed is not null:
+                    return Fail(RuleIds.LocalJoinedWithDistributed, distributed.Reference.Span, $"INSERT ... SELECT into local table '{table.TableName}' cannot read distributed table '{distributed.Table.Table.TableName}': local tables live only on the coordinator. Read the rows with a [Query] and insert them.");
+                case TableKind.Local:
+                    return WritePlan(insert, null, null, insert.Returning);
+            }
+
+            var keyColumn = table.Columns[table.DistributionKey].ColumnName;
+            var index = columns.IndexOf(keyColumn);
+            if (index < 0)
+            {
+                return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
+            }
+
+            if (local is not null)
+            {
+                return Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"INSERT ... SELECT into distributed table '{table.TableName}' cannot read local table '{local.Table.Table.TableName}': it lives only on the coordinator. Read the rows with a [Query] and insert them.");
+            }
+
+            _scope = source.Scope;
+            try
+            {
+                var output = source.Outputs[index].Expr;
+                var from = output is ColumnRef column && Resolve(column) is { } resolved && read.Contains(resolved.Binding) && IsKeyColumn(resolved.Binding, resolved.Column) ? resolved.Binding : null;
+                if (from is null || from.Table.ColocationGroup != target.Table.ColocationGroup)
+                {
+                    return Fail(RuleIds.WriteNotRoutable, source.Outputs[index].ItemSpan ?? source.Query.SelectListSpan,
+                        $"INSERT ... SELECT into distributed table '{table.TableName}' must take its key '{keyColumn}' from the distribution key of a table colocated with it{(from is null ? string.Empty : $" ('{from.Table.Table.TableName}' is in colocation group {from.Table.ColocationGroup}, '{table.TableName}' in {target.Table.ColocationGroup})")}, so that each shard inserts the rows it reads (Citus would move the rows through its coordinator). Select that key in this position, or read the rows with a [Query] and insert them.");
+                }
+
+                var pin = FindPin(TopLevelConditions(source.Query));
+                if (pin?.Single is null && PartitionKey(source) is null)
+                {
+                    return Fail(RuleIds.NotCombinable, source.Query.LimitSpan ?? source.Query.GroupBySpan ?? source.Query.SelectListSpan,
+                        $"The SELECT of this INSERT is not partitioned by its distribution key, so a shard could not compute its own rows: leave out LIMIT/OFFSET, group by the key if it aggregates, partition windows by it — or pin it to one key.");
+                }
+
+                if (pin is null)
+                {
+                    _scope = _root;
+                    NoteAllShards(null, write: true);
+                }
+
+                _scope = _root;
+                return WritePlan(insert, pin?.Single, pin, insert.Returning);
+            }
+            finally
+            {
+                _scope = _root;
+            }
         }
 
         /// <summary>
@@ -1002,10 +1105,10 @@ internal static class QueryPlanner
         /// enclosing query's columns too, for a subquery) and parameters. Where it may run is decided once the
         /// whole statement is bound, in <see cref="CheckSubqueries"/>.
         /// </summary>
-        private SubqueryScope PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte, TableRef? derived = null)
+        private SubqueryScope PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte, TableRef? derived = null, bool isolated = false)
         {
-            // A CTE or a subquery in FROM (not LATERAL) sees no column of the enclosing query.
-            var scope = new Scope(cte is null && derived is null ? _scope : null);
+            // A CTE, a subquery in FROM (not LATERAL) or an INSERT's SELECT sees no column of the enclosing statement.
+            var scope = new Scope(cte is null && derived is null && !isolated ? _scope : null);
             var planned = new SubqueryScope(query, scope, node, cte, derived);
             var enclosing = _scope;
             enclosing.Children.Add(planned);

@@ -187,6 +187,7 @@ internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSp
 /// <summary><c>ON CONFLICT (a, b) DO NOTHING</c> or <c>DO UPDATE SET a = EXCLUDED.a, ... [WHERE ...]</c>.</summary>
 internal sealed record OnConflict(TextSpan Span, EquatableArray<string> Columns, bool DoNothing, EquatableArray<SetClause> Updates, SqlExpr? Where) : SqlNode(Span);
 
+/// <summary><c>INSERT INTO t (cols) VALUES ...</c> (<see cref="Rows"/>) or <c>INSERT INTO t (cols) SELECT ...</c> (<see cref="Query"/>, no rows).</summary>
 internal sealed record InsertStatement(
     TextSpan Span,
     TableRef Table,
@@ -195,7 +196,8 @@ internal sealed record InsertStatement(
     EquatableArray<EquatableArray<SqlExpr>> Rows,
     OnConflict? OnConflict,
     EquatableArray<SelectItem> Returning,
-    TextSpan? ReturningSpan) : SqlStatement(Span);
+    TextSpan? ReturningSpan,
+    SelectStatement? Query = null) : SqlStatement(Span);
 
 internal sealed record UpdateStatement(
     TextSpan Span,

@@ -1177,7 +1177,12 @@ internal static class SqlParser
             }
 
             var rows = new List<EquatableArray<SqlExpr>>();
-            if (AtKeyword("values"))
+            SelectStatement? query = null;
+            if (AtKeyword("select"))
+            {
+                query = ParseSelect();
+            }
+            else if (AtKeyword("values"))
             {
                 Advance();
                 do
@@ -1192,7 +1197,7 @@ internal static class SqlParser
                 Advance();
                 ReportUnsupported("DEFAULT VALUES is not supported: list the columns and their values", defaultStart);
             }
-            else if (AtKeyword("select") || AtKeyword("with") || At(SqlTokenKind.OpenParen))
+            else if (AtKeyword("with") || At(SqlTokenKind.OpenParen))
             {
                 var queryStart = Current.Span.Start;
                 if (At(SqlTokenKind.OpenParen))
@@ -1201,19 +1206,15 @@ internal static class SqlParser
                 }
                 else
                 {
-                    if (AtKeyword("with"))
-                    {
-                        Advance();
-                        SkipRestOfWithClause();
-                    }
-
+                    Advance();
+                    SkipRestOfWithClause();
                     if (AtKeyword("select"))
                     {
                         ParseSelect();
                     }
                 }
 
-                ReportUnsupported("INSERT ... SELECT is not supported: read the rows with a [Query] and insert them with VALUES", queryStart);
+                ReportUnsupported("INSERT ... WITH and a parenthesized INSERT ... (SELECT) are not supported: write INSERT ... SELECT", queryStart);
             }
             else
             {
@@ -1229,7 +1230,7 @@ internal static class SqlParser
             var (returning, returningSpan) = ParseReturning();
             return new InsertStatement(
                 From(start), table, columns.ToEquatableArray(), columnSpans.ToEquatableArray(), rows.ToEquatableArray(),
-                onConflict, returning, returningSpan);
+                onConflict, returning, returningSpan, query);
         }
 
         private EquatableArray<SqlExpr> ParseValuesRow(int columnCount, int firstRowCount)

@@ -49,4 +49,19 @@ public sealed class SG0109Tests
             public partial Task<List<IdRow>> LocalWithReference();
             """));
     }
+
+    [Fact]
+    public async Task INSERT_SELECT_between_local_and_distributed_tables_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO audit_entries (id, message) SELECT id, status FROM {|SG0109:orders|} WHERE tenant_id = @t")]
+            public partial Task<int> IntoLocal(long t);
+
+            [Query("INSERT INTO customers (tenant_id, id, name, country_code) SELECT id, id, message, 'DE' FROM {|SG0109:audit_entries|}")]
+            public partial Task<int> FromLocal();
+
+            [Query("INSERT INTO audit_entries (id, message) SELECT id, name FROM countries")]
+            public partial Task<int> LocalFromReference();
+            """));
+    }
 }

@@ -182,4 +182,13 @@ public sealed class SG0111Tests
             public partial Task<List<IdRow>> OverGroupsOfTheKey();
             """));
     }
+
+    [Fact]
+    public async Task INSERT_SELECT_whose_rows_are_not_partitioned_by_the_key_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO customers (tenant_id, id, name, country_code) SELECT tenant_id, id, status, 'DE' FROM orders ORDER BY total DESC {|SG0111:LIMIT 10|}")]
+            public partial Task<int> Limited();
+            """));
+    }
 }

@@ -89,4 +89,28 @@ public sealed class SG0112Tests
             public partial Task Reference(long id);
             """));
     }
+
+    [Fact]
+    public async Task INSERT_SELECT_into_a_distributed_table_must_take_the_key_from_a_colocated_key()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO customers (tenant_id, id, name, country_code) SELECT {|SG0112:customer_id|}, id, status, 'DE' FROM orders WHERE tenant_id = @t")]
+            public partial Task<int> KeyFromAnotherColumn(long t);
+
+            [Query("INSERT INTO customers (tenant_id, id, name, country_code) SELECT {|SG0112:id|}, id, code, code FROM countries")]
+            public partial Task<int> FromAReferenceTable();
+
+            [Query("INSERT INTO customers (tenant_id, id, name, country_code) SELECT tenant_id, id, status, 'DE' FROM orders WHERE tenant_id = @t")]
+            public partial Task<int> PinnedToOneKey(long t);
+
+            [Query("INSERT INTO {|SG0120:customers|} (tenant_id, id, name, country_code) SELECT tenant_id, customer_id, max(status), 'DE' FROM orders GROUP BY tenant_id, customer_id ON CONFLICT (tenant_id, id) DO NOTHING")]
+            public partial Task<int> OverAllShards();
+
+            [Query("INSERT INTO countries (id, code, name) SELECT id + 100, code, name FROM countries WHERE code = @code")]
+            public partial Task<int> ReferenceFromReference(string code);
+
+            [Query("INSERT INTO countries (id, code, name) SELECT id, status, status FROM {|SG0112:orders|} WHERE tenant_id = @t")]
+            public partial Task<int> ReferenceFromDistributed(long t);
+            """));
+    }
 }

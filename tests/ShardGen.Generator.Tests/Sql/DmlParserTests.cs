@@ -122,4 +122,15 @@ public sealed class DmlParserTests
         Assert.Null(delete.Where);
         Assert.Empty(delete.Returning);
     }
+
+    [Fact]
+    public void INSERT_SELECT_has_its_query_and_no_rows()
+    {
+        const string sql = "INSERT INTO archive (tenant_id, id) SELECT tenant_id, id FROM orders WHERE total > @min ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id";
+        var insert = Parse<InsertStatement>(sql);
+        Assert.Empty(insert.Rows);
+        Assert.Equal("SELECT tenant_id, id FROM orders WHERE total > @min", Text(sql, insert.Query!.Span));
+        Assert.True(insert.OnConflict!.DoNothing);
+        Assert.Equal("id", Show(Assert.Single(insert.Returning).Expr));
+    }
 }

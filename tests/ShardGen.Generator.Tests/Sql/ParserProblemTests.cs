@@ -67,7 +67,7 @@ public sealed class ParserProblemTests
     [InlineData("SELECT * FROM t AS x(a, b)", "(a, b)", "Column alias")]
     [InlineData("SELECT interval '1' day", "day", "INTERVAL '1 day'")]
     [InlineData("SELECT make_interval(days => 1)", "=>", "Named arguments")]
-    [InlineData("INSERT INTO t (a) SELECT a FROM u", "SELECT a FROM u", "INSERT ... SELECT")]
+    [InlineData("INSERT INTO t (a) WITH w AS (SELECT 1) SELECT a FROM w", "WITH w AS (SELECT 1) SELECT a FROM w", "INSERT ... WITH")]
     [InlineData("INSERT INTO t DEFAULT VALUES", "DEFAULT VALUES", "DEFAULT VALUES")]
     [InlineData("INSERT INTO t (a, b) VALUES (1, DEFAULT)", "DEFAULT", "DEFAULT in VALUES")]
     [InlineData("INSERT INTO t (a) VALUES (1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING", "ON CONSTRAINT t_pkey", "ON CONSTRAINT")]

@@ -36,6 +36,12 @@ public sealed class DifferentialWriteTests(WritesFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.RenameCountry), "JP", "Nippon");
         await SameAsync(writes, nameof(ShopWrites.UpsertSetting), "theme", "light");
 
+        // INSERT ... SELECT between colocated tables: on every shard (atomically across workers), or on one key's shard.
+        await SameAsync(writes, nameof(ShopWrites.BonusLinesForBigOrders));
+        await SameAsync(writes, nameof(ShopWrites.BonusLinesForBigOrders));
+        await SameAsync(writes, nameof(ShopWrites.GiftLinesOfTenant), 7L);
+        await SameAsync(writes, nameof(ShopWrites.SummaryCustomers));
+
         // A multi-row INSERT over two tenants (3 and 11 live on different workers): split by key, all or nothing.
         Assert.NotEqual(await WorkerOfAsync(3), await WorkerOfAsync(11));
         await SameAsync(writes, nameof(ShopWrites.InsertForTwoTenants), 3L, 11L, joined);

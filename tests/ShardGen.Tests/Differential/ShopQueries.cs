@@ -381,6 +381,15 @@ public sealed partial class ShopWrites
     [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a, 910, 'Fourth', 'DE', 1, @joinedAt), (@a, 911, 'Fifth', NULL, 2, @joinedAt), (@b, 901, 'Second again', 'FR', 3, @joinedAt) ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, country_code, tier")]
     public partial Task<List<CustomerRow>> UpsertForTwoTenants(long a, long b, DateTimeOffset joinedAt);
 
+    [Query("INSERT INTO order_lines (tenant_id, order_id, line_no, sku, qty, price) SELECT tenant_id, id, 99, 'SKU-BONUS', quantity, round(total / 100, 2) FROM orders WHERE total > 990 ON CONFLICT (tenant_id, order_id, line_no) DO NOTHING")]
+    public partial Task<int> BonusLinesForBigOrders();
+
+    [Query("INSERT INTO order_lines (tenant_id, order_id, line_no, sku, qty, price) SELECT tenant_id, id, 98, 'SKU-GIFT', 1, 0 FROM orders WHERE tenant_id = @tenantId AND quantity = 6")]
+    public partial Task<int> GiftLinesOfTenant(long tenantId);
+
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) SELECT tenant_id, 10000 + count(*), 'orders summary', NULL, 3, min(created_at) FROM orders GROUP BY tenant_id ON CONFLICT (tenant_id, id) DO NOTHING")]
+    public partial Task<int> SummaryCustomers();
+
     [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
     public partial Task DeleteTier(long tenantId, int tier);
 
