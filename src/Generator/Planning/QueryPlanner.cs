@@ -974,6 +974,9 @@ internal static class QueryPlanner
                 return null;
             }
 
+            // Subqueries in SET and WHERE (not in RETURNING) are checked as in a SELECT: pinned to the write's key, or joined to it on the key.
+            _allowSubqueries = true;
+
             var table = _bindings[0].Table.Table;
             foreach (var set in sets)
             {
@@ -988,6 +991,8 @@ internal static class QueryPlanner
             {
                 BindExpression(where, null);
             }
+
+            _allowSubqueries = false;
 
             // As in Citus ("functions used in UPDATE queries on distributed tables must not be VOLATILE", and in the WHERE
             // clause of modification queries): each shard, and each copy of a reference table, would draw its own value.
@@ -1016,12 +1021,21 @@ internal static class QueryPlanner
                 return null;
             }
 
+            var pin = table.Kind == TableKind.Distributed ? FindPin(Conjuncts(where)) : null;
+            if (_root.Children.Count > 0)
+            {
+                CheckSubqueries(Conjuncts(where).ToList(), null, table.Kind == TableKind.Distributed ? QueryTarget.FanOut : QueryTarget.Reference, null, pin);
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
+            }
+
             if (table.Kind != TableKind.Distributed)
             {
                 return WritePlan(statement, null, null, returning);
             }
 
-            var pin = FindPin(Conjuncts(where));
             if (pin is null)
             {
                 NoteAllShards(null, write: true);
@@ -1287,7 +1301,15 @@ internal static class QueryPlanner
         /// <c>outer.key IN (SELECT inner.key ...)</c>), so that each shard answers the subquery from its own rows. A
         /// statement over reference tables whose subqueries are pinned to one key becomes a router query on that key.
         /// </summary>
-        private (QueryTarget Target, string? Routing, Pin? Pin) CheckSubqueries(SelectStatement select, QueryTarget target, string? routing, Pin? pin)
+        private (QueryTarget Target, string? Routing, Pin? Pin) CheckSubqueries(SelectStatement select, QueryTarget target, string? routing, Pin? pin) =>
+            CheckSubqueries(TopLevelConditions(select).ToList(), select, target, routing, pin);
+
+        /// <summary>
+        /// <see cref="CheckSubqueries(SelectStatement, QueryTarget, string?, Pin?)"/> for any statement: <paramref name="conditions"/> are
+        /// the conditions every row of the outer statement meets, <paramref name="select"/> the outer SELECT (null for an
+        /// UPDATE or DELETE, whose target decides where it runs).
+        /// </summary>
+        private (QueryTarget Target, string? Routing, Pin? Pin) CheckSubqueries(List<SqlExpr> conditions, SelectStatement? select, QueryTarget target, string? routing, Pin? pin)
         {
             var scopes = new List<(SubqueryScope Sub, Scope Scope)>();
             void Collect(Scope scope)
@@ -1322,7 +1344,14 @@ internal static class QueryPlanner
             }
 
             var outerDistributed = _root.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed);
-            var routedBy = outerDistributed && pin?.Single is not null ? KeyPins(TopLevelConditions(select)).Select(p => p.Value).FirstOrDefault() : null;
+            if (select is null && !outerDistributed)
+            {
+                var read = distributed.First(b => !_root.Bindings.Contains(b));
+                Fail(RuleIds.WriteNotRoutable, read.Reference.Span, $"A write to {_root.Bindings[0].Table.Table.Kind.ToString().ToLowerInvariant()} table '{_root.Bindings[0].Table.Table.TableName}' cannot read distributed table '{read.Table.Table.TableName}' in a subquery: the write runs where that table's shards are not. Read the rows with a [Query] first.");
+                return (target, routing, pin);
+            }
+
+            var routedBy = outerDistributed && pin?.Single is not null ? KeyPins(conditions).Select(p => p.Value).FirstOrDefault() : null;
             var routedScope = (SubqueryScope?)null;
             foreach (var (sub, scope) in scopes)
             {
@@ -1337,9 +1366,9 @@ internal static class QueryPlanner
                 _scope = scope;
                 try
                 {
-                    var conditions = TopLevelConditions(sub.Query).ToList();
-                    var pinnedTo = KeyPins(conditions).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
-                    var joined = KeyEqualities(conditions).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
+                    var inside = TopLevelConditions(sub.Query).ToList();
+                    var pinnedTo = KeyPins(inside).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
+                    var joined = KeyEqualities(inside).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
                         || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
                     var span = sub.IsTable ? sub.Span : SubquerySpan(sub.Node!);
                     var what = sub.IsTable ? sub.Describe() : "This subquery";
@@ -1376,7 +1405,7 @@ internal static class QueryPlanner
                         continue;
                     }
 
-                    if (sub.Node is InSubqueryExpr && !KeyEqualities(conditions).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right)) && (sub.Query.Limit is not null || sub.Query.Offset is not null) && routedBy is null)
+                    if (sub.Node is InSubqueryExpr && !KeyEqualities(inside).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right)) && (sub.Query.Limit is not null || sub.Query.Offset is not null) && routedBy is null)
                     {
                         Fail(RuleIds.NotCombinable, sub.Query.LimitSpan ?? sub.Query.OffsetSpan ?? span, "LIMIT and OFFSET in a subquery over several shards would apply on each shard: pin the query to one key, or leave them out.");
                     }
@@ -1392,7 +1421,7 @@ internal static class QueryPlanner
                 return (target, routing, pin);
             }
 
-            if (target == QueryTarget.FanOut && pin?.Single is null)
+            if (select is not null && target == QueryTarget.FanOut && pin?.Single is null)
             {
                 foreach (var clause in select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.Having is null ? Array.Empty<SqlExpr>() : new[] { select.Having }))
                 {
@@ -1706,7 +1735,7 @@ internal static class QueryPlanner
                     case SubqueryExpr or ExistsExpr or InSubqueryExpr:
                         if (!_allowSubqueries)
                         {
-                            Fail(RuleIds.UnsupportedSql, SubquerySpan(expr), "Subqueries in INSERT, UPDATE and DELETE are not supported: read the rows with a [Query], then write by key.");
+                            Fail(RuleIds.UnsupportedSql, SubquerySpan(expr), "Subqueries in INSERT ... VALUES, ON CONFLICT and RETURNING are not supported (UPDATE and DELETE take them in SET and WHERE): read the rows with a [Query], then write by key.");
                             break;
                         }
 

@@ -45,8 +45,11 @@ public sealed class SG0101Tests
             [Query("SELECT id FROM {|SG0101:(VALUES (1, 2))|} x")]
             public partial Task<List<IdRow>> FromValues();
 
-            [Query("DELETE FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
-            public partial Task<int> InAWrite(long t);
+            [Query("UPDATE orders SET status = 'x' WHERE tenant_id = @t RETURNING {|SG0101:(SELECT max(id) FROM customers WHERE tenant_id = @t)|} AS id")]
+            public partial Task<List<IdRow>> InReturning(long t);
+
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, {|SG0101:(SELECT max(id) + 1 FROM orders WHERE tenant_id = @t)|}, 1, 'a', 1, now())")]
+            public partial Task<int> InValues(long t);
             """));
     }
 
@@ -160,6 +163,12 @@ public sealed class SG0101Tests
 
             [Query("SELECT count(*) FILTER (WHERE status = 'x') FROM orders WHERE tenant_id = @t")]
             public partial Task<long> FilterOnOneKey(long t);
+
+            [Query("DELETE FROM orders WHERE tenant_id = @t AND customer_id IN (SELECT id FROM customers WHERE tenant_id = @t AND name = 'x')")]
+            public partial Task<int> DeleteWithASubqueryOnOneKey(long t);
+
+            [Query("UPDATE {|SG0120:orders|} SET status = 'vip' WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = orders.tenant_id AND c.id = orders.customer_id)")]
+            public partial Task<int> UpdateWithASubqueryOnTheKey();
 
             [Query("SELECT DISTINCT ON (status) id FROM orders WHERE tenant_id = @t ORDER BY status, total DESC")]
             public partial Task<List<IdRow>> DistinctOnOneKey(long t);

@@ -139,4 +139,16 @@ public sealed class SG0107Tests
             public partial Task<List<IdRow>> Pinned(long t);
             """));
     }
+
+    [Fact]
+    public async Task A_subquery_in_a_write_not_joined_on_the_key_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("DELETE FROM orders WHERE customer_id IN {|SG0107:(SELECT id FROM customers WHERE name = 'x')|}")]
+            public partial Task<int> OverAllShards();
+
+            [Query("UPDATE orders SET total = 0 WHERE tenant_id = @t AND {|SG0107:EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = @u)|}")]
+            public partial Task<int> AnotherKey(long t, long u);
+            """));
+    }
 }

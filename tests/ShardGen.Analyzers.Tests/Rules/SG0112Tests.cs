@@ -113,4 +113,16 @@ public sealed class SG0112Tests
             public partial Task<int> ReferenceFromDistributed(long t);
             """));
     }
+
+    [Fact]
+    public async Task A_write_to_a_reference_table_reading_a_distributed_one_in_a_subquery_is_underlined()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("DELETE FROM countries WHERE id IN (SELECT customer_id FROM {|SG0112:orders|} WHERE tenant_id = @t)")]
+            public partial Task<int> Bad(long t);
+
+            [Query("DELETE FROM countries WHERE id IN (SELECT id FROM countries WHERE code = 'XX')")]
+            public partial Task<int> ReferenceOnly();
+            """));
+    }
 }

@@ -42,6 +42,11 @@ public sealed class DifferentialWriteTests(WritesFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.GiftLinesOfTenant), 7L);
         await SameAsync(writes, nameof(ShopWrites.SummaryCustomers));
 
+        // UPDATE and DELETE with subqueries: pinned to the write's key, correlated on it over every shard or the listed keys' shards.
+        await SameAsync(writes, nameof(ShopWrites.DeleteLinesOfCancelledOrders), 7L);
+        await SameAsync(writes, nameof(ShopWrites.MarkTopTierOrders));
+        await SameAsync(writes, nameof(ShopWrites.TierByOrderCount), new long[] { 2, 7, 11, 19 });
+
         // A multi-row INSERT over two tenants (3 and 11 live on different workers): split by key, all or nothing.
         Assert.NotEqual(await WorkerOfAsync(3), await WorkerOfAsync(11));
         await SameAsync(writes, nameof(ShopWrites.InsertForTwoTenants), 3L, 11L, joined);

@@ -390,6 +390,15 @@ public sealed partial class ShopWrites
     [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) SELECT tenant_id, 10000 + count(*), 'orders summary', NULL, 3, min(created_at) FROM orders GROUP BY tenant_id ON CONFLICT (tenant_id, id) DO NOTHING")]
     public partial Task<int> SummaryCustomers();
 
+    [Query("DELETE FROM order_lines WHERE tenant_id = @tenantId AND order_id IN (SELECT id FROM orders WHERE tenant_id = @tenantId AND status = 'cancelled')")]
+    public partial Task<int> DeleteLinesOfCancelledOrders(long tenantId);
+
+    [Query("UPDATE orders SET note = 'top tier' WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = orders.tenant_id AND c.id = orders.customer_id AND c.tier = 3) AND quantity = 5")]
+    public partial Task<int> MarkTopTierOrders();
+
+    [Query("UPDATE customers SET tier = (SELECT count(*) FROM orders o WHERE o.tenant_id = customers.tenant_id AND o.customer_id = customers.id) % 4 WHERE tenant_id = ANY(@ids)")]
+    public partial Task<int> TierByOrderCount(long[] ids);
+
     [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
     public partial Task DeleteTier(long tenantId, int tier);
 
