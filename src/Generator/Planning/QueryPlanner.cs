@@ -133,6 +133,7 @@ internal static class QueryPlanner
         public QueryPlan? PlanStatement(SqlStatement statement) => statement switch
         {
             SelectStatement select => PlanSelect(select),
+            SetOperationStatement set => PlanSetOperation(set),
             InsertStatement insert => PlanInsert(insert),
             UpdateStatement update => PlanUpdateOrDelete(update, update.Table, update.Where, update.Returning, update.Sets),
             DeleteStatement delete => PlanUpdateOrDelete(delete, delete.Table, delete.Where, delete.Returning, EquatableArray<SetClause>.Empty),
@@ -250,6 +251,109 @@ internal static class QueryPlanner
             NoteAllShards(pin, write: false);
             return PlanFanOutSelect(select, outputs, members, routing!, pin);
         }
+
+        /// <summary>
+        /// <c>SELECT ... UNION [ALL] SELECT ...</c> (and INTERSECT, EXCEPT): each branch is bound in a scope of its own; the whole
+        /// statement runs as written on one node — a reference copy or the coordinator when it reads no distributed table, or the
+        /// one shard every distributed table of every branch is pinned to (Citus's router planner). Over several shards it is refused.
+        /// </summary>
+        private QueryPlan? PlanSetOperation(SetOperationStatement set)
+        {
+            if (_method.Shape is ResultShape.AffectedRows or ResultShape.None || (_method.Shape == ResultShape.Scalar && _method.Row is null))
+            {
+                return Fail(RuleIds.MethodNotGenerated, set.Span, $"A SELECT returns rows: '{_method.MethodName}' should return Task<List<T>>, Task<T?>, a scalar Task<T> or IAsyncEnumerable<T>.");
+            }
+
+            _allowSubqueries = true;
+            var branches = set.Branches.Select(branch => PlanSubquery(branch, null, null, isolated: true)).ToList();
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var outputs = branches[0].Outputs;
+            if (branches.Skip(1).FirstOrDefault(b => b.Outputs.Count != outputs.Count) is { } mismatched)
+            {
+                return Fail(RuleIds.SyntaxError, mismatched.Query.SelectListSpan, $"Each branch of a set operation must return the same number of columns: the first returns {outputs.Count}, this one {mismatched.Outputs.Count}.");
+            }
+
+            foreach (var item in set.OrderBy)
+            {
+                if (OrdinalOf(item.Expr, outputs) < 0 || item.Expr is not (ColumnRef { Qualifier: null } or Literal { Kind: LiteralKind.Integer }))
+                {
+                    return Fail(RuleIds.UnknownColumn, item.Span, "ORDER BY of a set operation names one of its result columns, by name or position.");
+                }
+            }
+
+            foreach (var value in new[] { set.Limit, set.Offset })
+            {
+                if (value is not null)
+                {
+                    BindExpression(value, null);
+                }
+            }
+
+            var members = MapOutputs(outputs.Select(o => o with { Expr = null }).ToList(), branches[0].Query.SelectListSpan);
+            if (members is null || Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var scopes = branches.SelectMany(b => AllScopes(b.Scope)).ToList();
+            var bindings = scopes.SelectMany(scope => scope.Bindings).ToList();
+            var distributed = bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+            var local = bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Derived is null);
+            if (local is not null && distributed.Count > 0)
+            {
+                return Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+            }
+
+            var target = local is not null ? QueryTarget.Local : QueryTarget.Reference;
+            string? routing = null;
+            RouteKey? key = null;
+            if (distributed.Count > 0)
+            {
+                CheckColocated(distributed, "the branches of one statement must run on one shard");
+                string? routedBy = null;
+                foreach (var scope in scopes.Where(scope => scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed)))
+                {
+                    var query = QueryOf(scope, branches);
+                    _scope = scope;
+                    var pins = query is null ? new List<string>() : KeyPins(TopLevelConditions(query)).Where(p => scope.Bindings.Contains(p.Binding)).Select(p => p.Value).ToList();
+                    if (pins.Count == 0 || (routedBy is not null && pins[0] != routedBy))
+                    {
+                        _scope = _root;
+                        return Fail(RuleIds.UnsupportedSql, set.OperatorSpans[0], "A set operation (UNION, INTERSECT, EXCEPT) runs on one shard only: pin every branch (and every subquery in it) to the same distribution key, or run each branch as its own [Query] and combine the rows in C#.");
+                    }
+
+                    if (routedBy is null)
+                    {
+                        routedBy = pins[0];
+                        key = FindPin(TopLevelConditions(query!))?.Single;
+                        routing = RoutingTableOf(scope.Bindings.First(b => b.Table.Table.Kind == TableKind.Distributed));
+                    }
+
+                    _scope = _root;
+                }
+
+                if (Problems.Count > 0 || key is null)
+                {
+                    return Problems.Count > 0 ? null : Fail(RuleIds.InternalError, set.Span, "The key this statement is pinned to could not be read.");
+                }
+
+                target = QueryTarget.Router;
+            }
+
+            var (parts, tables) = new SqlBuilder(_sql, _edits).Span(set.Span).Build();
+            var outputColumns = members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray();
+            return new QueryPlan(
+                target, false, routing, key, EquatableArray<RouteKey>.Empty, null, parts.ToEquatableArray(), tables.ToEquatableArray(), null, null,
+                _parameters.ToEquatableArray(), outputColumns, null, Preview(parts, tables));
+        }
+
+        /// <summary>The SELECT bound in <paramref name="scope"/>: a branch's, or a subquery's inside one.</summary>
+        private static SelectStatement? QueryOf(Scope scope, List<SubqueryScope> branches) =>
+            branches.Concat(branches.SelectMany(AllSubqueries)).FirstOrDefault(b => b.Scope == scope)?.Query;
 
         private QueryPlan? PlanFanOutSelect(SelectStatement select, List<Output> outputs, List<int> members, string routing, Pin? pin)
         {

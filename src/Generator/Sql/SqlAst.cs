@@ -181,6 +181,19 @@ internal sealed record SelectStatement(
     EquatableArray<SqlExpr> DistinctOn = default,
     TextSpan? DistinctOnSpan = null) : SqlStatement(Span);
 
+/// <summary>
+/// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]
+/// (<c>UNION</c>, <c>UNION ALL</c>, <c>INTERSECT</c>, ...) joins branch i and i + 1; ORDER BY, LIMIT and OFFSET apply to the whole.
+/// </summary>
+internal sealed record SetOperationStatement(
+    TextSpan Span,
+    EquatableArray<SelectStatement> Branches,
+    EquatableArray<string> Operators,
+    EquatableArray<TextSpan> OperatorSpans,
+    EquatableArray<OrderItem> OrderBy,
+    SqlExpr? Limit,
+    SqlExpr? Offset) : SqlStatement(Span);
+
 /// <summary><c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET.</summary>
 internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value) : SqlNode(Span);
 

@@ -111,6 +111,12 @@ internal static class SqlParser
         private int _pos;
         private int _nesting;
         private int _treeDepth;
+
+        // SELECT nesting: only the statement's own SELECT (depth 1) may be a branch of a set operation.
+        private int _selectDepth;
+
+        // Whether the statement may be a set operation (a plain SELECT statement, not INSERT ... SELECT or WITH).
+        private bool _setOperations;
         private SqlToken _previous;
 
         public Parser(string sql, SqlLexResult lexed)
@@ -333,7 +339,12 @@ internal static class SqlParser
                 throw Fail(SqlProblemKind.Syntax, "The query is empty: write one SELECT, INSERT, UPDATE or DELETE statement", new TextSpan(0, _sql.Length));
             }
 
+            _setOperations = !AtKeyword("with");
             var statement = AtKeyword("with") ? ParseWithStatement() : ParseStatement();
+            if (statement is SelectStatement first && (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except")))
+            {
+                statement = ParseSetOperation(first);
+            }
 
             if (At(SqlTokenKind.Semicolon))
             {
@@ -546,6 +557,90 @@ internal static class SqlParser
 
         private SelectStatement ParseSelect()
         {
+            _selectDepth++;
+            try
+            {
+                return ParseSelectBody();
+            }
+            finally
+            {
+                _selectDepth--;
+            }
+        }
+
+        // SELECT a UNION [ALL] SELECT b ... [ORDER BY ...] [LIMIT ...]: the last branch's ORDER BY, LIMIT and OFFSET are the whole's.
+        private SetOperationStatement ParseSetOperation(SelectStatement first)
+        {
+            var branches = new List<SelectStatement> { first };
+            var operators = new List<string>();
+            var operatorSpans = new List<TextSpan>();
+            while (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except"))
+            {
+                var op = Advance();
+                var name = op.Value.ToUpperInvariant();
+                if (AcceptKeyword("all"))
+                {
+                    name += " ALL";
+                }
+                else
+                {
+                    AcceptKeyword("distinct");
+                }
+
+                operators.Add(name);
+                operatorSpans.Add(From(op.Span.Start));
+                if (!AtKeyword("select"))
+                {
+                    if (At(SqlTokenKind.OpenParen))
+                    {
+                        var parenthesized = Current.Span.Start;
+                        SkipGroup();
+                        throw Fail(SqlProblemKind.Unsupported, "Parenthesized branches of a set operation are not supported: write SELECT ... UNION SELECT ...", From(parenthesized));
+                    }
+
+                    throw FailExpected("SELECT");
+                }
+
+                branches.Add(ParseSelect());
+            }
+
+            var last = branches[branches.Count - 1];
+            for (var i = 0; i < branches.Count - 1; i++)
+            {
+                if (branches[i].OrderBySpan is { } misplaced)
+                {
+                    throw Fail(SqlProblemKind.Syntax, "ORDER BY, LIMIT and OFFSET of a set operation go after its last branch", misplaced);
+                }
+            }
+
+            var tail = last.OrderBySpan ?? last.LimitSpan ?? last.OffsetSpan;
+            if (tail is { } tailSpan)
+            {
+                var end = tailSpan.Start;
+                while (end > last.Span.Start && char.IsWhiteSpace(_sql[end - 1]))
+                {
+                    end--;
+                }
+
+                branches[branches.Count - 1] = last with
+                {
+                    Span = TextSpan.FromBounds(last.Span.Start, end),
+                    OrderBy = EquatableArray<OrderItem>.Empty,
+                    Limit = null,
+                    Offset = null,
+                    OrderBySpan = null,
+                    LimitSpan = null,
+                    OffsetSpan = null,
+                };
+            }
+
+            return new SetOperationStatement(
+                From(first.Span.Start), branches.ToEquatableArray(), operators.ToEquatableArray(), operatorSpans.ToEquatableArray(),
+                last.OrderBy, last.Limit, last.Offset);
+        }
+
+        private SelectStatement ParseSelectBody()
+        {
             var start = Advance().Span.Start;
 
             var distinct = false;
@@ -636,7 +731,16 @@ internal static class SqlParser
 
             if (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except"))
             {
-                throw FailSetOperation();
+                if (!_setOperations || _selectDepth > 1)
+                {
+                    throw FailSetOperation();
+                }
+
+                // A branch of the statement's set operation: ORDER BY, LIMIT and OFFSET belong to the whole.
+                return new SelectStatement(
+                    From(start), distinct, items, from, joins, where, groupBy, having, EquatableArray<OrderItem>.Empty, null, null,
+                    selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, null, null, null,
+                    DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan);
             }
 
             var orderBy = EquatableArray<OrderItem>.Empty;

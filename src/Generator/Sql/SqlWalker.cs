@@ -89,6 +89,25 @@ internal static class SqlWalker
 
                 break;
 
+            case SetOperationStatement set:
+                // The branches are scopes of their own.
+                foreach (var order in set.OrderBy)
+                {
+                    yield return order.Expr;
+                }
+
+                if (set.Limit is { } setLimit)
+                {
+                    yield return setLimit;
+                }
+
+                if (set.Offset is { } setOffset)
+                {
+                    yield return setOffset;
+                }
+
+                break;
+
             case InsertStatement insert:
                 foreach (var row in insert.Rows)
                 {

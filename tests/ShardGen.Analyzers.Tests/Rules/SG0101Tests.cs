@@ -24,11 +24,20 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task UNION_is_underlined_on_the_operator()
+    public async Task UNION_over_several_shards_is_underlined_on_the_operator()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION ALL|} SELECT id FROM customers WHERE tenant_id = @t")]
-            public partial Task<List<IdRow>> Bad(long t);
+            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION ALL|} SELECT id FROM customers")]
+            public partial Task<List<IdRow>> OneBranchUnpinned(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION|} SELECT id FROM customers WHERE tenant_id = @u")]
+            public partial Task<List<IdRow>> TwoKeys(long t, long u);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t UNION ALL SELECT id FROM customers WHERE tenant_id = @t ORDER BY id LIMIT 5")]
+            public partial Task<List<IdRow>> OnOneKey(long t);
+
+            [Query("SELECT id FROM countries UNION SELECT id FROM countries WHERE code = 'DE'")]
+            public partial Task<List<IdRow>> ReferenceOnly();
             """));
     }
 

@@ -351,4 +351,25 @@ public sealed class SelectParserTests
         Assert.Equal("DISTINCT ON (t.k, 2)", Text(sql, select.DistinctOnSpan));
         Assert.Equal("k, b", Text(sql, select.SelectListSpan));
     }
+
+    [Fact]
+    public void A_set_operation_has_its_branches_operators_and_the_last_branchs_ORDER_BY_and_LIMIT()
+    {
+        const string sql = "SELECT a FROM t WHERE k = @k UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v ORDER BY 1 DESC LIMIT @n";
+        var set = Parse<SetOperationStatement>(sql);
+        Assert.Equal(new TextSpan(0, sql.Length), set.Span);
+        Assert.Equal(["UNION ALL", "EXCEPT"], set.Operators);
+        Assert.Equal(["SELECT a FROM t WHERE k = @k", "SELECT b FROM u", "SELECT c FROM v"], set.Branches.Select(b => Text(sql, b.Span)));
+        Assert.All(set.Branches, b => Assert.Empty(b.OrderBy));
+        Assert.Equal("1", Show(Assert.Single(set.OrderBy).Expr));
+        Assert.Equal("@n", Show(set.Limit!));
+        Assert.Equal(["UNION ALL", "EXCEPT"], set.OperatorSpans.Select(s => Text(sql, s)));
+    }
+
+    [Fact]
+    public void ORDER_BY_before_the_last_branch_of_a_set_operation_is_a_syntax_error()
+    {
+        var problem = ProblemAt("SELECT a FROM t ORDER BY a UNION SELECT b FROM u", SqlProblemKind.Syntax, "ORDER BY a");
+        Assert.Contains("after its last branch", problem.Message, StringComparison.Ordinal);
+    }
 }

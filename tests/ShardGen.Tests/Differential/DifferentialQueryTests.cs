@@ -116,6 +116,11 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.BiggestOrderPerTenant), Order.Total, [], [] },
         { nameof(ShopQueries.LatestPerTenantAndStatus), Order.Total, [], [] },
 
+        // set operations
+        { nameof(ShopQueries.BigOrdersAndCustomersOfTenant), Order.Total, [], [7L] },
+        { nameof(ShopQueries.CustomersWithoutPaidOrders), Order.Total, [], [3L] },
+        { nameof(ShopQueries.EuropeThenAsia), Order.Total, [], [] },
+
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },

@@ -322,6 +322,17 @@ public sealed partial class ShopQueries
     [Query("SELECT DISTINCT ON (tenant_id, status) tenant_id, id FROM orders WHERE quantity = 2 ORDER BY tenant_id, status, created_at DESC, id LIMIT 30")]
     public partial Task<List<KeyRow>> LatestPerTenantAndStatus();
 
+    // ---- set operations (one key, or reference tables only)
+
+    [Query("SELECT id FROM orders WHERE tenant_id = @tenantId AND total > 900 UNION SELECT id FROM customers WHERE tenant_id = @tenantId ORDER BY id LIMIT 20")]
+    public partial Task<List<IdRow>> BigOrdersAndCustomersOfTenant(long tenantId);
+
+    [Query("SELECT id FROM customers WHERE tenant_id = @tenantId EXCEPT SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND status = 'paid' ORDER BY 1")]
+    public partial Task<List<IdRow>> CustomersWithoutPaidOrders(long tenantId);
+
+    [Query("SELECT code, name FROM countries WHERE region = 'EU' UNION ALL SELECT code, name FROM countries WHERE region = 'APAC' ORDER BY code")]
+    public partial Task<List<CountryRow>> EuropeThenAsia();
+
     // ---- window functions
 
     [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
