@@ -164,24 +164,10 @@ internal static class QueryPlanner
                 }
             }
 
-            Bind(select.From, JoinKind.Inner);
-            foreach (var join in select.Joins)
-            {
-                Bind(join.Table, join.Kind);
-            }
-
-            if (Problems.Count > 0)
+            var outputs = BindSelect(select);
+            if (outputs is null)
             {
                 return null;
-            }
-
-            var outputs = ExpandOutputs(select);
-            var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
-            // Output names may be used in GROUP BY and ORDER BY, not in WHERE, ON or HAVING (as in PostgreSQL).
-            var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.DistinctOn));
-            foreach (var expr in StatementExpressions(select))
-            {
-                BindExpression(expr, aliased.Contains(expr) ? aliases : null);
             }
 
             var (target, routing) = Classify();
@@ -1233,29 +1219,13 @@ internal static class QueryPlanner
             _scope = scope;
             try
             {
-                if (query.From is not null)
-                {
-                    Bind(query.From, JoinKind.Inner);
-                    foreach (var join in query.Joins)
-                    {
-                        Bind(join.Table, join.Kind);
-                    }
-                }
-
-                if (Problems.Count > 0)
+                var outputs = BindSelect(query);
+                if (outputs is null)
                 {
                     return planned;
                 }
 
-                var outputs = ExpandOutputs(query);
                 planned.Outputs = outputs;
-                var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
-                var aliased = new HashSet<SqlExpr>(query.GroupBy.Concat(query.OrderBy.Select(o => o.Expr)));
-                foreach (var expr in StatementExpressions(query))
-                {
-                    BindExpression(expr, aliased.Contains(expr) ? aliases : null);
-                }
-
                 if (Problems.Count > 0 || query.From is null)
                 {
                     return planned;
@@ -1290,6 +1260,37 @@ internal static class QueryPlanner
             }
 
             return planned;
+        }
+
+        /// <summary>
+        /// Binds a SELECT in the current scope: its tables, then every expression (output names may be used in GROUP BY,
+        /// ORDER BY and DISTINCT ON, not in WHERE, ON or HAVING, as in PostgreSQL). Its outputs; null when a table did not bind.
+        /// </summary>
+        private List<Output>? BindSelect(SelectStatement select)
+        {
+            if (select.From is not null)
+            {
+                Bind(select.From, JoinKind.Inner);
+                foreach (var join in select.Joins)
+                {
+                    Bind(join.Table, join.Kind);
+                }
+            }
+
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var outputs = ExpandOutputs(select);
+            var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
+            var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.DistinctOn));
+            foreach (var expr in StatementExpressions(select))
+            {
+                BindExpression(expr, aliased.Contains(expr) ? aliases : null);
+            }
+
+            return outputs;
         }
 
         /// <summary>
