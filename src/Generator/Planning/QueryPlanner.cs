@@ -309,7 +309,7 @@ internal static class QueryPlanner
                     if (pins.Count == 0 || (routedBy is not null && pins[0] != routedBy))
                     {
                         _scope = _root;
-                        return Fail(RuleIds.UnsupportedSql, set.OperatorSpans[0], "A set operation (UNION, INTERSECT, EXCEPT) runs on one shard only: pin every branch (and every subquery in it) to the same distribution key, or run each branch as its own [Query] and combine the rows in C#.");
+                        return PlanUnionAllOverShards(set, branches, outputs, members, distributed);
                     }
 
                     if (routedBy is null)
@@ -335,6 +335,78 @@ internal static class QueryPlanner
             return new QueryPlan(
                 target, false, routing, key, EquatableArray<RouteKey>.Empty, null, parts.ToEquatableArray(), tables.ToEquatableArray(), null, null,
                 _parameters.ToEquatableArray(), outputColumns, null, Preview(parts, tables));
+        }
+
+        /// <summary>
+        /// <c>SELECT ... UNION ALL SELECT ...</c> over several shards: each shard runs the whole set operation over its own shard
+        /// tables, and the shards' rows are concatenated (or merged in the statement's ORDER BY, with LIMIT/OFFSET after the
+        /// merge). Exact when every branch reads a distributed table of the one colocation group and its rows are final on each
+        /// shard: no DISTINCT, no aggregate or GROUP BY unless grouped by a distribution key, windows partitioned by one, no
+        /// subquery. UNION (which removes duplicates across shards), INTERSECT and EXCEPT need one shard.
+        /// </summary>
+        private QueryPlan? PlanUnionAllOverShards(SetOperationStatement set, List<SubqueryScope> branches, List<Output> outputs, List<int> members, List<Binding> distributed)
+        {
+            const string OneShard = "runs on one shard only: pin every branch (and every subquery in it) to the same distribution key, or run each branch as its own [Query] and combine the rows in C#.";
+            var distinctOp = set.Operators.Select((op, i) => (op, i)).FirstOrDefault(o => o.op != "UNION ALL");
+            if (distinctOp.op is not null)
+            {
+                return Fail(RuleIds.UnsupportedSql, set.OperatorSpans[distinctOp.i], $"{distinctOp.op} {OneShard} Over several shards, UNION ALL of branches partitioned by the key is supported.");
+            }
+
+            foreach (var branch in branches)
+            {
+                _scope = branch.Scope;
+                var query = branch.Query;
+                var groupedOnKey = query.GroupBy.Select(g => ResolvePosition(g, branch.Outputs)).Any(IsDistributionKey);
+                var why =
+                    !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
+                    : branch.Scope.Children.Count > 0 ? "has a subquery"
+                    : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"
+                    : (query.GroupBy.Count > 0 || StatementExpressions(query).Any(ContainsAggregate)) && !groupedOnKey ? "aggregates groups that span shards"
+                    : StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)) ? "has a window not partitioned by the distribution key"
+                    : null;
+                _scope = _root;
+                if (why is not null)
+                {
+                    return Fail(RuleIds.UnsupportedSql, query.Span, $"Over several shards, this branch of the UNION ALL {why}: pin every branch to the same distribution key, or run each branch as its own [Query].");
+                }
+            }
+
+            var sortKeys = set.OrderBy.Select(item => new SortKey(OrdinalOf(item.Expr, outputs), item.Descending, item.NullsFirst ?? item.Descending)).ToList();
+            var limit = set.Limit is null ? null : LimitSql(set.Limit, set.Offset);
+            var shard = new SqlBuilder(_sql, _edits).Text("(").Span(TextSpan.FromBounds(set.Span.Start, branches[branches.Count - 1].Query.Span.End));
+            if (limit is not null)
+            {
+                if (sortKeys.Count > 0)
+                {
+                    shard.Text(" ORDER BY ").Text(PositionalOrder(sortKeys));
+                }
+
+                shard.Text(" LIMIT ").Text(limit);
+            }
+
+            var (parts, tables) = shard.Text(")").Build();
+            var suffix = new StringBuilder(") AS \"sg_w\"");
+            if (sortKeys.Count > 0)
+            {
+                suffix.Append(" ORDER BY ").Append(PositionalOrder(sortKeys));
+            }
+
+            if (limit is not null)
+            {
+                suffix.Append(" LIMIT ").Append(limit);
+            }
+
+            var merge = new MergePlan(sortKeys.ToEquatableArray(), LimitValue(set.Limit), LimitValue(set.Offset), false, -1, EquatableArray<AggregateSpec>.Empty, null, outputs.Count);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
+            var routing = distributed[0];
+            Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
+                $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+            return FanOutPlan(RoutingTableOf(routing), null, parts, tables, "SELECT * FROM (", suffix.ToString(), members, merge);
         }
 
         /// <summary>The SELECT bound in <paramref name="scope"/>: a branch's, or a subquery's inside one.</summary>
@@ -702,17 +774,22 @@ internal static class QueryPlanner
             return limit.Build().Parts[0];
         }
 
-        private void AppendLimit(SqlBuilder builder, SelectStatement select)
+        private void AppendLimit(SqlBuilder builder, SelectStatement select) => builder.Text(LimitSql(select.Limit!, select.Offset));
+
+        /// <summary>LIMIT n OFFSET m on the merged rows needs the first n + m rows of every shard: <c>n</c>, or <c>(n) + (m)</c>, with the edits applied.</summary>
+        private string LimitSql(SqlExpr limit, SqlExpr? offset)
         {
-            // LIMIT n OFFSET m on the merged rows needs the first n + m rows of every shard.
-            if (select.Offset is null)
+            var builder = new SqlBuilder(_sql, _edits);
+            if (offset is null)
             {
-                builder.Span(select.Limit!.Span);
+                builder.Span(limit.Span);
             }
             else
             {
-                builder.Text("(").Span(select.Limit!.Span).Text(") + (").Span(select.Offset.Span).Text(")");
+                builder.Text("(").Span(limit.Span).Text(") + (").Span(offset.Span).Text(")");
             }
+
+            return builder.Build().Parts[0];
         }
 
         private string? LimitValue(SqlExpr? expr) => expr switch

@@ -27,11 +27,17 @@ public sealed class SG0101Tests
     public async Task UNION_over_several_shards_is_underlined_on_the_operator()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION ALL|} SELECT id FROM customers")]
-            public partial Task<List<IdRow>> OneBranchUnpinned(long t);
-
             [Query("SELECT id FROM orders WHERE tenant_id = @t {|SG0101:UNION|} SELECT id FROM customers WHERE tenant_id = @u")]
-            public partial Task<List<IdRow>> TwoKeys(long t, long u);
+            public partial Task<List<IdRow>> UnionOfTwoKeys(long t, long u);
+
+            [Query("SELECT id FROM orders UNION ALL {|SG0101:SELECT id FROM countries|}")]
+            public partial Task<List<IdRow>> UnionAllWithAReferenceBranch();
+
+            [Query("SELECT id FROM orders UNION ALL {|SG0101:SELECT DISTINCT id FROM customers|}")]
+            public partial Task<List<IdRow>> UnionAllWithADistinctBranch();
+
+            [Query("SELECT id FROM {|SG0120:orders|} WHERE tenant_id = @t UNION ALL SELECT id FROM customers ORDER BY id LIMIT 10")]
+            public partial Task<List<IdRow>> UnionAllOverAllShards(long t);
 
             [Query("SELECT id FROM orders WHERE tenant_id = @t UNION ALL SELECT id FROM customers WHERE tenant_id = @t ORDER BY id LIMIT 5")]
             public partial Task<List<IdRow>> OnOneKey(long t);

@@ -120,6 +120,8 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.BigOrdersAndCustomersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.CustomersWithoutPaidOrders), Order.Total, [], [3L] },
         { nameof(ShopQueries.EuropeThenAsia), Order.Total, [], [] },
+        { nameof(ShopQueries.BigOrdersAndTopCustomers), Order.Total, [], [] },
+        { nameof(ShopQueries.UnionAllUnordered), Order.None, [], [] },
 
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },

@@ -330,6 +330,12 @@ public sealed partial class ShopQueries
     [Query("SELECT id FROM customers WHERE tenant_id = @tenantId EXCEPT SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND status = 'paid' ORDER BY 1")]
     public partial Task<List<IdRow>> CustomersWithoutPaidOrders(long tenantId);
 
+    [Query("SELECT tenant_id, id FROM orders WHERE total > 980 UNION ALL SELECT tenant_id, id FROM customers WHERE tier = 3 ORDER BY tenant_id DESC, id LIMIT 25 OFFSET 3")]
+    public partial Task<List<KeyRow>> BigOrdersAndTopCustomers();
+
+    [Query("SELECT tenant_id, id FROM orders WHERE quantity = 6 AND total < 20 UNION ALL SELECT c.tenant_id, c.id FROM customers c JOIN orders o ON o.tenant_id = c.tenant_id AND o.customer_id = c.id WHERE o.total > 995")]
+    public partial Task<List<KeyRow>> UnionAllUnordered();
+
     [Query("SELECT code, name FROM countries WHERE region = 'EU' UNION ALL SELECT code, name FROM countries WHERE region = 'APAC' ORDER BY code")]
     public partial Task<List<CountryRow>> EuropeThenAsia();
 
