@@ -108,32 +108,16 @@ public sealed partial class ShardGenGenerator
 
                 if (plan.Rows.Count > 1)
                 {
-                    writer.Line();
-                    writer.Line($"/// <summary>The statements of <c>{Xml(method.MethodName)}</c> for its other distribution keys, each routed to its own shard.</summary>");
-                    writer.Line(GeneratedCodeAttribute);
-                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__More =");
-                    using (writer.Block(";"))
-                    {
-                        foreach (var row in plan.Rows.Skip(1))
-                        {
-                            writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.Router, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", row.Parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", row.Tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(plan.RoutingTable!)}),");
-                        }
-                    }
+                    WriteMoreDefinitions(
+                        writer, method, $"The statements of <c>{Xml(method.MethodName)}</c> for its other distribution keys, each routed to its own shard.", QueryTarget.Router,
+                        plan.Rows.Skip(1).Select(row => (row.Parts, row.Tables, plan.RoutingTable!)));
                 }
 
                 if (plan.Pulls.Count > 0)
                 {
-                    writer.Line();
-                    writer.Line($"/// <summary>The reads of <c>{Xml(method.MethodName)}</c>'s distributed tables, whose rows the statement on the coordinator joins.</summary>");
-                    writer.Line(GeneratedCodeAttribute);
-                    writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__More =");
-                    using (writer.Block(";"))
-                    {
-                        foreach (var pull in plan.Pulls)
-                        {
-                            writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.FanOut, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", pull.Parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", pull.Tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(pull.RoutingTable)}),");
-                        }
-                    }
+                    WriteMoreDefinitions(
+                        writer, method, $"The reads of <c>{Xml(method.MethodName)}</c>'s distributed tables, whose rows the statement on the coordinator joins.", QueryTarget.FanOut,
+                        plan.Pulls.Select(pull => (pull.Parts, pull.Tables, pull.RoutingTable)));
                 }
 
                 if (plan.Merge is { } merge)
@@ -156,6 +140,24 @@ public sealed partial class ShardGenGenerator
                             }
                         }
                     }
+                }
+            }
+        }
+
+        /// <summary>The <c>Method__More</c> definitions of a method that makes several calls (a split INSERT, a coordinator join).</summary>
+        private static void WriteMoreDefinitions(
+            IndentedWriter writer, QueryMethodSpec method, string summary, QueryTarget target,
+            IEnumerable<(EquatableArray<string> Parts, EquatableArray<string> Tables, string RoutingTable)> statements)
+        {
+            writer.Line();
+            writer.Line($"/// <summary>{summary}</summary>");
+            writer.Line(GeneratedCodeAttribute);
+            writer.Line($"internal static readonly global::ShardGen.Model.QueryDefinition[] {method.MethodName}__More =");
+            using (writer.Block(";"))
+            {
+                foreach (var (parts, tables, routingTable) in statements)
+                {
+                    writer.Line($"new({QueryPlanner.CSharpString(method.QualifiedType + "." + method.MethodName)}, global::ShardGen.Model.QueryTarget.{target}, new global::ShardGen.Model.SqlTemplate(new string[] {{ {string.Join(", ", parts.Select(QueryPlanner.CSharpString))} }}, new string[] {{ {string.Join(", ", tables.Select(QueryPlanner.CSharpString))} }}), routingTable: {QueryPlanner.CSharpString(routingTable)}),");
                 }
             }
         }
@@ -212,25 +214,7 @@ public sealed partial class ShardGenGenerator
 
                 if (plan.Merge is null)
                 {
-                    var read = ReaderMapper(method, plan);
-                    switch (method.Shape)
-                    {
-                        case ResultShape.List:
-                            writer.Line($"return await query.ListAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}).ConfigureAwait(false);");
-                            break;
-                        case ResultShape.Stream:
-                            writer.Line($"await foreach (var row in {ConfigureAwait}(query.StreamAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}), false))");
-                            using (writer.Block())
-                            {
-                                writer.Line("yield return row;");
-                            }
-
-                            break;
-                        default:
-                            writer.Line($"return await query.SingleAsync({RouteKeyOf(plan)}, {args}, {bind}, {read}, {cancellation}).ConfigureAwait(false);");
-                            break;
-                    }
-
+                    WriteSingleTargetRead(writer, method.Shape, $"{RouteKeyOf(plan)}, {args}, {bind}, {ReaderMapper(method, plan)}, {cancellation}");
                     return;
                 }
 
@@ -338,24 +322,31 @@ public sealed partial class ShardGenGenerator
             var tuple = names.Count == 0 ? "(__pulled: pulled, __none: 0)" : $"({string.Join(", ", names)}, __pulled: pulled)";
             var adds = string.Join(" ", plan.Parameters.Select((p, i) => $"parameters.Add({NewQueryParameter(p, "args." + names[i])});")
                 .Concat(Enumerable.Range(0, columns).Select(c => $"parameters.Add(new global::Npgsql.NpgsqlParameter<string?[]> {{ TypedValue = args.__pulled[{c.ToString(CultureInfo.InvariantCulture)}].ToArray() }});")));
-            var finalBind = $"static (parameters, args) => {{ {adds} }}";
-            var read = ReaderMapper(method, plan);
             writer.Line($"var query = source.Query({definition});");
-            switch (method.Shape)
+            WriteSingleTargetRead(writer, method.Shape, $"global::ShardGen.ShardKey.None, {tuple}, static (parameters, args) => {{ {adds} }}, {ReaderMapper(method, plan)}, {cancellation}");
+        }
+
+        /// <summary>
+        /// Returns (or yields) the rows of <c>query</c> on its one target, as the method's shape asks: <c>ListAsync</c>,
+        /// <c>StreamAsync</c> or <c>SingleAsync</c>, called with <paramref name="arguments"/> (key, args, bind, read, token).
+        /// </summary>
+        private static void WriteSingleTargetRead(IndentedWriter writer, ResultShape shape, string arguments)
+        {
+            switch (shape)
             {
                 case ResultShape.List:
-                    writer.Line($"return await query.ListAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}).ConfigureAwait(false);");
+                    writer.Line($"return await query.ListAsync({arguments}).ConfigureAwait(false);");
                     break;
                 case ResultShape.Stream:
-                    writer.Line($"await foreach (var result in {ConfigureAwait}(query.StreamAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}), false))");
+                    writer.Line($"await foreach (var row in {ConfigureAwait}(query.StreamAsync({arguments}), false))");
                     using (writer.Block())
                     {
-                        writer.Line("yield return result;");
+                        writer.Line("yield return row;");
                     }
 
                     break;
                 default:
-                    writer.Line($"return await query.SingleAsync(global::ShardGen.ShardKey.None, {tuple}, {finalBind}, {read}, {cancellation}).ConfigureAwait(false);");
+                    writer.Line($"return await query.SingleAsync({arguments}).ConfigureAwait(false);");
                     break;
             }
         }

@@ -288,10 +288,10 @@ internal static class QueryPlanner
             var scopes = branches.SelectMany(b => AllScopes(b.Scope)).ToList();
             var bindings = scopes.SelectMany(scope => scope.Bindings).ToList();
             var distributed = bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
-            var local = bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Derived is null);
-            if (local is not null && distributed.Count > 0)
+            var local = LocalReadWithDistributed(bindings, distributed);
+            if (Problems.Count > 0)
             {
-                return Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+                return null;
             }
 
             var target = local is not null ? QueryTarget.Local : QueryTarget.Reference;
@@ -386,17 +386,6 @@ internal static class QueryPlanner
             }
 
             var (parts, tables) = shard.Text(")").Build();
-            var suffix = new StringBuilder(") AS \"sg_w\"");
-            if (sortKeys.Count > 0)
-            {
-                suffix.Append(" ORDER BY ").Append(PositionalOrder(sortKeys));
-            }
-
-            if (limit is not null)
-            {
-                suffix.Append(" LIMIT ").Append(limit);
-            }
-
             var merge = new MergePlan(sortKeys.ToEquatableArray(), LimitValue(set.Limit), LimitValue(set.Offset), false, -1, EquatableArray<AggregateSpec>.Empty, null, outputs.Count);
             if (Problems.Count > 0)
             {
@@ -406,7 +395,7 @@ internal static class QueryPlanner
             var routing = distributed[0];
             Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
                 $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
-            return FanOutPlan(RoutingTableOf(routing), null, parts, tables, "SELECT * FROM (", suffix.ToString(), members, merge);
+            return FanOutPlan(RoutingTableOf(routing), null, parts, tables, "SELECT * FROM (", WorkerSuffix(sortKeys, limit), members, merge);
         }
 
         /// <summary>The SELECT bound in <paramref name="scope"/>: a branch's, or a subquery's inside one.</summary>
@@ -488,21 +477,10 @@ internal static class QueryPlanner
             shard.Text(")");
             var (parts, tables) = shard.Build();
 
-            var suffix = new StringBuilder(") AS \"sg_w\"");
-            if (sortOrdinals.Count > 0)
-            {
-                suffix.Append(" ORDER BY ").Append(PositionalOrder(sortOrdinals));
-            }
-
-            if (limit is not null)
-            {
-                suffix.Append(" LIMIT ").Append(limit);
-            }
-
             var merge = new MergePlan(
                 sortOrdinals.ToEquatableArray(), LimitValue(select.Limit), LimitValue(select.Offset), select.Distinct,
                 -1, EquatableArray<AggregateSpec>.Empty, null, outputs.Count + hidden.Count);
-            return FanOutPlan(routing, pin, parts, tables, select.Distinct ? "SELECT DISTINCT * FROM (" : "SELECT * FROM (", suffix.ToString(), members, merge);
+            return FanOutPlan(routing, pin, parts, tables, select.Distinct ? "SELECT DISTINCT * FROM (" : "SELECT * FROM (", WorkerSuffix(sortOrdinals, limit), members, merge);
         }
 
         /// <summary>
@@ -806,6 +784,12 @@ internal static class QueryPlanner
         private static bool IsInteger(ColumnType type) =>
             type is ColumnType.Int16 or ColumnType.Int32 or ColumnType.Int64 or ColumnType.Byte or ColumnType.SByte or ColumnType.UInt16 or ColumnType.UInt32;
 
+        /// <summary>The end of a worker's combined statement over rows final on each shard: its shards' rows sorted and cut as the merge will.</summary>
+        private static string WorkerSuffix(List<SortKey> order, string? limit) =>
+            ") AS \"sg_w\""
+            + (order.Count > 0 ? " ORDER BY " + PositionalOrder(order) : string.Empty)
+            + (limit is null ? string.Empty : " LIMIT " + limit);
+
         private static string PositionalOrder(List<SortKey> keys) =>
             string.Join(", ", keys.Select(k => (k.Ordinal + 1).ToString(CultureInfo.InvariantCulture)
                 + (k.Descending ? " DESC" : " ASC") + (k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")));
@@ -952,17 +936,7 @@ internal static class QueryPlanner
             // server (now(), random(), gen_random_uuid(), nextval()) would differ between copies.
             if (table.Kind == TableKind.Reference)
             {
-                foreach (var value in insert.Rows.SelectMany(r => r).Concat(insert.OnConflict?.Updates.Select(u => u.Value) ?? Enumerable.Empty<SqlExpr>()))
-                {
-                    foreach (var call in SqlWalker.Descendants(value).OfType<FunctionCall>())
-                    {
-                        var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
-                        if (VolatileFunctions.Contains(name) || PerTransactionFunctions.Contains(name))
-                        {
-                            Fail(RuleIds.UnsupportedSql, call.Span, $"{name}() in a write to reference table '{table.TableName}' would give each copy its own value: compute it in C# and pass it as a parameter.");
-                        }
-                    }
-                }
+                RefuseValuesPerCopy(table, insert.Rows.SelectMany(r => r).Concat(insert.OnConflict?.Updates.Select(u => u.Value) ?? Enumerable.Empty<SqlExpr>()));
             }
 
             foreach (var item in insert.Returning)
@@ -975,21 +949,21 @@ internal static class QueryPlanner
                 return null;
             }
 
+            var keyColumn = table.Kind == TableKind.Distributed ? table.Columns[table.DistributionKey].ColumnName : null;
+            var index = keyColumn is null ? -1 : columns.IndexOf(keyColumn);
+            if (keyColumn is not null && index < 0)
+            {
+                return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
+            }
+
             if (source is not null)
             {
-                return PlanInsertSelect(insert, source, binding, columns);
+                return PlanInsertSelect(insert, source, binding, index);
             }
 
             RouteKey? key = null;
-            if (binding.Table.Table.Kind == TableKind.Distributed)
+            if (keyColumn is not null)
             {
-                var keyColumn = table.Columns[table.DistributionKey].ColumnName;
-                var index = columns.IndexOf(keyColumn);
-                if (index < 0)
-                {
-                    return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
-                }
-
                 var keys = new List<RouteKey>();
                 foreach (var row in insert.Rows)
                 {
@@ -1013,6 +987,22 @@ internal static class QueryPlanner
         }
 
         /// <summary>
+        /// Each copy of a reference table is written in its own transaction: a value the server computes (now(), random(),
+        /// gen_random_uuid(), nextval()) in <paramref name="values"/> would differ between copies.
+        /// </summary>
+        private void RefuseValuesPerCopy(TableSpec table, IEnumerable<SqlExpr> values)
+        {
+            foreach (var call in values.SelectMany(SqlWalker.Descendants).OfType<FunctionCall>())
+            {
+                var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
+                if (VolatileFunctions.Contains(name) || PerTransactionFunctions.Contains(name))
+                {
+                    Fail(RuleIds.UnsupportedSql, call.Span, $"{name}() in a write to reference table '{table.TableName}' would give each copy its own value: compute it in C# and pass it as a parameter.");
+                }
+            }
+        }
+
+        /// <summary>
         /// <c>INSERT INTO t ... SELECT ...</c>, as Citus pushes it down: into a distributed table, the SELECT must read tables of
         /// the target's colocation group and give the target's key from a distribution key, with its rows partitioned by it
         /// (no LIMIT, grouped by the key if it aggregates), so that shard i of the source fills shard i of the target: the
@@ -1020,7 +1010,8 @@ internal static class QueryPlanner
         /// Into a reference table the SELECT reads reference tables only (each copy computes the same rows); into a local
         /// table, local and reference tables (on the coordinator).
         /// </summary>
-        private QueryPlan? PlanInsertSelect(InsertStatement insert, SubqueryScope source, Binding target, List<string> columns)
+        /// <param name="index">The position of the target's distribution key among the inserted columns; -1 for a reference or local target.</param>
+        private QueryPlan? PlanInsertSelect(InsertStatement insert, SubqueryScope source, Binding target, int index)
         {
             var table = target.Table.Table;
             var read = source.Scope.Bindings;
@@ -1031,15 +1022,7 @@ internal static class QueryPlanner
                 case TableKind.Reference when distributed is not null || local is not null:
                     return Fail(RuleIds.WriteNotRoutable, (distributed ?? local)!.Reference.Span, $"INSERT ... SELECT into reference table '{table.TableName}' can read reference tables only: every copy runs the SELECT, and only reference tables are on every node. Read the rows with a [Query] and insert them.");
                 case TableKind.Reference:
-                    foreach (var call in StatementExpressions(source.Query).SelectMany(SqlWalker.Descendants).OfType<FunctionCall>())
-                    {
-                        var name = call.Name.Substring(call.Name.LastIndexOf('.') + 1);
-                        if (VolatileFunctions.Contains(name) || PerTransactionFunctions.Contains(name))
-                        {
-                            Fail(RuleIds.UnsupportedSql, call.Span, $"{name}() in a write to reference table '{table.TableName}' would give each copy its own value: compute it in C# and pass it as a parameter.");
-                        }
-                    }
-
+                    RefuseValuesPerCopy(table, StatementExpressions(source.Query));
                     return Problems.Count > 0 ? null : WritePlan(insert, null, null, insert.Returning);
                 case TableKind.Local when distributed is not null:
                     return Fail(RuleIds.LocalJoinedWithDistributed, distributed.Reference.Span, $"INSERT ... SELECT into local table '{table.TableName}' cannot read distributed table '{distributed.Table.Table.TableName}': local tables live only on the coordinator. Read the rows with a [Query] and insert them.");
@@ -1048,12 +1031,6 @@ internal static class QueryPlanner
             }
 
             var keyColumn = table.Columns[table.DistributionKey].ColumnName;
-            var index = columns.IndexOf(keyColumn);
-            if (index < 0)
-            {
-                return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
-            }
-
             if (local is not null)
             {
                 return Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"INSERT ... SELECT into distributed table '{table.TableName}' cannot read local table '{local.Table.Table.TableName}': it lives only on the coordinator. Read the rows with a [Query] and insert them.");
@@ -1506,10 +1483,9 @@ internal static class QueryPlanner
             Collect(_root);
             var all = _root.Bindings.Concat(scopes.SelectMany(s => s.Scope.Bindings)).ToList();
             var distributed = all.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
-            var local = all.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Derived is null);
-            if (local is not null && distributed.Count > 0)
+            var local = LocalReadWithDistributed(all, distributed);
+            if (Problems.Count > 0)
             {
-                Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
                 return (target, routing, pin);
             }
 
@@ -1630,6 +1606,18 @@ internal static class QueryPlanner
             }
 
             return (target, routing, pin);
+        }
+
+        /// <summary>The local table among <paramref name="bindings"/>, if any; SG0109 when <paramref name="distributed"/> tables are read in the same statement.</summary>
+        private Binding? LocalReadWithDistributed(List<Binding> bindings, List<Binding> distributed)
+        {
+            var local = bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local && b.Derived is null);
+            if (local is not null && distributed.Count > 0)
+            {
+                Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' cannot be read in a statement with distributed table '{distributed[0].Table.Table.TableName}': local tables live only on the coordinator. Make it a [Reference] table.");
+            }
+
+            return local;
         }
 
         /// <summary>Where a subquery is underlined: <c>x IN (SELECT ...)</c> from its opening parenthesis, others whole.</summary>

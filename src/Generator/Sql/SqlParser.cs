@@ -726,26 +726,19 @@ internal static class SqlParser
                     SkipGroup();
                 }
                 while (Accept(SqlTokenKind.Comma));
-                ReportUnsupported("Window functions (WINDOW) are not supported: compute the values in C# over the rows", windowStart);
+                ReportUnsupported("Named windows (WINDOW name AS ...) are not supported: write the window in OVER (...)", windowStart);
             }
 
-            if (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except"))
+            // A branch of the statement's set operation stops here: ORDER BY, LIMIT and OFFSET belong to the whole.
+            var branch = AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except");
+            if (branch && (!_setOperations || _selectDepth > 1))
             {
-                if (!_setOperations || _selectDepth > 1)
-                {
-                    throw FailSetOperation();
-                }
-
-                // A branch of the statement's set operation: ORDER BY, LIMIT and OFFSET belong to the whole.
-                return new SelectStatement(
-                    From(start), distinct, items, from, joins, where, groupBy, having, EquatableArray<OrderItem>.Empty, null, null,
-                    selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, null, null, null,
-                    DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan);
+                throw FailSetOperation();
             }
 
             var orderBy = EquatableArray<OrderItem>.Empty;
             TextSpan? orderBySpan = null;
-            if (AtKeyword("order"))
+            if (!branch && AtKeyword("order"))
             {
                 var orderStart = Advance().Span.Start;
                 ExpectKeyword("by");
@@ -759,7 +752,7 @@ internal static class SqlParser
             TextSpan? offsetSpan = null;
             var limitSeen = false;
             var offsetSeen = false;
-            while (true)
+            while (!branch)
             {
                 if (AtKeyword("limit"))
                 {
