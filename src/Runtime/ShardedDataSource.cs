@@ -117,7 +117,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
     /// <summary>
     /// Settles the prepared parts of distributed transactions left behind by a crash or a lost node: commits
-    /// those whose commit decision the coordinator recorded, rolls back those whose coordinator transaction
+    /// those whose commit decision the coordinator recorded, rolls back those whose deciding session
     /// ended without one, leaves alone those still committing, and removes decision records that are
     /// settled. Safe to run from several processes at once (they take turns on an advisory lock). It also
     /// runs when the data source first loads its shard map and on a timer

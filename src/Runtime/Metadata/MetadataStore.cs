@@ -58,9 +58,9 @@ internal static class MetadataStore
     /// <summary>
     /// The distributed-transaction records: the cluster's id (the first part of every global
     /// transaction id ShardGen prepares, so that recovery never touches another cluster's prepared
-    /// transactions on a shared server) and one row per commit decision, keyed by the coordinator
-    /// transaction that wrote it. Created by apply, and by recovery on a cluster applied before
-    /// these tables existed.
+    /// transactions on a shared server) and one row per commit decision, keyed by the random id of
+    /// the distributed transaction (<see cref="GlobalTransactionId"/>). Created by apply, and by
+    /// recovery on a cluster applied before these tables existed.
     /// </summary>
     public const string TransactionCatalogDdl = """
 
@@ -69,8 +69,8 @@ internal static class MetadataStore
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
             cluster_id integer NOT NULL CHECK (cluster_id > 0));
         INSERT INTO shardgen.cluster (cluster_id) VALUES (1 + floor(random() * 2147483646)::integer) ON CONFLICT DO NOTHING;
-        CREATE TABLE IF NOT EXISTS shardgen.transactions (
-            transaction_id bigint PRIMARY KEY,
+        CREATE TABLE IF NOT EXISTS shardgen.commit_decisions (
+            transaction_id uuid PRIMARY KEY,
             participants integer NOT NULL,
             decided_at timestamptz NOT NULL DEFAULT now());
         """;

@@ -70,119 +70,150 @@ public sealed partial class ShardedTransaction
     {
         UsedTwoPhaseCommit = true;
         var coordinator = _source.Coordinator;
+        var transactionId = GlobalTransactionId.NewTransactionId();
 
-        // 1. The coordinator transaction that will record the decision; its id names every part.
-        NpgsqlConnection decision;
-        long transactionId;
+        // 1. The session that decides. When the coordinator wrote, its own part decides: its COMMIT, with
+        // the decision row in it, is the commit point (as Citus commits the coordinator's local part), so
+        // it is never prepared. Otherwise a new coordinator transaction. Either way the session takes the
+        // transaction's lock before any part is prepared and holds it until the decision commits or aborts.
+        var decider = writers.FirstOrDefault(w => ReferenceEquals(w.Node, coordinator));
+        var parts = writers.Where(w => w != decider).ToArray();
+        var decision = decider?.Connection;
+        if (decision is null)
+        {
+            decision = await _source.OpenAsync(coordinator, cancellationToken).ConfigureAwait(false);
+            _decision = decision;
+        }
+
         int clusterId;
         try
         {
-            decision = await _source.OpenAsync(coordinator, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ShardGenException ex)
-        {
-            await RollbackCoreAsync().ConfigureAwait(false);
-            throw new ShardTransactionException($"The transaction could not commit: {ex.Message}. It was rolled back on every node.", ex);
-        }
+            await using var begin = new NpgsqlBatch(decision);
+            if (decider is null)
+            {
+                begin.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            }
 
-        try
-        {
-            await using var begin = new NpgsqlCommand(
-                "BEGIN; SELECT pg_current_xact_id()::text::bigint, (SELECT cluster_id FROM shardgen.cluster)", decision);
+            var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1), (SELECT cluster_id FROM shardgen.cluster)");
+            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = GlobalTransactionId.LockKey(transactionId) });
+            begin.BatchCommands.Add(lockCommand);
             await using var reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            transactionId = reader.GetInt64(0);
             clusterId = reader.GetInt32(1);
         }
-        catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is OperationCanceledException)
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            await decision.DisposeAsync().ConfigureAwait(false);
-            await RollbackCoreAsync().ConfigureAwait(false);
+            await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
                 $"The transaction could not commit: the coordinator {coordinator} could not begin recording it: {ex.Message}. It was rolled back on every node.", ex);
         }
 
-        for (var i = 0; i < writers.Length; i++)
+        for (var i = 0; i < parts.Length; i++)
         {
-            writers[i].Gid = GlobalTransactionId.Format(clusterId, transactionId, i + 1);
+            parts[i].Gid = GlobalTransactionId.Format(clusterId, transactionId, i + 1);
         }
 
-        PreparedOn = writers.Select(w => w.Node.Name).ToArray();
+        PreparedOn = parts.Select(w => w.Node.Name).ToArray();
 
-        // 2. Prepare every part, in parallel. A failure here rolls everything back.
-        var prepared = await Task.WhenAll(writers.Select(w => TryAsync(async () =>
+        // 2. Prepare every other part, in parallel. A failure here rolls everything back.
+        var prepared = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.Prepare, w.Node).ConfigureAwait(false);
             await ExecuteAsync(w.Connection, $"PREPARE TRANSACTION '{w.Gid}'", cancellationToken).ConfigureAwait(false);
             w.Prepared = true;
             return true;
         }))).ConfigureAwait(false);
-        await AbandonOnCrashAsync(prepared.Select(p => p.Error), decision).ConfigureAwait(false);
-        if (FirstFailure(writers, prepared.Select(p => p.Error)) is { } failedPrepare)
+        await AbandonOnCrashAsync(prepared.Select(p => p.Error)).ConfigureAwait(false);
+        if (FirstFailure(parts, prepared.Select(p => p.Error)) is { } failedPrepare)
         {
-            await RollbackPreparedAsync(decision).ConfigureAwait(false);
+            await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
                 $"The transaction was rolled back on every node: PREPARE TRANSACTION failed on node '{failedPrepare.Node.Name}' ({failedPrepare.Node.Host}:{failedPrepare.Node.Port}): {failedPrepare.Error.Message}",
                 failedPrepare.Error);
         }
 
-        // 3. Record the decision. Committing the coordinator transaction is the commit point.
-        await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.RecordDecision, null))], decision).ConfigureAwait(false);
+        // 3. Record the decision. Committing the deciding session is the commit point.
+        await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.RecordDecision, null))]).ConfigureAwait(false);
         try
         {
-            await using var record = new NpgsqlCommand("INSERT INTO shardgen.transactions (transaction_id, participants) VALUES ($1, $2)", decision);
-            record.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
-            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = writers.Length });
+            await using var record = new NpgsqlCommand("INSERT INTO shardgen.commit_decisions (transaction_id, participants) VALUES ($1, $2)", decision);
+            record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
+            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = parts.Length });
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Failures.IsServerFailure(ex) || ex is OperationCanceledException)
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            await RollbackPreparedAsync(decision).ConfigureAwait(false);
+            await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
                 $"The transaction was rolled back on every node: its commit decision could not be recorded on the coordinator {coordinator}: {ex.Message}", ex);
         }
 
+        await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.CommitDecision, null))]).ConfigureAwait(false);
+        _deciding = true;
         var recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
         await decision.DisposeAsync().ConfigureAwait(false);
         if (recordError is { } lost)
         {
-            // The commit point itself failed: ask the coordinator what became of the transaction.
-            var status = await TransactionStatusAsync(transactionId).ConfigureAwait(false);
-            if (status == "aborted")
+            // The commit point itself failed: once the deciding session's lock is free, its decision is final.
+            var decided = await DecisionOfAsync(transactionId).ConfigureAwait(false);
+            if (decided == false)
             {
-                await RollbackPreparedAsync(null).ConfigureAwait(false);
+                _deciding = false;
+                await RollbackPreparedAsync().ConfigureAwait(false);
                 throw new ShardTransactionException(
                     $"The transaction was rolled back on every node: recording its commit decision on the coordinator {coordinator} failed: {lost.Message}", lost);
             }
 
-            if (status != "committed")
+            if (decided is null)
             {
                 _status = ShardedTransactionStatus.Failed;
                 await CloseAllAsync().ConfigureAwait(false);
                 throw new ShardTransactionException(
                     $"The outcome of the transaction is not known: the coordinator {coordinator} went away while recording its commit decision ({lost.Message}). "
-                    + $"Its parts stay prepared on {string.Join(", ", writers.Select(w => $"'{w.Node.Name}'"))} until recovery (ShardedDataSource.RecoverAsync, or its timer) commits them all or rolls them all back.",
+                    + $"Its parts stay prepared on {string.Join(", ", parts.Select(w => $"'{w.Node.Name}'"))} until recovery (ShardedDataSource.RecoverAsync, or its timer) commits them all or rolls them all back.",
                     lost,
                     outcomeUnknown: true);
             }
         }
 
         // 4. Committed: make every part visible. A part that cannot be reached now is recovery's to commit.
-        var committed = await Task.WhenAll(writers.Select(w => TryAsync(async () =>
+        _status = ShardedTransactionStatus.Committed;
+        var committed = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.CommitPrepared, w.Node).ConfigureAwait(false);
-            await CommitPreparedAsync(w.Connection, w.Gid!).ConfigureAwait(false);
+            await CommitPreparedAsync(w).ConfigureAwait(false);
             return true;
         }))).ConfigureAwait(false);
-        await AbandonOnCrashAsync(committed.Select(c => c.Error), null).ConfigureAwait(false);
-        _status = ShardedTransactionStatus.Committed;
+        await AbandonOnCrashAsync(committed.Select(c => c.Error)).ConfigureAwait(false);
         if (committed.All(c => c.Error is null))
         {
-            await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.Forget, null))], null).ConfigureAwait(false);
+            await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.Forget, null))]).ConfigureAwait(false);
             await ForgetAsync(transactionId).ConfigureAwait(false);
         }
 
         await CloseAllAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// COMMIT PREPARED of a decided part, on its own connection and, if that connection was cut, at once on
+    /// a fresh one, so that the part does not keep its row locks until recovery. A part that is gone was
+    /// committed by recovery, which only commits once a decision is recorded.
+    /// </summary>
+    private async Task CommitPreparedAsync(Participant part)
+    {
+        var error = await TryAsync(() => CommitPreparedAsync(part.Connection, part.Gid!)).ConfigureAwait(false);
+        if (error is null)
+        {
+            return;
+        }
+
+        if (!Failures.IsUnavailable(error))
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+
+        await using var fresh = await _source.OpenAsync(part.Node, CancellationToken.None).ConfigureAwait(false);
+        await CommitPreparedAsync(fresh, part.Gid!).ConfigureAwait(false);
     }
 
     /// <summary>COMMIT PREPARED; a part that is gone was committed by recovery, which only commits once a decision is recorded.</summary>
@@ -232,12 +263,13 @@ public sealed partial class ShardedTransaction
     }
 
     // Before the decision is recorded: every prepared part is rolled back, the others' transactions too,
-    // and the coordinator transaction (if still open) ends without a decision. What cannot be reached
-    // now is left to recovery, which rolls back a part whose coordinator transaction ended undecided.
-    private async Task RollbackPreparedAsync(NpgsqlConnection? decision)
+    // and the deciding session (if still open) ends without a decision. What cannot be reached now is left
+    // to recovery, which rolls back a part whose deciding session ended without a decision.
+    private async Task RollbackPreparedAsync()
     {
-        if (decision is not null)
+        if (_decision is { } decision)
         {
+            _decision = null;
             await TryAsync(() => ExecuteAsync(decision, "ROLLBACK", CancellationToken.None)).ConfigureAwait(false);
             await decision.DisposeAsync().ConfigureAwait(false);
         }
@@ -274,21 +306,22 @@ public sealed partial class ShardedTransaction
         {
             await participant.Connection.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (_decision is { } decision)
+        {
+            _decision = null;
+            await decision.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     // A fault hook threw: the process "died" here. Its connections close (as the OS would close them),
     // nothing else is sent, and what is prepared stays prepared for recovery.
-    private async Task AbandonOnCrashAsync(IEnumerable<Exception?> errors, NpgsqlConnection? decision)
+    private async Task AbandonOnCrashAsync(IEnumerable<Exception?> errors)
     {
         var crash = errors.OfType<SimulatedCrashException>().FirstOrDefault();
         if (crash is null)
         {
             return;
-        }
-
-        if (decision is not null)
-        {
-            await decision.DisposeAsync().ConfigureAwait(false);
         }
 
         await CloseAllAsync().ConfigureAwait(false);
@@ -312,14 +345,31 @@ public sealed partial class ShardedTransaction
         }
     }
 
-    private async Task<string?> TransactionStatusAsync(long transactionId)
+    /// <summary>
+    /// Whether the decision of <paramref name="transactionId"/> was recorded, read once its deciding session
+    /// has ended: this session waits (up to the lock timeout) for the transaction's lock, which the deciding
+    /// session held until its COMMIT or ROLLBACK finished, then looks for the decision row. Null when the
+    /// coordinator cannot tell now.
+    /// </summary>
+    private async Task<bool?> DecisionOfAsync(Guid transactionId)
     {
         try
         {
             await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT pg_xact_status($1::text::xid8)", connection);
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
-            return await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
+            await ExecuteAsync(connection, _setLockTimeout, CancellationToken.None).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = GlobalTransactionId.LockKey(transactionId) } } },
+                    new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM shardgen.commit_decisions WHERE transaction_id = $1)") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = transactionId } } },
+                    new NpgsqlBatchCommand("ROLLBACK"),
+                },
+            };
+            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            await reader.NextResultAsync().ConfigureAwait(false);
+            await reader.ReadAsync().ConfigureAwait(false);
+            return reader.GetBoolean(0);
         }
         catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
         {
@@ -328,13 +378,13 @@ public sealed partial class ShardedTransaction
     }
 
     // The record is only needed while a part may still be prepared; recovery removes any left behind.
-    private async Task ForgetAsync(long transactionId)
+    private async Task ForgetAsync(Guid transactionId)
     {
         try
         {
             await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("DELETE FROM shardgen.transactions WHERE transaction_id = $1", connection);
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = transactionId });
+            await using var command = new NpgsqlCommand("DELETE FROM shardgen.commit_decisions WHERE transaction_id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
@@ -371,7 +421,7 @@ public sealed partial class ShardedTransaction
         {
             return (await action().ConfigureAwait(false), null);
         }
-        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException || Failures.IsServerFailure(ex))
+        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException or ShardGenException || Failures.IsServerFailure(ex))
         {
             return (default!, ex);
         }
@@ -384,7 +434,7 @@ public sealed partial class ShardedTransaction
             await action().ConfigureAwait(false);
             return null;
         }
-        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException || Failures.IsServerFailure(ex))
+        catch (Exception ex) when (ex is SimulatedCrashException or OperationCanceledException or InvalidOperationException or ShardGenException || Failures.IsServerFailure(ex))
         {
             return ex;
         }

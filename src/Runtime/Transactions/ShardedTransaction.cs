@@ -38,6 +38,12 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
     private volatile bool _ended;
     private string? _failure;
 
+    // The coordinator session that records the decision, when the coordinator is not a participant.
+    private NpgsqlConnection? _decision;
+
+    // The decision's COMMIT was sent: from here on the transaction may be committed, and nothing rolls back.
+    private bool _deciding;
+
     internal ShardedTransaction(ShardedDataSource source, ShardedTransactionOptions options)
     {
         _source = source;
@@ -87,7 +93,10 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
     /// Once the decision is recorded the transaction is committed: a worker that cannot be reached for
     /// <c>COMMIT PREPARED</c> does not fail the call, and its part becomes visible when recovery (on its
     /// timer, or <see cref="ShardedDataSource.RecoverAsync"/>) commits it. The token is honoured until
-    /// the decision is recorded, not after.
+    /// the decision is recorded, not after: a commit cancelled before that point rolls back on every node
+    /// (<see cref="Status"/> is then <see cref="ShardedTransactionStatus.RolledBack"/>) and throws
+    /// <see cref="OperationCanceledException"/>. Whatever the outcome, every connection the transaction
+    /// held is closed when the call returns.
     /// </remarks>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
@@ -106,7 +115,31 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
                 throw new ShardTransactionException($"The transaction cannot commit because a statement in it failed ({_failure}); it was rolled back on every node.");
             }
 
-            await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && !_deciding && ex is not SimulatedCrashException)
+            {
+                // Cancelled before the decision: whatever step the token stopped, nothing is committed.
+                if (_status != ShardedTransactionStatus.RolledBack)
+                {
+                    await RollbackPreparedAsync().ConfigureAwait(false);
+                }
+
+                throw new OperationCanceledException(
+                    "The commit was cancelled before its decision was recorded: the transaction was rolled back on every node.", ex, cancellationToken);
+            }
+            catch (Exception) when (_status == ShardedTransactionStatus.Active && !_deciding)
+            {
+                // Stopped by something unforeseen before the decision: roll back rather than leave sessions open.
+                await RollbackPreparedAsync().ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                await CloseAllAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -290,6 +323,8 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
                 _ended = true;
                 await RollbackCoreAsync().ConfigureAwait(false);
             }
+
+            await CloseAllAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace ShardGen;
@@ -18,7 +19,7 @@ public sealed class RecoveryResult
     /// <summary>Prepared parts committed (<c>COMMIT PREPARED</c>): their commit decision was recorded.</summary>
     public int Committed { get; }
 
-    /// <summary>Prepared parts rolled back (<c>ROLLBACK PREPARED</c>): their coordinator transaction ended without a decision.</summary>
+    /// <summary>Prepared parts rolled back (<c>ROLLBACK PREPARED</c>): their deciding session ended without recording a decision.</summary>
     public int RolledBack { get; }
 
     /// <summary>Prepared parts left alone because their transaction is still committing.</summary>
@@ -40,13 +41,16 @@ public sealed class RecoveryResult
 
 /// <summary>
 /// Settles the prepared parts of distributed transactions that their committer left behind (it crashed,
-/// or lost a node): a part whose decision is recorded is committed, a part whose coordinator transaction
-/// ended without one is rolled back, a part whose coordinator transaction is still running is left to it.
+/// or lost a node): a part whose decision is recorded is committed, a part whose deciding session ended
+/// without one is rolled back, a part whose deciding session still holds its lock is left to it.
 /// Runs under an advisory lock on the coordinator, so that processes sharing the cluster take turns.
 /// </summary>
 internal static class TransactionRecovery
 {
     private const long RecoveryLockKey = 0x5348_4152_4447_5258; // "SHARDGRX"
+
+    // How long a run waits for another process's run to finish before giving up on this one.
+    private const int LockWaitMilliseconds = 30_000;
 
     public static async Task<RecoveryResult> RunAsync(ShardedDataSource source, ShardMap map, CancellationToken cancellationToken)
     {
@@ -63,15 +67,16 @@ internal static class TransactionRecovery
 
     private static async Task<RecoveryResult> RunLockedAsync(ShardedDataSource source, ShardMap map, NpgsqlConnection coordinator, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(coordinator, "BEGIN", cancellationToken).ConfigureAwait(false);
+        // The wait for another process's run is bounded: a run that cannot start now leaves its work to the next.
+        await ExecuteAsync(coordinator, "BEGIN; SET LOCAL lock_timeout = " + LockWaitMilliseconds.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", coordinator))
         {
             lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = RecoveryLockKey });
             await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // A cluster applied before transactions existed gets their tables here, under apply's lock too.
-        await using (var exists = new NpgsqlCommand("SELECT to_regclass('shardgen.cluster') IS NOT NULL AND to_regclass('shardgen.transactions') IS NOT NULL", coordinator))
+        // A cluster applied before these tables existed gets them here, under apply's lock too.
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('shardgen.cluster') IS NOT NULL AND to_regclass('shardgen.commit_decisions') IS NOT NULL", coordinator))
         {
             if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
@@ -90,46 +95,59 @@ internal static class TransactionRecovery
 
         // Records read before the parts are listed: a record whose parts are all gone afterwards is settled
         // (once a decision is recorded, its parts can only go away).
-        var records = new List<long>();
-        await using (var command = new NpgsqlCommand("SELECT transaction_id FROM shardgen.transactions", coordinator))
+        var records = new List<Guid>();
+        await using (var command = new NpgsqlCommand("SELECT transaction_id FROM shardgen.commit_decisions", coordinator))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                records.Add(reader.GetInt64(0));
+                records.Add(reader.GetGuid(0));
             }
         }
 
-        Node[] nodes = [map.Coordinator, .. map.Workers];
+        // Parts are prepared on workers only: the coordinator's part of a transaction is the session that decides.
+        var nodes = map.Workers;
         var listed = await Task.WhenAll(nodes.Select(node => ListPreparedAsync(source, node, clusterId, cancellationToken))).ConfigureAwait(false);
         var unreachable = nodes.Where((_, i) => listed[i] is null).Select(n => n.Name).ToArray();
 
-        // The fate of each coordinator transaction, read after the parts were listed: one that committed
-        // since is seen as committed, so a part is never rolled back under a decision being recorded.
+        // The fate of each transaction, read after its parts were listed. First its lock: whoever holds it is
+        // still deciding (in flight); taking it proves the deciding session has ended, committed or not. Then,
+        // with the locks held, its decision row: present, it committed; absent, it never will.
         var transactionIds = listed.Where(l => l is not null).SelectMany(l => l!).Select(p => p.TransactionId).Distinct().ToArray();
-        var fates = new Dictionary<long, Fate>();
+        var fates = new Dictionary<Guid, Fate>();
         if (transactionIds.Length > 0)
         {
-            await using var command = new NpgsqlCommand(
-                """
-                SELECT x, EXISTS (SELECT 1 FROM shardgen.transactions t WHERE t.transaction_id = x), pg_xact_status(x::text::xid8)
-                  FROM unnest($1::bigint[]) AS x
-                """,
-                coordinator);
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = transactionIds });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var ended = new HashSet<Guid>();
+            await using (var command = new NpgsqlCommand("SELECT x FROM unnest($1::uuid[], $2::bigint[]) AS t(x, k) WHERE pg_try_advisory_xact_lock(k)", coordinator))
             {
-                var decided = reader.GetBoolean(1);
-                var status = reader.IsDBNull(2) ? null : reader.GetString(2);
-                fates[reader.GetInt64(0)] = decided || status == "committed" ? Fate.Commit
-                    : status == "in progress" ? Fate.InFlight
-                    : Fate.Rollback;
+                command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = transactionIds });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = transactionIds.Select(GlobalTransactionId.LockKey).ToArray() });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ended.Add(reader.GetGuid(0));
+                }
+            }
+
+            var decided = new HashSet<Guid>();
+            await using (var command = new NpgsqlCommand("SELECT transaction_id FROM shardgen.commit_decisions WHERE transaction_id = ANY($1)", coordinator))
+            {
+                command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = transactionIds });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    decided.Add(reader.GetGuid(0));
+                }
+            }
+
+            foreach (var id in transactionIds)
+            {
+                fates[id] = decided.Contains(id) ? Fate.Commit : ended.Contains(id) ? Fate.Rollback : Fate.InFlight;
             }
         }
 
         int committed = 0, rolledBack = 0, inFlight = 0, failed = 0;
-        var unsettled = new HashSet<long>();
+        var unsettled = new HashSet<Guid>();
         var settled = await Task.WhenAll(nodes.Select((node, i) => SettleAsync(source, node, listed[i] ?? [], fates, cancellationToken))).ConfigureAwait(false);
         foreach (var outcome in settled)
         {
@@ -144,8 +162,8 @@ internal static class TransactionRecovery
         var removed = 0;
         if (removable.Length > 0)
         {
-            await using var command = new NpgsqlCommand("DELETE FROM shardgen.transactions WHERE transaction_id = ANY($1)", coordinator);
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = removable });
+            await using var command = new NpgsqlCommand("DELETE FROM shardgen.commit_decisions WHERE transaction_id = ANY($1)", coordinator);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = removable });
             removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -181,7 +199,7 @@ internal static class TransactionRecovery
     }
 
     private static async Task<NodeOutcome> SettleAsync(
-        ShardedDataSource source, Node node, List<PreparedPart> parts, Dictionary<long, Fate> fates, CancellationToken cancellationToken)
+        ShardedDataSource source, Node node, List<PreparedPart> parts, Dictionary<Guid, Fate> fates, CancellationToken cancellationToken)
     {
         var outcome = new NodeOutcome();
         if (parts.Count == 0)
@@ -256,7 +274,7 @@ internal static class TransactionRecovery
         Rollback,
     }
 
-    private readonly record struct PreparedPart(string Gid, long TransactionId);
+    private readonly record struct PreparedPart(string Gid, Guid TransactionId);
 
     private sealed class NodeOutcome
     {
@@ -264,6 +282,6 @@ internal static class TransactionRecovery
         public int RolledBack;
         public int InFlight;
         public int Failed;
-        public readonly HashSet<long> Unsettled = [];
+        public readonly HashSet<Guid> Unsettled = [];
     }
 }

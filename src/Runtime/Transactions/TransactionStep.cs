@@ -14,6 +14,9 @@ internal enum TransactionStep
     /// <summary>Every participant prepared; before the commit decision is recorded on the coordinator.</summary>
     RecordDecision,
 
+    /// <summary>The decision row is written in the deciding session; before that session's <c>COMMIT</c> (the commit point).</summary>
+    CommitDecision,
+
     /// <summary>The decision is recorded; before <c>COMMIT PREPARED</c> on one participant (the hook gets its node name).</summary>
     CommitPrepared,
 

@@ -97,7 +97,7 @@ public sealed class TransactionCluster : IAsyncLifetime
     }
 
     public Task<long> DecisionRecordsAsync() =>
-        Sql.ScalarAsync<long>(Cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.transactions");
+        Sql.ScalarAsync<long>(Cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.commit_decisions");
 
     /// <summary>Each node's copy of the currencies, as "code:name:digits" lines in code order.</summary>
     public async Task<List<string>> CurrencyCopiesAsync()
