@@ -151,7 +151,7 @@ public sealed partial class ShardedTransaction
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.CommitDecision, null))]).ConfigureAwait(false);
         _deciding = true;
         var recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
-        await decision.DisposeAsync().ConfigureAwait(false);
+        await CloseAsync(decision).ConfigureAwait(false);
         if (recordError is { } lost)
         {
             // The commit point itself failed: once the deciding session's lock is free, its decision is final.
@@ -233,7 +233,7 @@ public sealed partial class ShardedTransaction
     {
         var node = participant.Node;
         var error = await TryAsync(() => ExecuteAsync(participant.Connection, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
-        await participant.Connection.DisposeAsync().ConfigureAwait(false);
+        await CloseAsync(participant.Connection).ConfigureAwait(false);
         if (error is null)
         {
             _status = ShardedTransactionStatus.Committed;
@@ -259,7 +259,7 @@ public sealed partial class ShardedTransaction
     private static async Task EndReadOnlyAsync(Participant participant)
     {
         await TryAsync(() => ExecuteAsync(participant.Connection, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
-        await participant.Connection.DisposeAsync().ConfigureAwait(false);
+        await CloseAsync(participant.Connection).ConfigureAwait(false);
     }
 
     // Before the decision is recorded: every prepared part is rolled back, the others' transactions too,
@@ -271,7 +271,7 @@ public sealed partial class ShardedTransaction
         {
             _decision = null;
             await TryAsync(() => ExecuteAsync(decision, "ROLLBACK", CancellationToken.None)).ConfigureAwait(false);
-            await decision.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(decision).ConfigureAwait(false);
         }
 
         await RollbackCoreAsync().ConfigureAwait(false);
@@ -289,7 +289,7 @@ public sealed partial class ShardedTransaction
         {
             var sql = p.Prepared ? $"ROLLBACK PREPARED '{p.Gid}'" : "ROLLBACK";
             await TryAsync(() => ExecuteAsync(p.Connection, sql, CancellationToken.None)).ConfigureAwait(false);
-            await p.Connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(p.Connection).ConfigureAwait(false);
         })).ConfigureAwait(false);
         _status = ShardedTransactionStatus.RolledBack;
     }
@@ -304,13 +304,13 @@ public sealed partial class ShardedTransaction
 
         foreach (var participant in participants)
         {
-            await participant.Connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(participant.Connection).ConfigureAwait(false);
         }
 
         if (_decision is { } decision)
         {
             _decision = null;
-            await decision.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(decision).ConfigureAwait(false);
         }
     }
 
@@ -407,6 +407,22 @@ public sealed partial class ShardedTransaction
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Returns a connection to its pool. Npgsql rolls back a transaction still open on it; on a connection
+    /// whose server went away that fails, and the server has ended the session anyway.
+    /// </summary>
+    internal static async Task CloseAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
+        {
+            // The session is gone, and with it its transaction and locks.
+        }
     }
 
     internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -269,12 +269,12 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection).ConfigureAwait(false);
             throw wrap(ex);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection).ConfigureAwait(false);
             throw;
         }
 
