@@ -272,11 +272,15 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
     }
 
-    internal async Task<NpgsqlConnection> OpenAsync(Node node, CancellationToken cancellationToken)
+    /// <summary>
+    /// A connection to <paramref name="node"/> for a caller that holds connections to <paramref name="held"/>
+    /// (see <see cref="Node.OpenConnectionAsync"/>); a node that cannot be reached is a <see cref="ShardGenException"/>.
+    /// </summary>
+    internal async Task<NpgsqlConnection> OpenAsync(Node node, CancellationToken cancellationToken, IEnumerable<Node>? held = null)
     {
         try
         {
-            return await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return await node.OpenConnectionAsync(held, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {

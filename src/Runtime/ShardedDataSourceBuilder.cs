@@ -30,6 +30,8 @@ public sealed class ShardedDataSourceBuilder
     private bool _recoverOnLoad = true;
     private int _autoPrepare = DefaultMaxAutoPrepare;
     private int? _maxConnectionsPerNode;
+    private int? _commandTimeout;
+    private int? _connectTimeout;
 
     /// <summary>
     /// How many statements each node's connections prepare automatically by default (Npgsql's
@@ -132,6 +134,28 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// How long a call waits for a node that stops answering: every statement sent to any node fails after
+    /// <paramref name="commandTimeout"/> (Npgsql's <c>Command Timeout</c>, 30 s by default; Npgsql then
+    /// cancels it and, if the server does not answer that either, drops the connection after its
+    /// <c>Cancellation Timeout</c>), and opening a connection fails after <paramref name="connectTimeout"/>
+    /// (Npgsql's <c>Timeout</c>, 15 s by default; it also bounds the wait for a free connection at the cap).
+    /// A frozen or unreachable worker then fails its calls within these times, while calls to the other
+    /// nodes go on. Npgsql counts whole seconds; a node whose connection string sets either keeps its own.
+    /// </summary>
+    public ShardedDataSourceBuilder UseNodeTimeouts(TimeSpan commandTimeout, TimeSpan? connectTimeout = null)
+    {
+        _commandTimeout = Seconds(commandTimeout, nameof(commandTimeout));
+        _connectTimeout = connectTimeout is { } connect ? Seconds(connect, nameof(connectTimeout)) : null;
+        return this;
+
+        static int Seconds(TimeSpan value, string name)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromSeconds(1), name);
+            return (int)Math.Ceiling(value.TotalSeconds);
+        }
+    }
+
     public ShardedDataSource Build()
     {
         if (_schema is null)
@@ -144,18 +168,28 @@ public sealed class ShardedDataSourceBuilder
             throw new InvalidOperationException("No worker was given: call AddWorker(connectionString) at least once.");
         }
 
-        var coordinator = BuildNode("coordinator", _coordinator);
+        var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, BuildNode);
+        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, (name, connectionString) => BuildNode(name, connectionString));
     }
 
     // Also builds the nodes the metadata knows but this process was not given, with the same settings.
-    private Node BuildNode(string name, string connectionString)
+    private Node BuildNode(string name, string connectionString, bool isCoordinator = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (!SetsAutoPrepare(connectionString))
+        if (!Sets(connectionString, "MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = _autoPrepare;
+        }
+
+        if (_commandTimeout is { } command && !Sets(connectionString, "CommandTimeout"))
+        {
+            builder.ConnectionStringBuilder.CommandTimeout = command;
+        }
+
+        if (_connectTimeout is { } connect && !Sets(connectionString, "Timeout"))
+        {
+            builder.ConnectionStringBuilder.Timeout = connect;
         }
 
         if (_maxConnectionsPerNode is { } max)
@@ -167,15 +201,15 @@ public sealed class ShardedDataSourceBuilder
         _configure?.Invoke(builder);
         var dataSource = builder.Build();
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        return new Node(name, csb.Host ?? "", csb.Port, csb.Database ?? csb.Username ?? "", dataSource, connectionString);
+        return new Node(name, csb.Host ?? "", csb.Port, csb.Database ?? csb.Username ?? "", dataSource, connectionString, isCoordinator, builder.ConnectionStringBuilder);
     }
 
-    private static bool SetsAutoPrepare(string connectionString)
+    private static bool Sets(string connectionString, string setting)
     {
         var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys;
         foreach (string key in keys)
         {
-            if (key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            if (key.Replace(" ", "", StringComparison.Ordinal).Equals(setting, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -137,6 +137,41 @@ public sealed class PostgresNode
         }
     }
 
+    /// <summary>
+    /// Freezes the server without ending it: SIGSTOP to the postmaster and every backend, as a hung machine
+    /// or a stalled network would look to a client (connections stay open, nothing answers). <see cref="Thaw"/>
+    /// lets it go on.
+    /// </summary>
+    public void Freeze() => SignalServer("STOP");
+
+    /// <summary>Lets a server frozen by <see cref="Freeze"/> go on (SIGCONT to the postmaster and every backend).</summary>
+    public void Thaw() => SignalServer("CONT");
+
+    private void SignalServer(string signal)
+    {
+        if (ReadPostmasterPid() is not int postmaster)
+        {
+            throw new InvalidOperationException($"PostgreSQL node '{Name}' is not running.");
+        }
+
+        // The postmaster first when stopping (no new backend forks meanwhile), last when continuing.
+        string pid = postmaster.ToString(CultureInfo.InvariantCulture);
+        string[][] steps = signal == "STOP"
+            ? [["kill", $"-{signal}", pid], ["pkill", $"-{signal}", "-P", pid]]
+            : [["pkill", $"-{signal}", "-P", pid], ["kill", $"-{signal}", pid]];
+        foreach (string[] step in steps)
+        {
+            var start = new ProcessStartInfo(step[0]) { UseShellExecute = false };
+            foreach (string argument in step.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using Process process = Process.Start(start)!;
+            process.WaitForExit();
+        }
+    }
+
     internal void AssignPort(int port)
     {
         Port = port;

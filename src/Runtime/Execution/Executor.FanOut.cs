@@ -229,7 +229,7 @@ internal sealed partial class Executor
     {
         try
         {
-            var connection = transactionConnection ?? await worker.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = transactionConnection ?? await worker.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
             await using var owned = transactionConnection is null ? connection : null;
             await using var batch = WorkerCursor.CreateBatch(connection, texts, worker.Shards, args, bind);
             try

@@ -60,6 +60,11 @@ internal sealed partial class Executor
         using var turn = await transaction.EnterAsync(cancellationToken).ConfigureAwait(false);
         var affected = 0;
         Node[] copies = [map.Coordinator, .. map.Workers];
+        await transaction.EnlistInOrderAsync(
+            copies,
+            node => Describe(routes, new Target(node, 0), key),
+            node => ex => Failures.OnShard(routes, node, 0, key, ex),
+            cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < copies.Length; i++)
         {
             var target = new Target(copies[i], 0);
@@ -83,7 +88,9 @@ internal sealed partial class Executor
         ShardedTransaction transaction, Routes routes, WorkerStatement[] plan, CancellationToken cancellationToken)
     {
         var connections = new Dictionary<Node, NpgsqlConnection>(ReferenceEqualityComparer.Instance);
-        foreach (var worker in plan)
+        var ordered = (WorkerStatement[])plan.Clone();
+        Array.Sort(ordered, static (a, b) => Node.SlotOrder(a.Node, b.Node));
+        foreach (var worker in ordered)
         {
             connections[worker.Node] = await transaction.ConnectionAsync(
                 worker.Node,

@@ -95,14 +95,14 @@ internal sealed class FanOutCall : IAsyncDisposable
             }
         }
 
-        // The connections are taken one worker after another, in one order for every call (by node name),
+        // The connections are taken one worker after another, in one order for every call (Node.SlotOrder),
         // before any statement is sent. With a cap on each worker's connections, two fan-outs that each
         // took a worker's last connection in parallel would otherwise wait for each other's until the
         // pool's timeout; in one order, whoever holds the first worker's connection gets the next one.
         async Task OpenInNodeOrderAsync(WorkerCursor[] all)
         {
             var ordered = (WorkerCursor[])all.Clone();
-            Array.Sort(ordered, static (a, b) => string.CompareOrdinal(a.Statement.Node.Name, b.Statement.Node.Name));
+            Array.Sort(ordered, static (a, b) => Node.SlotOrder(a.Statement.Node, b.Statement.Node));
             foreach (var cursor in ordered)
             {
                 try

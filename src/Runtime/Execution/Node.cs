@@ -1,3 +1,5 @@
+using System.Data;
+using System.Globalization;
 using Npgsql;
 
 namespace ShardGen;
@@ -5,7 +7,13 @@ namespace ShardGen;
 /// <summary>A PostgreSQL server of the cluster (the coordinator or a worker) and its data source.</summary>
 public sealed class Node
 {
-    internal Node(string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString)
+    // ShardGen's own count of this data source's connections to the node, as many as its pool may hold:
+    // a caller that holds connections to other nodes takes one here in a fixed node order, or not at all.
+    private readonly SemaphoreSlim? _slots;
+    private readonly int _maxConnections;
+    private readonly TimeSpan _connectionWait;
+
+    internal Node(string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString, bool isCoordinator, NpgsqlConnectionStringBuilder settings)
     {
         ConnectionString = connectionString;
         Name = name;
@@ -13,6 +21,10 @@ public sealed class Node
         Port = port;
         Database = database;
         DataSource = dataSource;
+        IsCoordinator = isCoordinator;
+        _maxConnections = settings.MaxPoolSize;
+        _slots = settings.Pooling ? new SemaphoreSlim(settings.MaxPoolSize, settings.MaxPoolSize) : null;
+        _connectionWait = settings.Timeout == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(settings.Timeout);
     }
 
     /// <summary>The name the metadata knows this node by.</summary>
@@ -29,6 +41,95 @@ public sealed class Node
 
     /// <summary>The connection string given for this node, password included; never printed.</summary>
     internal string ConnectionString { get; }
+
+    internal bool IsCoordinator { get; }
+
+    /// <summary>
+    /// The one order in which a caller that holds several connections at once takes them: the workers by
+    /// name, then the coordinator. A caller only ever waits for a node that comes after every node it holds,
+    /// so no two callers can wait for each other's connections.
+    /// </summary>
+    internal static int SlotOrder(Node a, Node b) =>
+        a.IsCoordinator != b.IsCoordinator ? (a.IsCoordinator ? 1 : -1) : string.CompareOrdinal(a.Name, b.Name);
+
+    /// <summary>
+    /// Opens a connection from the node's pool for a caller that already holds connections to
+    /// <paramref name="held"/>. In node order (<see cref="SlotOrder"/>) it waits for a free connection up to
+    /// the connection string's <c>Timeout</c>; out of order it takes one only if one is free at once, since
+    /// waiting there could wait for a caller that waits for this one.
+    /// </summary>
+    /// <exception cref="ShardPoolExhaustedException">No connection could be had.</exception>
+    internal async Task<NpgsqlConnection> OpenConnectionAsync(IEnumerable<Node>? held, Func<string>? where, CancellationToken cancellationToken)
+    {
+        if (_slots is not { } slots)
+        {
+            return await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Node? after = null;
+        foreach (var node in held ?? [])
+        {
+            if (SlotOrder(node, this) >= 0)
+            {
+                after = node;
+                break;
+            }
+        }
+
+        var acquired = after is null
+            ? await slots.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false)
+            : slots.Wait(0, CancellationToken.None);
+        if (!acquired)
+        {
+            throw new ShardPoolExhaustedException(this, PoolExhausted(after, where?.Invoke()));
+        }
+
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            slots.Release();
+            throw;
+        }
+
+        // The slot is given back when the connection closes: disposed, or broken by its server.
+        var released = 0;
+        void Release()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
+
+        connection.StateChange += (_, change) =>
+        {
+            if ((change.CurrentState & ConnectionState.Open) == 0)
+            {
+                Release();
+            }
+        };
+        if ((connection.State & ConnectionState.Open) == 0)
+        {
+            Release();
+        }
+
+        return connection;
+    }
+
+    private string PoolExhausted(Node? after, string? where)
+    {
+        var wait = _connectionWait == Timeout.InfiniteTimeSpan ? "" : string.Create(CultureInfo.InvariantCulture, $" within {_connectionWait.TotalSeconds:0.###} s (the connection string's Timeout)");
+        var what = $"Pool exhausted: all {_maxConnections} connections of this data source to node '{Name}' ({Host}:{Port}) are in use";
+        var context = where is null ? "" : $" ({where})";
+        return after is null
+            ? $"{what} and none was returned{wait}{context}. Raise UseMaxConnectionsPerNode (Max Pool Size), or lower the concurrency."
+            : $"{what}{context}, and this caller holds a connection to node '{after.Name}', which comes later in the order every caller takes connections in: "
+              + "it does not wait, since the holder of the connection it needs may be waiting for its own. Nothing was sent to the node. Retry the transaction, or raise UseMaxConnectionsPerNode (Max Pool Size).";
+    }
 
     // The data source that built the node owns it and disposes it.
     internal ValueTask DisposeAsync() => DataSource.DisposeAsync();

@@ -90,3 +90,23 @@ public sealed class SchemaMismatchException : ShardGenException
 
     public IReadOnlyList<string> Differences { get; }
 }
+
+/// <summary>
+/// A connection to a node could not be had: every connection this data source may hold to it
+/// (<see cref="ShardedDataSourceBuilder.UseMaxConnectionsPerNode"/>, or the connection string's
+/// <c>Max Pool Size</c>) is in use. Nothing was sent to the node.
+/// </summary>
+public sealed class ShardPoolExhaustedException : ShardGenException
+{
+    internal ShardPoolExhaustedException(Node node, string message)
+        : base(message)
+    {
+        Node = node.Name;
+    }
+
+    /// <summary>The name of the node whose connections are all in use.</summary>
+    public string Node { get; }
+
+    /// <summary>Always true: the connections are busy, not broken; the call (or the whole transaction) can run again.</summary>
+    public bool IsRetryable => true;
+}

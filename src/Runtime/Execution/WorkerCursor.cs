@@ -54,7 +54,7 @@ internal sealed class WorkerCursor : IAsyncDisposable
     {
         try
         {
-            _connection ??= await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _connection ??= await Statement.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
@@ -73,7 +73,7 @@ internal sealed class WorkerCursor : IAsyncDisposable
 
         try
         {
-            _connection ??= await Statement.Node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _connection ??= await Statement.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
             if (Statement.Combined is { } text)
             {
                 _command = new NpgsqlCommand(text, _connection);

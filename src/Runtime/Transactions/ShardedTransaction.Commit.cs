@@ -81,7 +81,7 @@ public sealed partial class ShardedTransaction
         var decision = decider?.Connection;
         if (decision is null)
         {
-            decision = await _source.OpenAsync(coordinator, cancellationToken).ConfigureAwait(false);
+            decision = await _source.OpenAsync(coordinator, cancellationToken, HeldNodes()).ConfigureAwait(false);
             _decision = decision;
         }
 
@@ -212,7 +212,7 @@ public sealed partial class ShardedTransaction
             ExceptionDispatchInfo.Throw(error);
         }
 
-        await using var fresh = await _source.OpenAsync(part.Node, CancellationToken.None).ConfigureAwait(false);
+        await using var fresh = await _source.OpenAsync(part.Node, CancellationToken.None, HeldNodes().Where(n => n != part.Node)).ConfigureAwait(false);
         await CommitPreparedAsync(fresh, part.Gid!).ConfigureAwait(false);
     }
 
@@ -355,7 +355,7 @@ public sealed partial class ShardedTransaction
     {
         try
         {
-            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
+            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None, HeldNodes()).ConfigureAwait(false);
             await ExecuteAsync(connection, _setLockTimeout, CancellationToken.None).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection)
             {
@@ -382,7 +382,7 @@ public sealed partial class ShardedTransaction
     {
         try
         {
-            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None).ConfigureAwait(false);
+            await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None, HeldNodes()).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("DELETE FROM shardgen.commit_decisions WHERE transaction_id = $1", connection);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);

@@ -232,6 +232,7 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
     internal async Task<NpgsqlConnection> ConnectionAsync(Node node, Func<string> where, Func<Exception, Exception> wrap, CancellationToken cancellationToken)
     {
         Participant? first;
+        Node[] held;
         lock (_participants)
         {
             foreach (var participant in _participants)
@@ -243,6 +244,7 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
             }
 
             first = _participants.Count > 0 ? _participants[0] : null;
+            held = [.. _participants.Select(p => p.Node)];
         }
 
         if (Options.SingleWorkerOnly && first is not null)
@@ -255,7 +257,7 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
         NpgsqlConnection connection;
         try
         {
-            connection = await node.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await node.OpenConnectionAsync(held, where, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
@@ -284,6 +286,30 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// Enlists every node of <paramref name="nodes"/> the transaction has not reached yet, in the order
+    /// connections are taken in (<see cref="Node.SlotOrder"/>), before a call that goes to all of them sends
+    /// anything: a call that needs several nodes reserves them without waiting out of order.
+    /// </summary>
+    internal async Task EnlistInOrderAsync(IEnumerable<Node> nodes, Func<Node, string> where, Func<Node, Func<Exception, Exception>> wrap, CancellationToken cancellationToken)
+    {
+        var ordered = nodes.ToArray();
+        Array.Sort(ordered, Node.SlotOrder);
+        foreach (var node in ordered)
+        {
+            await ConnectionAsync(node, () => where(node), wrap(node), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The nodes the transaction holds a connection to.</summary>
+    private Node[] HeldNodes()
+    {
+        lock (_participants)
+        {
+            return [.. _participants.Select(p => p.Node)];
+        }
     }
 
     /// <summary>The first node the transaction reached that holds a copy of reference tables, if any: reference reads go there.</summary>

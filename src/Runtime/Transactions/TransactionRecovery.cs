@@ -54,18 +54,51 @@ internal static class TransactionRecovery
 
     public static async Task<RecoveryResult> RunAsync(ShardedDataSource source, ShardMap map, CancellationToken cancellationToken)
     {
-        await using var coordinator = await source.OpenAsync(map.Coordinator, cancellationToken).ConfigureAwait(false);
+        // One connection per worker and one to the coordinator, taken in the order every caller takes them
+        // (the workers by name, then the coordinator), before the run's lock: it never waits for a
+        // connection out of that order, nor while it holds its lock.
+        var workers = map.Workers.ToArray();
+        Array.Sort(workers, Node.SlotOrder);
+        var connections = new NpgsqlConnection?[workers.Length];
+        var held = new List<Node>(workers.Length);
         try
         {
-            return await RunLockedAsync(source, map, coordinator, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < workers.Length; i++)
+            {
+                try
+                {
+                    connections[i] = await workers[i].OpenConnectionAsync(held, null, cancellationToken).ConfigureAwait(false);
+                    held.Add(workers[i]);
+                }
+                catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+                {
+                    // Its parts wait for the next run.
+                }
+            }
+
+            await using var coordinator = await source.OpenAsync(map.Coordinator, cancellationToken, held).ConfigureAwait(false);
+            try
+            {
+                return await RunLockedAsync(workers, connections, coordinator, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex) when (ex is not PostgresException || Failures.IsUnavailable(ex))
+            {
+                throw new ShardGenException($"Recovery of distributed transactions failed on the coordinator {map.Coordinator}: {ex.Message}", ex);
+            }
         }
-        catch (NpgsqlException ex) when (ex is not PostgresException || Failures.IsUnavailable(ex))
+        finally
         {
-            throw new ShardGenException($"Recovery of distributed transactions failed on the coordinator {map.Coordinator}: {ex.Message}", ex);
+            foreach (var connection in connections)
+            {
+                if (connection is not null)
+                {
+                    await ShardedTransaction.CloseAsync(connection).ConfigureAwait(false);
+                }
+            }
         }
     }
 
-    private static async Task<RecoveryResult> RunLockedAsync(ShardedDataSource source, ShardMap map, NpgsqlConnection coordinator, CancellationToken cancellationToken)
+    private static async Task<RecoveryResult> RunLockedAsync(Node[] nodes, NpgsqlConnection?[] connections, NpgsqlConnection coordinator, CancellationToken cancellationToken)
     {
         // The wait for another process's run is bounded: a run that cannot start now leaves its work to the next.
         await ExecuteAsync(coordinator, "BEGIN; SET LOCAL lock_timeout = " + LockWaitMilliseconds.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
@@ -106,8 +139,7 @@ internal static class TransactionRecovery
         }
 
         // Parts are prepared on workers only: the coordinator's part of a transaction is the session that decides.
-        var nodes = map.Workers;
-        var listed = await Task.WhenAll(nodes.Select(node => ListPreparedAsync(source, node, clusterId, cancellationToken))).ConfigureAwait(false);
+        var listed = await Task.WhenAll(connections.Select(connection => ListPreparedAsync(connection, clusterId, cancellationToken))).ConfigureAwait(false);
         var unreachable = nodes.Where((_, i) => listed[i] is null).Select(n => n.Name).ToArray();
 
         // The fate of each transaction, read after its parts were listed. First its lock: whoever holds it is
@@ -148,7 +180,7 @@ internal static class TransactionRecovery
 
         int committed = 0, rolledBack = 0, inFlight = 0, failed = 0;
         var unsettled = new HashSet<Guid>();
-        var settled = await Task.WhenAll(nodes.Select((node, i) => SettleAsync(source, node, listed[i] ?? [], fates, cancellationToken))).ConfigureAwait(false);
+        var settled = await Task.WhenAll(connections.Select((connection, i) => SettleAsync(connection, listed[i] ?? [], fates, cancellationToken))).ConfigureAwait(false);
         foreach (var outcome in settled)
         {
             committed += outcome.Committed;
@@ -171,11 +203,15 @@ internal static class TransactionRecovery
         return new RecoveryResult(committed, rolledBack, inFlight, failed, removed, unreachable);
     }
 
-    private static async Task<List<PreparedPart>?> ListPreparedAsync(ShardedDataSource source, Node node, int clusterId, CancellationToken cancellationToken)
+    private static async Task<List<PreparedPart>?> ListPreparedAsync(NpgsqlConnection? connection, int clusterId, CancellationToken cancellationToken)
     {
+        if (connection is null)
+        {
+            return null;
+        }
+
         try
         {
-            await using var connection = await source.OpenAsync(node, cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
                 "SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE $1 ORDER BY gid", connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = GlobalTransactionId.Pattern(clusterId) });
@@ -192,25 +228,23 @@ internal static class TransactionRecovery
 
             return parts;
         }
-        catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
             return null;
         }
     }
 
     private static async Task<NodeOutcome> SettleAsync(
-        ShardedDataSource source, Node node, List<PreparedPart> parts, Dictionary<Guid, Fate> fates, CancellationToken cancellationToken)
+        NpgsqlConnection? connection, List<PreparedPart> parts, Dictionary<Guid, Fate> fates, CancellationToken cancellationToken)
     {
         var outcome = new NodeOutcome();
-        if (parts.Count == 0)
+        if (parts.Count == 0 || connection is null)
         {
             return outcome;
         }
 
-        NpgsqlConnection? connection = null;
         try
         {
-            connection = await source.OpenAsync(node, cancellationToken).ConfigureAwait(false);
             foreach (var part in parts)
             {
                 var fate = fates.GetValueOrDefault(part.TransactionId, Fate.InFlight);
@@ -245,17 +279,10 @@ internal static class TransactionRecovery
                 }
             }
         }
-        catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+        catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
             outcome.Failed += parts.Count - outcome.Committed - outcome.RolledBack - outcome.InFlight;
             outcome.Unsettled.UnionWith(parts.Select(p => p.TransactionId));
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
         }
 
         return outcome;
