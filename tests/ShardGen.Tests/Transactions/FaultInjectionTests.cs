@@ -66,6 +66,11 @@ public sealed class FaultInjectionTests(TransactionCluster fixture, ITestOutputH
         Assert.Equal(0, await fixture.PreparedEverywhereAsync());
         Assert.Equal(0, await fixture.DecisionRecordsAsync());
         Assert.Equal(leftBehind, recovered.Committed + recovered.RolledBack);
+        if (kind == FaultKind.ConnectionCut && committed)
+        {
+            Assert.True(leftBehind == 0, "a committed part whose connection was cut is committed at once on a fresh connection, not left for recovery");
+        }
+
         if (kind == FaultKind.ProcessDies && point != FaultPoint.AllPreparedNoDecision)
         {
             Assert.True(leftBehind > 0, "the crash left prepared parts for recovery to settle");
