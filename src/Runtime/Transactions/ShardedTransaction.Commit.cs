@@ -289,6 +289,13 @@ public sealed partial class ShardedTransaction
         {
             var sql = p.Prepared ? $"ROLLBACK PREPARED '{p.Gid}'" : "ROLLBACK";
             await TryAsync(() => ExecuteAsync(p.Connection, sql, CancellationToken.None)).ConfigureAwait(false);
+            if (!p.Prepared && p.Gid is not null)
+            {
+                // Its PREPARE did not report success (it failed, was cancelled, or its answer was lost): if it was
+                // prepared all the same, the part goes now rather than at the next recovery.
+                await TryAsync(() => ExecuteAsync(p.Connection, $"ROLLBACK PREPARED '{p.Gid}'", CancellationToken.None)).ConfigureAwait(false);
+            }
+
             await CloseAsync(p.Connection).ConfigureAwait(false);
         })).ConfigureAwait(false);
         _status = ShardedTransactionStatus.RolledBack;
