@@ -35,6 +35,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         _configuredWorkers = workers;
         Schema = schema;
         _shardCount = shardCount;
+        IncludeErrorDetail = new NpgsqlConnectionStringBuilder(coordinator.DataSource.ConnectionString).IncludeErrorDetail;
         _nodes[coordinator.Name] = coordinator;
         foreach (var worker in workers)
         {
@@ -53,6 +54,12 @@ public sealed class ShardedDataSource : IAsyncDisposable
             _queries[schema.Queries[i]] = new ShardedQuery(this, schema.Queries[i], i);
         }
     }
+
+    /// <summary>
+    /// Whether errors show key values: what the coordinator's data source says about Npgsql's
+    /// <c>Include Error Detail</c> (its connection string, or <see cref="ShardedDataSourceBuilder.IncludeErrorDetail"/>).
+    /// </summary>
+    internal bool IncludeErrorDetail { get; }
 
     /// <summary>The compiled model this data source serves.</summary>
     public SchemaDefinition Schema { get; }
@@ -451,7 +458,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                     }
                 }
 
-                routes[i] = new TableRoutes(table, group, shardIds, shardTables, statements);
+                routes[i] = new TableRoutes(table, group, shardIds, shardTables, statements, IncludeErrorDetail);
             }
             else
             {
@@ -460,7 +467,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                     statements[s] = [table.Statements[s].Render(Identifiers.Quote(table.Name))];
                 }
 
-                routes[i] = new TableRoutes(table, null, [0], [table.Name], statements);
+                routes[i] = new TableRoutes(table, null, [0], [table.Name], statements, IncludeErrorDetail);
             }
         }
 
@@ -468,7 +475,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         var queries = new QueryRoutes[Schema.Queries.Count];
         for (var i = 0; i < queries.Length; i++)
         {
-            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name]);
+            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name], IncludeErrorDetail);
         }
 
         var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;

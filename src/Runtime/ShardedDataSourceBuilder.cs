@@ -132,6 +132,26 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    private bool? _includeErrorDetail;
+
+    /// <summary>
+    /// Whether errors carry the data they are about: Npgsql's <c>Include Error Detail</c>, set on every node's
+    /// connections, and ShardGen's messages follow it. Keys are often personal data (e-mail addresses), so
+    /// by default a <see cref="ShardOperationException"/> names a routed call's key by its type only (and a
+    /// text key's length), leaves out the server's detail (the duplicate key, the failing row), and Npgsql
+    /// redacts <see cref="PostgresException.Detail"/>. With <paramref name="include"/> the message shows the
+    /// key (a text key's first 64 characters) and the first 200 characters of the server's detail, and the
+    /// inner exception carries the whole detail. Without this call the coordinator's connection string
+    /// decides for ShardGen's messages (<c>Include Error Detail=true</c> opts in), and each node's connection
+    /// string for its own server errors. Either way a message repeats at most 500 characters of the
+    /// server's message text (which can quote a value); the inner exception has all of it.
+    /// </summary>
+    public ShardedDataSourceBuilder IncludeErrorDetail(bool include = true)
+    {
+        _includeErrorDetail = include;
+        return this;
+    }
+
     public ShardedDataSource Build()
     {
         if (_schema is null)
@@ -162,6 +182,11 @@ public sealed class ShardedDataSourceBuilder
         {
             builder.ConnectionStringBuilder.MaxPoolSize = max;
             builder.ConnectionStringBuilder.MinPoolSize = Math.Min(builder.ConnectionStringBuilder.MinPoolSize, max);
+        }
+
+        if (_includeErrorDetail is { } include)
+        {
+            builder.ConnectionStringBuilder.IncludeErrorDetail = include;
         }
 
         _configure?.Invoke(builder);
