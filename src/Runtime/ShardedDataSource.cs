@@ -35,6 +35,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         _configuredWorkers = workers;
         Schema = schema;
         _shardCount = shardCount;
+        IncludeErrorDetail = new NpgsqlConnectionStringBuilder(coordinator.DataSource.ConnectionString).IncludeErrorDetail;
         _nodes[coordinator.Name] = coordinator;
         foreach (var worker in workers)
         {
@@ -53,6 +54,12 @@ public sealed class ShardedDataSource : IAsyncDisposable
             _queries[schema.Queries[i]] = new ShardedQuery(this, schema.Queries[i], i);
         }
     }
+
+    /// <summary>
+    /// Whether errors show key values: what the coordinator's data source says about Npgsql's
+    /// <c>Include Error Detail</c> (its connection string, or <see cref="ShardedDataSourceBuilder.IncludeErrorDetail"/>).
+    /// </summary>
+    internal bool IncludeErrorDetail { get; }
 
     /// <summary>The compiled model this data source serves.</summary>
     public SchemaDefinition Schema { get; }
@@ -284,13 +291,13 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new ShardGenException($"Node '{node.Name}' ({node.Host}:{node.Port}) cannot be reached: {ex.Message}", ex);
+            throw new ShardGenException($"Node '{node.Name}' ({node.Host}:{node.Port}) cannot be reached: {Failures.Underlying(ex, IncludeErrorDetail)}", ex);
         }
     }
 
     private Task<NpgsqlConnection> OpenCoordinatorAsync(CancellationToken cancellationToken) => OpenAsync(Coordinator, cancellationToken);
 
-    private static async Task RunDdlAsync(Node node, IReadOnlyList<string> statements, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    private async Task RunDdlAsync(Node node, IReadOnlyList<string> statements, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         try
         {
@@ -304,7 +311,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
         catch (NpgsqlException ex)
         {
-            throw new ShardGenException($"Creating tables on node '{node.Name}' ({node.Host}:{node.Port}) failed: {ex.Message}", ex);
+            throw new ShardGenException($"Creating tables on node '{node.Name}' ({node.Host}:{node.Port}) failed: {Failures.Underlying(ex, IncludeErrorDetail)}", ex);
         }
     }
 
@@ -455,7 +462,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                     }
                 }
 
-                routes[i] = new TableRoutes(table, group, shardIds, shardTables, statements);
+                routes[i] = new TableRoutes(table, group, shardIds, shardTables, statements, IncludeErrorDetail);
             }
             else
             {
@@ -464,7 +471,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                     statements[s] = [table.Statements[s].Render(Identifiers.Quote(table.Name))];
                 }
 
-                routes[i] = new TableRoutes(table, null, [0], [table.Name], statements);
+                routes[i] = new TableRoutes(table, null, [0], [table.Name], statements, IncludeErrorDetail);
             }
         }
 
@@ -472,7 +479,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         var queries = new QueryRoutes[Schema.Queries.Count];
         for (var i = 0; i < queries.Length; i++)
         {
-            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name]);
+            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name], IncludeErrorDetail);
         }
 
         var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;

@@ -123,9 +123,12 @@ public sealed class ShardedDataSourceBuilder
     /// The most connections this data source holds open to each node at once (Npgsql's <c>Max Pool Size</c>
     /// of every node's pool; without this call, what each connection string says, by default 100). A call
     /// that needs a connection to a node at its cap waits for one to be returned, up to the connection
-    /// string's <c>Timeout</c> (15 s by default; 0 waits as long as it takes). Fan-out reads take their
-    /// connections one worker after another in a fixed order, so concurrent fan-outs queue instead of
-    /// holding one worker each and waiting for the other forever.
+    /// string's <c>Timeout</c> (15 s by default; 0 waits as long as it takes), and then fails with
+    /// <see cref="ShardPoolExhaustedException"/>. A caller that already holds connections (a transaction on
+    /// several workers, a fan-out, a reference write) waits only for a node that comes later in one order —
+    /// the workers by name, then the coordinator — and otherwise takes a free connection or fails at once
+    /// with <see cref="ShardPoolExhaustedException"/> (retryable), so that no two callers can ever wait for
+    /// each other's connections (<c>docs/transactions.md</c>).
     /// </summary>
     public ShardedDataSourceBuilder UseMaxConnectionsPerNode(int maxConnections)
     {
@@ -154,6 +157,26 @@ public sealed class ShardedDataSourceBuilder
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromSeconds(1), name);
             return (int)Math.Ceiling(value.TotalSeconds);
         }
+    }
+
+    private bool? _includeErrorDetail;
+
+    /// <summary>
+    /// Whether errors carry the data they are about: Npgsql's <c>Include Error Detail</c>, set on every node's
+    /// connections, and ShardGen's messages follow it. Keys are often personal data (e-mail addresses), so
+    /// by default a <see cref="ShardOperationException"/> names a routed call's key by its type only (and a
+    /// text key's length), leaves out the server's detail (the duplicate key, the failing row), and Npgsql
+    /// redacts <see cref="PostgresException.Detail"/>. With <paramref name="include"/> the message shows the
+    /// key (a text key's first 64 characters) and the first 200 characters of the server's detail, and the
+    /// inner exception carries the whole detail. Without this call the coordinator's connection string
+    /// decides for ShardGen's messages (<c>Include Error Detail=true</c> opts in), and each node's connection
+    /// string for its own server errors. Either way a message repeats at most 500 characters of the
+    /// server's message text (which can quote a value); the inner exception has all of it.
+    /// </summary>
+    public ShardedDataSourceBuilder IncludeErrorDetail(bool include = true)
+    {
+        _includeErrorDetail = include;
+        return this;
     }
 
     public ShardedDataSource Build()
@@ -196,6 +219,11 @@ public sealed class ShardedDataSourceBuilder
         {
             builder.ConnectionStringBuilder.MaxPoolSize = max;
             builder.ConnectionStringBuilder.MinPoolSize = Math.Min(builder.ConnectionStringBuilder.MinPoolSize, max);
+        }
+
+        if (_includeErrorDetail is { } include)
+        {
+            builder.ConnectionStringBuilder.IncludeErrorDetail = include;
         }
 
         _configure?.Invoke(builder);

@@ -33,7 +33,7 @@ internal static class Failures
         var where = group is null
             ? $"{routes.Subject} ({routes.Placement.ToString().ToLowerInvariant()}) on node '{node.Name}' ({node.Host}:{node.Port})"
             : $"{routes.Subject}, shard {routes.ShardIds[shard]} (\"{routes.ShardTables[shard]}\", shard {shard} of {group.ShardCount}) on worker '{node.Name}' ({node.Host}:{node.Port})"
-              + (key.HasValue ? $", key {key}" : "");
+              + (key.HasValue ? $", key {key.ForMessage(routes.IncludeErrorDetail)}" : "");
         return where;
     }
 
@@ -64,7 +64,8 @@ internal static class Failures
         var owner = routes.Query is null ? routes.Subject : $"query '{routes.Query}' on {routes.Subject}";
         return new ArgumentException(
             key.HasValue
-                ? $"{Capitalize(owner)} is routed by {group.KeyType.SqlType()} keys (colocation group '{group.Name}'); the key given is {key.Type.SqlType()} ({key})."
+                ? $"{Capitalize(owner)} is routed by {group.KeyType.SqlType()} keys (colocation group '{group.Name}'); the key given is {key.Type.SqlType()}"
+                  + (routes.IncludeErrorDetail ? $" ({key.ForMessage(includeValue: true)})." : ".")
                 : $"{Capitalize(owner)} is routed by a {group.KeyType.SqlType()} key (colocation group '{group.Name}'); none was given.",
             nameof(key));
     }
@@ -81,7 +82,7 @@ internal static class Failures
         };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
         return new ShardOperationException(
-            $"{Capitalize(subject)}: {what}: {ex.Message}",
+            $"{Capitalize(subject)}: {what}: {Underlying(ex, routes.IncludeErrorDetail)}",
             ex,
             routes.Table,
             shardId,
@@ -90,6 +91,40 @@ internal static class Failures
             unavailable,
             routes.Query);
     }
+
+    /// <summary>The most characters of the underlying error's message a ShardGen message repeats.</summary>
+    internal const int MessageTextLength = 500;
+
+    /// <summary>The most characters of a server error's detail a ShardGen message repeats, when it repeats it at all.</summary>
+    internal const int DetailLength = 200;
+
+    /// <summary>
+    /// The underlying error as a ShardGen message repeats it. A server's detail (the duplicate key, the
+    /// failing row) is row data: it is left out unless the data source includes error detail, whatever a
+    /// node's own connection string told Npgsql. Each part is cut short (a message can quote a value too:
+    /// invalid input syntax for type uuid: "..."); the inner exception keeps all of it.
+    /// </summary>
+    internal static string Underlying(Exception ex, bool includeDetail)
+    {
+        if (ex is not PostgresException server)
+        {
+            return Cap(ex.Message, MessageTextLength);
+        }
+
+        var text = $"{server.SqlState}: {Cap(server.MessageText, MessageTextLength)}";
+        return includeDetail && !string.IsNullOrEmpty(server.Detail)
+            ? $"{text}{Environment.NewLine}DETAIL: {Cap(server.Detail, DetailLength)}"
+            : text;
+    }
+
+    private static string Cap(string text, int length) =>
+        text.Length <= length
+            ? text
+            : FormattableString.Invariant($"{Prefix(text, length)}… ({text.Length} characters; the inner exception has all of them)");
+
+    /// <summary>The first <paramref name="length"/> characters of <paramref name="text"/>, or one fewer rather than half a surrogate pair.</summary>
+    internal static string Prefix(string text, int length) =>
+        text.Length <= length ? text : text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
 
     private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -13,8 +13,12 @@ public sealed class Node
     private readonly int _maxConnections;
     private readonly TimeSpan _connectionWait;
 
-    internal Node(string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString, bool isCoordinator, NpgsqlConnectionStringBuilder settings)
+    /// <param name="settings">The settings the data source was built with (the cap among them); by default those of <paramref name="connectionString"/>.</param>
+    internal Node(
+        string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString,
+        bool isCoordinator = false, NpgsqlConnectionStringBuilder? settings = null)
     {
+        settings ??= new NpgsqlConnectionStringBuilder(connectionString);
         ConnectionString = connectionString;
         Name = name;
         Host = host;

@@ -14,7 +14,8 @@ public class ShardGenException : Exception
 /// <summary>
 /// A statement failed on one shard or copy, or the node holding it could not be reached.
 /// The message names the query (for a planned query), the table, the shard (id, table, index) or, for a
-/// worker's statement over several shards, their ids, the node and, for a routed call, the key.
+/// worker's statement over several shards, their ids, the node and, for a routed call, the key: by its type
+/// only, unless the data source includes error detail (<see cref="ShardedDataSourceBuilder.IncludeErrorDetail"/>).
 /// </summary>
 public sealed class ShardOperationException : ShardGenException
 {

@@ -9,9 +9,10 @@ namespace ShardGen;
 /// </summary>
 internal abstract class Routes
 {
-    protected Routes(TableKind placement, ColocationGroup? group, long[] shardIds, string[] shardTables, string table, string subject, string? query)
+    protected Routes(TableKind placement, ColocationGroup? group, long[] shardIds, string[] shardTables, string table, string subject, string? query, bool includeErrorDetail)
     {
         Placement = placement;
+        IncludeErrorDetail = includeErrorDetail;
         Subject = subject;
         Group = group;
         ShardIds = shardIds;
@@ -41,6 +42,13 @@ internal abstract class Routes
     /// <summary>The query errors name (<c>Namespace.Type.Method</c>); null for a table's own statements.</summary>
     public string? Query { get; }
 
+    /// <summary>
+    /// Whether errors show data (key values and the server's detail, both cut short) instead of only key
+    /// types: the data source's choice (<see cref="ShardedDataSourceBuilder.IncludeErrorDetail"/>), carried
+    /// here to where errors are written.
+    /// </summary>
+    public bool IncludeErrorDetail { get; }
+
     /// <summary>A statement's text by shard index (one entry without shards).</summary>
     public abstract string[] Texts(int statement);
 
@@ -54,8 +62,8 @@ internal abstract class Routes
 /// <summary>One table: its group, its shards, and its statements written out per shard.</summary>
 internal sealed class TableRoutes : Routes
 {
-    public TableRoutes(TableDefinition table, ColocationGroup? group, long[] shardIds, string[] shardTables, string[][] statements)
-        : base(table.Kind, group, shardIds, shardTables, table.Name, $"table '{table.Name}'", query: null)
+    public TableRoutes(TableDefinition table, ColocationGroup? group, long[] shardIds, string[] shardTables, string[][] statements, bool includeErrorDetail)
+        : base(table.Kind, group, shardIds, shardTables, table.Name, $"table '{table.Name}'", query: null, includeErrorDetail)
     {
         Definition = table;
         Statements = statements;
@@ -77,8 +85,10 @@ internal sealed class QueryRoutes : Routes
     private readonly string[] _statements;
     private readonly string[]? _workerStatements;
 
-    private QueryRoutes(QueryDefinition query, TableKind placement, ColocationGroup? group, long[] shardIds, string[] shardTables, string table, string[] statements, string[]? workerStatements)
-        : base(placement, group, shardIds, shardTables, table, SubjectOf(query, group is null), query.Name)
+    private QueryRoutes(
+        QueryDefinition query, TableKind placement, ColocationGroup? group, long[] shardIds, string[] shardTables, string table, string[] statements, string[]? workerStatements,
+        bool includeErrorDetail)
+        : base(placement, group, shardIds, shardTables, table, SubjectOf(query, group is null), query.Name, includeErrorDetail)
     {
         Definition = query;
         _statements = statements;
@@ -119,7 +129,7 @@ internal sealed class QueryRoutes : Routes
         : (query.TableNames.Count == 1 ? "table " : "tables ") + string.Join(", ", query.TableNames.Select(t => $"'{t}'"));
 
     /// <summary>Writes the query out for every shard of its routing table's group, or once for a reference or local query.</summary>
-    public static QueryRoutes Build(QueryDefinition query, Func<string, TableRoutes> tableRoutes)
+    public static QueryRoutes Build(QueryDefinition query, Func<string, TableRoutes> tableRoutes, bool includeErrorDetail)
     {
         var template = query.ShardSql;
         var names = new string[template.Parts.Count - 1];
@@ -132,7 +142,7 @@ internal sealed class QueryRoutes : Routes
 
             var tables = query.TableNames.Count == 0 ? "(none)" : string.Join(", ", query.TableNames);
             var placement = query.Target == QueryTarget.Local ? TableKind.Local : TableKind.Reference;
-            return new QueryRoutes(query, placement, null, [0], [tables], tables, [template.Render(names)], null);
+            return new QueryRoutes(query, placement, null, [0], [tables], tables, [template.Render(names)], null, includeErrorDetail);
         }
 
         var routing = tableRoutes(query.RoutingTable);
@@ -163,7 +173,7 @@ internal sealed class QueryRoutes : Routes
                 .ToArray();
         }
 
-        return new QueryRoutes(query, TableKind.Distributed, group, routing.ShardIds, routing.ShardTables, routing.Table, statements, workerStatements);
+        return new QueryRoutes(query, TableKind.Distributed, group, routing.ShardIds, routing.ShardTables, routing.Table, statements, workerStatements, includeErrorDetail);
     }
 }
 

@@ -55,10 +55,52 @@ public readonly struct ShardKey : IEquatable<ShardKey>
 
     public override int GetHashCode() => HashCode.Combine(HasValue, Type, _integer, _uuid, _text);
 
+    /// <summary>
+    /// The key's value, whole. Error messages do not use it: they name a key by <see cref="ForMessage"/>,
+    /// which shows the value only when the data source includes error detail.
+    /// </summary>
     public override string ToString() => !HasValue ? "(none)" : Type switch
     {
         DistributionKeyType.Text => _text!,
         DistributionKeyType.Uuid => _uuid.ToString(),
         _ => _integer.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    /// <summary>How many characters of a text key an error message shows, when it shows the value at all.</summary>
+    internal const int MessageValueLength = 64;
+
+    /// <summary>
+    /// How an error message names the key. Keys are often personal data (an e-mail address, a customer
+    /// number), so without <paramref name="includeValue"/> only the key's type (and a text key's length)
+    /// is shown, as Npgsql redacts a server error's detail unless <c>Include Error Detail</c> is set; the
+    /// shard the message names already says where the key went. With it, the value is shown, a text key
+    /// quoted and cut after <see cref="MessageValueLength"/> characters.
+    /// </summary>
+    internal string ForMessage(bool includeValue)
+    {
+        if (!HasValue)
+        {
+            return "(none)";
+        }
+
+        var type = Type.SqlType();
+        if (!includeValue)
+        {
+            var what = Type == DistributionKeyType.Text ? FormattableString.Invariant($"{type}, {_text!.Length} characters") : type;
+            return $"redacted ({what}; IncludeErrorDetail() shows it)";
+        }
+
+        if (Type != DistributionKeyType.Text)
+        {
+            return ToString();
+        }
+
+        if (_text!.Length <= MessageValueLength)
+        {
+            return $"'{_text}'";
+        }
+
+        var shown = Failures.Prefix(_text, MessageValueLength);
+        return FormattableString.Invariant($"'{shown}…' (the first {shown.Length} of {_text.Length} characters)");
+    }
 }

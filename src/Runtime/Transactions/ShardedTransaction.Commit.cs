@@ -36,7 +36,7 @@ public sealed partial class ShardedTransaction
             {
                 await RollbackCoreAsync().ConfigureAwait(false);
                 throw new ShardTransactionException(
-                    $"The transaction could not commit: node '{participants[i].Node.Name}' ({participants[i].Node.Host}:{participants[i].Node.Port}) failed before the commit began: {error.Message}. It was rolled back on every node.",
+                    $"The transaction could not commit: node '{participants[i].Node.Name}' ({participants[i].Node.Host}:{participants[i].Node.Port}) failed before the commit began: {Failures.Underlying(error, _source.IncludeErrorDetail)}. It was rolled back on every node.",
                     error);
             }
         }
@@ -105,7 +105,7 @@ public sealed partial class ShardedTransaction
         {
             await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
-                $"The transaction could not commit: the coordinator {coordinator} could not begin recording it: {ex.Message}. It was rolled back on every node.", ex);
+                $"The transaction could not commit: the coordinator {coordinator} could not begin recording it: {Failures.Underlying(ex, _source.IncludeErrorDetail)}. It was rolled back on every node.", ex);
         }
 
         for (var i = 0; i < parts.Length; i++)
@@ -128,7 +128,7 @@ public sealed partial class ShardedTransaction
         {
             await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
-                $"The transaction was rolled back on every node: PREPARE TRANSACTION failed on node '{failedPrepare.Node.Name}' ({failedPrepare.Node.Host}:{failedPrepare.Node.Port}): {failedPrepare.Error.Message}",
+                $"The transaction was rolled back on every node: PREPARE TRANSACTION failed on node '{failedPrepare.Node.Name}' ({failedPrepare.Node.Host}:{failedPrepare.Node.Port}): {Failures.Underlying(failedPrepare.Error, _source.IncludeErrorDetail)}",
                 failedPrepare.Error);
         }
 
@@ -145,7 +145,7 @@ public sealed partial class ShardedTransaction
         {
             await RollbackPreparedAsync().ConfigureAwait(false);
             throw new ShardTransactionException(
-                $"The transaction was rolled back on every node: its commit decision could not be recorded on the coordinator {coordinator}: {ex.Message}", ex);
+                $"The transaction was rolled back on every node: its commit decision could not be recorded on the coordinator {coordinator}: {Failures.Underlying(ex, _source.IncludeErrorDetail)}", ex);
         }
 
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.CommitDecision, null))]).ConfigureAwait(false);
@@ -161,7 +161,7 @@ public sealed partial class ShardedTransaction
                 _deciding = false;
                 await RollbackPreparedAsync().ConfigureAwait(false);
                 throw new ShardTransactionException(
-                    $"The transaction was rolled back on every node: recording its commit decision on the coordinator {coordinator} failed: {lost.Message}", lost);
+                    $"The transaction was rolled back on every node: recording its commit decision on the coordinator {coordinator} failed: {Failures.Underlying(lost, _source.IncludeErrorDetail)}", lost);
             }
 
             if (decided is null)
@@ -169,7 +169,7 @@ public sealed partial class ShardedTransaction
                 _status = ShardedTransactionStatus.Failed;
                 await CloseAllAsync().ConfigureAwait(false);
                 throw new ShardTransactionException(
-                    $"The outcome of the transaction is not known: the coordinator {coordinator} went away while recording its commit decision ({lost.Message}). "
+                    $"The outcome of the transaction is not known: the coordinator {coordinator} went away while recording its commit decision ({Failures.Underlying(lost, _source.IncludeErrorDetail)}). "
                     + $"Its parts stay prepared on {string.Join(", ", parts.Select(w => $"'{w.Node.Name}'"))} until recovery (ShardedDataSource.RecoverAsync, or its timer) commits them all or rolls them all back.",
                     lost,
                     outcomeUnknown: true);
@@ -244,8 +244,8 @@ public sealed partial class ShardedTransaction
         _status = unknown ? ShardedTransactionStatus.Failed : ShardedTransactionStatus.RolledBack;
         throw new ShardTransactionException(
             unknown
-                ? $"The outcome of the transaction is not known: the connection to node '{node.Name}' ({node.Host}:{node.Port}) was lost during COMMIT: {error.Message}"
-                : $"The transaction was rolled back: COMMIT failed on node '{node.Name}' ({node.Host}:{node.Port}): {error.Message}",
+                ? $"The outcome of the transaction is not known: the connection to node '{node.Name}' ({node.Host}:{node.Port}) was lost during COMMIT: {Failures.Underlying(error, _source.IncludeErrorDetail)}"
+                : $"The transaction was rolled back: COMMIT failed on node '{node.Name}' ({node.Host}:{node.Port}): {Failures.Underlying(error, _source.IncludeErrorDetail)}",
             error,
             unknown);
     }

@@ -83,7 +83,7 @@ internal static class TransactionRecovery
             }
             catch (NpgsqlException ex) when (ex is not PostgresException || Failures.IsUnavailable(ex))
             {
-                throw new ShardGenException($"Recovery of distributed transactions failed on the coordinator {map.Coordinator}: {ex.Message}", ex);
+                throw new ShardGenException($"Recovery of distributed transactions failed on the coordinator {map.Coordinator}: {Failures.Underlying(ex, source.IncludeErrorDetail)}", ex);
             }
         }
         finally

@@ -44,7 +44,7 @@ public sealed class WorkerFailureTests
         Assert.Contains($"shard {route.ShardId}", error.Message);
         Assert.Contains(route.ShardTable, error.Message);
         Assert.Contains($"worker '{down.Name}'", error.Message);
-        Assert.Contains($"key {keyOnDown}", error.Message);
+        Assert.Contains("key redacted (bigint; IncludeErrorDetail() shows it)", error.Message);
 
         // Calls for shards on the other worker go on; reference reads fail over to a live copy.
         Assert.Equal("up", (await db.Accounts.GetAsync(keyOnUp, 1))?.Owner);

@@ -148,7 +148,19 @@ public sealed class RouterQueryTests(QueryFixture fixture)
         Assert.Equal("22012", error.SqlState);
         Assert.Contains($"Query '{TestQueries.DivideByZero.Name}' on table 'accounts', shard {route.ShardId} (\"{route.ShardTable}\"", error.Message);
         Assert.Contains($"worker '{route.Node.Name}'", error.Message);
-        Assert.Contains($"key {tenant}", error.Message);
+        Assert.Contains("key redacted (bigint; IncludeErrorDetail() shows it)", error.Message);
+
+        // A data source that opts in names the key itself.
+        var builder = new ShardedDataSourceBuilder(fixture.Cluster.CoordinatorConnectionString).UseSchema(TestQueries.Schema).IncludeErrorDetail();
+        for (var i = 0; i < fixture.Cluster.WorkerConnectionStrings.Count; i++)
+        {
+            builder.AddWorker(fixture.Cluster.WorkerConnectionStrings[i], $"worker{i + 1}");
+        }
+
+        await using var detailed = builder.Build();
+        var named = await Assert.ThrowsAsync<ShardOperationException>(() => detailed.Query(TestQueries.DivideByZero).ListAsync(
+            tenant, tenant, BindTenant, static r => r.GetInt64(0), default));
+        Assert.Contains($"), key {tenant}: failed: 22012", named.Message);
     }
 
     private int QueryIndex(ShardGen.Model.QueryDefinition query) =>
