@@ -56,7 +56,8 @@ public sealed partial class ShopQueries(ShardedDataSource source)
     public partial Task<List<OrderSummary>> OrdersWithVisits(long shopId);
 
     // SG0107: products is joined on product_id only; without p.shop_id = l.shop_id the matching product
-    // may live on another shard. The code fix adds the key equality.
+    // may live on another shard. Adding that equality is a new condition (it drops lines whose product belongs
+    // to another shop), so there is no code fix: the message says to add it if every line's product is its shop's.
     [Query("SELECT l.order_id AS id, p.price AS total FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.shop_id = @shopId")]
     public partial Task<List<OrderSummary>> LinePrices(long shopId);
 
