@@ -62,6 +62,11 @@ internal static partial class QueryPlanner
             cancellationToken.ThrowIfCancellationRequested();
             var planner = new Planner(method, schema);
             var plan = planner.PlanStatement(parsed.Statement);
+            if (plan is not null && planner.Problems.Count == 0)
+            {
+                planner.NoteUnrelatedKeysEquated(parsed.Statement);
+            }
+
             return planner.Problems.Count > 0 || plan is null
                 ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems.Distinct().ToList() : new List<QueryProblem> { new(RuleIds.InternalError, "The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
                 : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace, planner.Notes.ToEquatableArray());
