@@ -23,6 +23,11 @@ public sealed record OrderLine(
     long ProductId,
     int Quantity);
 
+// Gift cards, sharded by their own number: a bigint key like shop_id, so they land in the same default
+// colocation group as the shop's tables, although a card number is no shop id (see SG0115 in ShopQueries.cs).
+[Distributed(nameof(CardNumber))]
+public sealed record GiftCard(long CardNumber, long ShopId, decimal Balance);
+
 // Storefront analytics, sharded by visitor in a colocation group of their own: not colocated with shops.
 [Distributed(nameof(VisitorId), Colocation = "analytics")]
 public sealed record Visit(long VisitorId, long Id, long ShopId, string Path, DateTimeOffset At);

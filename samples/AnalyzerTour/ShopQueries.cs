@@ -56,7 +56,8 @@ public sealed partial class ShopQueries(ShardedDataSource source)
     public partial Task<List<OrderSummary>> OrdersWithVisits(long shopId);
 
     // SG0107: products is joined on product_id only; without p.shop_id = l.shop_id the matching product
-    // may live on another shard. The code fix adds the key equality.
+    // may live on another shard. Adding that equality is a new condition (it drops lines whose product belongs
+    // to another shop), so there is no code fix: the message says to add it if every line's product is its shop's.
     [Query("SELECT l.order_id AS id, p.price AS total FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.shop_id = @shopId")]
     public partial Task<List<OrderSummary>> LinePrices(long shopId);
 
@@ -96,6 +97,12 @@ public sealed partial class ShopQueries(ShardedDataSource source)
     // SG0114: a [Query] method returns a Task (or an IAsyncEnumerable), not a bare list.
     [Query("SELECT id, total FROM orders WHERE shop_id = @shopId")]
     public partial List<OrderSummary> Blocking(long shopId);
+
+    // SG0115 (a warning, beyond Citus): gift_cards shares shards with orders only because both keys are
+    // bigint. card_number = shop_id runs inside each shard, and Citus accepts it too, but it matches a shop
+    // with the gift card whose number happens to equal the shop's id. The join meant g.shop_id.
+    [Query("SELECT o.id, g.balance AS total FROM orders o JOIN gift_cards g ON g.card_number = o.shop_id WHERE o.shop_id = @shopId")]
+    public partial Task<List<OrderSummary>> GiftCardsOfShop(long shopId);
 
     // SG0120: no condition on shop_id, so it runs on every shard (informational by default; raise it in
     // .editorconfig to keep fan-outs out of a code base).

@@ -101,6 +101,9 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor MethodNotGenerated = Error(RuleIds.MethodNotGenerated, QueryCategory,
         "[Query] method cannot be generated", "A [Query] method is a partial method of a top-level partial type that reaches the cluster, with a supported return type.");
 
+    public static readonly DiagnosticDescriptor UnrelatedKeysEquated = Warning(RuleIds.UnrelatedKeysEquated, QueryCategory,
+        "Join equates distribution keys that hold different things", "Tables whose keys have the same type share shards by default, and Citus joins them on those keys without a word; when the key columns have different names and neither table colocates with the other on purpose, the keys hold different things and the join matches unrelated rows.");
+
     // ---- SG0120-SG0139: plans worth seeing (informational by default; raise them in .editorconfig)
 
     public static readonly DiagnosticDescriptor RunsOnAllShards = new(RuleIds.RunsOnAllShards,
@@ -131,7 +134,7 @@ internal static class Diagnostics
         ColocateWithNotDistributed, ColocateWithOtherKeyType, ColumnTypeNotSupported, NoPrimaryKey, TypeCannotBeTable, NameClash,
         NullablePrimaryKey, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
         NotColocated, JoinNotOnDistributionKey, ReferenceOnOuterSide, LocalJoinedWithDistributed, UpdatesDistributionKey,
-        NotCombinable, WriteNotRoutable, ResultNotMappable, MethodNotGenerated, RunsOnAllShards, AggregateOrderLimitAfterMerge,
+        NotCombinable, WriteNotRoutable, ResultNotMappable, MethodNotGenerated, UnrelatedKeysEquated, RunsOnAllShards, AggregateOrderLimitAfterMerge,
         RowsBroughtToCoordinator, InternalError);
 
     public static DiagnosticDescriptor ById(string id)

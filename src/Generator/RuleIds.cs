@@ -37,6 +37,7 @@ internal static class RuleIds
     public const string WriteNotRoutable = "SG0112";
     public const string ResultNotMappable = "SG0113";
     public const string MethodNotGenerated = "SG0114";
+    public const string UnrelatedKeysEquated = "SG0115";
 
     // ---- SG0120-SG0139: plans a user should see (informational by default)
     public const string RunsOnAllShards = "SG0120";

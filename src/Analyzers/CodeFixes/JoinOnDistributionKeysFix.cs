@@ -11,8 +11,10 @@ using ShardGen.Generator;
 namespace ShardGen.CodeFixes;
 
 /// <summary>
-/// SG0107: adds the missing equality of the distribution keys to the join's ON clause, inside the
-/// [Query]'s string literal, written the way that literal writes text.
+/// SG0107: adds the equality of the distribution keys to the join's ON clause, inside the [Query]'s string
+/// literal, written the way that literal writes text. The planner hands over the text only where the query's
+/// own conditions already make the keys equal (an inner join of tables that share their key on purpose), so the
+/// edit never changes a result; a diagnostic without it gets no fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(JoinOnDistributionKeysFix))]
 [Shared]

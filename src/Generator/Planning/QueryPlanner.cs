@@ -16,7 +16,7 @@ namespace ShardGen.Generator.Planning;
 /// writes the SQL that runs on a shard and on a worker. What it cannot plan correctly it refuses,
 /// with the span of the offending SQL; it never guesses.
 /// </summary>
-internal static class QueryPlanner
+internal static partial class QueryPlanner
 {
     private static readonly HashSet<string> Aggregates = new(StringComparer.Ordinal)
     {
@@ -62,6 +62,11 @@ internal static class QueryPlanner
             cancellationToken.ThrowIfCancellationRequested();
             var planner = new Planner(method, schema);
             var plan = planner.PlanStatement(parsed.Statement);
+            if (plan is not null && planner.Problems.Count == 0)
+            {
+                planner.NoteUnrelatedKeysEquated(parsed.Statement);
+            }
+
             return planner.Problems.Count > 0 || plan is null
                 ? new QueryModel(method, null, (planner.Problems.Count > 0 ? planner.Problems.Distinct().ToList() : new List<QueryProblem> { new(RuleIds.InternalError, "The query could not be planned.", 0, method.Sql.Length) }).ToEquatableArray(), schema.Namespace)
                 : new QueryModel(method, plan, EquatableArray<QueryProblem>.Empty, schema.Namespace, planner.Notes.ToEquatableArray());
@@ -82,7 +87,7 @@ internal static class QueryPlanner
 
     public static bool IsAggregate(FunctionCall call) => Aggregates.Contains(call.Name);
 
-    private sealed class Planner
+    private sealed partial class Planner
     {
         private readonly QueryMethodSpec _method;
         private readonly string _sql;
@@ -1431,15 +1436,7 @@ internal static class QueryPlanner
         }
 
         /// <summary>The table a distributed binding routes by: its own, or, for a CTE or subquery in FROM, the table its key comes from.</summary>
-        private static string RoutingTableOf(Binding binding)
-        {
-            while (binding.Derived?.KeySource is { } source)
-            {
-                binding = source;
-            }
-
-            return binding.Table.Table.TableName;
-        }
+        private static string RoutingTableOf(Binding binding) => SourceOf(binding).Table.Table.TableName;
 
         private static IEnumerable<Scope> AllScopes(Scope scope)
         {
@@ -1545,21 +1542,21 @@ internal static class QueryPlanner
 
                     if (pinnedTo is not null && routedBy is not null && !joined)
                     {
-                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads '{table.TableName}' for another key than the query: pin both to the same key, or join them on the distribution key.");
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads '{table.TableName}' for another key than the query, whose shard does not hold those rows: run it as a [Query] of its own, routed to its key, and pass its result as a parameter.");
                         continue;
                     }
 
                     if (sub.IsTable && !(joined && routedBy is not null))
                     {
-                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key: select the key and group by it (no LIMIT), so that each shard computes its own keys' rows, or pin it to the query's key with '{key} = @...'.");
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key, so no shard can compute them from its own rows. If they are meant per key, select {key} and group by it (no LIMIT or OFFSET); if they are meant for the query's key only, pin it with '{key} = @...'. If it means a computation over all keys, neither keeps its answer: make '{table.TableName}' a [Reference] table.");
                         continue;
                     }
 
                     if (!joined)
                     {
                         Fail(RuleIds.JoinNotOnDistributionKey, span, outerDistributed
-                            ? $"{what} reads '{table.TableName}' without joining it to the query on the distribution key, so each shard would answer it from its own rows only: correlate it ('{key} = <outer table>.<key>'), write '<outer key> IN (SELECT {key} ...)', or pin both to one key."
-                            : $"{what} reads distributed table '{table.TableName}' on every shard inside a query over reference tables: pin it to one key with '{key} = @...'.");
+                            ? $"{what} reads '{table.TableName}' without joining it to the query on the distribution key, so each shard would answer it from its own rows only. {SubqueryKeyAdvice(sub, inner[0])}"
+                            : $"{what} reads distributed table '{table.TableName}' on every shard inside a query over reference tables, which runs on one node. If it is meant for one key, pin it with '{key} = @...'; otherwise run it as a [Query] of its own and pass its result as a parameter.");
                         continue;
                     }
 
@@ -2122,7 +2119,7 @@ internal static class QueryPlanner
             {
                 var parent = distributed.ToDictionary(b => b, b => b);
                 Binding Find(Binding b) => parent[b] == b ? b : parent[b] = Find(parent[b]);
-                var conditions = Conjuncts(where).Concat(joins.Where(j => j.On is not null).SelectMany(j => Conjuncts(j.On)));
+                var conditions = JoinConditions(where, joins);
                 foreach (var (left, right) in KeyEqualities(conditions).Where(e => parent.ContainsKey(e.Left) && parent.ContainsKey(e.Right)))
                 {
                     parent[Find(left)] = Find(right);
@@ -2146,17 +2143,12 @@ internal static class QueryPlanner
                 {
                     if (Find(binding) != root)
                     {
-                        var join = joins.FirstOrDefault(j => j.Table == binding.Reference);
-                        var keyName = binding.Table.Table.Columns[binding.Table.Table.DistributionKey].ColumnName;
-                        var otherKey = distributed[0].Table.Table.Columns[distributed[0].Table.Table.DistributionKey].ColumnName;
-                        var equality = $"{SqlText.Name(binding.Alias)}.{SqlText.Name(keyName)} = {SqlText.Name(distributed[0].Alias)}.{SqlText.Name(otherKey)}";
-                        var span = join?.Span ?? binding.Reference.Span;
+                        var span = joins.FirstOrDefault(j => j.Table == binding.Reference)?.Span ?? binding.Reference.Span;
+                        var (advice, fixText, fixAt) = JoinKeyAdvice(binding, distributed[0], where, joins);
                         Problems.Add(new QueryProblem(
                             RuleIds.JoinNotOnDistributionKey,
-                            $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards: add '{equality}' to the join condition.",
-                            span.Start, span.Length,
-                            FixText: join?.On is null or BinaryExpr { Operator: "OR" } ? null : " AND " + equality,
-                            FixAt: join?.On is null or BinaryExpr { Operator: "OR" } ? -1 : join.On.Span.End));
+                            $"Table '{binding.Table.Table.TableName}' is not joined with '{distributed[0].Table.Table.TableName}' on their distribution keys, so the join would need rows from other shards{advice}",
+                            span.Start, span.Length, FixText: fixText, FixAt: fixAt));
                     }
                 }
             }
@@ -2174,7 +2166,9 @@ internal static class QueryPlanner
                 if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)
                     && !KeyEqualities(Conjuncts(join.On)).Any(e => e.Left == binding || e.Right == binding))
                 {
-                    Fail(RuleIds.JoinNotOnDistributionKey, join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause.");
+                    var partner = seen.First(s => s.Table.Table.Kind == TableKind.Distributed);
+                    Fail(RuleIds.JoinNotOnDistributionKey, join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause"
+                        + (OnPurpose(binding, partner) ? "." : ": " + UnrelatedKeysAdvice(binding, partner, Conjuncts(join.On))));
                 }
 
                 var preservedReference = join.Kind switch

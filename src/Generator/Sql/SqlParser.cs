@@ -265,6 +265,15 @@ internal static class SqlParser
 
         private void ReportUnsupported(string message, int start) => Report(SqlProblemKind.Unsupported, message, From(start));
 
+        /// <summary>
+        /// Why a row value is refused, and its comparisons written column by column with the same meaning (NULLs included):
+        /// a row comparison is lexicographic, so only = and &lt;&gt; split into one condition per column.
+        /// </summary>
+        private static string RowComparisonAdvice(string what) =>
+            what + " are not supported: write the comparison column by column as PostgreSQL evaluates it. (a, b) = (x, y) is a = x AND b = y; "
+            + "(a, b) <> (x, y) is a <> x OR b <> y; (a, b) < (x, y) is a < x OR (a = x AND b < y), and likewise for >, <= and >= "
+            + "(only the last column's comparison keeps the =): comparing each column with < joined by AND would skip rows.";
+
         /// <summary>Consumes a ( ... ) or [ ... ] group, nested groups included.</summary>
         private void SkipGroup()
         {
@@ -2039,7 +2048,7 @@ internal static class SqlParser
                 }
 
                 ExpectCloseParen(open);
-                ReportUnsupported("Row values ((a, b)) are not supported: compare the columns one by one, joined with AND", open.Span.Start);
+                ReportUnsupported(RowComparisonAdvice("Row values ((a, b))"), open.Span.Start);
                 return inner with { Span = From(open.Span.Start) };
             }
 
@@ -2086,7 +2095,7 @@ internal static class SqlParser
                 case "row" when call:
                     Advance();
                     SkipGroup();
-                    ReportUnsupported("Row constructors (ROW(...)) are not supported: compare the columns one by one", token.Span.Start);
+                    ReportUnsupported(RowComparisonAdvice("Row constructors (ROW(...))"), token.Span.Start);
                     return new Literal(From(token.Span.Start), LiteralKind.Null, "null");
             }
 

@@ -3,9 +3,23 @@ using Fix = ShardGen.Analyzers.Tests.CodeFixes.CodeFixVerifier<ShardGen.CodeFixe
 
 namespace ShardGen.Analyzers.Tests.CodeFixes;
 
+/// <summary>
+/// SG0107's fix adds the key equality only where the query's conditions already make the keys equal (here through the
+/// reference table tenants: c.tenant_id = tn.id AND tn.id = o.tenant_id), so that it changes no answer; everywhere
+/// else it is not offered.
+/// </summary>
 public sealed class JoinOnDistributionKeysFixTests
 {
-    private static string Queries(string members) => QueryModel.Tables + """
+    private const string ExtraTables = """
+        [Reference]
+        public sealed record Tenant(long Id, string Name);
+
+        [Distributed(nameof(DeviceId))]
+        public sealed record Device(long DeviceId, long TenantId, string Name);
+
+        """;
+
+    private static string Queries(string members) => QueryModel.Tables + ExtraTables + """
         public sealed partial class Q
         {
             public ShardedDataSource? Source { get; set; }
@@ -20,11 +34,11 @@ public sealed class JoinOnDistributionKeysFixTests
     {
         await Fix.VerifyAsync(
             Queries("""
-                    [Query("SELECT o.id FROM orders o {|SG0107:JOIN customers c ON c.id = o.customer_id|} WHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|} WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
             Queries("""
-                    [Query("SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id AND c.tenant_id = o.tenant_id WHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
             JoinOnDistributionKeysFix.EquivalenceKey);
@@ -35,11 +49,11 @@ public sealed class JoinOnDistributionKeysFixTests
     {
         await Fix.VerifyAsync(
             Queries("""
-                    [Query("SELECT o.id\tFROM \"orders\" o\u0020{|SG0107:JOIN customers c ON c.id = o.customer_id|}\nWHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id\tFROM \"orders\" o\u0020JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|}\nWHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
             Queries("""
-                    [Query("SELECT o.id\tFROM \"orders\" o\u0020JOIN customers c ON c.id = o.customer_id AND c.tenant_id = o.tenant_id\nWHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id\tFROM \"orders\" o\u0020JOIN tenants tn ON tn.id = o.tenant_id JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id\nWHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
             JoinOnDistributionKeysFix.EquivalenceKey);
@@ -51,13 +65,13 @@ public sealed class JoinOnDistributionKeysFixTests
         await Fix.VerifyAsync(
             Queries("""
                     [Query(@"SELECT o.id AS ""id""
-                             FROM ""orders"" o {|SG0107:JOIN customers c ON c.id = o.customer_id|}
+                             FROM ""orders"" o JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|}
                              WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
             Queries("""
                     [Query(@"SELECT o.id AS ""id""
-                             FROM ""orders"" o JOIN customers c ON c.id = o.customer_id AND c.tenant_id = o.tenant_id
+                             FROM ""orders"" o JOIN tenants tn ON tn.id = o.tenant_id JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id
                              WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> M(long t);
                 """),
@@ -72,8 +86,9 @@ public sealed class JoinOnDistributionKeysFixTests
                     [Query("""
                         SELECT o.id
                         FROM orders o
+                        JOIN tenants tn ON tn.id = o.tenant_id
                         {|SG0107:JOIN customers c
-                          ON c.id = o.customer_id|}
+                          ON c.id = o.customer_id AND c.tenant_id = tn.id|}
                         WHERE o.tenant_id = @t
                         """)]
                     public partial Task<List<IdRow>> M(long t);
@@ -82,8 +97,9 @@ public sealed class JoinOnDistributionKeysFixTests
                     [Query("""
                         SELECT o.id
                         FROM orders o
+                        JOIN tenants tn ON tn.id = o.tenant_id
                         JOIN customers c
-                          ON c.id = o.customer_id AND c.tenant_id = o.tenant_id
+                          ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id
                         WHERE o.tenant_id = @t
                         """)]
                     public partial Task<List<IdRow>> M(long t);
@@ -97,15 +113,15 @@ public sealed class JoinOnDistributionKeysFixTests
         await Fix.VerifyAsync(
             Queries(""""
                     [Query("""
-                        SELECT o.id FROM orders o
-                        {|SG0107:JOIN customers c ON c.id = o.customer_id|}
+                        SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id
+                        {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|}
                         """)]
                     public partial Task<List<IdRow>> M();
                 """"),
             Queries(""""
                     [Query("""
-                        SELECT o.id FROM {|SG0120:orders|} o
-                        JOIN customers c ON c.id = o.customer_id AND c.tenant_id = o.tenant_id
+                        SELECT o.id FROM {|SG0120:orders|} o JOIN tenants tn ON tn.id = o.tenant_id
+                        JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id
                         """)]
                     public partial Task<List<IdRow>> M();
                 """"),
@@ -117,23 +133,25 @@ public sealed class JoinOnDistributionKeysFixTests
     {
         await Fix.VerifyAsync(
             Queries(""""
-                    [Query("SELECT o.id FROM orders o {|SG0107:JOIN customers c ON c.id = o.customer_id|} WHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|} WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> First(long t);
 
                     [Query("""
                         SELECT c.id FROM customers c
-                        {|SG0107:JOIN orders o ON o.customer_id = c.id|}
+                        JOIN tenants tn ON tn.id = c.tenant_id
+                        {|SG0107:JOIN orders o ON o.customer_id = c.id AND o.tenant_id = tn.id|}
                         WHERE c.tenant_id = @t
                         """)]
                     public partial Task<List<IdRow>> Second(long t);
                 """"),
             Queries(""""
-                    [Query("SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id AND c.tenant_id = o.tenant_id WHERE o.tenant_id = @t")]
+                    [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id AND c.tenant_id = o.tenant_id WHERE o.tenant_id = @t")]
                     public partial Task<List<IdRow>> First(long t);
 
                     [Query("""
                         SELECT c.id FROM customers c
-                        JOIN orders o ON o.customer_id = c.id AND o.tenant_id = c.tenant_id
+                        JOIN tenants tn ON tn.id = c.tenant_id
+                        JOIN orders o ON o.customer_id = c.id AND o.tenant_id = tn.id AND o.tenant_id = c.tenant_id
                         WHERE c.tenant_id = @t
                         """)]
                     public partial Task<List<IdRow>> Second(long t);
@@ -145,8 +163,54 @@ public sealed class JoinOnDistributionKeysFixTests
     public async Task A_join_without_an_ON_clause_gets_no_fix()
     {
         var source = Queries("""
-                [Query("SELECT o.id FROM orders o, {|SG0107:customers c|} WHERE c.id = o.customer_id AND o.tenant_id = @t")]
+                [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id, {|SG0107:customers c|} WHERE c.id = o.customer_id AND c.tenant_id = tn.id AND o.tenant_id = @t")]
                 public partial Task<List<IdRow>> M(long t);
+            """);
+        await Fix.VerifyAsync(source, source);
+    }
+
+    [Fact]
+    public async Task A_join_whose_key_equality_the_query_does_not_imply_gets_no_fix()
+    {
+        // Adding c.tenant_id = o.tenant_id here would drop the orders whose customer_id names another tenant's customer.
+        var source = Queries("""
+                [Query("SELECT o.id FROM orders o {|SG0107:JOIN customers c ON c.id = o.customer_id|} WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> M(long t);
+            """);
+        await Fix.VerifyAsync(source, source);
+    }
+
+    [Fact]
+    public async Task An_outer_join_gets_no_fix_even_where_the_equality_is_implied()
+    {
+        // Two SG0107 on the join: not joined on the keys, and an outer join without the key equality in its own ON.
+        var source = Queries("""
+                [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:{|SG0107:LEFT JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|}|} WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> M(long t);
+            """);
+        await Fix.VerifyAsync(source, source);
+    }
+
+    [Fact]
+    public async Task An_inner_join_in_a_statement_with_an_outer_join_gets_no_fix()
+    {
+        var source = Queries("""
+                [Query("SELECT o.id FROM orders o JOIN tenants tn ON tn.id = o.tenant_id {|SG0107:JOIN customers c ON c.id = o.customer_id AND c.tenant_id = tn.id|} LEFT JOIN tenants x ON x.name = c.name WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> M(long t);
+            """);
+        await Fix.VerifyAsync(source, source);
+    }
+
+    [Fact]
+    public async Task Tables_that_share_shards_only_by_key_type_get_no_fix()
+    {
+        // The issue's case: d.device_id = o.tenant_id would turn the build green and the count of 9000 rows into 0.
+        var source = Queries("""
+                [Query("SELECT o.id FROM orders o {|SG0107:JOIN devices d ON d.tenant_id = o.tenant_id|} WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> Inner(long t);
+
+                [Query("SELECT o.id FROM orders o {|SG0107:{|SG0107:LEFT JOIN devices d ON d.tenant_id = o.tenant_id|}|} WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> Outer(long t);
             """);
         await Fix.VerifyAsync(source, source);
     }

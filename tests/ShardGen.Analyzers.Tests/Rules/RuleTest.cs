@@ -50,7 +50,10 @@ internal static class RuleTest
         """;
 
     /// <summary>The model plus a partial class Q that reaches the cluster, holding <paramref name="members"/>.</summary>
-    public static string Queries(string members) => TableTypes + """
+    public static string Queries(string members) => QueriesWith(string.Empty, members);
+
+    /// <summary><see cref="Queries"/> over the model plus the table types <paramref name="tables"/>.</summary>
+    public static string QueriesWith(string tables, string members) => TableTypes + tables + """
 
         public sealed partial class Q
         {

@@ -207,4 +207,40 @@ public sealed class SG0101Tests
             public partial Task<List<IdRow>> ReferenceCommonTableExpressionOverAllShards();
             """));
     }
+
+    [Fact]
+    public async Task Row_values_are_underlined_each()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND {|SG0101:(created_at, id)|} < {|SG0101:(@at, @id)|} ORDER BY created_at, id LIMIT 20")]
+            public partial Task<List<IdRow>> NextPage(long t, DateTimeOffset at, long id);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND {|SG0101:ROW(status, id)|} = {|SG0101:ROW('x', 1)|}")]
+            public partial Task<List<IdRow>> RowConstructor(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task The_row_value_message_expands_a_row_comparison_with_its_meaning_kept()
+    {
+        // Keyset pagination: (created_at, id) < (@at, @id) compared column by column with AND would skip every row of an
+        // earlier created_at whose id is not smaller. The message gives the lexicographic expansion.
+        var diagnostics = await AnalyzeAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND (created_at, id) < (@at, @id) ORDER BY created_at, id LIMIT 20")]
+            public partial Task<List<IdRow>> NextPage(long t, DateTimeOffset at, long id);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND ROW(status, id) = ROW('x', 1)")]
+            public partial Task<List<IdRow>> RowConstructor(long t);
+            """));
+        var rows = diagnostics.Where(d => d.Id == "SG0101").ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, d =>
+        {
+            var message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Contains("(a, b) < (x, y) is a < x OR (a = x AND b < y)", message, StringComparison.Ordinal);
+            Assert.Contains("(a, b) = (x, y) is a = x AND b = y", message, StringComparison.Ordinal);
+            Assert.Contains("(a, b) <> (x, y) is a <> x OR b <> y", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("one by one", message, StringComparison.Ordinal);
+        });
+    }
 }
