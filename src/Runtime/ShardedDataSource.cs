@@ -156,9 +156,9 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// shards, the shard tables on the workers, reference tables everywhere, local tables on the
     /// coordinator. A worker new to the cluster gets the coordinator's reference rows, and serves reference
     /// reads only once they are all there (reference writes wait while they are copied). Running it again
-    /// changes nothing, and finishes a fill that an earlier run did not. A table whose compiled definition differs from
-    /// what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>, before
-    /// anything is created.
+    /// changes nothing, and finishes a fill that an earlier run did not. A table whose compiled definition
+    /// differs from what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>,
+    /// before anything is created.
     /// </summary>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
     {
