@@ -161,9 +161,11 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// <summary>
     /// Creates what the model needs and the cluster lacks: the metadata, the colocation groups and
     /// shards, the shard tables on the workers, reference tables everywhere, local tables on the
-    /// coordinator. Running it again changes nothing. A table whose compiled definition differs from
-    /// what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>, before
-    /// anything is created.
+    /// coordinator. A worker new to the cluster gets the coordinator's reference rows, and serves reference
+    /// reads only once they are all there (reference writes wait while they are copied). Running it again
+    /// changes nothing, and finishes a fill that an earlier run did not. A table whose compiled definition
+    /// differs from what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>,
+    /// before anything is created.
     /// </summary>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
     {
@@ -202,6 +204,10 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _map = map;
+        if (map.ReadableCopies.Count < map.Workers.Count)
+        {
+            _map = await FillReferenceCopiesAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The native DDL the current model and cluster call for, node by node, for a reviewer to read.</summary>
@@ -297,6 +303,25 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
     private Task<NpgsqlConnection> OpenCoordinatorAsync(CancellationToken cancellationToken) => OpenAsync(Coordinator, cancellationToken);
 
+    // New workers (of this apply, or of one that stopped before filling them) get the coordinator's reference
+    // rows in a transaction of their own, after the one that registered them committed: from then on every
+    // reference write reaches them too. See "Reference copies of a new worker" in docs/schema.md.
+    private async Task<ShardMap> FillReferenceCopiesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await MetadataStore.LockApplyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var map = BuildMap(await MetadataStore.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false), verify: true);
+        if (map.ReadableCopies.Count < map.Workers.Count)
+        {
+            await ReferenceCopies.FillAsync(this, connection, transaction, map, cancellationToken).ConfigureAwait(false);
+            map = BuildMap(await MetadataStore.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false), verify: true);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return map;
+    }
+
     private async Task RunDdlAsync(Node node, IReadOnlyList<string> statements, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         try
@@ -383,6 +408,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     {
         var nodesById = new Dictionary<int, Node>();
         var workers = new List<Node>();
+        var readableCopies = new List<Node>();
         foreach (var row in rows.Nodes)
         {
             var node = NodeFor(row);
@@ -390,6 +416,10 @@ public sealed class ShardedDataSource : IAsyncDisposable
             if (row.Role == "worker")
             {
                 workers.Add(node);
+                if (row.ReferenceCopiesReady)
+                {
+                    readableCopies.Add(node);
+                }
             }
         }
 
@@ -483,7 +513,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
 
         var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;
-        return new ShardMap(rows.Version, coordinator, workers, groups.Values.OrderBy(g => g.Id).ToArray(), routes, queries);
+        return new ShardMap(rows.Version, coordinator, workers, readableCopies, groups.Values.OrderBy(g => g.Id).ToArray(), routes, queries);
     }
 
     // A node the metadata knows but this process was not given is reached with the coordinator's

@@ -14,7 +14,7 @@ internal sealed partial class Executor
     {
         // A reference read goes to a copy the transaction already has open, so that it sees the
         // transaction's own writes and does not reach another node for nothing.
-        var target = routes.Placement == TableKind.Reference && transaction.EnlistedAmong([.. map.Workers, map.Coordinator]) is { } enlisted
+        var target = routes.Placement == TableKind.Reference && transaction.EnlistedAmong([.. map.ReadableCopies, map.Coordinator]) is { } enlisted
             ? new Target(enlisted, 0)
             : ReadTarget(map, routes, key, attempt: 0);
         return await transaction.RunAsync(
@@ -46,7 +46,14 @@ internal sealed partial class Executor
     /// metadata lists them): two writers of the same rows meet at the first copy and never hold locks on
     /// different copies waiting for each other. Returns the coordinator copy's count.
     /// </summary>
-    private static async Task<int> ExecuteOnCopiesAsync<TArgs>(
+    /// <remarks>
+    /// The workers written are the ones the metadata lists once the coordinator's copy is written, not the
+    /// ones of <paramref name="map"/>: the write's lock on that copy, held until this transaction ends there,
+    /// keeps a new worker's fill from starting or, if it holds its lock already, makes the write wait for it
+    /// to commit (see <see cref="ReferenceCopies"/>). So a map that does not know a worker added meanwhile
+    /// is refreshed before its write can commit without that worker's copy.
+    /// </remarks>
+    private async Task<int> ExecuteOnCopiesAsync<TArgs>(
         ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, ShardKey key, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {
@@ -58,29 +65,66 @@ internal sealed partial class Executor
         }
 
         using var turn = await transaction.EnterAsync(cancellationToken).ConfigureAwait(false);
-        var affected = 0;
-        Node[] copies = [map.Coordinator, .. map.Workers];
+        // Every copy's connection first, in the order connections are taken in (Node.SlotOrder): a worker
+        // added meanwhile is reached below, after the refresh.
         await transaction.EnlistInOrderAsync(
-            copies,
+            [map.Coordinator, .. map.Workers],
             node => Describe(routes, new Target(node, 0), key),
             node => ex => Failures.OnShard(routes, node, 0, key, ex),
             cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < copies.Length; i++)
+        var coordinator = new Target(map.Coordinator, 0);
+        var (affected, workers) = await transaction.RunInTurnAsync(
+            coordinator.Node,
+            () => Describe(routes, coordinator, key),
+            connection => ExecuteOnCoordinatorCopyAsync(connection, texts[0], args, bind, cancellationToken),
+            ex => Failures.OnShard(routes, coordinator.Node, 0, key, ex),
+            cancellationToken).ConfigureAwait(false);
+        if (!map.Workers.Select(w => w.Name).SequenceEqual(workers, StringComparer.Ordinal))
         {
-            var target = new Target(copies[i], 0);
-            var rows = await transaction.RunInTurnAsync(
-                target.Node,
-                () => Describe(routes, target, key),
-                connection => ExecuteNonQueryAsync(connection, texts[0], args, bind, cancellationToken),
-                ex => Failures.OnShard(routes, target.Node, 0, key, ex),
-                cancellationToken).ConfigureAwait(false);
-            if (i == 0)
+            try
             {
-                affected = rows;
+                map = await _source.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The row is on the coordinator's copy alone: the transaction must not commit.
+                transaction.Fail(ex);
+                throw;
+            }
+        }
+
+        foreach (var worker in map.Workers)
+        {
+            var target = new Target(worker, 0);
+            try
+            {
+                await transaction.RunInTurnAsync(
+                    target.Node,
+                    () => Describe(routes, target, key),
+                    connection => ExecuteNonQueryAsync(connection, texts[0], args, bind, cancellationToken),
+                    ex => Failures.OnShard(routes, target.Node, 0, key, ex),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!transaction.HasEnded)
+            {
+                // Some copies have the row and this one cannot: the transaction must not commit (a worker added
+                // meanwhile whose connection could not be had fails here without having failed the transaction).
+                transaction.Fail(ex);
+                throw;
             }
         }
 
         return affected;
+    }
+
+    // The write, then the workers the metadata lists, read in a statement of its own so that its snapshot
+    // is taken after the write's lock on the coordinator's copy was granted.
+    private static async Task<(int Affected, string[] Workers)> ExecuteOnCoordinatorCopyAsync<TArgs>(
+        NpgsqlConnection connection, string text, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
+        var affected = await ExecuteNonQueryAsync(connection, text, args, bind, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT coalesce(array_agg(name ORDER BY node_id), '{}') FROM shardgen.nodes WHERE role = 'worker'", connection);
+        return (affected, (string[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
     }
 
     /// <summary>The transaction's connection to every worker of <paramref name="plan"/>, enlisting those it has not reached yet.</summary>

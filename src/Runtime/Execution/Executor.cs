@@ -272,8 +272,8 @@ internal sealed partial class Executor
         return new Target(routes.Group!.NodeOfShard(shard), shard);
     }
 
-    // Reads of reference placement go to one copy, rotating over the workers, and fail over to the
-    // next copy (the coordinator last) when a node cannot be reached.
+    // Reads of reference placement go to one copy, rotating over the workers whose copies are complete,
+    // and fail over to the next copy (the coordinator last) when a node cannot be reached.
     private Target ReadTarget(ShardMap map, Routes routes, ShardKey key, int attempt)
     {
         switch (routes.Placement)
@@ -283,7 +283,7 @@ internal sealed partial class Executor
             case TableKind.Local:
                 return new Target(map.Coordinator, 0);
             default:
-                var workers = map.Workers;
+                var workers = map.ReadableCopies;
                 if (attempt >= workers.Count)
                 {
                     return new Target(map.Coordinator, 0);
@@ -295,7 +295,7 @@ internal sealed partial class Executor
     }
 
     private static bool CanFailOver(ShardMap map, Routes routes, int attempt) =>
-        routes.Placement == TableKind.Reference && attempt < map.Workers.Count;
+        routes.Placement == TableKind.Reference && attempt < map.ReadableCopies.Count;
 
     internal readonly record struct Target(Node Node, int Shard);
 }

@@ -29,7 +29,17 @@ internal static class MetadataStore
             role text NOT NULL CHECK (role IN ('coordinator', 'worker')),
             host text NOT NULL,
             port integer NOT NULL,
-            database text NOT NULL);
+            database text NOT NULL,
+            reference_copies text NOT NULL DEFAULT 'filling' CHECK (reference_copies IN ('filling', 'ready')));
+        -- Catalogs created before reference copies had a state: the copies they list were all in use, so ready.
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'shardgen.nodes'::regclass AND attname = 'reference_copies' AND NOT attisdropped) THEN
+                ALTER TABLE shardgen.nodes ADD COLUMN reference_copies text NOT NULL DEFAULT 'ready' CHECK (reference_copies IN ('filling', 'ready'));
+                ALTER TABLE shardgen.nodes ALTER COLUMN reference_copies SET DEFAULT 'filling';
+            END IF;
+        END
+        $$;
         CREATE TABLE IF NOT EXISTS shardgen.colocation_groups (
             group_id serial PRIMARY KEY,
             name text NOT NULL UNIQUE,
@@ -77,13 +87,16 @@ internal static class MetadataStore
 
     public static async Task EnsureCatalogAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
-        {
-            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await LockApplyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(CatalogDdl, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes apply's advisory lock until the end of <paramref name="transaction"/>.</summary>
+    public static async Task LockApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -98,7 +111,8 @@ internal static class MetadataStore
     {
         const string sql = """
             SELECT version FROM shardgen.metadata;
-            SELECT node_id, name, role, host, port, database FROM shardgen.nodes ORDER BY node_id;
+            SELECT node_id, name, role, host, port, database, coalesce(to_jsonb(n) ->> 'reference_copies', 'ready') = 'ready'
+              FROM shardgen.nodes n ORDER BY node_id;
             SELECT group_id, name, key_type, shard_count FROM shardgen.colocation_groups ORDER BY group_id;
             SELECT table_name, kind, group_id, distribution_column, fingerprint, canonical FROM shardgen.tables ORDER BY table_name;
             SELECT s.shard_id, s.table_name, s.shard_index, p.node_id
@@ -115,7 +129,7 @@ internal static class MetadataStore
         var nodes = new List<NodeRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            nodes.Add(new NodeRow(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5)));
+            nodes.Add(new NodeRow(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5), reader.GetBoolean(6)));
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -186,9 +200,10 @@ internal static class MetadataStore
             var existing = rows.Nodes.FirstOrDefault(n => n.Name == node.Name);
             if (existing is null)
             {
+                // A worker's reference copies are empty until the fill that follows this apply (the coordinator's are the source).
                 nodeIds[node.Name] = await ScalarAsync<int>(
-                    "INSERT INTO shardgen.nodes (name, role, host, port, database) VALUES ($1, $2, $3, $4, $5) RETURNING node_id",
-                    node.Name, role, node.Host, node.Port, node.Database).ConfigureAwait(false);
+                    "INSERT INTO shardgen.nodes (name, role, host, port, database, reference_copies) VALUES ($1, $2, $3, $4, $5, $6) RETURNING node_id",
+                    node.Name, role, node.Host, node.Port, node.Database, role == "coordinator" ? "ready" : "filling").ConfigureAwait(false);
                 changed = true;
             }
             else if (existing.Role != role)
@@ -322,7 +337,8 @@ internal static class MetadataStore
     }
 }
 
-internal sealed record NodeRow(int Id, string Name, string Role, string Host, int Port, string Database);
+/// <param name="ReferenceCopiesReady">Whether the node's reference copies are complete and may be read.</param>
+internal sealed record NodeRow(int Id, string Name, string Role, string Host, int Port, string Database, bool ReferenceCopiesReady);
 
 internal sealed record GroupRow(int Id, string Name, DistributionKeyType KeyType, int ShardCount);
 

@@ -14,11 +14,14 @@ public sealed class ShardMap
     private readonly TableRoutes[] _tables;
     private readonly QueryRoutes[] _queries;
 
-    internal ShardMap(long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<ColocationGroup> groups, TableRoutes[] tables, QueryRoutes[] queries)
+    internal ShardMap(
+        long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<Node> readableCopies, IReadOnlyList<ColocationGroup> groups,
+        TableRoutes[] tables, QueryRoutes[] queries)
     {
         Version = version;
         Coordinator = coordinator;
         Workers = workers;
+        ReadableCopies = readableCopies;
         ColocationGroups = groups;
         _tables = tables;
         _queries = queries;
@@ -31,6 +34,13 @@ public sealed class ShardMap
 
     /// <summary>The workers the metadata knows, in the order they were added.</summary>
     public IReadOnlyList<Node> Workers { get; }
+
+    /// <summary>
+    /// The workers whose reference copies are complete (<c>ready</c> in the metadata), in the order of
+    /// <see cref="Workers"/>: reference reads rotate over them, and the coordinator's copy. A worker whose
+    /// copies are still being filled is not here, but reference writes reach it as every worker.
+    /// </summary>
+    internal IReadOnlyList<Node> ReadableCopies { get; }
 
     public IReadOnlyList<ColocationGroup> ColocationGroups { get; }
 
