@@ -10,21 +10,7 @@ public sealed class ConcurrencyTests(TransactionCluster fixture, ITestOutputHelp
     public async Task Concurrent_cross_worker_transfers_keep_the_total_and_retry_lock_timeouts()
     {
         const int Clients = 16, TransfersPerClient = 15;
-        var onWorker1 = new List<long>();
-        var onWorker2 = new List<long>();
-        for (long from = 70_000; onWorker1.Count < 4 || onWorker2.Count < 4; from++)
-        {
-            var (t1, t2) = await fixture.TenantsOnBothWorkersAsync(from);
-            if (onWorker1.Count < 4 && !onWorker1.Contains(t1))
-            {
-                onWorker1.Add(t1);
-            }
-
-            if (onWorker2.Count < 4 && !onWorker2.Contains(t2))
-            {
-                onWorker2.Add(t2);
-            }
-        }
+        var (onWorker1, onWorker2) = await fixture.TenantsOnEachWorkerAsync(70_000, 4);
 
         long[] accounts = [.. onWorker1, .. onWorker2];
         foreach (var tenant in accounts)

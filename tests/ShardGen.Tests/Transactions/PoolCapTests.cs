@@ -23,21 +23,7 @@ public sealed class PoolCapTests(TransactionCluster fixture, ITestOutputHelper o
     public async Task Capped_pools_never_deadlock_cross_worker_transactions_reference_writes_or_recovery(int cap, int timeoutSeconds)
     {
         const int Clients = 16, CallsPerClient = 8;
-        var onWorker1 = new List<long>();
-        var onWorker2 = new List<long>();
-        for (var from = Interlocked.Add(ref _nextTenant, 1000); onWorker1.Count < 4 || onWorker2.Count < 4; from++)
-        {
-            var (t1, t2) = await fixture.TenantsOnBothWorkersAsync(from);
-            if (onWorker1.Count < 4 && !onWorker1.Contains(t1))
-            {
-                onWorker1.Add(t1);
-            }
-
-            if (onWorker2.Count < 4 && !onWorker2.Contains(t2))
-            {
-                onWorker2.Add(t2);
-            }
-        }
+        var (onWorker1, onWorker2) = await fixture.TenantsOnEachWorkerAsync(Interlocked.Add(ref _nextTenant, 1000), 4);
 
         long[] accounts = [.. onWorker1, .. onWorker2];
         foreach (var tenant in accounts)

@@ -22,21 +22,7 @@ public sealed class RandomizedRoundsTests(TransactionCluster fixture, ITestOutpu
         var random = new Random(seed);
 
         // Three accounts on each worker.
-        var onWorker1 = new List<long>();
-        var onWorker2 = new List<long>();
-        for (long from = 50_000; onWorker1.Count < 3 || onWorker2.Count < 3; from += 1)
-        {
-            var (t1, t2) = await fixture.TenantsOnBothWorkersAsync(from);
-            if (onWorker1.Count < 3 && !onWorker1.Contains(t1))
-            {
-                onWorker1.Add(t1);
-            }
-
-            if (onWorker2.Count < 3 && !onWorker2.Contains(t2))
-            {
-                onWorker2.Add(t2);
-            }
-        }
+        var (onWorker1, onWorker2) = await fixture.TenantsOnEachWorkerAsync(50_000, 3);
 
         foreach (var tenant in onWorker1.Concat(onWorker2))
         {

@@ -67,6 +67,28 @@ public sealed class TransactionCluster : IAsyncLifetime
         return (first!.Value, second!.Value);
     }
 
+    /// <summary>Distinct tenant ids from <paramref name="from"/> on, <paramref name="count"/> whose accounts live on worker 1 and as many on worker 2.</summary>
+    public async Task<(List<long> OnWorker1, List<long> OnWorker2)> TenantsOnEachWorkerAsync(long from, int count)
+    {
+        var onWorker1 = new List<long>();
+        var onWorker2 = new List<long>();
+        for (; onWorker1.Count < count || onWorker2.Count < count; from++)
+        {
+            var (t1, t2) = await TenantsOnBothWorkersAsync(from);
+            if (onWorker1.Count < count && !onWorker1.Contains(t1))
+            {
+                onWorker1.Add(t1);
+            }
+
+            if (onWorker2.Count < count && !onWorker2.Contains(t2))
+            {
+                onWorker2.Add(t2);
+            }
+        }
+
+        return (onWorker1, onWorker2);
+    }
+
     /// <summary>The connection string of the worker that holds <paramref name="tenant"/>'s accounts.</summary>
     public async Task<string> WorkerOfAsync(long tenant)
     {
