@@ -30,6 +30,9 @@ public sealed class Node
     /// <summary>The connection string given for this node, password included; never printed.</summary>
     internal string ConnectionString { get; }
 
+    /// <summary>The database's default collation, once a merge has read it: what its text sorts by.</summary>
+    internal DatabaseCollation? Collation { get; set; }
+
     // The data source that built the node owns it and disposes it.
     internal ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
