@@ -365,7 +365,7 @@ public sealed partial class ShardGenGenerator
                 writer.Line($"var groups = await query.AggregateAsync(rows, {merge.GroupKeys.ToString(CultureInfo.InvariantCulture)}, ShardGenQueries.{name}Aggregates, {cancellation}).ConfigureAwait(false);");
                 if (merge.Having is not null)
                 {
-                    writer.Line($"groups.RemoveAll(v => {merge.Having} != true);");
+                    writer.Line($"await query.HavingAsync(groups, (v, compare) => {merge.Having}, {cancellation}).ConfigureAwait(false);");
                 }
 
                 if (merge.Distinct)

@@ -385,3 +385,37 @@ public sealed class MergeOrder
         }
     }
 }
+
+/// <summary>
+/// The comparisons of a <c>HAVING</c> evaluated on merged groups, in SQL's three-valued logic: numbers,
+/// times and the like as <see cref="SqlValues.Compare(object, object)"/> compares them, text as the
+/// workers' collation orders it (<see cref="ShardedQuery.HavingAsync"/>).
+/// </summary>
+public sealed class HavingComparer
+{
+    private readonly TextOrder _text;
+    private readonly List<string>? _compared;
+
+    internal HavingComparer(TextOrder text, List<string>? compared)
+    {
+        _text = text;
+        _compared = compared;
+    }
+
+    /// <summary>Null when either side is NULL; otherwise <paramref name="test"/> of their comparison.</summary>
+    public bool? Compare(object? a, object? b, Func<int, bool> test)
+    {
+        if (a is null || b is null)
+        {
+            return null;
+        }
+
+        if (_compared is not null && a is string x && b is string y)
+        {
+            _compared.Add(x);
+            _compared.Add(y);
+        }
+
+        return test(SqlValues.Compare(a, b, _text));
+    }
+}

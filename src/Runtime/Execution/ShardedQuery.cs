@@ -155,6 +155,32 @@ public sealed class ShardedQuery
         return await QueryMerge.AggregateAsync(rows, groupKeys, aggregates, collation, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Keeps the merged groups that <paramref name="having"/> holds true for, its comparisons made by the
+    /// <see cref="HavingComparer"/> it is given: text as the workers' collation orders it. Under a collation
+    /// other than "C", a first pass collects the text values compared, a server ranks them, and a second pass decides.
+    /// </summary>
+    public async Task HavingAsync(List<object?[]> groups, Func<object?[], HavingComparer, bool?> having, CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        var collation = await _executor.TextCollationAsync(cancellationToken).ConfigureAwait(false);
+        var text = TextOrder.CodePoint;
+        if (!collation.IsCodePoint)
+        {
+            var compared = new List<string>();
+            var recorder = new HavingComparer(TextOrder.CodePoint, compared);
+            foreach (var group in groups)
+            {
+                having(group, recorder);
+            }
+
+            text = await collation.RankAsync(compared, cancellationToken).ConfigureAwait(false);
+        }
+
+        var comparer = new HavingComparer(text, null);
+        groups.RemoveAll(group => having(group, comparer) != true);
+    }
+
     /// <summary>Sorts merged rows (groups, after aggregation) by <paramref name="order"/>, text as the workers' collation orders it.</summary>
     public async Task SortAsync(List<object?[]> rows, MergeOrder order, CancellationToken cancellationToken)
     {

@@ -61,10 +61,6 @@ public static class SqlValues
         throw new InvalidOperationException($"Values of types {a.GetType().Name} and {b.GetType().Name} cannot be compared.");
     }
 
-    /// <summary>A comparison in SQL's three-valued logic: null when either side is NULL.</summary>
-    public static bool? Compare(object? a, object? b, Func<int, bool> test) =>
-        a is null || b is null ? null : test(Compare(a, b));
-
     /// <summary>Orders two values as an ORDER BY key does, NULLs first or last as asked.</summary>
     public static int Order(object? a, object? b, bool descending, bool nullsFirst) => Order(a, b, descending, nullsFirst, TextOrder.CodePoint);
 

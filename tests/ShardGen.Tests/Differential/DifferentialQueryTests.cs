@@ -98,6 +98,8 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.DistinctNames), Order.Total, [], [] },
         { nameof(ShopQueries.NamesDescending), Order.Total, [], [] },
         { nameof(ShopQueries.NamesPerTier), Order.Total, [], [] },
+        { nameof(ShopQueries.StatusesWithNotesBefore), Order.Total, [], ["Gift"] },
+        { nameof(ShopQueries.StatusesWithNotesBefore), Order.Total, [], ["h"] },
         { nameof(ShopQueries.RepeatedTotals), Order.Total, [], [] },
         { nameof(ShopQueries.QuantityMeans), Order.Total, [], [] },
 

@@ -95,6 +95,8 @@ public sealed record TierNamesRow(int Tier, string First, string Last, long N);
 
 public sealed record NameCountRow(string Name, long N);
 
+public sealed record StatusFirstNoteRow(string Status, string? FirstNote, long N);
+
 /// <summary>
 /// The [Query] methods of the differential test: every plan kind (router, router with colocated and
 /// reference joins, several keys, every shard with each merge, aggregates, reference, local).
@@ -290,6 +292,9 @@ public sealed partial class ShopQueries
 
     [Query("SELECT tier, min(name) AS first, max(name) AS last, count(*) AS n FROM customers GROUP BY tier ORDER BY tier")]
     public partial Task<List<TierNamesRow>> NamesPerTier();
+
+    [Query("SELECT status, min(note) AS first_note, count(*) AS n FROM orders GROUP BY status HAVING min(note) < @before ORDER BY status")]
+    public partial Task<List<StatusFirstNoteRow>> StatusesWithNotesBefore(string before);
 
     [Query("SELECT total, count(*) AS n, avg(total) AS mean, min(note) AS first_note, max(note) AS last_note FROM orders GROUP BY total HAVING count(*) > 1 ORDER BY total")]
     public partial Task<List<RepeatedTotalRow>> RepeatedTotals();

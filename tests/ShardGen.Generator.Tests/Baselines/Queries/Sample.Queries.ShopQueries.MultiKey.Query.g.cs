@@ -35,7 +35,7 @@ partial class ShopQueries
         var query = this.Source.Query(ShardGenQueries.MultiKey);
         var rows = query.FanOutAsync(global::ShardGen.QueryMerge.Keys(ids), ids, static (parameters, args) => parameters.Add(new global::Npgsql.NpgsqlParameter { Value = global::System.Linq.Enumerable.ToArray(args), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Array | global::NpgsqlTypes.NpgsqlDbType.Bigint }), global::ShardGen.QueryMerge.ReadValues, null, null, default);
         var groups = await query.AggregateAsync(rows, 1, ShardGenQueries.MultiKeyAggregates, default).ConfigureAwait(false);
-        groups.RemoveAll(v => global::ShardGen.SqlValues.Compare(v[1], 1L, static c => c > 0) != true);
+        await query.HavingAsync(groups, (v, compare) => compare.Compare(v[1], 1L, static c => c > 0), default).ConfigureAwait(false);
         await query.SortAsync(groups, ShardGenQueries.MultiKeyOrder, default).ConfigureAwait(false);
         rows = global::ShardGen.QueryMerge.AsAsync(groups);
         var result = new global::System.Collections.Generic.List<global::Sample.Queries.StatusCount>();
