@@ -16,6 +16,16 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${SHARDGEN_PG_
   fi
 fi
 
+# Some differential tests run on servers in glibc's en_US.UTF-8; without the locale they are skipped.
+if ! locale -a 2>/dev/null | grep -qix 'en_US\.utf-\?8'; then
+  if [ "$(id -u)" = "0" ] && command -v localedef >/dev/null && [ -e /usr/share/i18n/locales/en_US ]; then
+    echo "Locale en_US.UTF-8 not found: building it with localedef..."
+    localedef -i en_US -f UTF-8 en_US.UTF-8
+  else
+    echo "Locale en_US.UTF-8 not found: the tests on servers in that locale will be skipped (as root: localedef -i en_US -f UTF-8 en_US.UTF-8)." >&2
+  fi
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$PWD/TestResults"
 rm -rf "$results"

@@ -125,7 +125,7 @@ public sealed partial class ShardGenGenerator
                     if (merge.Order.Count > 0)
                     {
                         writer.Line();
-                        writer.Line($"internal static readonly global::System.Comparison<object?[]> {Naming.EscapeIdentifier(method.MethodName)}Order = global::ShardGen.QueryMerge.Order({string.Join(", ", merge.Order.Select(k => $"({k.Ordinal.ToString(CultureInfo.InvariantCulture)}, {Bool(k.Descending)}, {Bool(k.NullsFirst)})"))});");
+                        writer.Line($"internal static readonly global::ShardGen.MergeOrder {Naming.EscapeIdentifier(method.MethodName)}Order = global::ShardGen.QueryMerge.Order({string.Join(", ", merge.Order.Select(k => $"({k.Ordinal.ToString(CultureInfo.InvariantCulture)}, {Bool(k.Descending)}, {Bool(k.NullsFirst)})"))});");
                     }
 
                     if (merge.GroupKeys >= 0)
@@ -357,14 +357,15 @@ public sealed partial class ShardGenGenerator
             var merge = plan.Merge!;
             var name = Naming.EscapeIdentifier(method.MethodName);
             var aggregated = merge.GroupKeys >= 0;
-            var order = merge.Order.Count > 0 && !aggregated ? $"ShardGenQueries.{name}Order" : "null";
-            writer.Line($"var rows = query.FanOutAsync({Keys(plan)}, {args}, {bind}, global::ShardGen.QueryMerge.ReadValues, {order}, {options}, {cancellation});");
+            writer.Line(merge.Order.Count > 0 && !aggregated
+                ? $"var rows = query.MergeAsync({Keys(plan)}, {args}, {bind}, ShardGenQueries.{name}Order, {options}, {cancellation});"
+                : $"var rows = query.FanOutAsync({Keys(plan)}, {args}, {bind}, global::ShardGen.QueryMerge.ReadValues, null, {options}, {cancellation});");
             if (aggregated)
             {
-                writer.Line($"var groups = await global::ShardGen.QueryMerge.AggregateAsync(rows, {merge.GroupKeys.ToString(CultureInfo.InvariantCulture)}, ShardGenQueries.{name}Aggregates, {cancellation}).ConfigureAwait(false);");
+                writer.Line($"var groups = await query.AggregateAsync(rows, {merge.GroupKeys.ToString(CultureInfo.InvariantCulture)}, ShardGenQueries.{name}Aggregates, {cancellation}).ConfigureAwait(false);");
                 if (merge.Having is not null)
                 {
-                    writer.Line($"groups.RemoveAll(v => {merge.Having} != true);");
+                    writer.Line($"await query.HavingAsync(groups, (v, compare) => {merge.Having}, {cancellation}).ConfigureAwait(false);");
                 }
 
                 if (merge.Distinct)
@@ -374,7 +375,7 @@ public sealed partial class ShardGenGenerator
 
                 if (merge.Order.Count > 0)
                 {
-                    writer.Line($"groups.Sort(ShardGenQueries.{name}Order);");
+                    writer.Line($"await query.SortAsync(groups, ShardGenQueries.{name}Order, {cancellation}).ConfigureAwait(false);");
                 }
 
                 writer.Line($"rows = global::ShardGen.QueryMerge.AsAsync(groups);");

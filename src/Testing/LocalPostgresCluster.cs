@@ -82,11 +82,12 @@ public sealed class LocalPostgresCluster : IPostgresCluster
         PostgresServerTools tools = await PostgresServerTools.LocateAsync(options.BinDirectory, cancellationToken).ConfigureAwait(false);
 
         string root = CreateRootDirectory();
-        var nodes = new List<PostgresNode> { new("coordinator", Path.Combine(root, "coordinator"), tools, settings) };
+        IReadOnlyList<string> locale = options.InitDbLocaleArguments();
+        var nodes = new List<PostgresNode> { new("coordinator", Path.Combine(root, "coordinator"), tools, settings, locale) };
         for (int i = 1; i <= workers; i++)
         {
             string name = "worker" + i.ToString(CultureInfo.InvariantCulture);
-            nodes.Add(new PostgresNode(name, Path.Combine(root, name), tools, settings));
+            nodes.Add(new PostgresNode(name, Path.Combine(root, name), tools, settings, locale));
         }
 
         var cluster = new LocalPostgresCluster(root, tools.BinDirectory, options, nodes);

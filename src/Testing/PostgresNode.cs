@@ -17,10 +17,12 @@ public sealed class PostgresNode
 
     private readonly PostgresServerTools _tools;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _settings;
+    private readonly IReadOnlyList<string> _localeArguments;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private volatile bool _running;
 
-    internal PostgresNode(string name, string nodeDirectory, PostgresServerTools tools, IReadOnlyList<KeyValuePair<string, string>> settings)
+    internal PostgresNode(
+        string name, string nodeDirectory, PostgresServerTools tools, IReadOnlyList<KeyValuePair<string, string>> settings, IReadOnlyList<string> localeArguments)
     {
         Name = name;
         NodeDirectory = nodeDirectory;
@@ -29,6 +31,7 @@ public sealed class PostgresNode
         ConnectionString = string.Empty;
         _tools = tools;
         _settings = settings;
+        _localeArguments = localeArguments;
     }
 
     /// <summary><c>coordinator</c>, <c>worker1</c>, <c>worker2</c>, ...</summary>
@@ -189,7 +192,7 @@ public sealed class PostgresNode
     {
         ProcessResult initdb = await _tools.RunAsync(
                 "initdb",
-                ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"],
+                ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", .. _localeArguments],
                 NodeDirectory,
                 InitDbTimeout,
                 cancellationToken)

@@ -84,7 +84,7 @@ internal sealed record AggregateSpec(AggregateKind Kind, int Ordinal, int CountO
 /// <param name="Distinct">Whether rows are de-duplicated (SELECT DISTINCT).</param>
 /// <param name="GroupKeys">For a merged aggregation: the number of group key columns at the start of a worker row; -1 when rows are not aggregated here.</param>
 /// <param name="Aggregates">For a merged aggregation: each aggregate, in final-row order after the group keys.</param>
-/// <param name="Having">For a merged aggregation: a C# boolean expression over the final row <c>v</c>; null for none.</param>
+/// <param name="Having">For a merged aggregation: a C# boolean expression over the final row <c>v</c>, comparing with <c>compare</c> (a <c>ShardGen.HavingComparer</c>); null for none.</param>
 /// <param name="FinalWidth">The number of values in a final row (visible columns plus hidden sort keys).</param>
 internal sealed record MergePlan(
     EquatableArray<SortKey> Order,

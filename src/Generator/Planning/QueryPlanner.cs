@@ -838,7 +838,7 @@ internal static partial class QueryPlanner
                         var a = Operand(comparison.Left);
                         var b = Operand(comparison.Right);
                         var op = comparison.Operator == "<>" ? "!=" : comparison.Operator == "=" ? "==" : comparison.Operator;
-                        return a is null || b is null ? null : $"global::ShardGen.SqlValues.Compare({a}, {b}, static c => c {op} 0)";
+                        return a is null || b is null ? null : $"compare.Compare({a}, {b}, static c => c {op} 0)";
                     case IsNullExpr isNull:
                         var value = Operand(isNull.Operand);
                         return value is null ? null : $"((bool?)({value} {(isNull.Negated ? "!=" : "==")} null))";

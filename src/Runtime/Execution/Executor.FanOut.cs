@@ -11,10 +11,49 @@ internal sealed partial class Executor
     /// <paramref name="combine"/> and the routes have a worker prefix) or a batch of its shards'
     /// statements. Rows are concatenated worker after worker, or merged by <paramref name="order"/>.
     /// </summary>
-    public async IAsyncEnumerable<T> FanOutAsync<TArgs, T>(
+    public IAsyncEnumerable<T> FanOutAsync<TArgs, T>(
         int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
         Comparison<T>? order, QueryOptions? options, bool combine,
+        CancellationToken cancellationToken)
+        => RunFanOutAsync(
+            statement, keys, args, bind, options, combine, sorted: order is not null,
+            (call, ct) => order is null ? ConcatenateAsync(call, read, ct) : MergeSortedAsync(call, read, order, ct),
+            cancellationToken);
+
+    /// <summary>
+    /// A read over several shards whose rows (as values) are merged by <paramref name="order"/>, text
+    /// in the order of the workers' collation: compared here under "C", ranked by a server otherwise.
+    /// </summary>
+    public async IAsyncEnumerable<object?[]> MergeAsync<TArgs>(
+        int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, MergeOrder order, QueryOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Read before the fan-out takes its connections: the first time, it needs one to each worker.
+        var collation = await TextCollationAsync(cancellationToken).ConfigureAwait(false);
+        Func<FanOutCall, CancellationToken, IAsyncEnumerable<object?[]>> merge = collation.IsCodePoint
+            ? (call, ct) => MergeSortedAsync(call, QueryMerge.ReadValues, order.Compare, ct)
+            : (call, ct) => MergeRankedAsync(call, order, collation, ct);
+        var rows = RunFanOutAsync(statement, keys, args, bind, options, combine: true, sorted: true, merge, cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>How the workers of the routes' colocation group order text (their database collation, read once per node).</summary>
+    public async Task<TextCollation> TextCollationAsync(CancellationToken cancellationToken)
+    {
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var workers = routes.Group!.ShardsByWorker.Select(worker => worker.Node).ToArray();
+        return await TextCollation.OfAsync(map.Coordinator, workers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async IAsyncEnumerable<T> RunFanOutAsync<TArgs, T>(
+        int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, QueryOptions? options, bool combine, bool sorted,
+        Func<FanOutCall, CancellationToken, IAsyncEnumerable<T>> consume,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
@@ -24,7 +63,7 @@ internal sealed partial class Executor
             yield break;
         }
 
-        if (order is not null && Array.Exists(plan, worker => worker.Combined is null && worker.Shards.Length > 1))
+        if (sorted && Array.Exists(plan, worker => worker.Combined is null && worker.Shards.Length > 1))
         {
             throw new InvalidOperationException(
                 $"{(routes.Query is null ? routes.Subject : $"Query '{routes.Query}'")} cannot merge sorted rows: a worker's shards would come back one result after another, "
@@ -40,7 +79,8 @@ internal sealed partial class Executor
                 var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await foreach (var row in ReadPlanAsync(routes, statement, plan, args, bind, read, order, options, connections, cancellationToken).ConfigureAwait(false))
+                    await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken, connections).ConfigureAwait(false);
+                    await foreach (var row in consume(call, cancellationToken).ConfigureAwait(false))
                     {
                         rows.Add(row);
                     }
@@ -60,34 +100,34 @@ internal sealed partial class Executor
             yield break;
         }
 
-        await foreach (var row in ReadPlanAsync(routes, statement, plan, args, bind, read, order, options, null, cancellationToken).ConfigureAwait(false))
+        await using (var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken).ConfigureAwait(false))
         {
-            yield return row;
+            await foreach (var row in consume(call, cancellationToken).ConfigureAwait(false))
+            {
+                yield return row;
+            }
         }
     }
 
-    private static async IAsyncEnumerable<T> ReadPlanAsync<TArgs, T>(
-        Routes routes, int statement, WorkerStatement[] plan, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, Func<NpgsqlDataReader, T> read,
-        Comparison<T>? order, QueryOptions? options, Func<Node, NpgsqlConnection>? connections,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The workers' rows one worker after another.</summary>
+    private static async IAsyncEnumerable<T> ConcatenateAsync<T>(FanOutCall call, Func<NpgsqlDataReader, T> read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken, connections).ConfigureAwait(false);
-        if (order is null)
+        while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await call.MoveNextAsync(cancellationToken).ConfigureAwait(false))
-            {
-                // Npgsql hands out buffered rows without looking at the token: look at it here.
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return read(call.Current.Reader);
-            }
-
-            yield break;
+            // Npgsql hands out buffered rows without looking at the token: look at it here.
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return read(call.Current.Reader);
         }
+    }
 
-        // A k-way merge: each worker's rows are sorted, so the next row overall is the least of the
-        // workers' current rows. Ties go to the worker listed first, so equal rows keep a fixed order.
-        var heads = new PriorityQueue<WorkerCursor, (T Row, int Worker)>(call.Cursors.Count, new MergeOrder<T>(order));
+    /// <summary>
+    /// A k-way merge: each worker's rows are sorted, so the next row overall is the least of the
+    /// workers' current rows. Ties go to the worker listed first, so equal rows keep a fixed order.
+    /// </summary>
+    private static async IAsyncEnumerable<T> MergeSortedAsync<T>(
+        FanOutCall call, Func<NpgsqlDataReader, T> read, Comparison<T> order, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var heads = new PriorityQueue<WorkerCursor, (T Row, int Worker)>(call.Cursors.Count, new HeadOrder<T>(order));
         foreach (var cursor in call.Cursors)
         {
             if (await call.AdvanceAsync(cursor, cancellationToken).ConfigureAwait(false))
@@ -106,6 +146,93 @@ internal sealed partial class Executor
             }
         }
     }
+
+    /// <summary>
+    /// A k-way merge in blocks, for text under a collation .NET cannot reproduce: up to
+    /// <see cref="RankedBlock"/> rows of each worker are read ahead, a server ranks their text sort
+    /// values (one round trip), and every row up to the frontier (the least of the workers' last rows
+    /// read, past which a worker's next rows may fall) goes out in merged order. The workers whose rows
+    /// all went out read their next block, and the rows still waiting are ranked again with them.
+    /// </summary>
+    private static async IAsyncEnumerable<object?[]> MergeRankedAsync(
+        FanOutCall call, MergeOrder order, TextCollation collation, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursors = call.Cursors;
+        var blocks = new Queue<object?[]>[cursors.Count];
+        var ended = new bool[cursors.Count];
+        var last = new object?[cursors.Count][];
+        for (var i = 0; i < cursors.Count; i++)
+        {
+            blocks[i] = new Queue<object?[]>();
+            await ReadBlockAsync(i).ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            var ranks = await collation.RankAsync(order.TextValues(blocks.SelectMany(block => block)), cancellationToken).ConfigureAwait(false);
+            object?[]? frontier = null;
+            for (var i = 0; i < cursors.Count; i++)
+            {
+                if (!ended[i] && (frontier is null || order.Compare(last[i], frontier, ranks) < 0))
+                {
+                    frontier = last[i];
+                }
+            }
+
+            var heads = new PriorityQueue<int, (object?[] Row, int Worker)>(cursors.Count, new HeadOrder<object?[]>((a, b) => order.Compare(a, b, ranks)));
+            for (var i = 0; i < cursors.Count; i++)
+            {
+                if (blocks[i].TryPeek(out var row))
+                {
+                    heads.Enqueue(i, (row, i));
+                }
+            }
+
+            while (heads.TryPeek(out var worker, out var head) && (frontier is null || order.Compare(head.Row, frontier, ranks) <= 0))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                heads.Dequeue();
+                yield return blocks[worker].Dequeue();
+                if (blocks[worker].TryPeek(out var next))
+                {
+                    heads.Enqueue(worker, (next, worker));
+                }
+            }
+
+            if (frontier is null)
+            {
+                yield break;
+            }
+
+            // The worker that set the frontier has sent every row it read: at least it reads on.
+            for (var i = 0; i < cursors.Count; i++)
+            {
+                if (!ended[i] && blocks[i].Count == 0)
+                {
+                    await ReadBlockAsync(i).ConfigureAwait(false);
+                }
+            }
+        }
+
+        async Task ReadBlockAsync(int i)
+        {
+            while (blocks[i].Count < RankedBlock)
+            {
+                if (!await call.AdvanceAsync(cursors[i], cancellationToken).ConfigureAwait(false))
+                {
+                    ended[i] = true;
+                    return;
+                }
+
+                var row = QueryMerge.ReadValues(cursors[i].Reader);
+                blocks[i].Enqueue(row);
+                last[i] = row;
+            }
+        }
+    }
+
+    /// <summary>Rows read ahead per worker in a ranked merge: a LIMIT up to this many is merged after one ranking.</summary>
+    private const int RankedBlock = 1000;
 
     /// <summary>
     /// A read on every shard of a distributed table, each worker's shards in one batch, workers in
@@ -314,7 +441,7 @@ internal sealed partial class Executor
         return plan.ToArray();
     }
 
-    private sealed class MergeOrder<T>(Comparison<T> order) : IComparer<(T Row, int Worker)>
+    private sealed class HeadOrder<T>(Comparison<T> order) : IComparer<(T Row, int Worker)>
     {
         public int Compare((T Row, int Worker) x, (T Row, int Worker) y)
         {

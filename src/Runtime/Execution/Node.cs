@@ -135,6 +135,9 @@ public sealed class Node
               + "it does not wait, since the holder of the connection it needs may be waiting for its own. Nothing was sent to the node. Retry the transaction, or raise UseMaxConnectionsPerNode (Max Pool Size).";
     }
 
+    /// <summary>The database's default collation, once a merge has read it: what its text sorts by.</summary>
+    internal DatabaseCollation? Collation { get; set; }
+
     // The data source that built the node owns it and disposes it.
     internal ValueTask DisposeAsync() => DataSource.DisposeAsync();
 

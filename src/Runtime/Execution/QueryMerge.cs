@@ -53,30 +53,22 @@ public static class QueryMerge
     }
 
     /// <summary>The order of an ORDER BY over row ordinals, each ascending or descending with its NULLs first or last.</summary>
-    public static Comparison<object?[]> Order(params (int Ordinal, bool Descending, bool NullsFirst)[] keys) => (a, b) =>
-    {
-        foreach (var (ordinal, descending, nullsFirst) in keys)
-        {
-            var result = SqlValues.Order(a[ordinal], b[ordinal], descending, nullsFirst);
-            if (result != 0)
-            {
-                return result;
-            }
-        }
-
-        return 0;
-    };
+    public static MergeOrder Order(params (int Ordinal, bool Descending, bool NullsFirst)[] keys) => new(keys);
 
     /// <summary>
     /// Combines the workers' partial aggregates per group: a final row holds the group key values
     /// (the first <paramref name="groupKeys"/> values of a worker row), then one value per aggregate.
-    /// Without GROUP BY there is always exactly one row, as in PostgreSQL.
+    /// Without GROUP BY there is always exactly one row, as in PostgreSQL. min and max of text pick by
+    /// <paramref name="collation"/>: under a collation other than "C", the candidates of every group are
+    /// sorted by a server in one round trip once all rows are in.
     /// </summary>
-    public static async Task<List<object?[]>> AggregateAsync(IAsyncEnumerable<object?[]> rows, int groupKeys, MergeAggregate[] aggregates, CancellationToken cancellationToken)
+    internal static async Task<List<object?[]>> AggregateAsync(
+        IAsyncEnumerable<object?[]> rows, int groupKeys, MergeAggregate[] aggregates, TextCollation collation, CancellationToken cancellationToken)
     {
         var groups = new Dictionary<ValuesKey, object?[]>();
         var order = new List<object?[]>();
         var distinct = new Dictionary<object?[], HashSet<ValuesKey>[]>(ReferenceEqualityComparer.Instance);
+        var candidates = new List<TextCandidates>();
         await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var key = new ValuesKey(row, groupKeys);
@@ -106,6 +98,16 @@ public static class QueryMerge
                 {
                     case MergeAggregateKind.CountDistinct:
                         break;
+                    case MergeAggregateKind.Min or MergeAggregateKind.Max when !collation.IsCodePoint && partial[i] is string or TextCandidates && row[i] is string text:
+                        if (partial[i] is not TextCandidates pending)
+                        {
+                            pending = new TextCandidates(aggregate.Kind == MergeAggregateKind.Min, (string)partial[i]!);
+                            candidates.Add(pending);
+                            partial[i] = pending;
+                        }
+
+                        pending.Values.Add(text);
+                        break;
                     case MergeAggregateKind.Min:
                         partial[i] = SqlValues.Min(partial[i], row[i]);
                         break;
@@ -120,6 +122,15 @@ public static class QueryMerge
                         partial[i] = SqlValues.Add(partial[i], row[i]);
                         break;
                 }
+            }
+        }
+
+        if (candidates.Count > 0)
+        {
+            var ranks = await collation.RankAsync(candidates.SelectMany(c => c.Values), cancellationToken).ConfigureAwait(false);
+            foreach (var pending in candidates)
+            {
+                pending.Pick(ranks);
             }
         }
 
@@ -142,7 +153,7 @@ public static class QueryMerge
                     MergeAggregateKind.CountDistinct => distinct.TryGetValue(partial, out var sets) ? (long)sets[a].Count : 0L,
                     MergeAggregateKind.Count => value is null ? 0L : SqlValues.To<long>(value),
                     MergeAggregateKind.Avg => SqlValues.Average(value, partial[aggregate.CountOrdinal]),
-                    _ => value,
+                    _ => value is TextCandidates pending ? pending.Picked : value,
                 };
             }
 
@@ -305,5 +316,106 @@ public static class QueryMerge
 
             return hash.ToHashCode();
         }
+    }
+
+    /// <summary>The text partials of one group's min or max, until a server has ordered them.</summary>
+    private sealed class TextCandidates(bool min, string first)
+    {
+        public List<string> Values { get; } = [first];
+
+        public string? Picked { get; private set; }
+
+        public void Pick(TextOrder ranks)
+        {
+            var picked = Values[0];
+            foreach (var value in Values)
+            {
+                var c = ranks.Compare(value, picked);
+                if (min ? c < 0 : c > 0)
+                {
+                    picked = value;
+                }
+            }
+
+            Picked = picked;
+        }
+    }
+}
+
+/// <summary>
+/// The ORDER BY of a merge: row ordinals, each ascending or descending with its NULLs first or last.
+/// Text compares in code point order here; a merge over workers whose collation is not "C" compares it
+/// by ranks a server computed (<see cref="ShardedQuery.MergeAsync{TArgs}"/>, <see cref="ShardedQuery.SortAsync"/>).
+/// </summary>
+public sealed class MergeOrder
+{
+    private readonly (int Ordinal, bool Descending, bool NullsFirst)[] _keys;
+
+    public MergeOrder(params (int Ordinal, bool Descending, bool NullsFirst)[] keys) => _keys = keys;
+
+    /// <summary>Compares two rows, text in code point order (PostgreSQL's "C" collation).</summary>
+    public int Compare(object?[] a, object?[] b) => Compare(a, b, TextOrder.CodePoint);
+
+    internal int Compare(object?[] a, object?[] b, TextOrder text)
+    {
+        foreach (var (ordinal, descending, nullsFirst) in _keys)
+        {
+            var result = SqlValues.Order(a[ordinal], b[ordinal], descending, nullsFirst, text);
+            if (result != 0)
+            {
+                return result;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The text values the order compares in <paramref name="rows"/>: what a server ranks.</summary>
+    internal IEnumerable<string> TextValues(IEnumerable<object?[]> rows)
+    {
+        foreach (var row in rows)
+        {
+            foreach (var key in _keys)
+            {
+                if (row[key.Ordinal] is string text)
+                {
+                    yield return text;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The comparisons of a <c>HAVING</c> evaluated on merged groups, in SQL's three-valued logic: numbers,
+/// times and the like as <see cref="SqlValues.Compare(object, object)"/> compares them, text as the
+/// workers' collation orders it (<see cref="ShardedQuery.HavingAsync"/>).
+/// </summary>
+public sealed class HavingComparer
+{
+    private readonly TextOrder _text;
+    private readonly List<string>? _compared;
+
+    internal HavingComparer(TextOrder text, List<string>? compared)
+    {
+        _text = text;
+        _compared = compared;
+    }
+
+    /// <summary>Null when either side is NULL; otherwise <paramref name="test"/> of their comparison.</summary>
+    public bool? Compare(object? a, object? b, Func<int, bool> test)
+    {
+        if (a is null || b is null)
+        {
+            return null;
+        }
+
+        if (_compared is not null && a is string x && b is string y)
+        {
+            _compared.Add(x);
+            _compared.Add(y);
+        }
+
+        return test(SqlValues.Compare(a, b, _text));
     }
 }

@@ -125,6 +125,72 @@ public sealed class ShardedQuery
     }
 
     /// <summary>
+    /// A read over several shards, as <see cref="FanOutAsync{TArgs, T}"/>, whose rows (as values) are merged
+    /// by <paramref name="order"/> as one server would sort them: each worker sorts its rows (by the worker
+    /// suffix's <c>ORDER BY</c>) and the workers' streams are merged. Text compares as the workers' database
+    /// collation does: in code point order under "C" or "POSIX"; under any other collation, a server with
+    /// that collation ranks the text values of the rows read ahead (one round trip per block of up to 1,000
+    /// rows per worker), and the merge compares ranks.
+    /// </summary>
+    public async IAsyncEnumerable<object?[]> MergeAsync<TArgs>(
+        IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, MergeOrder order, QueryOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        await foreach (var row in _executor.MergeAsync(0, keys, args, bind, order, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Combines the workers' partial aggregates per group (see <see cref="MergeAggregateKind"/>); min and max of
+    /// text pick as the workers' collation orders text.
+    /// </summary>
+    public async Task<List<object?[]>> AggregateAsync(IAsyncEnumerable<object?[]> rows, int groupKeys, MergeAggregate[] aggregates, CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        var collation = await _executor.TextCollationAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryMerge.AggregateAsync(rows, groupKeys, aggregates, collation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps the merged groups that <paramref name="having"/> holds true for, its comparisons made by the
+    /// <see cref="HavingComparer"/> it is given: text as the workers' collation orders it. Under a collation
+    /// other than "C", a first pass collects the text values compared, a server ranks them, and a second pass decides.
+    /// </summary>
+    public async Task HavingAsync(List<object?[]> groups, Func<object?[], HavingComparer, bool?> having, CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        var collation = await _executor.TextCollationAsync(cancellationToken).ConfigureAwait(false);
+        var text = TextOrder.CodePoint;
+        if (!collation.IsCodePoint)
+        {
+            var compared = new List<string>();
+            var recorder = new HavingComparer(TextOrder.CodePoint, compared);
+            foreach (var group in groups)
+            {
+                having(group, recorder);
+            }
+
+            text = await collation.RankAsync(compared, cancellationToken).ConfigureAwait(false);
+        }
+
+        var comparer = new HavingComparer(text, null);
+        groups.RemoveAll(group => having(group, comparer) != true);
+    }
+
+    /// <summary>Sorts merged rows (groups, after aggregation) by <paramref name="order"/>, text as the workers' collation orders it.</summary>
+    public async Task SortAsync(List<object?[]> rows, MergeOrder order, CancellationToken cancellationToken)
+    {
+        EnsureShards();
+        var collation = await _executor.TextCollationAsync(cancellationToken).ConfigureAwait(false);
+        var ranks = await collation.RankAsync(order.TextValues(rows), cancellationToken).ConfigureAwait(false);
+        rows.Sort((a, b) => order.Compare(a, b, ranks));
+    }
+
+    /// <summary>
     /// A write over several shards (an <c>UPDATE</c> or <c>DELETE</c> not pinned to one key, or pinned to
     /// several): every shard when <paramref name="keys"/> is null, else the shards holding those keys.
     /// Each worker's shards run as one batch, workers in parallel; returns the sum of the rows affected.

@@ -11,15 +11,19 @@ public static class SqlValues
 {
     /// <summary>
     /// Compares two non-null values in PostgreSQL's order for their types: numbers by value (across
-    /// integer, numeric and floating types; NaN last), text by code point (the "C" collation),
+    /// integer, numeric and floating types; NaN last), text by code point (the "C" collation; a merge
+    /// under another collation orders text by ranks a server computed, see <see cref="TextCollation"/>),
     /// uuid and bytea byte by byte, booleans false first, times by instant.
     /// </summary>
-    public static int Compare(object a, object b)
+    public static int Compare(object a, object b) => Compare(a, b, TextOrder.CodePoint);
+
+    /// <summary>As <see cref="Compare(object, object)"/>, with text in <paramref name="text"/>'s order.</summary>
+    internal static int Compare(object a, object b, TextOrder text)
     {
         switch (a)
         {
             case string x when b is string y:
-                return CompareCodePoints(x, y);
+                return text.Compare(x, y);
             case Guid x when b is Guid y:
                 return CompareUuids(x, y);
             case byte[] x when b is byte[] y:
@@ -57,19 +61,18 @@ public static class SqlValues
         throw new InvalidOperationException($"Values of types {a.GetType().Name} and {b.GetType().Name} cannot be compared.");
     }
 
-    /// <summary>A comparison in SQL's three-valued logic: null when either side is NULL.</summary>
-    public static bool? Compare(object? a, object? b, Func<int, bool> test) =>
-        a is null || b is null ? null : test(Compare(a, b));
-
     /// <summary>Orders two values as an ORDER BY key does, NULLs first or last as asked.</summary>
-    public static int Order(object? a, object? b, bool descending, bool nullsFirst)
+    public static int Order(object? a, object? b, bool descending, bool nullsFirst) => Order(a, b, descending, nullsFirst, TextOrder.CodePoint);
+
+    /// <summary>As <see cref="Order(object?, object?, bool, bool)"/>, with text in <paramref name="text"/>'s order.</summary>
+    internal static int Order(object? a, object? b, bool descending, bool nullsFirst, TextOrder text)
     {
         if (a is null || b is null)
         {
             return a is null && b is null ? 0 : (a is null) == nullsFirst ? -1 : 1;
         }
 
-        var result = Compare(a, b);
+        var result = Compare(a, b, text);
         return descending ? -result : result;
     }
 
@@ -98,7 +101,7 @@ public static class SqlValues
             (short x, short y) => (long)x + y,
             (BigInteger x, _) => x + ToBigInteger(b),
             (_, BigInteger y) => ToBigInteger(a) + y,
-            _ => Convert.ToDecimal(a, CultureInfo.InvariantCulture) + Convert.ToDecimal(b, CultureInfo.InvariantCulture),
+            _ => PostgresNumeric.Add(Convert.ToDecimal(a, CultureInfo.InvariantCulture), Convert.ToDecimal(b, CultureInfo.InvariantCulture)),
         };
     }
 
@@ -184,7 +187,7 @@ public static class SqlValues
     };
 
     /// <summary>Code point order, which is PostgreSQL's "C" collation (UTF-8 byte order).</summary>
-    private static int CompareCodePoints(string x, string y)
+    internal static int CompareCodePoints(string x, string y)
     {
         var i = 0;
         var j = 0;
@@ -226,17 +229,42 @@ public static class SqlValues
     }
 }
 
-/// <summary>PostgreSQL's numeric division, for avg over integer and numeric columns.</summary>
+/// <summary>PostgreSQL's numeric addition and division, for sums and averages merged over shards.</summary>
+/// <remarks>
+/// A numeric value is read into a <see cref="decimal"/> with its scale (Npgsql keeps <c>346.1300</c>'s
+/// four digits); one that does not fit (more than 28 digits after the point, or a coefficient past
+/// 2^96) fails with Npgsql's <see cref="OverflowException"/>. A merged value behaves the same: it is
+/// computed exactly, and is either the decimal Npgsql would read from one server's result or that
+/// exception; never a rounded neighbour.
+/// </remarks>
 internal static class PostgresNumeric
 {
     private const int MinSignificantDigits = 16;
+    private const int MaxDisplayScale = 1000;
     private const int DecimalDigitsPerDigit = 4;
+    private const int MaxDecimalScale = 28;
+    private static readonly BigInteger MaxCoefficient = (BigInteger.One << 96) - 1;
+
+    /// <summary>a + b at the larger of their scales, as numeric_add gives it.</summary>
+    public static decimal Add(decimal a, decimal b)
+    {
+        var sum = a + b;
+
+        // decimal addition drops fraction digits, rounding, when the coefficient would overflow.
+        if (Scale(sum) < Math.Max(Scale(a), Scale(b)))
+        {
+            throw TooLarge($"{a.ToString(CultureInfo.InvariantCulture)} + {b.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return sum;
+    }
 
     /// <summary>
     /// <paramref name="dividend"/> / <paramref name="divisor"/> at the scale PostgreSQL's
     /// <c>select_div_scale</c> picks (numeric.c: at least 16 significant digits, and at least each
-    /// operand's scale), rounded half away from zero as <c>div_var</c> rounds. avg is exactly this
-    /// division of the sum by the count.
+    /// operand's scale, at most 1000), rounded half away from zero as <c>div_var</c> rounds; trailing
+    /// zeros kept, as PostgreSQL keeps them (<c>346.1300000000000000</c>). avg is exactly this division
+    /// of the sum by the count.
     /// </summary>
     public static decimal Divide(decimal dividend, decimal divisor)
     {
@@ -251,35 +279,60 @@ internal static class PostgresNumeric
         var scale = MinSignificantDigits - (qweight * DecimalDigitsPerDigit);
         scale = Math.Max(scale, Scale(dividend));
         scale = Math.Max(scale, Scale(divisor));
-        scale = Math.Clamp(scale, 0, 28);
-        return Math.Round(dividend / divisor, scale, MidpointRounding.AwayFromZero);
+        scale = Math.Clamp(scale, 0, MaxDisplayScale);
+
+        // dividend = m1 / 10^s1, divisor = m2 / 10^s2: the quotient times 10^scale is m1 * 10^(scale + s2) / (m2 * 10^s1).
+        var (m1, s1) = Coefficient(dividend);
+        var (m2, s2) = Coefficient(divisor);
+        var numerator = m1 * BigInteger.Pow(10, scale + s2);
+        var denominator = m2 * BigInteger.Pow(10, s1);
+        var quotient = BigInteger.DivRem(numerator, denominator, out var remainder);
+        if (BigInteger.Abs(remainder) * 2 >= BigInteger.Abs(denominator))
+        {
+            quotient += (numerator.Sign * denominator.Sign) >= 0 ? 1 : -1;
+        }
+
+        if (scale > MaxDecimalScale || BigInteger.Abs(quotient) > MaxCoefficient)
+        {
+            throw TooLarge($"{dividend.ToString(CultureInfo.InvariantCulture)} / {divisor.ToString(CultureInfo.InvariantCulture)} (scale {scale.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        var magnitude = BigInteger.Abs(quotient);
+        return new decimal(
+            (int)(uint)(magnitude & uint.MaxValue),
+            (int)(uint)((magnitude >> 32) & uint.MaxValue),
+            (int)(uint)(magnitude >> 64),
+            quotient.Sign < 0,
+            (byte)scale);
     }
+
+    private static OverflowException TooLarge(string what) => new(
+        $"Numeric value does not fit in a System.Decimal: {what} merged over shards has more digits than a decimal holds, "
+        + "as reading the same result from one server would report.");
 
     private static int Scale(decimal value) => (decimal.GetBits(value)[3] >> 16) & 0xFF;
 
-    // numeric stores base-10000 digits: the weight is the position of the first non-zero one and
-    // the first digit its value (0 and 0 for zero).
-    private static (int Weight, decimal FirstDigit) WeightAndFirstDigit(decimal value)
+    private static (BigInteger Coefficient, int Scale) Coefficient(decimal value)
     {
-        value = Math.Abs(value);
-        if (value == 0)
+        var bits = decimal.GetBits(value);
+        var magnitude = ((BigInteger)(uint)bits[2] << 64) | ((BigInteger)(uint)bits[1] << 32) | (uint)bits[0];
+        return (value < 0 ? -magnitude : magnitude, Scale(value));
+    }
+
+    // numeric stores base-10000 digits: the weight is the position of the first non-zero one
+    // (10000^weight <= |value| < 10000^(weight + 1)) and the first digit its value; 0 and 0 for zero.
+    private static (int Weight, BigInteger FirstDigit) WeightAndFirstDigit(decimal value)
+    {
+        var (coefficient, scale) = Coefficient(Math.Abs(value));
+        if (coefficient.IsZero)
         {
             return (0, 0);
         }
 
-        var weight = 0;
-        while (value >= 10000)
-        {
-            value /= 10000;
-            weight++;
-        }
-
-        while (value < 1)
-        {
-            value *= 10000;
-            weight--;
-        }
-
-        return (weight, Math.Floor(value));
+        var exponent = coefficient.ToString(CultureInfo.InvariantCulture).Length - 1 - scale;
+        var weight = (int)Math.Floor(exponent / (double)DecimalDigitsPerDigit);
+        var shift = (weight * DecimalDigitsPerDigit) + scale;
+        var first = shift >= 0 ? coefficient / BigInteger.Pow(10, shift) : coefficient * BigInteger.Pow(10, -shift);
+        return (weight, first);
     }
 }

@@ -13,11 +13,19 @@ namespace ShardGen.Tests.Differential;
 /// The same generated data in a sharded cluster (coordinator + 2 workers, 32 shards) and in one
 /// ordinary PostgreSQL database (the oracle) holding the same tables unsharded. Keys are skewed
 /// (tenant 7 holds a third of the orders) and sparse (20 tenants over 32 shards leave shards empty);
-/// sort keys have ties and NULLs; names have non-ASCII letters.
+/// sort keys have ties and NULLs; names have non-ASCII letters, case pairs and punctuation that
+/// collations other than "C" order differently. The servers' locale is "C" here; the subclasses
+/// below create theirs with other collations.
 /// </summary>
 public class DifferentialFixture : IAsyncLifetime
 {
     public const string OracleDatabase = "oracle";
+
+    /// <summary>The cluster's locale; null for "C".</summary>
+    protected virtual LocalClusterOptions? Options => null;
+
+    /// <summary>Why this machine cannot create the cluster (a libc locale it lacks); null when it can.</summary>
+    public string? Unavailable { get; private set; }
 
     public LocalPostgresCluster Cluster { get; private set; } = null!;
 
@@ -29,7 +37,13 @@ public class DifferentialFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        if (Options?.Locale is { } locale && !Locales.IsInstalled(locale))
+        {
+            Unavailable = $"The libc locale {locale} is not installed on this machine (as root: localedef -i en_US -f UTF-8 en_US.UTF-8).";
+            return;
+        }
+
+        Cluster = await LocalPostgresCluster.StartAsync(workers: 2, Options);
         Source = ShardedDatabaseFixture.CreateSource(Cluster);
         Db = new ShardDatabase(Source);
         await Db.ApplySchemaAsync();
@@ -153,6 +167,54 @@ public sealed class DifferentialCollection : ICollectionFixture<DifferentialFixt
 {
 }
 
+/// <summary>Servers whose default collation is glibc's en_US.UTF-8.</summary>
+public sealed class LibcEnUsFixture : DifferentialFixture
+{
+    protected override LocalClusterOptions Options => new() { Locale = "en_US.UTF-8" };
+}
+
+[CollectionDefinition("differential-libc-en-US")]
+public sealed class LibcEnUsCollection : ICollectionFixture<LibcEnUsFixture>
+{
+}
+
+/// <summary>Servers whose default collation is ICU's en-US.</summary>
+public sealed class IcuEnUsFixture : DifferentialFixture
+{
+    protected override LocalClusterOptions Options => new() { IcuLocale = "en-US" };
+}
+
+[CollectionDefinition("differential-icu-en-US")]
+public sealed class IcuEnUsCollection : ICollectionFixture<IcuEnUsFixture>
+{
+}
+
+/// <summary>Servers whose default collation is ICU's root locale (und).</summary>
+public sealed class IcuRootFixture : DifferentialFixture
+{
+    protected override LocalClusterOptions Options => new() { IcuLocale = "und" };
+}
+
+[CollectionDefinition("differential-icu-und")]
+public sealed class IcuRootCollection : ICollectionFixture<IcuRootFixture>
+{
+}
+
+/// <summary>The libc locales of this machine, as <c>locale -a</c> lists them.</summary>
+internal static class Locales
+{
+    /// <summary>Whether glibc has <paramref name="locale"/> (<c>en_US.UTF-8</c> is listed as <c>en_US.utf8</c>).</summary>
+    public static bool IsInstalled(string locale)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("locale", "-a") { RedirectStandardOutput = true })!;
+        var installed = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        process.WaitForExit();
+        return installed.Any(name => Normalize(name) == Normalize(locale));
+
+        static string Normalize(string name) => name.Replace("-", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+    }
+}
+
 /// <summary>Deterministic test data for the shop tables.</summary>
 public sealed record ShopData(List<Country> Countries, List<Setting> Settings, List<Customer> Customers, List<Order> Orders, List<OrderLine> Lines)
 {
@@ -203,21 +265,28 @@ public sealed record ShopData(List<Country> Countries, List<Setting> Settings, L
     }
 }
 
-/// <summary>Values from either side made comparable: numbers by value, times by instant, text as is.</summary>
+/// <summary>
+/// Values from either side made comparable: numbers by type and value (a decimal with its scale),
+/// times by instant (timestamptz reads as DateTime from the oracle, DateTimeOffset in the rows), text as is.
+/// </summary>
 internal static class Comparable
 {
     public static string Of(object? value) => value switch
     {
         null or DBNull => "NULL",
         string s => "'" + s + "'",
-        double d => "d:" + d.ToString("R", CultureInfo.InvariantCulture),
-        float f => "d:" + ((double)f).ToString("R", CultureInfo.InvariantCulture),
+        double d => "float8:" + d.ToString("R", CultureInfo.InvariantCulture),
+        float f => "float4:" + f.ToString("R", CultureInfo.InvariantCulture),
         DateTimeOffset t => "t:" + t.UtcTicks.ToString(CultureInfo.InvariantCulture),
         DateTime t => "t:" + t.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        byte or sbyte or short or ushort or int or uint or long or ulong or decimal or System.Numerics.BigInteger =>
-            "n:" + Convert.ToDecimal(value, CultureInfo.InvariantCulture).ToString("0.############################", CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
+        short n => "int2:" + n.ToString(CultureInfo.InvariantCulture),
+        int n => "int4:" + n.ToString(CultureInfo.InvariantCulture),
+        long n => "int8:" + n.ToString(CultureInfo.InvariantCulture),
+
+        // With its scale: PostgreSQL's numeric keeps trailing zeros (avg gives 346.1300000000000000), and so does Npgsql's decimal.
+        decimal n => "numeric:" + n.ToString(CultureInfo.InvariantCulture),
+        _ => value.GetType().Name + ":" + value,
     };
 
     public static string Row(object?[] row) => "(" + string.Join(", ", row.Select(Of)) + ")";

@@ -8,10 +8,10 @@ namespace ShardGen.Tests.Differential;
 /// <summary>
 /// PostgreSQL is the oracle: every [Query] method of <see cref="ShopQueries"/> must return, through
 /// ShardGen on the sharded cluster, exactly what its own SQL returns on one plain database holding
-/// the same rows — the same rows, and the same order wherever ORDER BY fixes the order.
+/// the same rows — the same rows, with the same types (a numeric with the same scale), and the same
+/// order wherever ORDER BY fixes the order. The whole corpus runs on servers of each collation below.
 /// </summary>
-[Collection("differential")]
-public sealed class DifferentialQueryTests(DifferentialFixture fixture)
+public abstract class DifferentialQueryTests(DifferentialFixture fixture)
 {
     /// <summary>How a result is compared with the oracle's.</summary>
     public enum Order
@@ -92,6 +92,17 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.DistinctNotes), Order.None, [], [] },
         { nameof(ShopQueries.QuantitiesWithEveryStatus), Order.Total, [], [new long[] { 3, 7, 12, 18 }] },
 
+        // text order under the servers' collation; merged values at PostgreSQL's type and scale
+        { nameof(ShopQueries.FirstFiftyByName), Order.Keys, [2], [] },
+        { nameof(ShopQueries.EveryOrderByCustomerName), Order.Total, [], [] },
+        { nameof(ShopQueries.DistinctNames), Order.Total, [], [] },
+        { nameof(ShopQueries.NamesDescending), Order.Total, [], [] },
+        { nameof(ShopQueries.NamesPerTier), Order.Total, [], [] },
+        { nameof(ShopQueries.StatusesWithNotesBefore), Order.Total, [], ["Gift"] },
+        { nameof(ShopQueries.StatusesWithNotesBefore), Order.Total, [], ["h"] },
+        { nameof(ShopQueries.RepeatedTotals), Order.Total, [], [] },
+        { nameof(ShopQueries.QuantityMeans), Order.Total, [], [] },
+
         // subqueries and common table expressions
         { nameof(ShopQueries.PaidOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.CustomersWithBigOrders), Order.Total, [], [4L] },
@@ -139,10 +150,11 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.Settings), Order.Total, [], [] },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Cases))]
     public async Task A_query_returns_what_PostgreSQL_returns_for_the_same_SQL(string method, Order order, int[] keys, object?[] arguments)
     {
+        Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
         var queries = new ShopQueries(fixture.Source);
         var info = typeof(ShopQueries).GetMethod(method)!;
         var sql = info.GetCustomAttribute<QueryAttribute>()!.Sql;
@@ -178,13 +190,33 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         }
     }
 
-    [Fact]
-    public void The_corpus_covers_every_query_method_and_has_at_least_forty_queries()
+    /// <summary>The default collation every server of the fixture is created with, as <c>pg_database</c> names it.</summary>
+    protected abstract string Collation { get; }
+
+    [SkippableFact]
+    public async Task Every_server_has_the_collation_and_it_decides_the_order_of_the_names()
     {
-        var methods = typeof(ShopQueries).GetMethods().Where(m => m.GetCustomAttribute<QueryAttribute>() is not null).Select(m => m.Name).ToHashSet();
-        var covered = Cases.Select(c => (string)c[0]).ToHashSet();
-        Assert.Empty(methods.Except(covered));
-        Assert.True(methods.Count >= 40, $"{methods.Count} query methods");
+        Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
+        foreach (var node in fixture.Cluster.Nodes)
+        {
+            var collation = await Sql.ScalarAsync<string>(node.ConnectionString, """
+                SELECT CASE to_jsonb(d) ->> 'datlocprovider' WHEN 'i' THEN 'icu ' || coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') ELSE 'libc ' || d.datcollate END
+                  FROM pg_database d WHERE d.datname = current_database()
+                """);
+            Assert.Equal(Collation, collation);
+        }
+
+        // The corpus's names sort differently under every collation but "C": the merges are put to the test.
+        var names = await Sql.ColumnAsync<string>(fixture.Oracle, "SELECT name FROM customers ORDER BY name");
+        var byCodePoint = names.Order(StringComparer.Ordinal).ToList();
+        if (Collation == "libc C")
+        {
+            Assert.Equal(byCodePoint, names);
+        }
+        else
+        {
+            Assert.NotEqual(byCodePoint, names);
+        }
     }
 
     /// <summary>Calls the generated method and turns its result (list, single row, scalar or stream) into rows of values.</summary>
@@ -274,4 +306,41 @@ public sealed class DifferentialQueryTests(DifferentialFixture fixture)
         // where it returns one; the same holds for rows.
         return rows;
     }
+}
+
+/// <summary>Servers in the "C" locale: text in code point order, which the merge compares itself.</summary>
+[Collection("differential")]
+public sealed class CollationCQueryTests(DifferentialFixture fixture) : DifferentialQueryTests(fixture)
+{
+    protected override string Collation => "libc C";
+
+    [Fact]
+    public void The_corpus_covers_every_query_method_and_has_at_least_forty_queries()
+    {
+        var methods = typeof(ShopQueries).GetMethods().Where(m => m.GetCustomAttribute<QueryAttribute>() is not null).Select(m => m.Name).ToHashSet();
+        var covered = Cases.Select(c => (string)c[0]).ToHashSet();
+        Assert.Empty(methods.Except(covered));
+        Assert.True(methods.Count >= 40, $"{methods.Count} query methods");
+    }
+}
+
+/// <summary>Servers in glibc's en_US.UTF-8: text merged by ranks a server computes.</summary>
+[Collection("differential-libc-en-US")]
+public sealed class CollationLibcEnUsQueryTests(LibcEnUsFixture fixture) : DifferentialQueryTests(fixture)
+{
+    protected override string Collation => "libc en_US.UTF-8";
+}
+
+/// <summary>Servers whose default collation is ICU's en-US.</summary>
+[Collection("differential-icu-en-US")]
+public sealed class CollationIcuEnUsQueryTests(IcuEnUsFixture fixture) : DifferentialQueryTests(fixture)
+{
+    protected override string Collation => "icu en-US";
+}
+
+/// <summary>Servers whose default collation is ICU's root locale.</summary>
+[Collection("differential-icu-und")]
+public sealed class CollationIcuRootQueryTests(IcuRootFixture fixture) : DifferentialQueryTests(fixture)
+{
+    protected override string Collation => "icu und";
 }

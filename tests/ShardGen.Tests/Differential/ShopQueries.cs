@@ -87,6 +87,16 @@ public sealed record QuantityStatusesRow(int Quantity, long Statuses);
 
 public sealed record LineStatsRow(string Sku, long Lines, long Units, decimal? Cheapest);
 
+public sealed record RepeatedTotalRow(decimal Total, long N, decimal Mean, string? FirstNote, string? LastNote);
+
+public sealed record QuantityMeanRow(int Quantity, decimal Mean, decimal Zero, decimal MeanQuantity, long Units, double W);
+
+public sealed record TierNamesRow(int Tier, string First, string Last, long N);
+
+public sealed record NameCountRow(string Name, long N);
+
+public sealed record StatusFirstNoteRow(string Status, string? FirstNote, long N);
+
 /// <summary>
 /// The [Query] methods of the differential test: every plan kind (router, router with colocated and
 /// reference joins, several keys, every shard with each merge, aggregates, reference, local).
@@ -265,6 +275,32 @@ public sealed partial class ShopQueries
 
     [Query("SELECT quantity, count(DISTINCT status) AS statuses FROM orders WHERE tenant_id = ANY(@ids) GROUP BY quantity HAVING count(DISTINCT status) >= 4 ORDER BY quantity")]
     public partial Task<List<QuantityStatusesRow>> QuantitiesWithEveryStatus(long[] ids);
+
+    // ---- text order under the servers' collation, and merged values at PostgreSQL's type and scale
+
+    [Query("SELECT tenant_id, id, name FROM customers ORDER BY name LIMIT 50")]
+    public partial Task<List<KeyNameRow>> FirstFiftyByName();
+
+    [Query("SELECT o.tenant_id, o.id, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id ORDER BY c.name DESC, o.tenant_id, o.id")]
+    public partial IAsyncEnumerable<KeyNameRow> EveryOrderByCustomerName(CancellationToken cancellationToken = default);
+
+    [Query("SELECT DISTINCT name FROM customers ORDER BY name")]
+    public partial Task<List<PlainNameRow>> DistinctNames();
+
+    [Query("SELECT name, count(*) AS n FROM customers GROUP BY name ORDER BY name DESC LIMIT 40")]
+    public partial Task<List<NameCountRow>> NamesDescending();
+
+    [Query("SELECT tier, min(name) AS first, max(name) AS last, count(*) AS n FROM customers GROUP BY tier ORDER BY tier")]
+    public partial Task<List<TierNamesRow>> NamesPerTier();
+
+    [Query("SELECT status, min(note) AS first_note, count(*) AS n FROM orders GROUP BY status HAVING min(note) < @before ORDER BY status")]
+    public partial Task<List<StatusFirstNoteRow>> StatusesWithNotesBefore(string before);
+
+    [Query("SELECT total, count(*) AS n, avg(total) AS mean, min(note) AS first_note, max(note) AS last_note FROM orders GROUP BY total HAVING count(*) > 1 ORDER BY total")]
+    public partial Task<List<RepeatedTotalRow>> RepeatedTotals();
+
+    [Query("SELECT quantity, avg(total) AS mean, avg(total - total) AS zero, avg(quantity) AS mean_quantity, sum(quantity) AS units, avg(weight) AS w FROM orders GROUP BY quantity ORDER BY quantity")]
+    public partial Task<List<QuantityMeanRow>> QuantityMeans();
 
     // ---- subqueries and common table expressions
 

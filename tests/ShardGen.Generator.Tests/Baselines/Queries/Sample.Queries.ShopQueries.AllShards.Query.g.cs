@@ -20,14 +20,14 @@ partial class ShopQueries
             workerPrefix: "SELECT * FROM (",
             workerSuffix: ") AS \"sg_w\" ORDER BY 2 DESC NULLS FIRST LIMIT ($1) + ($2)");
 
-        internal static readonly global::System.Comparison<object?[]> AllShardsOrder = global::ShardGen.QueryMerge.Order((1, true, true));
+        internal static readonly global::ShardGen.MergeOrder AllShardsOrder = global::ShardGen.QueryMerge.Order((1, true, true));
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Queries.OrderRow> AllShards(int limit, int offset, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken cancellationToken)
     {
         var query = this.Source.Query(ShardGenQueries.AllShards);
-        var rows = query.FanOutAsync(null, (limit, offset), static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.limit }); parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.offset }); }, global::ShardGen.QueryMerge.ReadValues, ShardGenQueries.AllShardsOrder, null, cancellationToken);
+        var rows = query.MergeAsync(null, (limit, offset), static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.limit }); parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.offset }); }, ShardGenQueries.AllShardsOrder, null, cancellationToken);
         rows = global::ShardGen.QueryMerge.SkipTake(rows, (long)offset, (long)limit, cancellationToken);
         await foreach (var v in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(rows, cancellationToken).ConfigureAwait(false))
         {

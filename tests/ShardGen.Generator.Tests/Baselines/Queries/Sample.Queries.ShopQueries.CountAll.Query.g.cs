@@ -31,7 +31,7 @@ partial class ShopQueries
     {
         var query = this.Source.Query(ShardGenQueries.CountAll);
         var rows = query.FanOutAsync(null, 0, static (_, _) => { }, global::ShardGen.QueryMerge.ReadValues, null, null, default);
-        var groups = await global::ShardGen.QueryMerge.AggregateAsync(rows, 0, ShardGenQueries.CountAllAggregates, default).ConfigureAwait(false);
+        var groups = await query.AggregateAsync(rows, 0, ShardGenQueries.CountAllAggregates, default).ConfigureAwait(false);
         rows = global::ShardGen.QueryMerge.AsAsync(groups);
         await foreach (var v in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(rows, default).ConfigureAwait(false))
         {

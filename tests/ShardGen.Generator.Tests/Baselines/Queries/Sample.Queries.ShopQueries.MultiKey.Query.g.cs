@@ -20,7 +20,7 @@ partial class ShopQueries
             workerPrefix: "SELECT \"sg_c0\", sum(\"sg_c1\"), sum(\"sg_c2\"), sum(\"sg_c3\") FROM (",
             workerSuffix: ") AS \"sg_w\" GROUP BY 1");
 
-        internal static readonly global::System.Comparison<object?[]> MultiKeyOrder = global::ShardGen.QueryMerge.Order((1, true, true));
+        internal static readonly global::ShardGen.MergeOrder MultiKeyOrder = global::ShardGen.QueryMerge.Order((1, true, true));
 
         internal static readonly global::ShardGen.MergeAggregate[] MultiKeyAggregates =
         {
@@ -34,9 +34,9 @@ partial class ShopQueries
     {
         var query = this.Source.Query(ShardGenQueries.MultiKey);
         var rows = query.FanOutAsync(global::ShardGen.QueryMerge.Keys(ids), ids, static (parameters, args) => parameters.Add(new global::Npgsql.NpgsqlParameter { Value = global::System.Linq.Enumerable.ToArray(args), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Array | global::NpgsqlTypes.NpgsqlDbType.Bigint }), global::ShardGen.QueryMerge.ReadValues, null, null, default);
-        var groups = await global::ShardGen.QueryMerge.AggregateAsync(rows, 1, ShardGenQueries.MultiKeyAggregates, default).ConfigureAwait(false);
-        groups.RemoveAll(v => global::ShardGen.SqlValues.Compare(v[1], 1L, static c => c > 0) != true);
-        groups.Sort(ShardGenQueries.MultiKeyOrder);
+        var groups = await query.AggregateAsync(rows, 1, ShardGenQueries.MultiKeyAggregates, default).ConfigureAwait(false);
+        await query.HavingAsync(groups, (v, compare) => compare.Compare(v[1], 1L, static c => c > 0), default).ConfigureAwait(false);
+        await query.SortAsync(groups, ShardGenQueries.MultiKeyOrder, default).ConfigureAwait(false);
         rows = global::ShardGen.QueryMerge.AsAsync(groups);
         var result = new global::System.Collections.Generic.List<global::Sample.Queries.StatusCount>();
         await foreach (var v in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(rows, default).ConfigureAwait(false))
