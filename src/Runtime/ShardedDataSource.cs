@@ -457,12 +457,15 @@ public sealed class ShardedDataSource : IAsyncDisposable
             }
 
             var nodeOfShard = new Node[groupRow.ShardCount];
+            var minHashes = new int[groupRow.ShardCount];
             foreach (var shard in shards)
             {
                 nodeOfShard[shard.ShardIndex] = nodesById[shard.NodeId];
+                minHashes[shard.ShardIndex] = shard.MinHash;
             }
 
-            groups[groupRow.Id] = new ColocationGroup(groupRow.Id, groupRow.Name, groupRow.KeyType, nodeOfShard);
+            CheckRanges(groupRow, rows.Tables.Where(t => t.GroupId == groupRow.Id), shardsByTable);
+            groups[groupRow.Id] = new ColocationGroup(groupRow.Id, groupRow.Name, groupRow.KeyType, nodeOfShard, minHashes);
         }
 
         var routes = new TableRoutes[Schema.Tables.Count];
@@ -518,6 +521,55 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
     // A node the metadata knows but this process was not given is reached with the coordinator's
     // credentials at the address the metadata records, as Citus reaches the nodes of pg_dist_node.
+    /// <summary>
+    /// The shard ranges of a group, as the metadata records them: they cover the whole 32-bit hash space in
+    /// shard order, without gap or overlap, and every table of the group has the same ones (colocated shards
+    /// hold the same keys). Metadata that says otherwise is refused before anything is routed by it.
+    /// </summary>
+    private void CheckRanges(GroupRow group, IEnumerable<TableRow> tables, Dictionary<string, ShardRow[]> shardsByTable)
+    {
+        ShardRow[]? first = null;
+        foreach (var table in tables)
+        {
+            if (!shardsByTable.TryGetValue(table.Name, out var shards))
+            {
+                continue;
+            }
+
+            var ordered = shards.OrderBy(s => s.ShardIndex).ToArray();
+            string? problem = null;
+            if (ordered.Length != group.ShardCount || ordered.Select((s, i) => s.ShardIndex != i).Any(gap => gap))
+            {
+                problem = $"has {ordered.Length} shards, the group {group.ShardCount}";
+            }
+            else
+            {
+                for (var i = 0; i < ordered.Length && problem is null; i++)
+                {
+                    var expectedMin = i == 0 ? int.MinValue : (long)ordered[i - 1].MaxHash + 1;
+                    if (ordered[i].MinHash != expectedMin || ordered[i].MaxHash < ordered[i].MinHash
+                        || (i == ordered.Length - 1 && ordered[i].MaxHash != int.MaxValue))
+                    {
+                        problem = $"shard {ordered[i].ShardId} (index {i}) covers [{ordered[i].MinHash}, {ordered[i].MaxHash}], which leaves a gap or an overlap in the hash space";
+                    }
+                    else if (first is not null && (first[i].MinHash != ordered[i].MinHash || first[i].MaxHash != ordered[i].MaxHash))
+                    {
+                        problem = $"shard {ordered[i].ShardId} (index {i}) covers [{ordered[i].MinHash}, {ordered[i].MaxHash}] but table '{first[i].Table}' covers [{first[i].MinHash}, {first[i].MaxHash}] there";
+                    }
+                }
+            }
+
+            if (problem is not null)
+            {
+                throw new ShardGenException(
+                    $"The metadata on the coordinator {Coordinator} is inconsistent: table '{table.Name}' of colocation group '{group.Name}' {problem}. "
+                    + "Colocated tables must have the same shards, covering every hash once. Nothing was routed with it.");
+            }
+
+            first ??= ordered;
+        }
+    }
+
     private Node NodeFor(NodeRow row)
     {
         lock (_nodes)

@@ -115,7 +115,7 @@ internal static class MetadataStore
               FROM shardgen.nodes n ORDER BY node_id;
             SELECT group_id, name, key_type, shard_count FROM shardgen.colocation_groups ORDER BY group_id;
             SELECT table_name, kind, group_id, distribution_column, fingerprint, canonical FROM shardgen.tables ORDER BY table_name;
-            SELECT s.shard_id, s.table_name, s.shard_index, p.node_id
+            SELECT s.shard_id, s.table_name, s.shard_index, p.node_id, s.min_hash, s.max_hash
               FROM shardgen.shards s JOIN shardgen.placements p USING (shard_id)
              ORDER BY s.table_name, s.shard_index;
             """;
@@ -152,7 +152,7 @@ internal static class MetadataStore
         var shards = new List<ShardRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            shards.Add(new ShardRow(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3)));
+            shards.Add(new ShardRow(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5)));
         }
 
         return new MetadataRows(version, nodes, groups, tables, shards);
@@ -344,6 +344,6 @@ internal sealed record GroupRow(int Id, string Name, DistributionKeyType KeyType
 
 internal sealed record TableRow(string Name, string Kind, int? GroupId, string? DistributionColumn, string Fingerprint, string Canonical);
 
-internal sealed record ShardRow(long ShardId, string Table, int ShardIndex, int NodeId);
+internal sealed record ShardRow(long ShardId, string Table, int ShardIndex, int NodeId, int MinHash, int MaxHash);
 
 internal sealed record MetadataRows(long Version, IReadOnlyList<NodeRow> Nodes, IReadOnlyList<GroupRow> Groups, IReadOnlyList<TableRow> Tables, IReadOnlyList<ShardRow> Shards);

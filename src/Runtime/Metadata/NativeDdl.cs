@@ -50,7 +50,7 @@ public static class NativeDdl
                         if (ReferenceEquals(group.NodeOfShard(shard), worker))
                         {
                             statements.Add(CreateShardTable(table, routes.ShardTables[shard],
-                                HashRanges.MinHash(shard, group.ShardCount), HashRanges.MaxHash(shard, group.ShardCount)));
+                                group.MinHash(shard), group.MaxHash(shard)));
                         }
                     }
                 }

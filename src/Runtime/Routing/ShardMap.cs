@@ -120,7 +120,13 @@ public sealed class ColocationGroup
     private readonly WorkerShards[] _shardsByWorker;
     private readonly uint _increment;
 
-    internal ColocationGroup(int id, string name, DistributionKeyType keyType, Node[] nodeOfShard)
+    // The smallest hash of each shard, ascending; null while the ranges are the uniform ones a group is
+    // created with (routed by the formula). Ranges stop being uniform when a shard is split, as Citus splits
+    // one to isolate a tenant; they then come from the metadata and are searched.
+    private readonly int[]? _starts;
+
+    /// <param name="minHashes">Each shard's smallest hash, from the metadata; null for the uniform ranges.</param>
+    internal ColocationGroup(int id, string name, DistributionKeyType keyType, Node[] nodeOfShard, int[]? minHashes = null)
     {
         Id = id;
         Name = name;
@@ -128,6 +134,10 @@ public sealed class ColocationGroup
         _nodeOfShard = nodeOfShard;
         ShardCount = nodeOfShard.Length;
         _increment = HashRanges.Increment(ShardCount);
+        if (minHashes is not null && !minHashes.Select((min, shard) => min == HashRanges.MinHash(shard, ShardCount)).All(uniform => uniform))
+        {
+            _starts = minHashes;
+        }
 
         // The workers in the order of their first shard, each with its shards in shard order.
         var nodes = new List<Node>();
@@ -174,8 +184,25 @@ public sealed class ColocationGroup
             ThrowKeyType(key);
         }
 
-        return HashRanges.ShardIndex(key.Hash(), ShardCount, _increment);
+        var hash = key.Hash();
+        if (_starts is not { } starts)
+        {
+            return HashRanges.ShardIndex(hash, ShardCount, _increment);
+        }
+
+        // The last shard whose range starts at or below the hash.
+        var index = Array.BinarySearch(starts, hash);
+        return index >= 0 ? index : ~index - 1;
     }
+
+    /// <summary>The smallest hash shard <paramref name="shardIndex"/> of the group holds.</summary>
+    public int MinHash(int shardIndex) => _starts is { } starts ? starts[shardIndex] : HashRanges.MinHash(shardIndex, ShardCount);
+
+    /// <summary>The largest hash shard <paramref name="shardIndex"/> of the group holds.</summary>
+    public int MaxHash(int shardIndex) =>
+        _starts is not { } starts ? HashRanges.MaxHash(shardIndex, ShardCount)
+        : shardIndex == ShardCount - 1 ? int.MaxValue
+        : starts[shardIndex + 1] - 1;
 
     private void ThrowKeyType(ShardKey key) =>
         throw new ArgumentException(
