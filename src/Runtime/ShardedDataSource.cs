@@ -19,18 +19,22 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private readonly AsyncLocal<ShardedTransaction?> _ambient = new();
     private readonly TimeSpan _recoveryInterval;
     private readonly bool _recoverOnLoad;
+    private readonly TimeSpan _mapRefreshInterval;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
+    private Task _refresh = Task.CompletedTask;
+    private int _backgroundStarted;
     private readonly Func<string, string, Node> _buildNode;
     private volatile ShardMap? _map;
 
     internal ShardedDataSource(
-        Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad,
+        Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad, TimeSpan mapRefreshInterval,
         Func<string, string, Node> buildNode)
     {
         _buildNode = buildNode;
         _recoveryInterval = recoveryInterval;
         _recoverOnLoad = recoverOnLoad;
+        _mapRefreshInterval = mapRefreshInterval;
         Coordinator = coordinator;
         _configuredWorkers = workers;
         Schema = schema;
@@ -208,6 +212,8 @@ public sealed class ShardedDataSource : IAsyncDisposable
         {
             _map = await FillReferenceCopiesAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        StartBackgroundWork();
     }
 
     /// <summary>The native DDL the current model and cluster call for, node by node, for a reviewer to read.</summary>
@@ -244,13 +250,16 @@ public sealed class ShardedDataSource : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        try
+        foreach (var work in new[] { _background, _refresh })
         {
-            await _background.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped, as asked.
+            try
+            {
+                await work.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped, as asked.
+            }
         }
 
         _stopping.Dispose();
@@ -351,7 +360,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
             }
 
             var map = await RefreshAsync(cancellationToken).ConfigureAwait(false);
-            StartBackgroundRecovery();
+            StartBackgroundWork();
             return map;
         }
         finally
@@ -360,17 +369,27 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
     }
 
+    // Once a map is first in use (loaded, or applied): recovery and the map's refresh start in the background.
+    private void StartBackgroundWork()
+    {
+        if (Interlocked.Exchange(ref _backgroundStarted, 1) == 0)
+        {
+            _background = StartBackgroundRecovery();
+            _refresh = StartMapRefresh();
+        }
+    }
+
     // Recovery at first load and on the timer runs in the background: a node that is down must not hold up
     // the first call, and the next run settles what this one could not.
-    private void StartBackgroundRecovery()
+    private Task StartBackgroundRecovery()
     {
         if (!_recoverOnLoad && _recoveryInterval <= TimeSpan.Zero)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var stopping = _stopping.Token;
-        _background = Task.Run(
+        return Task.Run(
             async () =>
             {
                 if (_recoverOnLoad)
@@ -387,6 +406,40 @@ public sealed class ShardedDataSource : IAsyncDisposable
                 while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
                 {
                     await RecoverQuietlyAsync(stopping).ConfigureAwait(false);
+                }
+            },
+            stopping);
+    }
+
+    // The map follows the metadata: a cheap look at its version on every tick, a reload when it moved.
+    private Task StartMapRefresh()
+    {
+        if (_mapRefreshInterval <= TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        var stopping = _stopping.Token;
+        return Task.Run(
+            async () =>
+            {
+                using var timer = new PeriodicTimer(_mapRefreshInterval);
+                while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await using var connection = await OpenCoordinatorAsync(stopping).ConfigureAwait(false);
+                        await using var command = new NpgsqlCommand("SELECT version FROM shardgen.metadata", connection);
+                        var version = (long)(await command.ExecuteScalarAsync(stopping).ConfigureAwait(false))!;
+                        if (version != _map?.Version)
+                        {
+                            await RefreshAsync(stopping).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
+                    {
+                        // The current map stays in use; the next tick tries again.
+                    }
                 }
             },
             stopping);

@@ -28,6 +28,7 @@ public sealed class ShardedDataSourceBuilder
     private Action<NpgsqlDataSourceBuilder>? _configure;
     private TimeSpan _recoveryInterval = DefaultRecoveryInterval;
     private bool _recoverOnLoad = true;
+    private TimeSpan _mapRefreshInterval = DefaultMapRefreshInterval;
     private int _autoPrepare = DefaultMaxAutoPrepare;
     private int? _maxConnectionsPerNode;
     private int? _commandTimeout;
@@ -39,6 +40,9 @@ public sealed class ShardedDataSourceBuilder
     /// preparing them spares the server parsing and planning each call (<c>docs/benchmarks.md</c>).
     /// </summary>
     public const int DefaultMaxAutoPrepare = 64;
+
+    /// <summary>How often a data source looks for a newer shard map by default (<see cref="UseMapRefresh"/>).</summary>
+    public static readonly TimeSpan DefaultMapRefreshInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>How often recovery of distributed transactions runs by default: every minute, as Citus's <c>citus.recover_2pc_interval</c>.</summary>
     public static readonly TimeSpan DefaultRecoveryInterval = TimeSpan.FromMinutes(1);
@@ -104,6 +108,25 @@ public sealed class ShardedDataSourceBuilder
 
         _recoveryInterval = interval == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : interval;
         _recoverOnLoad = onLoad;
+        return this;
+    }
+
+    /// <summary>
+    /// How often the data source reads the metadata's version on the coordinator and, when it changed (a
+    /// worker added, a schema applied, a shard moved), loads the new shard map in the background, so that a
+    /// process learns a change made by another without calling <see cref="ShardedDataSource.RefreshAsync"/>.
+    /// Every <see cref="DefaultMapRefreshInterval"/> (30 s) by default; <see cref="TimeSpan.Zero"/> or
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never. A map that fails to load (the coordinator out of
+    /// reach, or a model this process cannot serve) leaves the current one in use until the next tick.
+    /// </summary>
+    public ShardedDataSourceBuilder UseMapRefresh(TimeSpan interval)
+    {
+        if (interval < TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, "Give a positive interval, or TimeSpan.Zero for no refresh.");
+        }
+
+        _mapRefreshInterval = interval == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : interval;
         return this;
     }
 
@@ -193,7 +216,7 @@ public sealed class ShardedDataSourceBuilder
 
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, (name, connectionString) => BuildNode(name, connectionString));
+        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString));
     }
 
     // Also builds the nodes the metadata knows but this process was not given, with the same settings.
