@@ -128,22 +128,15 @@ internal sealed partial class Executor
     }
 
     /// <summary>The transaction's connection to every worker of <paramref name="plan"/>, enlisting those it has not reached yet.</summary>
-    private static async Task<Func<Node, NpgsqlConnection>> EnlistAsync(
+    private static Task<Func<Node, NpgsqlConnection>> EnlistAsync(
         ShardedTransaction transaction, Routes routes, WorkerStatement[] plan, CancellationToken cancellationToken)
     {
-        var connections = new Dictionary<Node, NpgsqlConnection>(ReferenceEqualityComparer.Instance);
-        var ordered = (WorkerStatement[])plan.Clone();
-        Array.Sort(ordered, static (a, b) => Node.SlotOrder(a.Node, b.Node));
-        foreach (var worker in ordered)
-        {
-            connections[worker.Node] = await transaction.ConnectionAsync(
-                worker.Node,
-                () => Describe(routes, new Target(worker.Node, worker.Shards[0]), ShardKey.None),
-                ex => Failures.OnWorker(routes, worker.Node, worker.Shards, ex),
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        return node => connections[node];
+        var shards = plan.ToDictionary(worker => worker.Node, worker => worker.Shards);
+        return transaction.EnlistInOrderAsync(
+            shards.Keys,
+            node => Describe(routes, new Target(node, shards[node][0]), ShardKey.None),
+            node => ex => Failures.OnWorker(routes, node, shards[node], ex),
+            cancellationToken);
     }
 
     private static async Task<int> ExecuteFanOutInTransactionAsync<TArgs>(

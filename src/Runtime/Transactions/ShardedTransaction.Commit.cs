@@ -217,7 +217,7 @@ public sealed partial class ShardedTransaction
     }
 
     /// <summary>COMMIT PREPARED; a part that is gone was committed by recovery, which only commits once a decision is recorded.</summary>
-    internal static async Task CommitPreparedAsync(NpgsqlConnection connection, string gid)
+    private static async Task CommitPreparedAsync(NpgsqlConnection connection, string gid)
     {
         try
         {

@@ -291,16 +291,21 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
     /// <summary>
     /// Enlists every node of <paramref name="nodes"/> the transaction has not reached yet, in the order
     /// connections are taken in (<see cref="Node.SlotOrder"/>), before a call that goes to all of them sends
-    /// anything: a call that needs several nodes reserves them without waiting out of order.
+    /// anything: a call that needs several nodes reserves them without waiting out of order. Returns the
+    /// transaction's connection to each.
     /// </summary>
-    internal async Task EnlistInOrderAsync(IEnumerable<Node> nodes, Func<Node, string> where, Func<Node, Func<Exception, Exception>> wrap, CancellationToken cancellationToken)
+    internal async Task<Func<Node, NpgsqlConnection>> EnlistInOrderAsync(
+        IEnumerable<Node> nodes, Func<Node, string> where, Func<Node, Func<Exception, Exception>> wrap, CancellationToken cancellationToken)
     {
         var ordered = nodes.ToArray();
         Array.Sort(ordered, Node.SlotOrder);
+        var connections = new Dictionary<Node, NpgsqlConnection>(ordered.Length);
         foreach (var node in ordered)
         {
-            await ConnectionAsync(node, () => where(node), wrap(node), cancellationToken).ConfigureAwait(false);
+            connections[node] = await ConnectionAsync(node, () => where(node), wrap(node), cancellationToken).ConfigureAwait(false);
         }
+
+        return node => connections[node];
     }
 
     /// <summary>The nodes the transaction holds a connection to.</summary>

@@ -101,7 +101,7 @@ internal static class TransactionRecovery
     private static async Task<RecoveryResult> RunLockedAsync(Node[] nodes, NpgsqlConnection?[] connections, NpgsqlConnection coordinator, CancellationToken cancellationToken)
     {
         // The wait for another process's run is bounded: a run that cannot start now leaves its work to the next.
-        await ExecuteAsync(coordinator, "BEGIN; SET LOCAL lock_timeout = " + LockWaitMilliseconds.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        await ShardedTransaction.ExecuteAsync(coordinator, "BEGIN; SET LOCAL lock_timeout = " + LockWaitMilliseconds.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", coordinator))
         {
             lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = RecoveryLockKey });
@@ -116,7 +116,7 @@ internal static class TransactionRecovery
                 await using var applyLock = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", coordinator);
                 applyLock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = MetadataStore.ApplyLockKey });
                 await applyLock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(coordinator, MetadataStore.TransactionCatalogDdl, cancellationToken).ConfigureAwait(false);
+                await ShardedTransaction.ExecuteAsync(coordinator, MetadataStore.TransactionCatalogDdl, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -199,7 +199,7 @@ internal static class TransactionRecovery
             removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await ExecuteAsync(coordinator, "COMMIT", cancellationToken).ConfigureAwait(false);
+        await ShardedTransaction.ExecuteAsync(coordinator, "COMMIT", cancellationToken).ConfigureAwait(false);
         return new RecoveryResult(committed, rolledBack, inFlight, failed, removed, unreachable);
     }
 
@@ -258,7 +258,7 @@ internal static class TransactionRecovery
                 try
                 {
                     // Both statements refuse to run inside a transaction block: this connection has none.
-                    await ExecuteAsync(connection, fate == Fate.Commit ? $"COMMIT PREPARED '{part.Gid}'" : $"ROLLBACK PREPARED '{part.Gid}'", cancellationToken).ConfigureAwait(false);
+                    await ShardedTransaction.ExecuteAsync(connection, fate == Fate.Commit ? $"COMMIT PREPARED '{part.Gid}'" : $"ROLLBACK PREPARED '{part.Gid}'", cancellationToken).ConfigureAwait(false);
                     if (fate == Fate.Commit)
                     {
                         outcome.Committed++;
@@ -286,12 +286,6 @@ internal static class TransactionRecovery
         }
 
         return outcome;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private enum Fate
