@@ -28,10 +28,11 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private volatile ShardMap? _map;
 
     internal ShardedDataSource(
-        Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad, TimeSpan mapRefreshInterval,
+        ShardEngine engine, Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad, TimeSpan mapRefreshInterval,
         Func<string, string, Node> buildNode)
     {
         _buildNode = buildNode;
+        Engine = engine;
         _recoveryInterval = recoveryInterval;
         _recoverOnLoad = recoverOnLoad;
         _mapRefreshInterval = mapRefreshInterval;
@@ -64,6 +65,9 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// <c>Include Error Detail</c> (its connection string, or <see cref="ShardedDataSourceBuilder.IncludeErrorDetail"/>).
     /// </summary>
     internal bool IncludeErrorDetail { get; }
+
+    /// <summary>What distributes the tables: ShardGen itself on plain PostgreSQL servers, or Citus (<see cref="ShardedDataSourceBuilder.UseCitus"/>).</summary>
+    public ShardEngine Engine { get; }
 
     /// <summary>The compiled model this data source serves.</summary>
     public SchemaDefinition Schema { get; }

@@ -33,6 +33,7 @@ public sealed class ShardedDataSourceBuilder
     private int? _maxConnectionsPerNode;
     private int? _commandTimeout;
     private int? _connectTimeout;
+    private ShardEngine _engine = ShardEngine.Native;
 
     /// <summary>
     /// How many statements each node's connections prepare automatically by default (Npgsql's
@@ -67,6 +68,21 @@ public sealed class ShardedDataSourceBuilder
         }
 
         _workers.Add((name, connectionString));
+        return this;
+    }
+
+    /// <summary>
+    /// Runs on a Citus cluster whose coordinator is the connection string given to the builder (<c>docs/citus.md</c>):
+    /// the topology comes from Citus's catalogs (<c>pg_dist_node</c>, <c>pg_dist_partition</c>, <c>pg_dist_shard</c>,
+    /// <c>pg_dist_placement</c>), and the model is checked against them. Routed calls go straight to the node that holds
+    /// the shard, written against the distributed table, so that Citus runs them there; multi-shard queries, reference
+    /// and local tables go to Citus as written, and Citus commits distributed transactions. Workers need not be given:
+    /// the nodes Citus lists are reached with the coordinator's credentials, unless a worker added with
+    /// <see cref="AddWorker"/> is named <c>host:port/database</c> as Citus lists it.
+    /// </summary>
+    public ShardedDataSourceBuilder UseCitus()
+    {
+        _engine = ShardEngine.Citus;
         return this;
     }
 
@@ -209,14 +225,14 @@ public sealed class ShardedDataSourceBuilder
             throw new InvalidOperationException("No model was given: call UseSchema(ShardDatabase.Schema) with the generated schema.");
         }
 
-        if (_workers.Count == 0)
+        if (_workers.Count == 0 && _engine == ShardEngine.Native)
         {
             throw new InvalidOperationException("No worker was given: call AddWorker(connectionString) at least once.");
         }
 
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString));
+        return new ShardedDataSource(_engine, coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString));
     }
 
     // Also builds the nodes the metadata knows but this process was not given, with the same settings.

@@ -31,13 +31,19 @@ public sealed class QueryDefinition
     /// <param name="routingTable">For router and fan-out queries: the distributed table whose colocation group routes the keys and lists the shards.</param>
     /// <param name="workerPrefix">For fan-out reads: when set, each worker runs one statement, this prefix + its shards' statements joined with <c>UNION ALL</c> + <paramref name="workerSuffix"/>.</param>
     /// <param name="workerSuffix">The end of each worker's statement (e.g. <c>) AS w ORDER BY 1</c>); needs <paramref name="workerPrefix"/>.</param>
+    /// <param name="asWritten">
+    /// The whole statement as the method wrote it (parameters numbered, each table's name in a place), for a query that
+    /// ShardGen runs as several statements (a fan-out, reads joined on the coordinator, an INSERT split by key): on the
+    /// Citus engine the query is sent as it is and Citus plans it (<c>docs/citus.md</c>). Null when <paramref name="shardSql"/> is already the whole statement.
+    /// </param>
     public QueryDefinition(
         string name,
         QueryTarget target,
         SqlTemplate shardSql,
         string? routingTable = null,
         string? workerPrefix = null,
-        string? workerSuffix = null)
+        string? workerSuffix = null,
+        SqlTemplate? asWritten = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(shardSql);
@@ -72,12 +78,18 @@ public sealed class QueryDefinition
             throw new ArgumentException($"Query '{name}' ({target}) has places for table names but does not say which tables go there: build its SqlTemplate with the tables.", nameof(shardSql));
         }
 
+        if (asWritten is { Tables: null, Parts.Count: > 1 })
+        {
+            throw new ArgumentException($"Query '{name}' has places for table names in its statement as written but does not say which tables go there: build its SqlTemplate with the tables.", nameof(asWritten));
+        }
+
         Name = name;
         Target = target;
         ShardSql = shardSql;
         RoutingTable = routingTable;
         WorkerPrefix = workerPrefix;
         WorkerSuffix = workerPrefix is null ? null : workerSuffix ?? "";
+        AsWritten = asWritten;
 
         var names = new List<string>();
         if (routingTable is not null)
@@ -120,6 +132,12 @@ public sealed class QueryDefinition
 
     /// <summary>The end of each worker's combined statement (e.g. <c>") AS w ORDER BY 1 DESC"</c>); "" when only a prefix was given.</summary>
     public string? WorkerSuffix { get; }
+
+    /// <summary>
+    /// The whole statement as written, for a query ShardGen runs as several statements; null when <see cref="ShardSql"/>
+    /// is the whole statement. The Citus engine sends it to Citus as it is.
+    /// </summary>
+    public SqlTemplate? AsWritten { get; }
 
     /// <summary>Every table the query names: the routing table first, then the template's tables, each once.</summary>
     internal IReadOnlyList<string> TableNames => _tableNames;
