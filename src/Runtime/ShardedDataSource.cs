@@ -24,6 +24,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private Task _background = Task.CompletedTask;
     private Task _refresh = Task.CompletedTask;
     private int _backgroundStarted;
+    private int _staleReload;
     private readonly Func<string, string, Node> _buildNode;
     private volatile ShardMap? _map;
 
@@ -138,8 +139,17 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// runs when the data source first loads its shard map and on a timer
     /// (<see cref="ShardedDataSourceBuilder.UseTransactionRecovery"/>).
     /// </summary>
+    /// <exception cref="NotSupportedException">On Citus, which settles its own distributed transactions (its maintenance
+    /// daemon, every <c>citus.recover_2pc_interval</c>; on demand <c>SELECT recover_prepared_transactions()</c>).</exception>
     public async Task<RecoveryResult> RecoverAsync(CancellationToken cancellationToken = default)
     {
+        if (Engine == ShardEngine.Citus)
+        {
+            throw new NotSupportedException(
+                "On Citus, Citus commits distributed transactions and settles what a crash left prepared (its maintenance daemon, every citus.recover_2pc_interval): "
+                + "ShardGen has nothing of its own to recover. To run Citus's recovery now, run SELECT recover_prepared_transactions() on the coordinator.");
+        }
+
         var map = await GetShardMapAsync(cancellationToken).ConfigureAwait(false);
         return await TransactionRecovery.RunAsync(this, map, cancellationToken).ConfigureAwait(false);
     }
@@ -155,6 +165,20 @@ public sealed class ShardedDataSource : IAsyncDisposable
     public async Task<ShardMap> RefreshAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        if (Engine == ShardEngine.Citus)
+        {
+            var topology = await CitusCatalog.ReadAsync(connection, null, Schema, Coordinator, cancellationToken).ConfigureAwait(false);
+            if (topology.Missing.Count > 0 || topology.Differences.Count > 0)
+            {
+                throw new SchemaMismatchException(
+                    [.. topology.Missing.Select(t => $"table '{t.Name}' is not in the Citus cluster as the model has it: call ApplySchemaAsync to create it"), .. topology.Differences]);
+            }
+
+            var citusMap = BuildMap(topology.Rows, verify: false);
+            _map = citusMap;
+            return citusMap;
+        }
+
         if (!await MetadataStore.ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
         {
             throw new ShardGenException($"The coordinator {Coordinator} holds no ShardGen metadata: call ApplySchemaAsync first.");
@@ -178,6 +202,14 @@ public sealed class ShardedDataSource : IAsyncDisposable
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        if (Engine == ShardEngine.Citus)
+        {
+            await CitusCatalog.ApplyAsync(connection, Schema, Coordinator, _shardCount, cancellationToken).ConfigureAwait(false);
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            StartBackgroundWork();
+            return;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MetadataStore.EnsureCatalogAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var (_, differences) = await MetadataStore.ApplyAsync(
@@ -387,7 +419,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     // the first call, and the next run settles what this one could not.
     private Task StartBackgroundRecovery()
     {
-        if (!_recoverOnLoad && _recoveryInterval <= TimeSpan.Zero)
+        if ((!_recoverOnLoad && _recoveryInterval <= TimeSpan.Zero) || Engine == ShardEngine.Citus)
         {
             return Task.CompletedTask;
         }
@@ -432,10 +464,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
                 {
                     try
                     {
-                        await using var connection = await OpenCoordinatorAsync(stopping).ConfigureAwait(false);
-                        await using var command = new NpgsqlCommand("SELECT version FROM shardgen.metadata", connection);
-                        var version = (long)(await command.ExecuteScalarAsync(stopping).ConfigureAwait(false))!;
-                        if (version != _map?.Version)
+                        if (await CurrentVersionAsync(stopping).ConfigureAwait(false) != _map?.Version)
                         {
                             await RefreshAsync(stopping).ConfigureAwait(false);
                         }
@@ -444,6 +473,53 @@ public sealed class ShardedDataSource : IAsyncDisposable
                     {
                         // The current map stays in use; the next tick tries again.
                     }
+                }
+            },
+            stopping);
+    }
+
+    // The metadata's version: a counter on the native engine, a digest of Citus's catalogs on Citus.
+    private async Task<long> CurrentVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        if (Engine == ShardEngine.Citus)
+        {
+            return await CitusCatalog.VersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = new NpgsqlCommand("SELECT version FROM shardgen.metadata", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// A routed call found that Citus ran it on another node than the one it was sent to (the shard moved): the map
+    /// is reloaded in the background, at most one reload at a time, so that the next calls go straight there again.
+    /// </summary>
+    internal void OnStaleRoute()
+    {
+        if (Interlocked.CompareExchange(ref _staleReload, 1, 0) != 0)
+        {
+            return;
+        }
+
+        var stopping = _stopping.Token;
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    if (await CurrentVersionAsync(stopping).ConfigureAwait(false) != _map?.Version)
+                    {
+                        await RefreshAsync(stopping).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is ShardGenException || ex is OperationCanceledException || Failures.IsServerFailure(ex))
+                {
+                    // The current map stays in use (Citus still answers right through it); the timer tries again.
+                }
+                finally
+                {
+                    Volatile.Write(ref _staleReload, 0);
                 }
             },
             stopping);
@@ -546,9 +622,11 @@ public sealed class ShardedDataSource : IAsyncDisposable
                 for (var s = 0; s < statements.Length; s++)
                 {
                     statements[s] = new string[group.ShardCount];
+                    var distributed = Engine == ShardEngine.Citus ? table.Statements[s].Render(Identifiers.Quote(table.Name)) : null;
                     for (var shard = 0; shard < group.ShardCount; shard++)
                     {
-                        statements[s][shard] = table.Statements[s].Render(Identifiers.Quote(shardTables[shard]));
+                        // On Citus a routed statement names the distributed table, never a shard: Citus runs it where the shard is.
+                        statements[s][shard] = distributed ?? table.Statements[s].Render(Identifiers.Quote(shardTables[shard]));
                     }
                 }
 
@@ -569,11 +647,11 @@ public sealed class ShardedDataSource : IAsyncDisposable
         var queries = new QueryRoutes[Schema.Queries.Count];
         for (var i = 0; i < queries.Length; i++)
         {
-            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name], IncludeErrorDetail);
+            queries[i] = QueryRoutes.Build(Schema.Queries[i], name => routesByName[name], Engine, IncludeErrorDetail);
         }
 
         var coordinator = rows.Nodes.FirstOrDefault(n => n.Role == "coordinator") is { } c ? nodesById[c.Id] : Coordinator;
-        return new ShardMap(rows.Version, coordinator, workers, readableCopies, groups.Values.OrderBy(g => g.Id).ToArray(), routes, queries);
+        return new ShardMap(Engine, rows.Version, coordinator, workers, readableCopies, groups.Values.OrderBy(g => g.Id).ToArray(), routes, queries);
     }
 
     // A node the metadata knows but this process was not given is reached with the coordinator's

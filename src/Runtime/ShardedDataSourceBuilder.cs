@@ -34,6 +34,7 @@ public sealed class ShardedDataSourceBuilder
     private int? _commandTimeout;
     private int? _connectTimeout;
     private ShardEngine _engine = ShardEngine.Native;
+    private bool _mapRefreshSet;
 
     /// <summary>
     /// How many statements each node's connections prepare automatically by default (Npgsql's
@@ -83,8 +84,19 @@ public sealed class ShardedDataSourceBuilder
     public ShardedDataSourceBuilder UseCitus()
     {
         _engine = ShardEngine.Citus;
+        if (!_mapRefreshSet)
+        {
+            _mapRefreshInterval = DefaultCitusMapRefreshInterval;
+        }
+
         return this;
     }
+
+    /// <summary>
+    /// How often a data source on Citus looks for a newer topology by default (<see cref="UseMapRefresh"/>): Citus moves
+    /// shards on its own (the rebalancer, tenant isolation), and a call routed with a stale map takes an extra hop until then.
+    /// </summary>
+    public static readonly TimeSpan DefaultCitusMapRefreshInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>The compiled model: the generated <c>ShardDatabase.Schema</c>.</summary>
     public ShardedDataSourceBuilder UseSchema(SchemaDefinition schema)
@@ -143,6 +155,7 @@ public sealed class ShardedDataSourceBuilder
         }
 
         _mapRefreshInterval = interval == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : interval;
+        _mapRefreshSet = true;
         return this;
     }
 
@@ -267,8 +280,19 @@ public sealed class ShardedDataSourceBuilder
 
         _configure?.Invoke(builder);
         var dataSource = builder.Build();
+        NpgsqlDataSource? routed = null;
+        if (_engine == ShardEngine.Citus)
+        {
+            // Routed calls' sessions: Citus sends a NOTICE for each command it forwards to another node (see Node.RoutedDataSource).
+            var settings = builder.ConnectionStringBuilder;
+            var options = settings.Options;
+            settings.Options = (string.IsNullOrWhiteSpace(options) ? "" : options + " ") + "-c citus.log_remote_commands=on";
+            routed = builder.Build();
+            settings.Options = options;
+        }
+
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        return new Node(name, csb.Host ?? "", csb.Port, csb.Database ?? csb.Username ?? "", dataSource, connectionString, isCoordinator, builder.ConnectionStringBuilder);
+        return new Node(name, csb.Host ?? "", csb.Port, csb.Database ?? csb.Username ?? "", dataSource, connectionString, isCoordinator, builder.ConnectionStringBuilder, routed);
     }
 
     private static bool Sets(string connectionString, string setting)

@@ -56,7 +56,12 @@ internal sealed class BulkInsert<T>
     private readonly Channel<(int Shard, List<T> Rows)>[] _channels;
     private long _written;
 
-    private BulkInsert(TableRoutes routes, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write, IProgress<BulkInsertProgress>? progress, BulkInsertOptions options)
+    // On Citus: one COPY stream into the distributed table, through one session, and Citus sends each row to its shard.
+    private readonly Node? _citusSession;
+
+    private BulkInsert(
+        TableRoutes routes, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write, IProgress<BulkInsertProgress>? progress, BulkInsertOptions options,
+        Node? citusSession)
     {
         _routes = routes;
         _group = routes.Group!;
@@ -64,10 +69,13 @@ internal sealed class BulkInsert<T>
         _write = write;
         _progress = progress;
         _batchRows = options.BatchRows;
+        _citusSession = citusSession;
         var columns = string.Join(", ", routes.Definition.Columns.Select(c => Identifiers.Quote(c.Name)));
-        _copy = routes.ShardTables.Select(t => $"COPY {Identifiers.Quote(t)} ({columns}) FROM STDIN (FORMAT BINARY)").ToArray();
+        _copy = citusSession is null
+            ? routes.ShardTables.Select(t => $"COPY {Identifiers.Quote(t)} ({columns}) FROM STDIN (FORMAT BINARY)").ToArray()
+            : [.. Enumerable.Repeat($"COPY {Identifiers.Quote(routes.Table)} ({columns}) FROM STDIN (FORMAT BINARY)", _group.ShardCount)];
         _buffers = new List<T>?[_group.ShardCount];
-        _channels = new Channel<(int, List<T>)>[_group.ShardsByWorker.Count];
+        _channels = new Channel<(int, List<T>)>[citusSession is null ? _group.ShardsByWorker.Count : 1];
         for (var i = 0; i < _channels.Length; i++)
         {
             // Two batches queued per worker: enough to keep it busy, little enough to hold back a fast reader.
@@ -116,8 +124,9 @@ internal sealed class BulkInsert<T>
                 $"Table '{routes.Table}' is a {routes.Placement.ToString().ToLowerInvariant()} table: bulk insert routes rows to shards, so it serves distributed tables only. Insert its rows with InsertAsync or UpsertAsync.");
         }
 
-        var insert = new BulkInsert<T>(routes, key, write, progress, options ?? BulkInsertOptions.Default);
         var ambient = source.CurrentTransaction;
+        var citusSession = map.Engine == ShardEngine.Citus ? ambient?.SessionNode ?? map.Coordinator : null;
+        var insert = new BulkInsert<T>(routes, key, write, progress, options ?? BulkInsertOptions.Default, citusSession);
         var transaction = ambient ?? source.BeginImplicitTransaction();
         try
         {
@@ -149,7 +158,7 @@ internal sealed class BulkInsert<T>
         var writers = new Task[_channels.Length];
         for (var i = 0; i < writers.Length; i++)
         {
-            writers[i] = WriteWorkerAsync(transaction, _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
+            writers[i] = WriteWorkerAsync(transaction, _citusSession ?? _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
         }
 
         Exception? failure = null;
@@ -214,7 +223,7 @@ internal sealed class BulkInsert<T>
     }
 
     private ValueTask SendAsync(int shard, List<T> rows, CancellationToken cancellationToken) =>
-        _channels[_group.WorkerOfShard(shard)].Writer.WriteAsync((shard, rows), cancellationToken);
+        _channels[_citusSession is null ? _group.WorkerOfShard(shard) : 0].Writer.WriteAsync((shard, rows), cancellationToken);
 
     private async Task WriteWorkerAsync(ShardedTransaction transaction, Node node, ChannelReader<(int Shard, List<T> Rows)> batches, CancellationToken cancellationToken)
     {

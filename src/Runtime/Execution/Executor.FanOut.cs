@@ -240,10 +240,13 @@ internal sealed partial class Executor
     /// </summary>
     public async Task<List<T>> AllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
-        var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
-        if (routes.Group is not { } group)
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        if (routes.Group is not { } group || map.Engine == ShardEngine.Citus)
         {
-            return await ListAsync(statement, ShardKey.None, 0, static (_, _) => { }, read, cancellationToken).ConfigureAwait(false);
+            // On Citus, the statement over the distributed table is sent once and Citus reads every shard.
+            return await ReadAsync(
+                statement, ShardKey.None, 0, static (_, _) => { }, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken,
+                anywhere: map.Engine == ShardEngine.Citus).ConfigureAwait(false);
         }
 
         var perShard = new List<T>[group.ShardCount];

@@ -10,13 +10,14 @@ internal sealed partial class Executor
     private async Task<TResult> ReadInTransactionAsync<TArgs, TState, TResult>(
         ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, ShardKey key, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, TState state,
-        Func<NpgsqlDataReader, TState, CancellationToken, Task<TResult>> consume, CancellationToken cancellationToken)
+        Func<NpgsqlDataReader, TState, CancellationToken, Task<TResult>> consume, CancellationToken cancellationToken, bool anywhere = false)
     {
         // A reference read goes to a copy the transaction already has open, so that it sees the
         // transaction's own writes and does not reach another node for nothing.
         var target = routes.Placement == TableKind.Reference && transaction.EnlistedAmong([.. map.ReadableCopies, map.Coordinator]) is { } enlisted
             ? new Target(enlisted, 0)
-            : ReadTarget(map, routes, key, attempt: 0);
+            : ReadTarget(map, routes, key, attempt: 0, anywhere);
+        target = InSession(transaction, map, routes, target);
         return await transaction.RunAsync(
             target.Node,
             () => Describe(routes, target, key),
@@ -31,7 +32,22 @@ internal sealed partial class Executor
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// On Citus a transaction is one session on one node, and Citus runs every statement of it from there (and commits
+    /// with its own two-phase commit): once the session is open, every call goes to it, except a local table's, which
+    /// lives only on the coordinator. Before that, the call's own target opens it.
+    /// </summary>
+    private static Target InSession(ShardedTransaction transaction, ShardMap map, Routes routes, Target target) =>
+        map.Engine == ShardEngine.Citus && routes.Placement != TableKind.Local && transaction.SessionNode is { } session
+            ? target with { Node = session }
+            : target;
+
     private static Task<int> ExecuteInTransactionAsync<TArgs>(
+        ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        => ExecuteInSessionAsync(transaction, routes, texts, InSession(transaction, map, routes, target), key, args, bind, cancellationToken);
+
+    private static Task<int> ExecuteInSessionAsync<TArgs>(
         ShardedTransaction transaction, Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
         => transaction.RunAsync(

@@ -23,7 +23,17 @@ internal sealed partial class Executor
         _source = source;
         _index = index;
         _isQuery = isQuery;
+        _onNotice = (_, e) =>
+        {
+            // Citus forwarded the routed statement to another node: the shard is no longer where the map says.
+            if (e.Notice.MessageText.StartsWith("issuing ", StringComparison.Ordinal))
+            {
+                source.OnStaleRoute();
+            }
+        };
     }
+
+    private readonly NoticeEventHandler _onNotice;
 
     /// <summary>Every row of a statement on one target: the key's shard, a reference copy, or the coordinator.</summary>
     public Task<List<T>> ListAsync<TArgs, T>(
@@ -66,7 +76,7 @@ internal sealed partial class Executor
         for (var attempt = 0; ; attempt++)
         {
             var target = ReadTarget(map, routes, key, attempt);
-            await using var connection = target.Node.DataSource.CreateConnection();
+            await using var connection = CreateConnection(map, routes, target.Node);
             await using var command = new NpgsqlCommand(texts[target.Shard], connection);
             bind(command.Parameters, args);
             NpgsqlDataReader reader;
@@ -141,10 +151,13 @@ internal sealed partial class Executor
         {
             case TableKind.Distributed:
             case TableKind.Local:
-                var target = routes.Placement == TableKind.Local ? new Target(map.Coordinator, 0) : KeyTarget(routes, key);
+            case TableKind.Reference when map.Engine == ShardEngine.Citus:
+                // On Citus a reference write (and a query sent as written) is one statement through the coordinator:
+                // Citus writes every copy and commits them together.
+                var target = routes.Placement == TableKind.Distributed ? KeyTarget(routes, key) : new Target(map.Coordinator, 0);
                 return transaction is null
-                    ? await ExecuteOnAsync(routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false)
-                    : await ExecuteInTransactionAsync(transaction, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false);
+                    ? await ExecuteOnAsync(map, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false)
+                    : await ExecuteInTransactionAsync(transaction, map, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false);
             default:
                 if (transaction is not null)
                 {
@@ -163,34 +176,54 @@ internal sealed partial class Executor
     private async ValueTask<(ShardMap Map, Routes Routes)> RoutesAsync(CancellationToken cancellationToken)
     {
         var map = await _source.GetShardMapAsync(cancellationToken).ConfigureAwait(false);
-        return (map, _isQuery ? map.QueryRoutesAt(_index) : map.RoutesAt(_index));
+        Routes routes = _isQuery ? map.QueryRoutesAt(_index) : map.RoutesAt(_index);
+        return routes.Refusal is { } refusal ? throw new InvalidOperationException(refusal) : (map, routes);
+    }
+
+    /// <summary>
+    /// A connection for a call outside a transaction: from the node's data source, or, for a call routed to a shard on
+    /// Citus, from its routed data source, listening for Citus's report that it forwarded the statement (see
+    /// <see cref="Node.RoutedDataSource"/>): the map is then reloaded in the background.
+    /// </summary>
+    private NpgsqlConnection CreateConnection(ShardMap map, Routes routes, Node node, bool anywhere = false)
+    {
+        if (map.Engine != ShardEngine.Citus || routes.Placement != TableKind.Distributed || anywhere)
+        {
+            return node.DataSource.CreateConnection();
+        }
+
+        var connection = node.RoutedDataSource.CreateConnection();
+        connection.Notice += _onNotice;
+        return connection;
     }
 
     private async Task<TResult> ReadAsync<TArgs, TState, TResult>(
         int statement, ShardKey key, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind,
         TState state, Func<NpgsqlDataReader, TState, CancellationToken, Task<TResult>> consume,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool anywhere = false)
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
         if (_source.CurrentTransaction is { } transaction)
         {
-            return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken).ConfigureAwait(false);
+            return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken, anywhere).ConfigureAwait(false);
         }
 
         for (var attempt = 0; ; attempt++)
         {
-            var target = ReadTarget(map, routes, key, attempt);
-            await using var command = target.Node.DataSource.CreateCommand(texts[target.Shard]);
+            var target = ReadTarget(map, routes, key, attempt, anywhere);
+            await using var connection = CreateConnection(map, routes, target.Node, anywhere);
+            await using var command = new NpgsqlCommand(texts[target.Shard], connection);
             bind(command.Parameters, args);
             try
             {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 return await consume(reader, state, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (Failures.IsServerFailure(ex))
             {
-                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
+                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt, anywhere))
                 {
                     continue;
                 }
@@ -214,14 +247,16 @@ internal sealed partial class Executor
     private static async Task<T?> ReadFirstAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : default;
 
-    private static async Task<int> ExecuteOnAsync<TArgs>(
-        Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
+    private async Task<int> ExecuteOnAsync<TArgs>(
+        ShardMap map, Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {
-        await using var command = target.Node.DataSource.CreateCommand(texts[target.Shard]);
+        await using var connection = CreateConnection(map, routes, target.Node);
+        await using var command = new NpgsqlCommand(texts[target.Shard], connection);
         bind(command.Parameters, args);
         try
         {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
@@ -274,11 +309,13 @@ internal sealed partial class Executor
 
     // Reads of reference placement go to one copy, rotating over the workers whose copies are complete,
     // and fail over to the next copy (the coordinator last) when a node cannot be reached.
-    private Target ReadTarget(ShardMap map, Routes routes, ShardKey key, int attempt)
+    // On Citus a read of every shard (anywhere) is one statement over the distributed table that any node with Citus's
+    // metadata runs: it rotates and fails over as a reference read does.
+    private Target ReadTarget(ShardMap map, Routes routes, ShardKey key, int attempt, bool anywhere = false)
     {
         switch (routes.Placement)
         {
-            case TableKind.Distributed:
+            case TableKind.Distributed when !anywhere:
                 return KeyTarget(routes, key);
             case TableKind.Local:
                 return new Target(map.Coordinator, 0);
@@ -294,8 +331,8 @@ internal sealed partial class Executor
         }
     }
 
-    private static bool CanFailOver(ShardMap map, Routes routes, int attempt) =>
-        routes.Placement == TableKind.Reference && attempt < map.ReadableCopies.Count;
+    private static bool CanFailOver(ShardMap map, Routes routes, int attempt, bool anywhere = false) =>
+        (routes.Placement == TableKind.Reference || anywhere) && attempt < map.ReadableCopies.Count;
 
     internal readonly record struct Target(Node Node, int Shard);
 }

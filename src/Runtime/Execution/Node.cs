@@ -16,7 +16,7 @@ public sealed class Node
     /// <param name="settings">The settings the data source was built with (the cap among them); by default those of <paramref name="connectionString"/>.</param>
     internal Node(
         string name, string host, int port, string database, NpgsqlDataSource dataSource, string connectionString,
-        bool isCoordinator = false, NpgsqlConnectionStringBuilder? settings = null)
+        bool isCoordinator = false, NpgsqlConnectionStringBuilder? settings = null, NpgsqlDataSource? routedDataSource = null)
     {
         settings ??= new NpgsqlConnectionStringBuilder(connectionString);
         ConnectionString = connectionString;
@@ -25,6 +25,7 @@ public sealed class Node
         Port = port;
         Database = database;
         DataSource = dataSource;
+        RoutedDataSource = routedDataSource ?? dataSource;
         IsCoordinator = isCoordinator;
         _maxConnections = settings.MaxPoolSize;
         _slots = settings.Pooling ? new SemaphoreSlim(settings.MaxPoolSize, settings.MaxPoolSize) : null;
@@ -42,6 +43,13 @@ public sealed class Node
 
     /// <summary>The Npgsql data source of this node: pooling and prepared statements are Npgsql's.</summary>
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>
+    /// The data source routed calls outside a transaction use: <see cref="DataSource"/> itself, except on Citus, where
+    /// its sessions ask Citus to report every command it sends on to another node (<c>citus.log_remote_commands</c>), so
+    /// that a call routed with a stale map (the shard moved) is noticed by its own answer, at no cost when it was not.
+    /// </summary>
+    internal NpgsqlDataSource RoutedDataSource { get; }
 
     /// <summary>The connection string given for this node, password included; never printed.</summary>
     internal string ConnectionString { get; }

@@ -214,7 +214,8 @@ public sealed class ShardedQuery
 
     private void EnsureOneTarget()
     {
-        if (Definition.Target == QueryTarget.FanOut)
+        // On Citus a query with its statement as written is one statement, sent to Citus (docs/citus.md).
+        if (Definition.Target == QueryTarget.FanOut && !(Source.Engine == ShardEngine.Citus && Definition.AsWritten is not null))
         {
             throw new InvalidOperationException(
                 $"Query '{Definition.Name}' runs on several shards of table '{Definition.RoutingTable}': call FanOutAsync or ExecuteFanOutAsync.");

@@ -15,9 +15,10 @@ public sealed class ShardMap
     private readonly QueryRoutes[] _queries;
 
     internal ShardMap(
-        long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<Node> readableCopies, IReadOnlyList<ColocationGroup> groups,
+        ShardEngine engine, long version, Node coordinator, IReadOnlyList<Node> workers, IReadOnlyList<Node> readableCopies, IReadOnlyList<ColocationGroup> groups,
         TableRoutes[] tables, QueryRoutes[] queries)
     {
+        Engine = engine;
         Version = version;
         Coordinator = coordinator;
         Workers = workers;
@@ -27,7 +28,10 @@ public sealed class ShardMap
         _queries = queries;
     }
 
-    /// <summary>The metadata version this snapshot was read at.</summary>
+    /// <summary>What distributes the tables this snapshot routes to.</summary>
+    internal ShardEngine Engine { get; }
+
+    /// <summary>The metadata version this snapshot was read at (on Citus, a digest of its catalogs).</summary>
     public long Version { get; }
 
     public Node Coordinator { get; }

@@ -247,6 +247,15 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
             held = [.. _participants.Select(p => p.Node)];
         }
 
+        if (_source.Engine == ShardEngine.Citus && first is not null)
+        {
+            // The executor sends every call to the session (Executor.InSession) but a local table's.
+            throw new ShardTransactionException(
+                $"On Citus a transaction is one session, and this one runs on node '{first.Node.Name}' ({first.Node.Host}:{first.Node.Port}); {where()} is on node '{node.Name}' "
+                + "(a local table lives only on the coordinator, and the session cannot reach it from a worker). Nothing was sent there. "
+                + "Begin the transaction with a call to the local table, so that its session is on the coordinator, or write the local table in a transaction of its own.");
+        }
+
         if (Options.SingleWorkerOnly && first is not null)
         {
             throw new ShardTransactionException(
@@ -306,6 +315,18 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
         }
 
         return node => connections[node];
+    }
+
+    /// <summary>The node of the transaction's first connection: on Citus, the one session every call of the transaction runs in.</summary>
+    internal Node? SessionNode
+    {
+        get
+        {
+            lock (_participants)
+            {
+                return _participants.Count > 0 ? _participants[0].Node : null;
+            }
+        }
     }
 
     /// <summary>The nodes the transaction holds a connection to.</summary>

@@ -1,0 +1,363 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// The topology of a Citus cluster, read from Citus's own catalogs on the coordinator: the active primary nodes
+/// (<c>pg_dist_node</c>), how each table of the model is distributed (<c>pg_dist_partition</c>: method, distribution
+/// column, colocation id), its shards and their actual hash ranges (<c>pg_dist_shard</c>) and where each shard is
+/// placed (<c>pg_dist_placement</c>). The rows are turned into the same <see cref="MetadataRows"/> the native engine
+/// reads from <c>shardgen.*</c>, so one <see cref="ShardMap"/> serves both; the model is checked against them.
+/// </summary>
+internal static class CitusCatalog
+{
+    /// <summary>Apply takes this advisory lock on the coordinator, so that processes creating tables take turns.</summary>
+    private const long ApplyLockKey = 0x5348_4152_4443_4954; // "SHARDCIT"
+
+    /// <summary>
+    /// A digest of everything routing depends on: nodes, placements, shards and distributed tables. It changes when
+    /// Citus adds, removes or disables a node, moves, splits or isolates a shard, or distributes a table; reading it
+    /// costs one scan of each catalog, so the map's refresh can look at it often.
+    /// </summary>
+    private const string DigestSql = """
+        SELECT (SELECT coalesce(string_agg(concat_ws(',', nodeid, groupid, nodename, nodeport, isactive, hasmetadata, metadatasynced, noderole), ';' ORDER BY nodeid), '') FROM pg_dist_node)
+            || '|' || (SELECT concat_ws(',', count(*), sum(placementid), sum(shardid * (groupid + 1)), sum(shardstate)) FROM pg_dist_placement)
+            || '|' || (SELECT concat_ws(',', count(*), sum(shardid), sum(hashtext(concat(shardminvalue, ':', shardmaxvalue)))) FROM pg_dist_shard)
+            || '|' || (SELECT concat_ws(',', count(*), sum(colocationid), sum(logicalrelid::oid::bigint)) FROM pg_dist_partition)
+        """;
+
+    // The model's tables as the coordinator resolves their names (the search path, as the statements will).
+    private static readonly string[] ReadSql =
+    [
+        """
+        SELECT nodeid, groupid, nodename, nodeport, hasmetadata AND metadatasynced
+          FROM pg_dist_node WHERE isactive AND noderole = 'primary' ORDER BY groupid, nodeid
+        """,
+        """
+        SELECT m.name, c.oid IS NOT NULL, c.relkind::text, p.partmethod::text, p.repmodel::text, p.colocationid,
+               CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) END,
+               CASE WHEN p.partmethod = 'h' THEN (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                                                   WHERE a.attrelid = p.logicalrelid AND a.attname = column_to_column_name(p.logicalrelid, p.partkey)) END
+          FROM unnest($1::text[]) AS m(name)
+          LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(m.name))
+          LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
+        """,
+        """
+        SELECT m.name, s.shardid, s.shardminvalue::integer, s.shardmaxvalue::integer,
+               (SELECT min(pl.groupid) FROM pg_dist_placement pl WHERE pl.shardid = s.shardid AND pl.shardstate = 1)
+          FROM unnest($1::text[]) AS m(name)
+          JOIN pg_dist_shard s ON s.logicalrelid = to_regclass(quote_ident(m.name))
+         WHERE s.shardminvalue IS NOT NULL
+         ORDER BY m.name, s.shardminvalue::integer
+        """,
+        """
+        SELECT m.name, a.attname, format_type(a.atttypid, a.atttypmod)
+          FROM unnest($1::text[]) AS m(name)
+          JOIN pg_attribute a ON a.attrelid = to_regclass(quote_ident(m.name)) AND a.attnum > 0 AND NOT a.attisdropped
+        """,
+    ];
+
+    /// <summary>The version of the topology: the digest, hashed. What <see cref="ShardMap.Version"/> holds on Citus.</summary>
+    public static async Task<long> VersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(DigestSql, connection, transaction);
+        var digest = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(digest));
+    }
+
+    /// <summary>Whether the coordinator runs Citus at all (the extension installed in its database).</summary>
+    public static async Task<string?> ExtensionVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT extversion FROM pg_extension WHERE extname = 'citus'", connection);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the topology for <paramref name="schema"/> and compares the cluster with the model: the rows a
+    /// <see cref="ShardMap"/> is built from, the tables the cluster lacks, and every other difference.
+    /// </summary>
+    public static async Task<CitusTopology> ReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaDefinition schema, Node coordinator, CancellationToken cancellationToken)
+    {
+        if (await ExtensionVersionAsync(connection, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ShardGenException(
+                $"The coordinator {coordinator} has no Citus extension in its database, yet the data source was built with UseCitus(): run CREATE EXTENSION citus there, or leave UseCitus() out for plain PostgreSQL servers.");
+        }
+
+        var version = await VersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var names = schema.Tables.Select(t => t.Name).ToArray();
+        foreach (var sql in ReadSql)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            if (sql.Contains("$1", StringComparison.Ordinal))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+
+        // Nodes: the coordinator's group (0) is the coordinator this process was given; a worker is named as the native
+        // engine names nodes, host:port/database, and reached with the coordinator's credentials unless given.
+        var nodes = new List<NodeRow>();
+        var nodeOfGroup = new Dictionary<int, int>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var (id, group, host, port, synced) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetBoolean(4));
+            if (!nodeOfGroup.TryAdd(group, id))
+            {
+                continue;
+            }
+
+            nodes.Add(group == 0
+                ? new NodeRow(id, coordinator.Name, "coordinator", coordinator.Host, coordinator.Port, coordinator.Database, true)
+                : new NodeRow(id, string.Create(CultureInfo.InvariantCulture, $"{host}:{port}/{coordinator.Database}"), "worker", host, port, coordinator.Database, synced));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var relations = new Dictionary<string, Relation>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            relations[reader.GetString(0)] = new Relation(
+                reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? 0 : reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var shardsOf = new Dictionary<string, List<(long Id, int Min, int Max, int? Group)>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var table = reader.GetString(0);
+            if (!shardsOf.TryGetValue(table, out var list))
+            {
+                shardsOf[table] = list = [];
+            }
+
+            list.Add((reader.GetInt64(1), reader.GetInt32(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetInt32(4)));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var columnsOf = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var table = reader.GetString(0);
+            if (!columnsOf.TryGetValue(table, out var columns))
+            {
+                columnsOf[table] = columns = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            columns[reader.GetString(1)] = reader.GetString(2);
+        }
+
+        return Compare(schema, version, nodes, nodeOfGroup, relations, shardsOf, columnsOf);
+    }
+
+    private static CitusTopology Compare(
+        SchemaDefinition schema, long version, List<NodeRow> nodes, Dictionary<int, int> nodeOfGroup, Dictionary<string, Relation> relations,
+        Dictionary<string, List<(long Id, int Min, int Max, int? Group)>> shardsOf, Dictionary<string, Dictionary<string, string>> columnsOf)
+    {
+        var missing = new List<TableDefinition>();
+        var differences = new List<string>();
+        var tables = new List<TableRow>();
+        var shards = new List<ShardRow>();
+        var groups = new Dictionary<int, GroupRow>();
+        var colocationOfGroup = new Dictionary<string, (int Id, string Table)>(StringComparer.Ordinal);
+        foreach (var table in schema.Tables)
+        {
+            var relation = relations.GetValueOrDefault(table.Name);
+            if (relation is not { Exists: true })
+            {
+                missing.Add(table);
+                continue;
+            }
+
+            var cluster = relation.Describe();
+            if (relation.RelationKind is not ("r" or "p"))
+            {
+                differences.Add($"table '{table.Name}': the model has a {Kind(table)}, the cluster has '{table.Name}' as a relation of kind '{relation.RelationKind}' (not a table)");
+                continue;
+            }
+
+            CompareColumns(table, columnsOf.GetValueOrDefault(table.Name), differences);
+            switch (table.Kind)
+            {
+                case TableKind.Reference when relation.IsReference:
+                case TableKind.Local when !relation.IsDistributed && !relation.IsReference:
+                    tables.Add(new TableRow(table.Name, Kind(table.Kind), null, null, table.Fingerprint, table.Canonical));
+                    break;
+                case TableKind.Reference or TableKind.Local when relation.Method is null:
+                    // A plain table of the right shape that is not distributed yet: apply distributes it.
+                    missing.Add(table);
+                    break;
+                case TableKind.Distributed when relation.IsDistributed:
+                    if (relation.Column != table.DistributionColumn || relation.ColumnType != table.KeyType.SqlType())
+                    {
+                        differences.Add($"table '{table.Name}': the model distributes it by \"{table.DistributionColumn}\" ({table.KeyType.SqlType()}), the cluster by \"{relation.Column}\" ({relation.ColumnType})");
+                        break;
+                    }
+
+                    if (colocationOfGroup.TryGetValue(table.ColocationGroup!, out var colocated) && colocated.Id != relation.ColocationId)
+                    {
+                        differences.Add($"table '{table.Name}': the model colocates it with '{colocated.Table}' (colocation group '{table.ColocationGroup}'), but in the cluster it is in Citus colocation group {relation.ColocationId} and '{colocated.Table}' in {colocated.Id}: "
+                            + $"run SELECT update_distributed_table_colocation('{table.Name}', colocate_with => '{colocated.Table}') on the coordinator");
+                        break;
+                    }
+
+                    colocationOfGroup.TryAdd(table.ColocationGroup!, (relation.ColocationId, table.Name));
+                    var tableShards = shardsOf.GetValueOrDefault(table.Name) ?? [];
+                    groups.TryAdd(relation.ColocationId, new GroupRow(relation.ColocationId, table.ColocationGroup!, table.KeyType, tableShards.Count));
+                    tables.Add(new TableRow(table.Name, Kind(table.Kind), relation.ColocationId, table.DistributionColumn, table.Fingerprint, table.Canonical));
+                    for (var i = 0; i < tableShards.Count; i++)
+                    {
+                        var shard = tableShards[i];
+                        if (shard.Group is not { } group || !nodeOfGroup.TryGetValue(group, out var nodeId))
+                        {
+                            differences.Add($"table '{table.Name}': shard {shard.Id} has no active placement on an active primary node");
+                            continue;
+                        }
+
+                        shards.Add(new ShardRow(shard.Id, table.Name, i, nodeId, shard.Min, shard.Max));
+                    }
+
+                    break;
+                case TableKind.Distributed when relation.Method is null:
+                    missing.Add(table);
+                    break;
+                default:
+                    differences.Add(table.Kind == TableKind.Distributed
+                        ? $"table '{table.Name}': the model distributes it by \"{table.DistributionColumn}\" ({table.KeyType.SqlType()}), the cluster has {cluster}"
+                        : $"table '{table.Name}': the model has a {Kind(table)}, the cluster has {cluster}");
+                    break;
+            }
+        }
+
+        var rows = new MetadataRows(version, nodes, [.. groups.Values.OrderBy(g => g.Id)], tables, shards);
+        return new CitusTopology(rows, missing, differences);
+    }
+
+    // A column the model reads must be there with its type (or that type with a modifier, numeric(12,2) for numeric);
+    // columns the cluster has beyond the model's do not matter to statements that name their columns.
+    private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<string> differences)
+    {
+        foreach (var column in table.Columns)
+        {
+            if (cluster is null || !cluster.TryGetValue(column.Name, out var type))
+            {
+                differences.Add($"table '{table.Name}': the model has column \"{column.Name}\" ({column.SqlType}), the cluster's table has no such column");
+            }
+            else if (!string.Equals(type, column.SqlType, StringComparison.OrdinalIgnoreCase)
+                && !type.StartsWith(column.SqlType + "(", StringComparison.OrdinalIgnoreCase))
+            {
+                differences.Add($"table '{table.Name}': column \"{column.Name}\" is {column.SqlType} in the model, {type} in the cluster");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates what the model needs and the cluster lacks, on the coordinator in one transaction under an advisory lock
+    /// (processes applying at once take turns, and the second finds everything there): each table with
+    /// <c>CREATE TABLE IF NOT EXISTS</c>, then <c>create_distributed_table</c> (the first table of a colocation group
+    /// with <c>colocate_with =&gt; 'none'</c> and the shard count, the others colocated with it) or
+    /// <c>create_reference_table</c>; local tables stay plain tables on the coordinator. Citus propagates the DDL.
+    /// A table that exists and differs from the model fails the call before anything is created.
+    /// </summary>
+    public static async Task ApplyAsync(NpgsqlConnection connection, SchemaDefinition schema, Node coordinator, int shardCount, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var topology = await ReadAsync(connection, transaction, schema, coordinator, cancellationToken).ConfigureAwait(false);
+        if (topology.Differences.Count > 0)
+        {
+            throw new SchemaMismatchException(topology.Differences);
+        }
+
+        // A group's tables colocate with one that is already distributed, or with the first created here.
+        var colocateWith = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var row in topology.Rows.Tables.Where(t => t.GroupId is not null))
+        {
+            colocateWith.TryAdd(schema.Tables.First(t => t.Name == row.Name).ColocationGroup!, row.Name);
+        }
+
+        foreach (var table in topology.Missing.OrderBy(t => t.Kind).ThenBy(t => t.Name, StringComparer.Ordinal))
+        {
+            var statements = new List<string> { NativeDdl.CreateTable(table) };
+            var name = Literal(Identifiers.Quote(table.Name));
+            switch (table.Kind)
+            {
+                case TableKind.Reference:
+                    statements.Add($"SELECT create_reference_table({name})");
+                    break;
+                case TableKind.Distributed when colocateWith.TryGetValue(table.ColocationGroup!, out var first):
+                    statements.Add($"SELECT create_distributed_table({name}, {Literal(table.DistributionColumn!)}, colocate_with => {Literal(Identifiers.Quote(first))})");
+                    break;
+                case TableKind.Distributed:
+                    statements.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"SELECT create_distributed_table({name}, {Literal(table.DistributionColumn!)}, colocate_with => 'none', shard_count => {shardCount})"));
+                    colocateWith[table.ColocationGroup!] = table.Name;
+                    break;
+            }
+
+            foreach (var statement in statements)
+            {
+                try
+                {
+                    await using var command = new NpgsqlCommand(statement, connection, transaction);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex)
+                {
+                    throw new ShardGenException($"Creating table '{table.Name}' on the Citus coordinator {coordinator} failed: {ex.MessageText}", ex);
+                }
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static string Kind(TableKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static string Kind(TableDefinition table) => table.Kind switch
+    {
+        TableKind.Reference => "reference table",
+        TableKind.Local => "local table (a plain table on the coordinator)",
+        _ => $"table distributed by \"{table.DistributionColumn}\"",
+    };
+
+    private sealed record Relation(bool Exists, string? RelationKind, string? Method, string? ReplicationModel, int ColocationId, string? Column, string? ColumnType)
+    {
+        public bool IsDistributed => Method == "h";
+
+        public bool IsReference => Method == "n" && ReplicationModel == "t";
+
+        public string Describe() => Method switch
+        {
+            null => "a plain table (not distributed)",
+            "h" => $"a table distributed by \"{Column}\" ({ColumnType}) in Citus colocation group {ColocationId.ToString(CultureInfo.InvariantCulture)}",
+            "n" when ReplicationModel == "t" => "a reference table",
+            "n" when ColocationId == 0 => "a Citus local table",
+            "n" => "a single-shard distributed table (schema-based sharding)",
+            _ => $"a table distributed by method '{Method}'",
+        };
+    }
+}
+
+/// <param name="Rows">The topology as the shard map reads it; only the tables the cluster has as the model says.</param>
+/// <param name="Missing">Tables of the model the cluster does not have (or has as plain tables not yet distributed).</param>
+/// <param name="Differences">How tables the cluster has differ from the model, each naming the table and both sides.</param>
+internal sealed record CitusTopology(MetadataRows Rows, IReadOnlyList<TableDefinition> Missing, IReadOnlyList<string> Differences);
