@@ -103,7 +103,17 @@ public sealed partial class ShardGenGenerator
 
                     writer.Line($"routingTable: {(plan.RoutingTable is null ? "null" : QueryPlanner.CSharpString(plan.RoutingTable))},");
                     writer.Line($"workerPrefix: {(plan.WorkerPrefix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerPrefix))},");
-                    writer.Line($"workerSuffix: {(plan.WorkerSuffix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerSuffix))});");
+                    var asWritten = plan.WrittenParts.Count > 0;
+                    writer.Line($"workerSuffix: {(plan.WorkerSuffix is null ? "null" : QueryPlanner.CSharpString(plan.WorkerSuffix))}{(asWritten ? "," : ");")}");
+                    if (asWritten)
+                    {
+                        writer.Line("asWritten: new global::ShardGen.Model.SqlTemplate(");
+                        using (writer.Indent())
+                        {
+                            writer.Line($"new string[] {{ {string.Join(", ", plan.WrittenParts.Select(QueryPlanner.CSharpString))} }},");
+                            writer.Line($"new string[] {{ {string.Join(", ", plan.WrittenTables.Select(QueryPlanner.CSharpString))} }}));");
+                        }
+                    }
                 }
 
                 if (plan.Rows.Count > 1)
@@ -189,6 +199,19 @@ public sealed partial class ShardGenGenerator
             writer.Line($"{string.Join(" ", modifiers)} async partial {method.ReturnType} {Naming.EscapeIdentifier(method.MethodName)}({parameters})");
             using (writer.Block())
             {
+                // A method that makes several calls (or may, on Citus, make another one) reaches its data source once.
+                var source = method.DataSource!;
+                if (plan.WrittenParts.Count > 0 || plan.Rows.Count > 1 || plan.Pulls.Count > 0)
+                {
+                    writer.Line($"var source = {source};");
+                    source = "source";
+                }
+
+                if (plan.WrittenParts.Count > 0)
+                {
+                    WriteAsWritten(writer, method, plan, definition, cancellation);
+                }
+
                 if (plan.Rows.Count > 1)
                 {
                     WriteRowsInsert(writer, method, plan, definition, cancellation);
@@ -201,7 +224,7 @@ public sealed partial class ShardGenGenerator
                     return;
                 }
 
-                writer.Line($"var query = {method.DataSource}.Query({definition});");
+                writer.Line($"var query = {source}.Query({definition});");
                 var (args, bind) = Binding(plan);
                 if (plan.IsWrite && plan.Outputs.Count == 0)
                 {
@@ -214,12 +237,53 @@ public sealed partial class ShardGenGenerator
 
                 if (plan.Merge is null)
                 {
-                    WriteSingleTargetRead(writer, method.Shape, $"{RouteKeyOf(plan)}, {args}, {bind}, {ReaderMapper(method, plan)}, {cancellation}");
+                    WriteSingleTargetRead(writer, method.Shape, "query", $"{RouteKeyOf(plan)}, {args}, {bind}, {ReaderMapper(method, plan)}, {cancellation}");
                     return;
                 }
 
                 WriteMerge(writer, method, plan, args, bind, cancellation, options);
             }
+        }
+
+        /// <summary>
+        /// On Citus, a query ShardGen would run as several statements is sent once, as written (the definition's
+        /// <c>AsWritten</c>), and Citus plans it: its rows come back final, in the select list's order, with no merge.
+        /// Its parameters are the method's own, bound as $1..$n.
+        /// </summary>
+        private static void WriteAsWritten(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan, string definition, string cancellation)
+        {
+            var (args, bind) = Binding(plan);
+            var query = $"source.Query({definition})";
+            writer.Line("if (source.Engine == global::ShardGen.ShardEngine.Citus)");
+            using (writer.Block())
+            {
+                if (plan.Outputs.Count == 0)
+                {
+                    var call = $"{query}.ExecuteAsync(global::ShardGen.ShardKey.None, {args}, {bind}, {cancellation})";
+                    if (method.Shape == ResultShape.None)
+                    {
+                        writer.Line($"await {call}.ConfigureAwait(false);");
+                        writer.Line("return;");
+                    }
+                    else
+                    {
+                        writer.Line($"return await {call}.ConfigureAwait(false);");
+                    }
+                }
+                else
+                {
+                    // The statement's own result: column i of the select list is ordinal i (a merge plan's rows are laid out otherwise).
+                    var written = plan with { Outputs = plan.Outputs.Select((output, i) => output with { Ordinal = i }).ToEquatableArray() };
+                    WriteSingleTargetRead(writer, method.Shape, query, $"global::ShardGen.ShardKey.None, {args}, {bind}, {ReaderMapper(method, written)}, {cancellation}");
+                    if (method.Shape == ResultShape.Stream)
+                    {
+                        writer.Line();
+                        writer.Line("yield break;");
+                    }
+                }
+            }
+
+            writer.Line();
         }
 
         /// <summary>
@@ -231,7 +295,6 @@ public sealed partial class ShardGenGenerator
             var (args, bind) = Binding(plan);
             var returning = plan.Outputs.Count > 0;
             var read = returning ? ReaderMapper(method, plan) : null;
-            writer.Line($"var source = {method.DataSource};");
             writer.Line("var arguments = " + args + ";");
             writer.Line($"await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, {cancellation}).ConfigureAwait(false) : null;");
             for (var i = 0; i < plan.Rows.Count; i++)
@@ -289,7 +352,6 @@ public sealed partial class ShardGenGenerator
         {
             var (args, bind) = Binding(plan);
             var columns = plan.Pulls.Sum(p => p.Columns);
-            writer.Line($"var source = {method.DataSource};");
             writer.Line("var arguments = " + args + ";");
             writer.Line($"var pulled = new global::System.Collections.Generic.List<string?>[{columns.ToString(CultureInfo.InvariantCulture)}];");
             writer.Line("for (var i = 0; i < pulled.Length; i++)");
@@ -323,22 +385,23 @@ public sealed partial class ShardGenGenerator
             var adds = string.Join(" ", plan.Parameters.Select((p, i) => $"parameters.Add({NewQueryParameter(p, "args." + names[i])});")
                 .Concat(Enumerable.Range(0, columns).Select(c => $"parameters.Add(new global::Npgsql.NpgsqlParameter<string?[]> {{ TypedValue = args.__pulled[{c.ToString(CultureInfo.InvariantCulture)}].ToArray() }});")));
             writer.Line($"var query = source.Query({definition});");
-            WriteSingleTargetRead(writer, method.Shape, $"global::ShardGen.ShardKey.None, {tuple}, static (parameters, args) => {{ {adds} }}, {ReaderMapper(method, plan)}, {cancellation}");
+            WriteSingleTargetRead(writer, method.Shape, "query", $"global::ShardGen.ShardKey.None, {tuple}, static (parameters, args) => {{ {adds} }}, {ReaderMapper(method, plan)}, {cancellation}");
         }
 
         /// <summary>
-        /// Returns (or yields) the rows of <c>query</c> on its one target, as the method's shape asks: <c>ListAsync</c>,
-        /// <c>StreamAsync</c> or <c>SingleAsync</c>, called with <paramref name="arguments"/> (key, args, bind, read, token).
+        /// Returns (or yields) the rows of <paramref name="query"/> (a <c>ShardedQuery</c> expression) on its one target, as the
+        /// method's shape asks: <c>ListAsync</c>, <c>StreamAsync</c> or <c>SingleAsync</c>, called with <paramref name="arguments"/>
+        /// (key, args, bind, read, token).
         /// </summary>
-        private static void WriteSingleTargetRead(IndentedWriter writer, ResultShape shape, string arguments)
+        private static void WriteSingleTargetRead(IndentedWriter writer, ResultShape shape, string query, string arguments)
         {
             switch (shape)
             {
                 case ResultShape.List:
-                    writer.Line($"return await query.ListAsync({arguments}).ConfigureAwait(false);");
+                    writer.Line($"return await {query}.ListAsync({arguments}).ConfigureAwait(false);");
                     break;
                 case ResultShape.Stream:
-                    writer.Line($"await foreach (var row in {ConfigureAwait}(query.StreamAsync({arguments}), false))");
+                    writer.Line($"await foreach (var row in {ConfigureAwait}({query}.StreamAsync({arguments}), false))");
                     using (writer.Block())
                     {
                         writer.Line("yield return row;");
@@ -346,7 +409,7 @@ public sealed partial class ShardGenGenerator
 
                     break;
                 default:
-                    writer.Line($"return await query.SingleAsync({arguments}).ConfigureAwait(false);");
+                    writer.Line($"return await {query}.SingleAsync({arguments}).ConfigureAwait(false);");
                     break;
             }
         }

@@ -108,7 +108,10 @@ internal sealed record MergePlan(
 /// <param name="WorkerPrefix">FanOut reads: the text before a worker's UNION ALL of its shards.</param>
 /// <param name="WorkerSuffix">FanOut reads: the text after it.</param>
 /// <param name="Parameters">$1..$n.</param>
-/// <param name="Outputs">The result columns the row mapper reads (worker ordinals for Router, final ordinals for FanOut).</param>
+/// <param name="Outputs">
+/// The result columns the row mapper reads, in the order of the statement's select list (or RETURNING list): worker
+/// ordinals for Router, final ordinals for FanOut (after a merged aggregation the group keys come first, so they may differ from the position).
+/// </param>
 /// <param name="Merge">FanOut reads: the merge; null otherwise.</param>
 /// <param name="Sql">The planned shard statement with table names shown as {table}, for the generated code's comments.</param>
 /// <param name="Pulls">A local statement that reads distributed tables: their rows, read first and sent to it as arrays; empty otherwise.</param>
@@ -116,6 +119,12 @@ internal sealed record MergePlan(
 /// A multi-row INSERT whose rows have different distribution keys: one statement per key, each routed to its shard and all
 /// written in one transaction (the first is also <see cref="Parts"/> and <see cref="Key"/>); empty otherwise.
 /// </param>
+/// <param name="WrittenParts">
+/// For a query run as several statements (a fan-out, reads joined on the coordinator, an INSERT split by key): the whole
+/// statement as the method wrote it, split around table names, with <c>$1..$n</c> of <see cref="Parameters"/>; Citus plans
+/// it as it is. Empty when <see cref="Parts"/> already is the whole statement.
+/// </param>
+/// <param name="WrittenTables">The logical table between consecutive <see cref="WrittenParts"/>.</param>
 internal sealed record QueryPlan(
     QueryTarget Target,
     bool IsWrite,
@@ -132,7 +141,13 @@ internal sealed record QueryPlan(
     MergePlan? Merge,
     string Sql,
     EquatableArray<RowStatement> Rows = default,
-    EquatableArray<PullStatement> Pulls = default);
+    EquatableArray<PullStatement> Pulls = default,
+    EquatableArray<string> WrittenParts = default,
+    EquatableArray<string> WrittenTables = default)
+{
+    /// <summary>Whether ShardGen runs the query as several statements, so that it carries the statement as written for Citus.</summary>
+    public bool RunsAsSeveralStatements => Target == QueryTarget.FanOut || Pulls.Count > 0 || Rows.Count > 1;
+}
 
 /// <summary>
 /// A distributed table's rows read before a statement that runs on the coordinator: <see cref="Columns"/> text columns

@@ -135,15 +135,20 @@ internal static partial class QueryPlanner
             }
         }
 
-        public QueryPlan? PlanStatement(SqlStatement statement) => statement switch
+        public QueryPlan? PlanStatement(SqlStatement statement)
         {
-            SelectStatement select => PlanSelect(select),
-            SetOperationStatement set => PlanSetOperation(set),
-            InsertStatement insert => PlanInsert(insert),
-            UpdateStatement update => PlanUpdateOrDelete(update, update.Table, update.Where, update.Returning, update.Sets),
-            DeleteStatement delete => PlanUpdateOrDelete(delete, delete.Table, delete.Where, delete.Returning, EquatableArray<SetClause>.Empty),
-            _ => Fail(RuleIds.MethodNotGenerated, statement.Span, "This kind of statement is not supported."),
-        };
+            var plan = statement switch
+            {
+                SelectStatement select => PlanSelect(select),
+                SetOperationStatement set => PlanSetOperation(set),
+                InsertStatement insert => PlanInsert(insert),
+                UpdateStatement update => PlanUpdateOrDelete(update, update.Table, update.Where, update.Returning, update.Sets),
+                DeleteStatement delete => PlanUpdateOrDelete(delete, delete.Table, delete.Where, delete.Returning, EquatableArray<SetClause>.Empty),
+                _ => Fail(RuleIds.MethodNotGenerated, statement.Span, "This kind of statement is not supported."),
+            };
+
+            return plan is null ? null : WithStatementAsWritten(plan, statement);
+        }
 
         // ---------------------------------------------------------------- SELECT
 
@@ -1688,6 +1693,10 @@ internal static partial class QueryPlanner
             var nullable = NullableSide(select);
             var pulls = new List<PullStatement>();
             var arrays = _parameters.Count;
+
+            // The statement on the coordinator has the pulled tables replaced by their rows; the statement as written
+            // (see WithStatementAsWritten) keeps them, so the replacement goes to a copy of the edits.
+            var edits = new List<SqlBuilder.Edit>(_edits);
             foreach (var binding in _bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList())
             {
                 var table = binding.Table.Table;
@@ -1737,11 +1746,11 @@ internal static partial class QueryPlanner
                 var sources = string.Join(", ", used.Select((_, i) => "$" + (arrays + i + 1).ToString(CultureInfo.InvariantCulture) + "::text[]"));
                 var names = string.Join(", ", used.Select((_, i) => "c" + i.ToString(CultureInfo.InvariantCulture)));
                 arrays += used.Count;
-                _edits.RemoveAll(e => e.Span == binding.Reference.NameSpan);
-                _edits.Add(new SqlBuilder.Edit(binding.Reference.Span, null, $"(SELECT {columns} FROM unnest({sources}) AS \"sg_pull\"({names})) AS {SqlText.Identifier(binding.Alias)}"));
+                edits.RemoveAll(e => e.Span == binding.Reference.NameSpan);
+                edits.Add(new SqlBuilder.Edit(binding.Reference.Span, null, $"(SELECT {columns} FROM unnest({sources}) AS \"sg_pull\"({names})) AS {SqlText.Identifier(binding.Alias)}"));
             }
 
-            var (finalParts, finalTables) = new SqlBuilder(_sql, _edits).Span(select.Span).Build();
+            var (finalParts, finalTables) = new SqlBuilder(_sql, edits).Span(select.Span).Build();
             var outputColumns = members.Select((member, ordinal) => new OutputColumn(ordinal, member, IsTypedRead(outputs[ordinal].Expr, member))).ToEquatableArray();
             var preview = string.Join("\n", pulls.Select(p => p.Sql).Concat(new[] { Preview(finalParts, finalTables) }));
             return new QueryPlan(

@@ -18,7 +18,10 @@ partial class ShopQueries
                 new string[] { "orders", "customers" }),
             routingTable: "orders",
             workerPrefix: "SELECT * FROM (",
-            workerSuffix: ") AS \"sg_w\" ORDER BY 2 DESC NULLS FIRST LIMIT ($1) + ($2)");
+            workerSuffix: ") AS \"sg_w\" ORDER BY 2 DESC NULLS FIRST LIMIT ($1) + ($2)",
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "SELECT o.id, o.total, c.name FROM ", " o JOIN ", " c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id ORDER BY o.total DESC LIMIT $1 OFFSET $2" },
+                new string[] { "orders", "customers" }));
 
         internal static readonly global::ShardGen.MergeOrder AllShardsOrder = global::ShardGen.QueryMerge.Order((1, true, true));
     }
@@ -26,7 +29,18 @@ partial class ShopQueries
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Collections.Generic.IAsyncEnumerable<global::Sample.Queries.OrderRow> AllShards(int limit, int offset, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken cancellationToken)
     {
-        var query = this.Source.Query(ShardGenQueries.AllShards);
+        var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            await foreach (var row in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.ConfigureAwait(source.Query(ShardGenQueries.AllShards).StreamAsync(global::ShardGen.ShardKey.None, (limit, offset), static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.limit }); parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.offset }); }, static reader => new global::Sample.Queries.OrderRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0)), global::ShardGen.SqlValues.To<decimal>(reader.GetValue(1)), global::ShardGen.SqlValues.To<string>(reader.GetValue(2))), cancellationToken), false))
+            {
+                yield return row;
+            }
+
+            yield break;
+        }
+
+        var query = source.Query(ShardGenQueries.AllShards);
         var rows = query.MergeAsync(null, (limit, offset), static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.limit }); parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = args.offset }); }, ShardGenQueries.AllShardsOrder, null, cancellationToken);
         rows = global::ShardGen.QueryMerge.SkipTake(rows, (long)offset, (long)limit, cancellationToken);
         await foreach (var v in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(rows, cancellationToken).ConfigureAwait(false))

@@ -19,7 +19,10 @@ partial class ShopQueries
                 new string[] { "settings" }),
             routingTable: null,
             workerPrefix: null,
-            workerSuffix: null);
+            workerSuffix: null,
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "SELECT o.id FROM ", " s JOIN ", " o ON o.status = s.key WHERE o.tenant_id = $1 AND s.value <> 'off'" },
+                new string[] { "settings", "orders" }));
 
         /// <summary>The reads of <c>CoordinatorJoin</c>'s distributed tables, whose rows the statement on the coordinator joins.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
@@ -33,6 +36,11 @@ partial class ShopQueries
     public async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Queries.IdRow>> CoordinatorJoin(long tenantId)
     {
         var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            return await source.Query(ShardGenQueries.CoordinatorJoin).ListAsync(global::ShardGen.ShardKey.None, tenantId, static (parameters, args) => parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args }), static reader => new global::Sample.Queries.IdRow((reader.GetInt64(0))), default).ConfigureAwait(false);
+        }
+
         var arguments = tenantId;
         var pulled = new global::System.Collections.Generic.List<string?>[3];
         for (var i = 0; i < pulled.Length; i++)

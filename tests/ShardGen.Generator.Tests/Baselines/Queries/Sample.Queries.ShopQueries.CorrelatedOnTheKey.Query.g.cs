@@ -18,13 +18,22 @@ partial class ShopQueries
                 new string[] { "customers", "orders" }),
             routingTable: "customers",
             workerPrefix: "SELECT * FROM (",
-            workerSuffix: ") AS \"sg_w\"");
+            workerSuffix: ") AS \"sg_w\"",
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "SELECT c.id FROM ", " c WHERE EXISTS (SELECT 1 FROM ", " o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id)" },
+                new string[] { "customers", "orders" }));
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Queries.IdRow>> CorrelatedOnTheKey()
     {
-        var query = this.Source.Query(ShardGenQueries.CorrelatedOnTheKey);
+        var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            return await source.Query(ShardGenQueries.CorrelatedOnTheKey).ListAsync(global::ShardGen.ShardKey.None, 0, static (_, _) => { }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
+        }
+
+        var query = source.Query(ShardGenQueries.CorrelatedOnTheKey);
         var rows = query.FanOutAsync(null, 0, static (_, _) => { }, global::ShardGen.QueryMerge.ReadValues, null, null, default);
         var result = new global::System.Collections.Generic.List<global::Sample.Queries.IdRow>();
         await foreach (var v in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(rows, default).ConfigureAwait(false))

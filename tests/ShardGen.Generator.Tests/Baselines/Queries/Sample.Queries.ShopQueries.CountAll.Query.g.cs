@@ -18,7 +18,10 @@ partial class ShopQueries
                 new string[] { "orders" }),
             routingTable: "orders",
             workerPrefix: "SELECT sum(\"sg_c0\") FROM (",
-            workerSuffix: ") AS \"sg_w\"");
+            workerSuffix: ") AS \"sg_w\"",
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "SELECT count(*) FROM ", " AS \"orders\"" },
+                new string[] { "orders" }));
 
         internal static readonly global::ShardGen.MergeAggregate[] CountAllAggregates =
         {
@@ -29,7 +32,13 @@ partial class ShopQueries
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Threading.Tasks.Task<long> CountAll()
     {
-        var query = this.Source.Query(ShardGenQueries.CountAll);
+        var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            return await source.Query(ShardGenQueries.CountAll).SingleAsync(global::ShardGen.ShardKey.None, 0, static (_, _) => { }, static reader => global::ShardGen.SqlValues.To<long>(reader.GetValue(0)), default).ConfigureAwait(false);
+        }
+
+        var query = source.Query(ShardGenQueries.CountAll);
         var rows = query.FanOutAsync(null, 0, static (_, _) => { }, global::ShardGen.QueryMerge.ReadValues, null, null, default);
         var groups = await query.AggregateAsync(rows, 0, ShardGenQueries.CountAllAggregates, default).ConfigureAwait(false);
         rows = global::ShardGen.QueryMerge.AsAsync(groups);

@@ -18,13 +18,22 @@ partial class ShopQueries
                 new string[] { "orders" }),
             routingTable: "orders",
             workerPrefix: null,
-            workerSuffix: null);
+            workerSuffix: null,
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "DELETE FROM ", " AS \"orders\" WHERE status = 'cancelled'" },
+                new string[] { "orders" }));
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Threading.Tasks.Task<int> FanOutWrite()
     {
-        var query = this.Source.Query(ShardGenQueries.FanOutWrite);
+        var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            return await source.Query(ShardGenQueries.FanOutWrite).ExecuteAsync(global::ShardGen.ShardKey.None, 0, static (_, _) => { }, default).ConfigureAwait(false);
+        }
+
+        var query = source.Query(ShardGenQueries.FanOutWrite);
         return await query.ExecuteFanOutAsync(null, 0, static (_, _) => { }, default).ConfigureAwait(false);
     }
 }

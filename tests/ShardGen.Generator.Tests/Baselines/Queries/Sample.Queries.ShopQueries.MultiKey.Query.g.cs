@@ -18,7 +18,10 @@ partial class ShopQueries
                 new string[] { "orders" }),
             routingTable: "orders",
             workerPrefix: "SELECT \"sg_c0\", sum(\"sg_c1\"), sum(\"sg_c2\"), sum(\"sg_c3\") FROM (",
-            workerSuffix: ") AS \"sg_w\" GROUP BY 1");
+            workerSuffix: ") AS \"sg_w\" GROUP BY 1",
+            asWritten: new global::ShardGen.Model.SqlTemplate(
+                new string[] { "SELECT status, count(*) AS n, avg(total) AS average FROM ", " AS \"orders\" WHERE tenant_id = ANY($1) GROUP BY status HAVING count(*) > 1 ORDER BY n DESC" },
+                new string[] { "orders" }));
 
         internal static readonly global::ShardGen.MergeOrder MultiKeyOrder = global::ShardGen.QueryMerge.Order((1, true, true));
 
@@ -32,7 +35,13 @@ partial class ShopQueries
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Queries.StatusCount>> MultiKey(long[] ids)
     {
-        var query = this.Source.Query(ShardGenQueries.MultiKey);
+        var source = this.Source;
+        if (source.Engine == global::ShardGen.ShardEngine.Citus)
+        {
+            return await source.Query(ShardGenQueries.MultiKey).ListAsync(global::ShardGen.ShardKey.None, ids, static (parameters, args) => parameters.Add(new global::Npgsql.NpgsqlParameter { Value = global::System.Linq.Enumerable.ToArray(args), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Array | global::NpgsqlTypes.NpgsqlDbType.Bigint }), static reader => new global::Sample.Queries.StatusCount(global::ShardGen.SqlValues.To<string>(reader.GetValue(0)), global::ShardGen.SqlValues.To<long>(reader.GetValue(1)), global::ShardGen.SqlValues.To<decimal?>(reader.GetValue(2))), default).ConfigureAwait(false);
+        }
+
+        var query = source.Query(ShardGenQueries.MultiKey);
         var rows = query.FanOutAsync(global::ShardGen.QueryMerge.Keys(ids), ids, static (parameters, args) => parameters.Add(new global::Npgsql.NpgsqlParameter { Value = global::System.Linq.Enumerable.ToArray(args), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Array | global::NpgsqlTypes.NpgsqlDbType.Bigint }), global::ShardGen.QueryMerge.ReadValues, null, null, default);
         var groups = await query.AggregateAsync(rows, 1, ShardGenQueries.MultiKeyAggregates, default).ConfigureAwait(false);
         await query.HavingAsync(groups, (v, compare) => compare.Compare(v[1], 1L, static c => c > 0), default).ConfigureAwait(false);
