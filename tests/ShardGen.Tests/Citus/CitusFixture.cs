@@ -19,7 +19,13 @@ public class CitusFixture : IAsyncLifetime
     /// <summary>Why the tests of this fixture cannot run here; null when they can.</summary>
     public string? Unavailable { get; private set; } = Coordinator is null ? NoCitus : null;
 
-    public string CoordinatorConnectionString => Coordinator!;
+    /// <summary>
+    /// The schema the fixture's tables live in, first on the search path of every connection: fixtures that share one
+    /// Citus cluster each have their own tables, and run side by side.
+    /// </summary>
+    public const string Schema = "sg_engine";
+
+    public string CoordinatorConnectionString => InSchema(Coordinator!, Schema);
 
     public ShardedDataSource Source { get; private set; } = null!;
 
@@ -32,7 +38,7 @@ public class CitusFixture : IAsyncLifetime
             return;
         }
 
-        await DropModelTablesAsync(CoordinatorConnectionString);
+        await ResetSchemaAsync(Coordinator!, Schema);
         Source = CreateSource();
         Db = new ShardDatabase(Source);
         await Db.ApplySchemaAsync();
@@ -46,15 +52,18 @@ public class CitusFixture : IAsyncLifetime
         return builder.Build();
     }
 
-    public static async Task DropModelTablesAsync(string coordinator)
+    /// <summary>Drops <paramref name="schema"/> with every table in it (Citus drops their shards on every node), and creates it empty.</summary>
+    public static async Task ResetSchemaAsync(string coordinator, string schema)
     {
-        foreach (var table in ShardDatabase.Schema.Tables)
-        {
-            await Sql.ExecuteAsync(coordinator, $"DROP TABLE IF EXISTS {Identifiers.Quote(table.Name)} CASCADE");
-        }
+        await Sql.ExecuteAsync(coordinator, $"DROP SCHEMA IF EXISTS {Identifiers.Quote(schema)} CASCADE");
+        await Sql.ExecuteAsync(coordinator, $"CREATE SCHEMA {Identifiers.Quote(schema)}");
     }
 
-    /// <summary>The connection string of a node Citus lists, with the coordinator's credentials.</summary>
+    /// <summary><paramref name="connectionString"/> with <paramref name="schema"/> as its search path.</summary>
+    public static string InSchema(string connectionString, string schema) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
+
+    /// <summary>The connection string of a node Citus lists, with the coordinator's credentials and the fixture's schema.</summary>
     public string NodeConnectionString(string host, int port) =>
         new NpgsqlConnectionStringBuilder(CoordinatorConnectionString) { Host = host, Port = port }.ConnectionString;
 

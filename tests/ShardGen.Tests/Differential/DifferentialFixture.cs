@@ -35,21 +35,25 @@ public class DifferentialFixture : IAsyncLifetime
 
     public string Oracle { get; private set; } = null!;
 
+    /// <summary>Every server of the sharded cluster (the coordinator first), for checks sent straight to them.</summary>
+    public IReadOnlyList<string> Nodes { get; private set; } = [];
+
     public async Task InitializeAsync()
     {
-        if (Options?.Locale is { } locale && !Locales.IsInstalled(locale))
+        Unavailable = WhyUnavailable();
+        if (Unavailable is not null)
         {
-            Unavailable = $"The libc locale {locale} is not installed on this machine (as root: localedef -i en_US -f UTF-8 en_US.UTF-8).";
             return;
         }
 
-        Cluster = await LocalPostgresCluster.StartAsync(workers: 2, Options);
-        Source = ShardedDatabaseFixture.CreateSource(Cluster);
+        (Source, Nodes, var coordinator) = await StartAsync();
         Db = new ShardDatabase(Source);
         await Db.ApplySchemaAsync();
 
-        await Sql.ExecuteAsync(Cluster.CoordinatorConnectionString, $"CREATE DATABASE {OracleDatabase}");
-        Oracle = new NpgsqlConnectionStringBuilder(Cluster.CoordinatorConnectionString) { Database = OracleDatabase }.ConnectionString;
+        // The oracle: one plain PostgreSQL database on the coordinator's server, holding the same rows unsharded.
+        await Sql.ExecuteAsync(coordinator, $"DROP DATABASE IF EXISTS {OracleDatabase} WITH (FORCE)");
+        await Sql.ExecuteAsync(coordinator, $"CREATE DATABASE {OracleDatabase}");
+        Oracle = new NpgsqlConnectionStringBuilder(coordinator) { Database = OracleDatabase, SearchPath = null }.ConnectionString;
         foreach (var table in ShardDatabase.Schema.Tables)
         {
             await Sql.ExecuteAsync(Oracle, $"CREATE TABLE {Identifiers.Quote(table.Name)} ({table.ColumnsDdl})");
@@ -58,6 +62,19 @@ public class DifferentialFixture : IAsyncLifetime
         var data = ShopData.Generate();
         await LoadShardedAsync(data);
         await LoadOracleAsync(data);
+    }
+
+    /// <summary>Why this machine cannot run the fixture (a libc locale it lacks); null when it can.</summary>
+    protected virtual string? WhyUnavailable() =>
+        Options?.Locale is { } locale && !Locales.IsInstalled(locale)
+            ? $"The libc locale {locale} is not installed on this machine (as root: localedef -i en_US -f UTF-8 en_US.UTF-8)."
+            : null;
+
+    /// <summary>The sharded cluster: a data source on it, its servers, and the coordinator's connection string.</summary>
+    protected virtual async Task<(ShardedDataSource Source, IReadOnlyList<string> Nodes, string Coordinator)> StartAsync()
+    {
+        Cluster = await LocalPostgresCluster.StartAsync(workers: 2, Options);
+        return (ShardedDatabaseFixture.CreateSource(Cluster), Cluster.Nodes.Select(n => n.ConnectionString).ToArray(), Cluster.CoordinatorConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -164,6 +181,35 @@ public class DifferentialFixture : IAsyncLifetime
 
 [CollectionDefinition("differential")]
 public sealed class DifferentialCollection : ICollectionFixture<DifferentialFixture>
+{
+}
+
+/// <summary>
+/// The sharded side is a Citus cluster given by <c>SHARDGEN_CITUS_COORDINATOR</c> (skipped without one): the model's
+/// tables are created on it by ShardGen, and every query runs through the Citus engine.
+/// </summary>
+public sealed class CitusDifferentialFixture : DifferentialFixture
+{
+    protected override string? WhyUnavailable() => Citus.CitusFixture.Coordinator is null ? Citus.CitusFixture.NoCitus : null;
+
+    protected override async Task<(ShardedDataSource Source, IReadOnlyList<string> Nodes, string Coordinator)> StartAsync()
+    {
+        // Tables of their own, in a schema of their own: other fixtures share the cluster.
+        await Citus.CitusFixture.ResetSchemaAsync(Citus.CitusFixture.Coordinator!, "sg_differential");
+        var coordinator = Citus.CitusFixture.InSchema(Citus.CitusFixture.Coordinator!, "sg_differential");
+        var source = new ShardedDataSourceBuilder(coordinator).UseCitus().UseSchema(ShardDatabase.Schema).Build();
+        var nodes = await Sql.QueryAsync(coordinator, "SELECT nodename, nodeport FROM pg_dist_node WHERE isactive AND noderole = 'primary' ORDER BY groupid");
+        var connectionStrings = nodes.Select(n => new NpgsqlConnectionStringBuilder(coordinator) { Host = (string)n[0]!, Port = (int)n[1]! }.ConnectionString).ToList();
+        Collation = "libc " + await Sql.ScalarAsync<string>(coordinator, "SELECT datcollate FROM pg_database WHERE datname = current_database()");
+        return (source, connectionStrings, coordinator);
+    }
+
+    /// <summary>The coordinator's default collation, as the collation check names it; the workers must have the same.</summary>
+    public string Collation { get; private set; } = "";
+}
+
+[CollectionDefinition("differential-citus")]
+public sealed class CitusDifferentialCollection : ICollectionFixture<CitusDifferentialFixture>
 {
 }
 
