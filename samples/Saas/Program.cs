@@ -8,8 +8,17 @@ using ShardGen.Testing;
 
 // With SHARDGEN_COORDINATOR (and SHARDGEN_WORKER_1, SHARDGEN_WORKER_2, ...) set, the sample uses
 // those servers and leaves them running; without, it starts a throwaway cluster and stops it.
+// With --citus "<connection string>" (or SHARDGEN_CITUS_COORDINATOR) it runs the same sections on a
+// Citus cluster: the workers are Citus's own, read from its catalogs (docs/citus.md).
 const int TenantCount = 1000;
-var coordinator = Environment.GetEnvironmentVariable("SHARDGEN_COORDINATOR");
+var citus = args.Length >= 2 && args[0] == "--citus" ? args[1] : Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR");
+if (args.Length > 0 && (args[0] != "--citus" || args.Length != 2 || string.IsNullOrWhiteSpace(args[1])))
+{
+    Console.Error.WriteLine("usage: dotnet run --project samples/Saas [-- --citus \"<connection string of a Citus coordinator>\"]");
+    return 2;
+}
+
+var coordinator = string.IsNullOrWhiteSpace(citus) ? Environment.GetEnvironmentVariable("SHARDGEN_COORDINATOR") : citus;
 var workers = Enumerable.Range(1, 64)
     .Select(i => Environment.GetEnvironmentVariable($"SHARDGEN_WORKER_{i}"))
     .TakeWhile(w => !string.IsNullOrWhiteSpace(w))
@@ -26,7 +35,7 @@ if (string.IsNullOrWhiteSpace(coordinator))
     workers = [.. cluster.WorkerConnectionStrings];
     Console.WriteLine($"  cluster up in {started.Elapsed.TotalSeconds:F1} s: coordinator port {cluster.Coordinator.Port}, workers {string.Join(", ", cluster.Workers.Select(w => w.Port))}");
 }
-else if (workers.Count == 0)
+else if (workers.Count == 0 && string.IsNullOrWhiteSpace(citus))
 {
     Console.Error.WriteLine("SHARDGEN_COORDINATOR is set but no SHARDGEN_WORKER_1: give at least one worker connection string.");
     return 2;
@@ -35,6 +44,12 @@ else if (workers.Count == 0)
 try
 {
     var builder = new ShardedDataSourceBuilder(coordinator).UseSchema(ShardDatabase.Schema);
+    if (!string.IsNullOrWhiteSpace(citus))
+    {
+        builder.UseCitus();
+        workers = [];
+    }
+
     for (var i = 0; i < workers.Count; i++)
     {
         builder.AddWorker(workers[i], $"worker{i + 1}");
@@ -44,7 +59,9 @@ try
     var db = new ShardDatabase(source);
 
     Console.WriteLine();
-    Console.WriteLine("Applying the schema (metadata, 32 shards per colocation group, tables on every node)...");
+    Console.WriteLine(source.Engine == ShardEngine.Citus
+        ? "Applying the schema on Citus (create_distributed_table, 32 shards per colocation group; create_reference_table)..."
+        : "Applying the schema (metadata, 32 shards per colocation group, tables on every node)...");
     await db.ApplySchemaAsync();
     await db.ApplySchemaAsync(); // a second apply changes nothing
     var map = await source.GetShardMapAsync();
@@ -221,15 +238,16 @@ static async Task CrossTenantTransactionAsync(ShardDatabase db, ShardedDataSourc
 
         Console.WriteLine();
         Console.WriteLine($"Cross-tenant transaction: 25.00 of credit from tenant {from} ({fromWorker.Name}) to tenant {to} ({toWorker.Name})");
-        Console.WriteLine(tx.UsedTwoPhaseCommit
-            ? $"  committed with two-phase commit on {string.Join(" and ", tx.PreparedOn)}: prepared on both, decision recorded on the coordinator, then COMMIT PREPARED on both"
+        Console.WriteLine(
+            source.Engine == ShardEngine.Citus ? $"  committed by Citus: one session on {tx.Participants[0]}, and Citus's own two-phase commit across the workers"
+            : tx.UsedTwoPhaseCommit ? $"  committed with two-phase commit on {string.Join(" and ", tx.PreparedOn)}: prepared on both, decision recorded on the coordinator, then COMMIT PREPARED on both"
             : "  committed as a plain transaction on one worker");
     }
 
     var credit = await db.Orders.GetAsync(from, 1000);
     var debit = await db.Orders.GetAsync(to, 1000);
-    var recovery = await source.RecoverAsync();
-    Console.WriteLine($"  tenant {from}: {credit?.Total:F2} ({credit?.Note}); tenant {to}: {debit?.Total:F2} ({debit?.Note}); recovery finds nothing to settle: {recovery}");
+    var recovery = source.Engine == ShardEngine.Citus ? "Citus settles its own" : $"recovery finds nothing to settle: {await source.RecoverAsync()}";
+    Console.WriteLine($"  tenant {from}: {credit?.Total:F2} ({credit?.Note}); tenant {to}: {debit?.Total:F2} ({debit?.Note}); {recovery}");
 }
 
 // Straight to each worker, not through ShardGen: what the servers hold.

@@ -143,7 +143,8 @@ public sealed class ShardedDataSourceBuilder
     /// How often the data source reads the metadata's version on the coordinator and, when it changed (a
     /// worker added, a schema applied, a shard moved), loads the new shard map in the background, so that a
     /// process learns a change made by another without calling <see cref="ShardedDataSource.RefreshAsync"/>.
-    /// Every <see cref="DefaultMapRefreshInterval"/> (30 s) by default; <see cref="TimeSpan.Zero"/> or
+    /// Every <see cref="DefaultMapRefreshInterval"/> (30 s) by default, on Citus every <see cref="DefaultCitusMapRefreshInterval"/>
+    /// (5 s; there a call that Citus forwarded to the shard's new node also reloads it); <see cref="TimeSpan.Zero"/> or
     /// <see cref="Timeout.InfiniteTimeSpan"/>: never. A map that fails to load (the coordinator out of
     /// reach, or a model this process cannot serve) leaves the current one in use until the next tick.
     /// </summary>
