@@ -145,8 +145,13 @@ internal sealed record QueryPlan(
     EquatableArray<string> WrittenParts = default,
     EquatableArray<string> WrittenTables = default)
 {
-    /// <summary>Whether ShardGen runs the query as several statements, so that it carries the statement as written for Citus.</summary>
-    public bool RunsAsSeveralStatements => Target == QueryTarget.FanOut || Pulls.Count > 0 || Rows.Count > 1;
+    /// <summary>
+    /// Whether the query runs over several shards as ShardGen plans it (a fan-out and its merge, reads of distributed rows
+    /// joined on the coordinator), so that it carries the statement as written for Citus to plan instead. An INSERT split
+    /// by key is not: on Citus too each key's statement is routed to its shard, in one transaction, and the rows it
+    /// returns come back in the same order on both engines.
+    /// </summary>
+    public bool RunsAsSeveralStatements => Target == QueryTarget.FanOut || Pulls.Count > 0;
 }
 
 /// <summary>

@@ -9,7 +9,7 @@ internal static partial class QueryPlanner
     {
         /// <summary>
         /// A query that ShardGen runs as several statements (a fan-out with its merge, reads of distributed rows before a
-        /// statement on the coordinator, an INSERT split by key) also carries the whole statement as written: on Citus it is
+        /// statement on the coordinator) also carries the whole statement as written: on Citus it is
         /// sent once and Citus plans it. Only the edits of binding apply — each table's name becomes a place for its name,
         /// each <c>@name</c> its <c>$n</c>, numbered as <see cref="QueryPlan.Parameters"/> are bound — so its parameters are
         /// the plan's, without the text arrays of pulled rows. Other plans already run the whole statement.

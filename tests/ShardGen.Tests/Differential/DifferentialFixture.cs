@@ -19,7 +19,8 @@ namespace ShardGen.Tests.Differential;
 /// </summary>
 public class DifferentialFixture : IAsyncLifetime
 {
-    public const string OracleDatabase = "oracle";
+    /// <summary>The oracle's database, on the coordinator's server.</summary>
+    protected virtual string OracleDatabase => "oracle";
 
     /// <summary>The cluster's locale; null for "C".</summary>
     protected virtual LocalClusterOptions? Options => null;
@@ -38,6 +39,12 @@ public class DifferentialFixture : IAsyncLifetime
     /// <summary>Every server of the sharded cluster (the coordinator first), for checks sent straight to them.</summary>
     public IReadOnlyList<string> Nodes { get; private set; } = [];
 
+    /// <summary>The coordinator's connection string.</summary>
+    public string Coordinator { get; private set; } = null!;
+
+    /// <summary>The server of <see cref="Nodes"/> listening on <paramref name="port"/>.</summary>
+    public string NodeAt(int port) => Nodes.Single(node => new NpgsqlConnectionStringBuilder(node).Port == port);
+
     public async Task InitializeAsync()
     {
         Unavailable = WhyUnavailable();
@@ -47,6 +54,7 @@ public class DifferentialFixture : IAsyncLifetime
         }
 
         (Source, Nodes, var coordinator) = await StartAsync();
+        Coordinator = coordinator;
         Db = new ShardDatabase(Source);
         await Db.ApplySchemaAsync();
 
@@ -188,15 +196,21 @@ public sealed class DifferentialCollection : ICollectionFixture<DifferentialFixt
 /// The sharded side is a Citus cluster given by <c>SHARDGEN_CITUS_COORDINATOR</c> (skipped without one): the model's
 /// tables are created on it by ShardGen, and every query runs through the Citus engine.
 /// </summary>
-public sealed class CitusDifferentialFixture : DifferentialFixture
+public class CitusDifferentialFixture : DifferentialFixture
 {
+    /// <summary>The schema of this fixture's tables in the Citus cluster (every fixture has its own).</summary>
+    protected virtual string Schema => "sg_differential";
+
+    /// <summary>Fixtures that share a Citus coordinator each have an oracle of their own there.</summary>
+    protected override string OracleDatabase => "oracle_" + Schema;
+
     protected override string? WhyUnavailable() => Citus.CitusFixture.Coordinator is null ? Citus.CitusFixture.NoCitus : null;
 
     protected override async Task<(ShardedDataSource Source, IReadOnlyList<string> Nodes, string Coordinator)> StartAsync()
     {
         // Tables of their own, in a schema of their own: other fixtures share the cluster.
-        await Citus.CitusFixture.ResetSchemaAsync(Citus.CitusFixture.Coordinator!, "sg_differential");
-        var coordinator = Citus.CitusFixture.InSchema(Citus.CitusFixture.Coordinator!, "sg_differential");
+        await Citus.CitusFixture.ResetSchemaAsync(Citus.CitusFixture.Coordinator!, Schema);
+        var coordinator = Citus.CitusFixture.InSchema(Citus.CitusFixture.Coordinator!, Schema);
         var source = new ShardedDataSourceBuilder(coordinator).UseCitus().UseSchema(ShardDatabase.Schema).Build();
         var nodes = await Sql.QueryAsync(coordinator, "SELECT nodename, nodeport FROM pg_dist_node WHERE isactive AND noderole = 'primary' ORDER BY groupid");
         var connectionStrings = nodes.Select(n => new NpgsqlConnectionStringBuilder(coordinator) { Host = (string)n[0]!, Port = (int)n[1]! }.ConnectionString).ToList();

@@ -19,10 +19,7 @@ partial class ShopQueries
                 new string[] { "orders" }),
             routingTable: "orders",
             workerPrefix: null,
-            workerSuffix: null,
-            asWritten: new global::ShardGen.Model.SqlTemplate(
-                new string[] { "INSERT INTO ", " AS \"orders\" (tenant_id, id, status) VALUES ($1, 1, 'new'), ($2, 2, 'new'), ($1, 3, $3) RETURNING id" },
-                new string[] { "orders" }));
+            workerSuffix: null);
 
         /// <summary>The statements of <c>InsertForTwoKeys</c> for its other distribution keys, each routed to its own shard.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
@@ -36,11 +33,6 @@ partial class ShopQueries
     public async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Queries.IdRow>> InsertForTwoKeys(long a, long b, string status)
     {
         var source = this.Source;
-        if (source.Engine == global::ShardGen.ShardEngine.Citus)
-        {
-            return await source.Query(ShardGenQueries.InsertForTwoKeys).ListAsync(global::ShardGen.ShardKey.None, (a, b, status), static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
-        }
-
         var arguments = (a, b, status);
         await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, default).ConfigureAwait(false) : null;
         var rows = await source.Query(ShardGenQueries.InsertForTwoKeys).ListAsync(a, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
