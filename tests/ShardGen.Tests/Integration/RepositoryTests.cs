@@ -8,25 +8,31 @@ public sealed class RepositoryTests(ShardedDatabaseFixture fixture)
 {
     private readonly ShardDatabase _db = fixture.Db;
 
+    /// <summary>A row with a value in every column, the edges of each type among them.</summary>
+    internal static TypeSample FullSample() => new()
+    {
+        TenantId = 5_000_000_001, Id = 1, Flag = true, FlagN = false, Small = -12345, SmallN = 321, Int = int.MinValue, IntN = int.MaxValue,
+        Long = long.MinValue, LongN = long.MaxValue, Byte = 255, UInt = uint.MaxValue,
+        Dec = 12345678901234567890.123456789m, DecN = -0.000000001m, Float = 1.5f, FloatN = float.MaxValue,
+        Double = Math.PI, DoubleN = double.Epsilon, Text = "héllo, 世界 🙂 \"quoted\" 'single'", TextN = "",
+        Uuid = Guid.NewGuid(), UuidN = Guid.Empty,
+        Stamp = new DateTime(2026, 11, 25, 10, 11, 12, DateTimeKind.Utc).AddTicks(1230),
+        StampN = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc),
+        Moment = new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.FromHours(5)), MomentN = DateTimeOffset.UnixEpoch,
+        Day = new DateOnly(2026, 2, 28), DayN = DateOnly.MinValue, Time = new TimeOnly(23, 59, 58, 123), TimeN = TimeOnly.MinValue,
+        Span = TimeSpan.FromHours(-36.5), SpanN = TimeSpan.FromMilliseconds(1),
+        Bytes = [0, 1, 2, 255], BytesN = [], Color = Color.Blue, ColorN = Color.Green, Note = "renamed column",
+        Ignored = "this is not stored",
+    };
+
+    /// <summary>A row with every nullable column null.</summary>
+    internal static TypeSample EmptySample() => new() { TenantId = 5_000_000_001, Id = 2, Text = "", Bytes = [] };
+
     [Fact]
     public async Task Every_column_type_round_trips_with_values_and_with_nulls()
     {
-        var full = new TypeSample
-        {
-            TenantId = 5_000_000_001, Id = 1, Flag = true, FlagN = false, Small = -12345, SmallN = 321, Int = int.MinValue, IntN = int.MaxValue,
-            Long = long.MinValue, LongN = long.MaxValue, Byte = 255, UInt = uint.MaxValue,
-            Dec = 12345678901234567890.123456789m, DecN = -0.000000001m, Float = 1.5f, FloatN = float.MaxValue,
-            Double = Math.PI, DoubleN = double.Epsilon, Text = "héllo, 世界 🙂 \"quoted\" 'single'", TextN = "",
-            Uuid = Guid.NewGuid(), UuidN = Guid.Empty,
-            Stamp = new DateTime(2026, 11, 25, 10, 11, 12, DateTimeKind.Utc).AddTicks(1230),
-            StampN = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc),
-            Moment = new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.FromHours(5)), MomentN = DateTimeOffset.UnixEpoch,
-            Day = new DateOnly(2026, 2, 28), DayN = DateOnly.MinValue, Time = new TimeOnly(23, 59, 58, 123), TimeN = TimeOnly.MinValue,
-            Span = TimeSpan.FromHours(-36.5), SpanN = TimeSpan.FromMilliseconds(1),
-            Bytes = [0, 1, 2, 255], BytesN = [], Color = Color.Blue, ColorN = Color.Green, Note = "renamed column",
-            Ignored = "this is not stored",
-        };
-        var empty = new TypeSample { TenantId = 5_000_000_001, Id = 2, Text = "", Bytes = [] };
+        var full = FullSample();
+        var empty = EmptySample();
 
         await _db.TypeSamples.InsertAsync(full);
         await _db.TypeSamples.InsertAsync(empty);
@@ -132,7 +138,7 @@ public sealed class RepositoryTests(ShardedDatabaseFixture fixture)
         }
     }
 
-    private static void AssertSame(TypeSample expected, TypeSample? actual)
+    internal static void AssertSame(TypeSample expected, TypeSample? actual)
     {
         Assert.NotNull(actual);
         foreach (var property in typeof(TypeSample).GetProperties().Where(p => p.Name != nameof(TypeSample.Ignored)))
