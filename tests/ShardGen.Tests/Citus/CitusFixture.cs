@@ -11,10 +11,55 @@ namespace ShardGen.Tests.Citus;
 /// </summary>
 public class CitusFixture : IAsyncLifetime
 {
-    public const string NoCitus = "No Citus cluster given: set SHARDGEN_CITUS_COORDINATOR to the connection string of a Citus coordinator (docs/citus.md).";
+    public const string NoCitus =
+        "No Citus cluster given (SHARDGEN_CITUS_COORDINATOR: the connection string of a Citus coordinator) and no Docker engine to start the citusdata/citus image in (docs/citus.md).";
 
-    /// <summary>The coordinator's connection string, or null when no Citus cluster was given.</summary>
-    public static string? Coordinator => Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR") is { Length: > 0 } value ? value : null;
+    // The cluster given by connection string; otherwise, where a Docker engine answers, one started in containers once
+    // for the whole run (Testcontainers removes them when the process ends); otherwise none.
+    private static readonly Lazy<(string Coordinator, IReadOnlyList<(string Name, string ConnectionString)> Workers)?> Cluster = new(() =>
+    {
+        if (Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR") is { Length: > 0 } given)
+        {
+            return (given, []);
+        }
+
+        if (!TestcontainersCluster.DockerAvailable())
+        {
+            return null;
+        }
+
+        var containers = CitusContainers.StartAsync().GetAwaiter().GetResult();
+        return (containers.CoordinatorConnectionString, containers.Workers);
+    });
+
+    /// <summary>The coordinator's connection string, or null when there is no Citus cluster to test against.</summary>
+    public static string? Coordinator => Cluster.Value?.Coordinator;
+
+    /// <summary>
+    /// A builder for a data source on the cluster through <paramref name="coordinator"/> (the coordinator's connection
+    /// string, perhaps with a search path): on Citus, with the workers this machine reaches differently from the
+    /// addresses Citus lists (containers' ports), named as ShardGen names the nodes Citus lists.
+    /// </summary>
+    public static ShardedDataSourceBuilder Builder(string coordinator)
+    {
+        var builder = new ShardedDataSourceBuilder(coordinator).UseCitus();
+        foreach (var (name, connectionString) in Cluster.Value?.Workers ?? [])
+        {
+            builder.AddWorker(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = new NpgsqlConnectionStringBuilder(coordinator).SearchPath }.ConnectionString, name);
+        }
+
+        return builder;
+    }
+
+    /// <summary>The connection string of the node Citus lists at <paramref name="host"/>:<paramref name="port"/>, with the credentials and search path of <paramref name="coordinator"/>.</summary>
+    public static string Node(string coordinator, string host, int port)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(coordinator);
+        var name = $"{host}:{port}/{settings.Database}";
+        return Cluster.Value?.Workers.FirstOrDefault(w => w.Name == name) is { ConnectionString: { } reached }
+            ? new NpgsqlConnectionStringBuilder(reached) { SearchPath = settings.SearchPath }.ConnectionString
+            : new NpgsqlConnectionStringBuilder(coordinator) { Host = host, Port = port }.ConnectionString;
+    }
 
     /// <summary>Why the tests of this fixture cannot run here; null when they can.</summary>
     public string? Unavailable { get; private set; } = Coordinator is null ? NoCitus : null;
@@ -47,7 +92,7 @@ public class CitusFixture : IAsyncLifetime
     /// <summary>A data source on the Citus cluster, with the test model.</summary>
     public ShardedDataSource CreateSource(Action<ShardedDataSourceBuilder>? configure = null)
     {
-        var builder = new ShardedDataSourceBuilder(CoordinatorConnectionString).UseCitus().UseSchema(ShardDatabase.Schema);
+        var builder = Builder(CoordinatorConnectionString).UseSchema(ShardDatabase.Schema);
         configure?.Invoke(builder);
         return builder.Build();
     }
@@ -64,8 +109,7 @@ public class CitusFixture : IAsyncLifetime
         new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString;
 
     /// <summary>The connection string of a node Citus lists, with the coordinator's credentials and the fixture's schema.</summary>
-    public string NodeConnectionString(string host, int port) =>
-        new NpgsqlConnectionStringBuilder(CoordinatorConnectionString) { Host = host, Port = port }.ConnectionString;
+    public string NodeConnectionString(string host, int port) => Node(CoordinatorConnectionString, host, port);
 
     public virtual async Task DisposeAsync()
     {

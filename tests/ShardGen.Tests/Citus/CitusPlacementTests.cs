@@ -13,9 +13,9 @@ namespace ShardGen.Tests.Citus;
 /// </summary>
 public sealed class CitusPlacementTests
 {
-    private const string NoCitus = "No Citus cluster given: set SHARDGEN_CITUS_COORDINATOR to the connection string of a Citus coordinator.";
+    private const string NoCitus = CitusFixture.NoCitus;
 
-    private static string? Coordinator => Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR") is { Length: > 0 } value ? value : null;
+    private static string? Coordinator => CitusFixture.Coordinator;
 
     [SkippableTheory]
     [InlineData("bigint")]

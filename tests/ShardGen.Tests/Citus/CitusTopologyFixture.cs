@@ -65,7 +65,7 @@ public sealed class CitusTopologyFixture : IAsyncLifetime
 
     public ShardedDataSource CreateSource(SchemaDefinition schema, Action<ShardedDataSourceBuilder>? configure = null)
     {
-        var builder = new ShardedDataSourceBuilder(Coordinator).UseCitus().UseSchema(schema);
+        var builder = CitusFixture.Builder(Coordinator).UseSchema(schema);
         configure?.Invoke(builder);
         return builder.Build();
     }
@@ -120,8 +120,7 @@ public sealed class CitusTopologyFixture : IAsyncLifetime
         }
     }
 
-    public string NodeConnectionString(string host, int port) =>
-        new NpgsqlConnectionStringBuilder(Coordinator) { Host = host, Port = port }.ConnectionString;
+    public string NodeConnectionString(string host, int port) => CitusFixture.Node(Coordinator, host, port);
 
     private static (string, int)? ParseNode(string? value)
     {

@@ -42,7 +42,7 @@ public class DifferentialFixture : IAsyncLifetime
     /// <summary>The coordinator's connection string.</summary>
     public string Coordinator { get; private set; } = null!;
 
-    /// <summary>The server of <see cref="Nodes"/> listening on <paramref name="port"/>.</summary>
+    /// <summary>The server of <see cref="Nodes"/> a node of the shard map is (the map's nodes are reached at those ports).</summary>
     public string NodeAt(int port) => Nodes.Single(node => new NpgsqlConnectionStringBuilder(node).Port == port);
 
     public async Task InitializeAsync()
@@ -211,9 +211,9 @@ public class CitusDifferentialFixture : DifferentialFixture
         // Tables of their own, in a schema of their own: other fixtures share the cluster.
         await Citus.CitusFixture.ResetSchemaAsync(Citus.CitusFixture.Coordinator!, Schema);
         var coordinator = Citus.CitusFixture.InSchema(Citus.CitusFixture.Coordinator!, Schema);
-        var source = new ShardedDataSourceBuilder(coordinator).UseCitus().UseSchema(ShardDatabase.Schema).Build();
-        var nodes = await Sql.QueryAsync(coordinator, "SELECT nodename, nodeport FROM pg_dist_node WHERE isactive AND noderole = 'primary' ORDER BY groupid");
-        var connectionStrings = nodes.Select(n => new NpgsqlConnectionStringBuilder(coordinator) { Host = (string)n[0]!, Port = (int)n[1]! }.ConnectionString).ToList();
+        var source = Citus.CitusFixture.Builder(coordinator).UseSchema(ShardDatabase.Schema).Build();
+        var nodes = await Sql.QueryAsync(coordinator, "SELECT nodename, nodeport, groupid FROM pg_dist_node WHERE isactive AND noderole = 'primary' ORDER BY groupid");
+        var connectionStrings = nodes.Select(n => (int)n[2]! == 0 ? coordinator : Citus.CitusFixture.Node(coordinator, (string)n[0]!, (int)n[1]!)).ToList();
         Collation = "libc " + await Sql.ScalarAsync<string>(coordinator, "SELECT datcollate FROM pg_database WHERE datname = current_database()");
         return (source, connectionStrings, coordinator);
     }
