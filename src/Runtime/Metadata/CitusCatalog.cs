@@ -191,7 +191,7 @@ internal static class CitusCatalog
             switch (table.Kind)
             {
                 case TableKind.Reference when relation.IsReference:
-                case TableKind.Local when !relation.IsDistributed && !relation.IsReference:
+                case TableKind.Local when relation.IsOnCoordinatorOnly:
                     tables.Add(new TableRow(table.Name, Kind(table.Kind), null, null, table.Fingerprint, table.Canonical));
                     break;
                 case TableKind.Reference or TableKind.Local when relation.Method is null:
@@ -344,6 +344,9 @@ internal static class CitusCatalog
         public bool IsDistributed => Method == "h";
 
         public bool IsReference => Method == "n" && ReplicationModel == "t";
+
+        /// <summary>A plain table, or a Citus local table (in Citus's metadata, its one shard on the coordinator).</summary>
+        public bool IsOnCoordinatorOnly => Method is null || (Method == "n" && ReplicationModel == "s" && ColocationId == 0);
 
         public string Describe() => Method switch
         {
