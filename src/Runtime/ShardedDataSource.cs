@@ -193,11 +193,13 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// <summary>
     /// Creates what the model needs and the cluster lacks: the metadata, the colocation groups and
     /// shards, the shard tables on the workers, reference tables everywhere, local tables on the
-    /// coordinator. A worker new to the cluster gets the coordinator's reference rows, and serves reference
+    /// coordinator, and the nullable columns the model adds to tables the cluster has (on every shard
+    /// table and copy, all or nothing). A worker new to the cluster gets the coordinator's reference rows, and serves reference
     /// reads only once they are all there (reference writes wait while they are copied). Running it again
-    /// changes nothing, and finishes a fill that an earlier run did not. A table whose compiled definition
-    /// differs from what the cluster recorded fails the call with a <see cref="SchemaMismatchException"/>,
-    /// before anything is created.
+    /// changes nothing, and finishes a fill that an earlier run did not; a model older than the cluster's
+    /// but compatible with it changes nothing either. A difference an apply does not make (a type, key or
+    /// kind change, a new NOT NULL column) fails the call with a <see cref="SchemaMismatchException"/>,
+    /// before anything is created. See "Changing the model" in docs/schema.md.
     /// </summary>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
     {
@@ -212,19 +214,28 @@ public sealed class ShardedDataSource : IAsyncDisposable
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MetadataStore.EnsureCatalogAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var (_, differences) = await MetadataStore.ApplyAsync(
+        var (_, differences, columnsToAdd) = await MetadataStore.ApplyAsync(
             connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, cancellationToken).ConfigureAwait(false);
         if (differences.Count > 0)
         {
             throw new SchemaMismatchException(differences);
         }
 
+        // The model was compared with the metadata just now; the columns it adds are added below.
         var rows = await MetadataStore.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var map = BuildMap(rows, verify: true);
+        var map = BuildMap(rows, verify: false);
 
         // Tables are created before the metadata commits: a failure leaves nothing recorded that is
-        // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job.
-        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map))
+        // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job. A new copy of
+        // a table the cluster has takes the cluster's shape, with the columns this apply adds at the end.
+        var recorded = rows.Tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        string ColumnsDdl(TableDefinition table) =>
+            recorded.TryGetValue(table.Name, out var row) && row.Fingerprint != table.Fingerprint
+                && TableComparison.Of(table, row).Recorded is { } shape
+                ? shape.Merge(table).ColumnsDdl()
+                : table.ColumnsDdl;
+
+        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map, ColumnsDdl))
         {
             if (statements.Count == 0)
             {
@@ -243,6 +254,12 @@ public sealed class ShardedDataSource : IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (columnsToAdd)
+        {
+            await ColumnMigration.RunAsync(this, map, newRows => BuildMap(newRows, verify: false), cancellationToken).ConfigureAwait(false);
+            map = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _map = map;
         if (map.ReadableCopies.Count < map.Workers.Count)
         {
@@ -566,9 +583,9 @@ public sealed class ShardedDataSource : IAsyncDisposable
                 {
                     differences.Add($"table '{table.Name}' is not in the cluster: call ApplySchemaAsync to create it");
                 }
-                else if (row.Fingerprint != table.Fingerprint)
+                else
                 {
-                    differences.Add(MetadataStore.Describe(table, row.Canonical));
+                    differences.AddRange(TableComparison.Of(table, row).ForRunning());
                 }
             }
 

@@ -84,7 +84,8 @@ public sealed class SchemaMismatchException : ShardGenException
     public SchemaMismatchException(IReadOnlyList<string> differences)
         : base("The compiled model differs from the cluster's metadata:" + Environment.NewLine
                + string.Join(Environment.NewLine, differences.Select(d => "  - " + d)) + Environment.NewLine
-               + "ShardGen does not migrate yet: drop and re-create the affected tables, or revert the model change.")
+               + "Columns the cluster has beyond the model's do not matter, and ApplySchemaAsync adds new tables and new nullable columns; "
+               + "see \"Changing the model\" in docs/schema.md.")
     {
         Differences = differences;
     }

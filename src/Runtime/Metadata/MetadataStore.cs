@@ -160,10 +160,12 @@ internal static class MetadataStore
 
     /// <summary>
     /// Brings the metadata in line with the model: registers nodes, groups, tables and the shards of
-    /// new distributed tables. Returns the differences between the model and tables that already
-    /// exist (nothing is changed for those); the caller refuses to go on when there are any.
+    /// new distributed tables. Returns what of the model's tables that already exist an apply refuses
+    /// (<see cref="TableComparison.ForApply"/>; the caller refuses to go on when there is any), and
+    /// whether any of them lacks columns an apply adds (<see cref="ColumnMigration"/> adds them, and
+    /// records them; nothing is changed for existing tables here).
     /// </summary>
-    public static async Task<(bool Changed, List<string> Differences)> ApplyAsync(
+    public static async Task<(bool Changed, List<string> Differences, bool ColumnsToAdd)> ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaDefinition schema,
         Node coordinator, IReadOnlyList<Node> workers, int shardCount, CancellationToken cancellationToken)
     {
@@ -257,15 +259,14 @@ internal static class MetadataStore
             }
         }
 
+        var columnsToAdd = false;
         foreach (var table in schema.Tables)
         {
             if (tables.TryGetValue(table.Name, out var existing))
             {
-                if (existing.Fingerprint != table.Fingerprint)
-                {
-                    differences.Add(Describe(table, existing.Canonical));
-                }
-
+                var comparison = TableComparison.Of(table, existing);
+                differences.AddRange(comparison.ForApply());
+                columnsToAdd |= comparison.Additions.Any();
                 continue;
             }
 
@@ -312,7 +313,7 @@ internal static class MetadataStore
             await ExecuteAsync("UPDATE shardgen.metadata SET version = version + 1").ConfigureAwait(false);
         }
 
-        return (changed, differences);
+        return (changed, differences, columnsToAdd);
     }
 
     /// <summary>What differs between a table of the model and the canonical text the cluster recorded for it.</summary>

@@ -12,14 +12,20 @@ namespace ShardGen;
 public static class NativeDdl
 {
     public static string CreateShardTable(TableDefinition table, string shardTable, int minHash, int maxHash) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"CREATE TABLE IF NOT EXISTS {Identifiers.Quote(shardTable)} ({table.ColumnsDdl}, CONSTRAINT {Identifiers.Quote(shardTable + "_hash_range")} CHECK ({table.KeyType.HashFunction()}({Identifiers.Quote(table.DistributionColumn!)}) BETWEEN {minHash} AND {maxHash}))");
+        CreateShardTable(table, table.ColumnsDdl, shardTable, minHash, maxHash);
 
-    public static string CreateTable(TableDefinition table) =>
-        $"CREATE TABLE IF NOT EXISTS {Identifiers.Quote(table.Name)} ({table.ColumnsDdl})";
+    public static string CreateTable(TableDefinition table) => CreateTable(table, table.ColumnsDdl);
 
     /// <summary>The statements each node runs for the model under <paramref name="map"/>, coordinator first.</summary>
-    public static IReadOnlyList<(Node Node, IReadOnlyList<string> Statements)> ByNode(SchemaDefinition schema, ShardMap map)
+    public static IReadOnlyList<(Node Node, IReadOnlyList<string> Statements)> ByNode(SchemaDefinition schema, ShardMap map) =>
+        ByNode(schema, map, table => table.ColumnsDdl);
+
+    /// <summary>
+    /// As <see cref="ByNode(SchemaDefinition, ShardMap)"/>, with the inside of each <c>CREATE TABLE</c> given by
+    /// <paramref name="columnsDdl"/>: an apply creates a new copy of a table the cluster has (a new worker's reference
+    /// copy) in the cluster's shape, columns the model dropped and the order they were added in included.
+    /// </summary>
+    internal static IReadOnlyList<(Node Node, IReadOnlyList<string> Statements)> ByNode(SchemaDefinition schema, ShardMap map, Func<TableDefinition, string> columnsDdl)
     {
         var result = new List<(Node, IReadOnlyList<string>)>();
         var coordinator = new List<string>();
@@ -27,7 +33,7 @@ public static class NativeDdl
         {
             if (table.Kind is TableKind.Reference or TableKind.Local)
             {
-                coordinator.Add(CreateTable(table));
+                coordinator.Add(CreateTable(table, columnsDdl(table)));
             }
         }
 
@@ -39,7 +45,7 @@ public static class NativeDdl
             {
                 if (table.Kind == TableKind.Reference)
                 {
-                    statements.Add(CreateTable(table));
+                    statements.Add(CreateTable(table, columnsDdl(table)));
                 }
                 else if (table.Kind == TableKind.Distributed)
                 {
@@ -49,7 +55,7 @@ public static class NativeDdl
                     {
                         if (ReferenceEquals(group.NodeOfShard(shard), worker))
                         {
-                            statements.Add(CreateShardTable(table, routes.ShardTables[shard],
+                            statements.Add(CreateShardTable(table, columnsDdl(table), routes.ShardTables[shard],
                                 group.MinHash(shard), group.MaxHash(shard)));
                         }
                     }
@@ -61,6 +67,13 @@ public static class NativeDdl
 
         return result;
     }
+
+    private static string CreateShardTable(TableDefinition table, string columnsDdl, string shardTable, int minHash, int maxHash) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"CREATE TABLE IF NOT EXISTS {Identifiers.Quote(shardTable)} ({columnsDdl}, CONSTRAINT {Identifiers.Quote(shardTable + "_hash_range")} CHECK ({table.KeyType.HashFunction()}({Identifiers.Quote(table.DistributionColumn!)}) BETWEEN {minHash} AND {maxHash}))");
+
+    private static string CreateTable(TableDefinition table, string columnsDdl) =>
+        $"CREATE TABLE IF NOT EXISTS {Identifiers.Quote(table.Name)} ({columnsDdl})";
 
     /// <summary>The whole native script for a reviewer: every node's statements under a comment naming it.</summary>
     public static string Script(SchemaDefinition schema, ShardMap map)

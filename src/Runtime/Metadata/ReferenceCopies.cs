@@ -1,4 +1,5 @@
 using Npgsql;
+using ShardGen.Model;
 
 namespace ShardGen;
 
@@ -17,13 +18,16 @@ internal static class ReferenceCopies
         ShardedDataSource source, NpgsqlConnection coordinator, NpgsqlTransaction transaction, ShardMap map, CancellationToken cancellationToken)
     {
         var filling = map.Workers.Where(w => !map.ReadableCopies.Contains(w)).ToArray();
-        var tables = new List<string>();
-        await using (var command = new NpgsqlCommand("SELECT table_name FROM shardgen.tables WHERE kind = 'reference' ORDER BY table_name", coordinator, transaction))
+        var tables = new List<(string Name, string Columns)>();
+        await using (var command = new NpgsqlCommand("SELECT table_name, canonical FROM shardgen.tables WHERE kind = 'reference' ORDER BY table_name", coordinator, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tables.Add(Identifiers.Quote(reader.GetString(0)));
+                // Copied by column name: a copy made after the model changed may hold its columns in another order.
+                var name = reader.GetString(0);
+                var shape = TableShape.Parse(reader.GetString(1), source.Schema.TryGetTable(name, out var table) ? table.Columns.Select(c => c.Name) : []);
+                tables.Add((Identifiers.Quote(name), shape is null ? "" : " (" + string.Join(", ", shape.Columns.Select(c => Identifiers.Quote(c.Name))) + ")"));
             }
         }
 
@@ -32,7 +36,7 @@ internal static class ReferenceCopies
             // SHARE conflicts with the ROW EXCLUSIVE lock every reference write takes on the coordinator's copy
             // first, and holds until it commits there: the writes committed before this point are in what is
             // copied, and the writes after it find the filled worker in the metadata (the executor checks).
-            await using var command = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", tables)} IN SHARE MODE", coordinator, transaction);
+            await using var command = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", tables.Select(t => t.Name))} IN SHARE MODE", coordinator, transaction);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -58,7 +62,7 @@ internal static class ReferenceCopies
     // One transaction on the worker: whatever its copies held (writes that reached it while it was filling,
     // a fill that stopped half-way) is replaced by the coordinator's rows. TRUNCATE waits for parts of
     // reference writes still prepared there, which their committer or recovery settles.
-    private static async Task FillWorkerAsync(ShardedDataSource source, NpgsqlConnection coordinator, Node worker, List<string> tables, CancellationToken cancellationToken)
+    private static async Task FillWorkerAsync(ShardedDataSource source, NpgsqlConnection coordinator, Node worker, List<(string Name, string Columns)> tables, CancellationToken cancellationToken)
     {
         await using var connection = await source.OpenAsync(worker, cancellationToken).ConfigureAwait(false);
         var table = "";
@@ -67,15 +71,15 @@ internal static class ReferenceCopies
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             if (tables.Count > 0)
             {
-                await using var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", tables)}", connection, transaction);
+                await using var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", tables.Select(t => t.Name))}", connection, transaction);
                 await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var name in tables)
+            foreach (var (name, columns) in tables)
             {
                 table = name;
-                await using var import = await connection.BeginRawBinaryCopyAsync($"COPY {name} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
-                await using var export = await coordinator.BeginRawBinaryCopyAsync($"COPY {name} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                await using var import = await connection.BeginRawBinaryCopyAsync($"COPY {name}{columns} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                await using var export = await coordinator.BeginRawBinaryCopyAsync($"COPY {name}{columns} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
                 await export.CopyToAsync(import, cancellationToken).ConfigureAwait(false);
             }
 

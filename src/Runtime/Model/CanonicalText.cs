@@ -4,17 +4,19 @@ using System.Text;
 
 namespace ShardGen.Model;
 
-/// <summary>The canonical text of a table and its fingerprint; what the metadata compares.</summary>
+/// <summary>The canonical text of a table and its fingerprint; what the metadata records and compares (<see cref="TableShape.Parse"/> reads it back).</summary>
 internal static class CanonicalText
 {
-    public static string Of(TableDefinition table)
+    public static string Of(TableDefinition table) => Of(TableShape.Of(table));
+
+    public static string Of(TableShape table)
     {
         var text = new StringBuilder();
         text.Append("table ").Append(table.Name).Append('\n');
         text.Append("kind ").Append(table.Kind.ToString().ToLowerInvariant()).Append('\n');
         if (table.Kind == TableKind.Distributed)
         {
-            text.Append("distribution ").Append(table.DistributionColumn).Append(' ').Append(table.KeyType.SqlType()).Append('\n');
+            text.Append("distribution ").Append(table.DistributionColumn).Append(' ').Append(table.DistributionType).Append('\n');
             text.Append("colocation ").Append(table.ColocationGroup).Append('\n');
         }
 

@@ -46,10 +46,11 @@ public sealed class SchemaTests(ShardedDatabaseFixture fixture)
     public async Task A_model_that_differs_from_the_cluster_is_reported_with_the_table_and_column()
     {
         var currencies = CurrencyRepository.Definition;
+        // A NOT NULL column: an apply cannot add it (docs/schema.md, "Changing the model"; SchemaChanges/ tests the rest).
         var changed = new TableDefinition(
             currencies.Name, currencies.Kind,
-            [.. currencies.Columns, new ColumnDefinition("symbol", "text", IsNullable: true)],
-            currencies.PrimaryKey, currencies.ColumnsDdl + ", \"symbol\" text", currencies.Statements);
+            [.. currencies.Columns, new ColumnDefinition("symbol", "text", IsNullable: false)],
+            currencies.PrimaryKey, currencies.ColumnsDdl + ", \"symbol\" text NOT NULL", currencies.Statements);
         var schema = new SchemaDefinition([.. ShardDatabase.Schema.Tables.Where(t => t != currencies), changed]);
         var metadataBefore = await Sql.ScalarAsync<string>(fixture.Cluster.CoordinatorConnectionString, MetadataSnapshot);
 
@@ -57,11 +58,11 @@ public sealed class SchemaTests(ShardedDatabaseFixture fixture)
         var applyError = await Assert.ThrowsAsync<SchemaMismatchException>(() => source.ApplySchemaAsync());
         var difference = Assert.Single(applyError.Differences);
         Assert.Contains("table 'currencies'", difference);
-        Assert.Contains("column symbol text null", difference);
+        Assert.Contains("column \"symbol\" (text NOT NULL), which ApplySchemaAsync cannot add", difference);
 
         // Routing with such a model is refused too, before any statement runs.
         var loadError = await Assert.ThrowsAsync<SchemaMismatchException>(() => source.GetShardMapAsync().AsTask());
-        Assert.Contains("currencies", loadError.Message);
+        Assert.Contains("table 'currencies': the model has column \"symbol\" (text NOT NULL), the cluster's table does not", loadError.Message);
 
         Assert.Equal(metadataBefore, await Sql.ScalarAsync<string>(fixture.Cluster.CoordinatorConnectionString, MetadataSnapshot));
     }
