@@ -15,6 +15,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private readonly ShardedTable[] _tables;
     private readonly Dictionary<QueryDefinition, ShardedQuery> _queries;
     private readonly int _shardCount;
+    private readonly bool _shardCountGiven;
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private readonly AsyncLocal<ShardedTransaction?> _ambient = new();
     private readonly TimeSpan _recoveryInterval;
@@ -29,8 +30,8 @@ public sealed class ShardedDataSource : IAsyncDisposable
     private volatile ShardMap? _map;
 
     internal ShardedDataSource(
-        ShardEngine engine, Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, TimeSpan recoveryInterval, bool recoverOnLoad, TimeSpan mapRefreshInterval,
-        Func<string, string, Node> buildNode)
+        ShardEngine engine, Node coordinator, IReadOnlyList<Node> workers, SchemaDefinition schema, int shardCount, bool shardCountGiven, TimeSpan recoveryInterval, bool recoverOnLoad,
+        TimeSpan mapRefreshInterval, Func<string, string, Node> buildNode)
     {
         _buildNode = buildNode;
         Engine = engine;
@@ -41,6 +42,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         _configuredWorkers = workers;
         Schema = schema;
         _shardCount = shardCount;
+        _shardCountGiven = shardCountGiven;
         IncludeErrorDetail = new NpgsqlConnectionStringBuilder(coordinator.DataSource.ConnectionString).IncludeErrorDetail;
         _nodes[coordinator.Name] = coordinator;
         foreach (var worker in workers)
@@ -201,6 +203,8 @@ public sealed class ShardedDataSource : IAsyncDisposable
     /// kind change, a new NOT NULL column) fails the call with a <see cref="SchemaMismatchException"/>,
     /// before anything is created. See "Changing the model" in docs/schema.md.
     /// </summary>
+    /// <exception cref="ShardGenException">The data source was built with <see cref="ShardedDataSourceBuilder.UseShardCount"/>
+    /// and a colocation group of the model exists in the cluster with another count.</exception>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
@@ -215,7 +219,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MetadataStore.EnsureCatalogAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var (_, differences, columnsToAdd) = await MetadataStore.ApplyAsync(
-            connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, cancellationToken).ConfigureAwait(false);
+            connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, _shardCountGiven, cancellationToken).ConfigureAwait(false);
         if (differences.Count > 0)
         {
             throw new SchemaMismatchException(differences);

@@ -25,6 +25,7 @@ public sealed class ShardedDataSourceBuilder
     private readonly List<(string Name, string ConnectionString)> _workers = [];
     private SchemaDefinition? _schema;
     private int _shardCount = DefaultShardCount;
+    private bool _shardCountGiven;
     private Action<NpgsqlDataSourceBuilder>? _configure;
     private TimeSpan _recoveryInterval = DefaultRecoveryInterval;
     private bool _recoverOnLoad = true;
@@ -106,11 +107,14 @@ public sealed class ShardedDataSourceBuilder
     }
 
     /// <summary>The number of shards of a colocation group created by this data source (default 32).
-    /// Groups that already exist in the cluster keep the count they were created with.</summary>
+    /// Groups that already exist in the cluster keep the count they were created with; on the native engine,
+    /// <see cref="ShardedDataSource.ApplySchemaAsync"/> refuses a count given here that differs from an existing
+    /// group's of the model (rather than ignore it).</summary>
     public ShardedDataSourceBuilder UseShardCount(int shardCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
         _shardCount = shardCount;
+        _shardCountGiven = true;
         return this;
     }
 
@@ -246,7 +250,7 @@ public sealed class ShardedDataSourceBuilder
 
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
-        return new ShardedDataSource(_engine, coordinator, workers, _schema, _shardCount, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString));
+        return new ShardedDataSource(_engine, coordinator, workers, _schema, _shardCount, _shardCountGiven, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString));
     }
 
     // Also builds the nodes the metadata knows but this process was not given, with the same settings.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using ShardGen.Model;
 
@@ -165,9 +166,10 @@ internal static class MetadataStore
     /// whether any of them lacks columns an apply adds (<see cref="ColumnMigration"/> adds them, and
     /// records them; nothing is changed for existing tables here).
     /// </summary>
+    /// <param name="shardCountGiven">Whether <paramref name="shardCount"/> was set with <c>UseShardCount</c>: then an existing group with another count is refused.</param>
     public static async Task<(bool Changed, List<string> Differences, bool ColumnsToAdd)> ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaDefinition schema,
-        Node coordinator, IReadOnlyList<Node> workers, int shardCount, CancellationToken cancellationToken)
+        Node coordinator, IReadOnlyList<Node> workers, int shardCount, bool shardCountGiven, CancellationToken cancellationToken)
     {
         var rows = await ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var differences = new List<string>();
@@ -236,6 +238,12 @@ internal static class MetadataStore
                 if (existing.KeyType != group.KeyType)
                 {
                     differences.Add($"colocation group '{group.Name}' holds {existing.KeyType.SqlType()} keys in the cluster; the model gives {group.KeyType.SqlType()}");
+                }
+                else if (shardCountGiven && existing.ShardCount != shardCount)
+                {
+                    throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                        $"Colocation group '{group.Name}' has {existing.ShardCount} shards in the cluster, but the data source was built with UseShardCount({shardCount}): "
+                        + $"the count is fixed when a group is created, and ShardGen cannot split shards yet. Build it with UseShardCount({existing.ShardCount}), or without UseShardCount to keep every existing group as it is. Nothing was changed."));
                 }
 
                 continue;

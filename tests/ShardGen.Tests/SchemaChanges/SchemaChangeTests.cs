@@ -284,6 +284,28 @@ public sealed class SchemaChangeTests(SchemaChangeTests.RefusalCluster refusals)
             await Sql.ColumnAsync<string>(cluster.Workers[2].ConnectionString, "SELECT concat_ws(' ', code, label, coalesce(color, '')) FROM sc_kinds ORDER BY code"));
     }
 
+    [Fact]
+    public async Task A_shard_count_that_differs_from_an_existing_groups_is_refused_not_ignored()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 1);
+        await using (var first = Build(cluster, V1))
+        {
+            await first.ApplySchemaAsync();
+        }
+
+        var metadataBefore = await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, Metadata);
+        await using var other = Build(cluster, V2, shardCount: 16);
+        var error = await Assert.ThrowsAsync<ShardGenException>(() => other.ApplySchemaAsync());
+        Assert.Contains("Colocation group 'sc_notes' has 8 shards in the cluster, but the data source was built with UseShardCount(16)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(metadataBefore, await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, Metadata));
+
+        // Without UseShardCount, existing groups keep their count.
+        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(V2).UseMapRefresh(TimeSpan.Zero).AddWorker(cluster.WorkerConnectionStrings[0], "worker1");
+        await using var unset = builder.Build();
+        await unset.ApplySchemaAsync();
+        Assert.Equal(ShardCount, unset.CurrentShardMap!.ColocationGroups.Single().ShardCount);
+    }
+
     /// <summary>A cluster with the older model applied and one row, shared by the refusals (which change nothing).</summary>
     public sealed class RefusalCluster : IAsyncLifetime
     {
