@@ -170,10 +170,10 @@ public sealed class ShardedDataSource : IAsyncDisposable
         if (Engine == ShardEngine.Citus)
         {
             var topology = await CitusCatalog.ReadAsync(connection, null, Schema, Coordinator, cancellationToken).ConfigureAwait(false);
-            if (topology.Missing.Count > 0 || topology.Differences.Count > 0)
+            if (topology.Missing.Count > 0 || topology.ForRunning().Any())
             {
                 throw new SchemaMismatchException(
-                    [.. topology.Missing.Select(t => $"table '{t.Name}' is not in the Citus cluster as the model has it: call ApplySchemaAsync to create it"), .. topology.Differences]);
+                    [.. topology.Missing.Select(t => $"table '{t.Name}' is not in the Citus cluster as the model has it: call ApplySchemaAsync to create it"), .. topology.ForRunning()]);
             }
 
             var citusMap = BuildMap(topology.Rows, verify: false);

@@ -167,6 +167,7 @@ internal static class CitusCatalog
     {
         var missing = new List<TableDefinition>();
         var differences = new List<string>();
+        var missingColumns = new List<(TableDefinition, ColumnDefinition)>();
         var tables = new List<TableRow>();
         var shards = new List<ShardRow>();
         var groups = new Dictionary<int, GroupRow>();
@@ -187,7 +188,7 @@ internal static class CitusCatalog
                 continue;
             }
 
-            CompareColumns(table, columnsOf.GetValueOrDefault(table.Name), differences);
+            CompareColumns(table, columnsOf.GetValueOrDefault(table.Name), differences, missingColumns);
             switch (table.Kind)
             {
                 case TableKind.Reference when relation.IsReference:
@@ -241,18 +242,19 @@ internal static class CitusCatalog
         }
 
         var rows = new MetadataRows(version, nodes, [.. groups.Values.OrderBy(g => g.Id)], tables, shards);
-        return new CitusTopology(rows, missing, differences);
+        return new CitusTopology(rows, missing, differences, missingColumns);
     }
 
     // A column the model reads must be there with its type (or that type with a modifier, numeric(12,2) for numeric);
-    // columns the cluster has beyond the model's do not matter to statements that name their columns.
-    private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<string> differences)
+    // columns the cluster has beyond the model's do not matter to statements that name their columns. A column the
+    // cluster lacks is apply's to add (when nullable).
+    private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<string> differences, List<(TableDefinition, ColumnDefinition)> missingColumns)
     {
         foreach (var column in table.Columns)
         {
             if (cluster is null || !cluster.TryGetValue(column.Name, out var type))
             {
-                differences.Add($"table '{table.Name}': the model has column \"{column.Name}\" ({column.SqlType}), the cluster's table has no such column");
+                missingColumns.Add((table, column));
             }
             else if (!string.Equals(type, column.SqlType, StringComparison.OrdinalIgnoreCase)
                 && !type.StartsWith(column.SqlType + "(", StringComparison.OrdinalIgnoreCase))
@@ -268,7 +270,8 @@ internal static class CitusCatalog
     /// <c>CREATE TABLE IF NOT EXISTS</c>, then <c>create_distributed_table</c> (the first table of a colocation group
     /// with <c>colocate_with =&gt; 'none'</c> and the shard count, the others colocated with it) or
     /// <c>create_reference_table</c>; local tables stay plain tables on the coordinator. Citus propagates the DDL.
-    /// A table that exists and differs from the model fails the call before anything is created.
+    /// A nullable column the model has and a table of the cluster lacks is added (<c>ALTER TABLE ... ADD COLUMN IF NOT
+    /// EXISTS</c>, which Citus propagates to every shard); any other difference fails the call before anything is created.
     /// </summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, SchemaDefinition schema, Node coordinator, int shardCount, CancellationToken cancellationToken)
     {
@@ -280,9 +283,29 @@ internal static class CitusCatalog
         }
 
         var topology = await ReadAsync(connection, transaction, schema, coordinator, cancellationToken).ConfigureAwait(false);
-        if (topology.Differences.Count > 0)
+        var refused = topology.Differences.Concat(topology.MissingColumns.Where(m => !m.Column.IsNullable).Select(m =>
+            $"table '{m.Table.Name}': the model adds column \"{m.Column.Name}\" ({m.Column.SqlType} NOT NULL), which ApplySchemaAsync cannot add: the table's rows would have no value for it. "
+            + "Make the property nullable (defaults are not supported yet)")).ToArray();
+        if (refused.Length > 0)
         {
-            throw new SchemaMismatchException(topology.Differences);
+            throw new SchemaMismatchException(refused);
+        }
+
+        // New nullable columns of tables the cluster has: one ALTER TABLE on the coordinator each, which Citus propagates
+        // to every shard and reference copy in its own distributed transaction, part of this one.
+        foreach (var group in topology.MissingColumns.GroupBy(m => m.Table))
+        {
+            var statement = $"ALTER TABLE {Identifiers.Quote(group.Key.Name)} "
+                + string.Join(", ", group.Select(m => $"ADD COLUMN IF NOT EXISTS {Identifiers.Quote(m.Column.Name)} {m.Column.SqlType}"));
+            try
+            {
+                await using var command = new NpgsqlCommand(statement, connection, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex)
+            {
+                throw new ShardGenException($"Adding columns to table '{group.Key.Name}' on the Citus coordinator {coordinator} failed: {ex.MessageText}. Nothing was changed; run ApplySchemaAsync again.", ex);
+            }
         }
 
         // A group's tables colocate with one that is already distributed, or with the first created here.
@@ -363,4 +386,13 @@ internal static class CitusCatalog
 /// <param name="Rows">The topology as the shard map reads it; only the tables the cluster has as the model says.</param>
 /// <param name="Missing">Tables of the model the cluster does not have (or has as plain tables not yet distributed).</param>
 /// <param name="Differences">How tables the cluster has differ from the model, each naming the table and both sides.</param>
-internal sealed record CitusTopology(MetadataRows Rows, IReadOnlyList<TableDefinition> Missing, IReadOnlyList<string> Differences);
+/// <param name="MissingColumns">Columns of the model that tables the cluster has lack: apply adds the nullable ones.</param>
+internal sealed record CitusTopology(
+    MetadataRows Rows, IReadOnlyList<TableDefinition> Missing, IReadOnlyList<string> Differences, IReadOnlyList<(TableDefinition Table, ColumnDefinition Column)> MissingColumns)
+{
+    /// <summary>What a process running with the model cannot live with: every difference, and every column the cluster lacks.</summary>
+    public IEnumerable<string> ForRunning() => Differences.Concat(MissingColumns.Select(m =>
+        $"table '{m.Table.Name}': the model has column \"{m.Column.Name}\" ({m.Column.SqlType}), the cluster's table has no such column. "
+        + "If this model is newer than the cluster's, apply it first with ApplySchemaAsync (from one process, before this binary serves calls); "
+        + "if the column was dropped from the cluster, this process is older than the cluster's model and cannot run against it"));
+}
