@@ -232,14 +232,16 @@ public sealed class ShardedDataSource : IAsyncDisposable
         // Tables are created before the metadata commits: a failure leaves nothing recorded that is
         // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job. A new copy of
         // a table the cluster has takes the cluster's shape, with the columns this apply adds at the end.
-        var recorded = rows.Tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        string ColumnsDdl(TableDefinition table) =>
-            recorded.TryGetValue(table.Name, out var row) && row.Fingerprint != table.Fingerprint
-                && TableComparison.Of(table, row).Recorded is { } shape
-                ? shape.Merge(table).ColumnsDdl()
-                : table.ColumnsDdl;
+        var clusterShapes = new Dictionary<TableDefinition, string>(ReferenceEqualityComparer.Instance);
+        foreach (var row in rows.Tables)
+        {
+            if (Schema.TryGetTable(row.Name, out var table) && row.Fingerprint != table.Fingerprint && TableComparison.Of(table, row).Recorded is { } shape)
+            {
+                clusterShapes[table] = shape.Merge(table).ColumnsDdl();
+            }
+        }
 
-        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map, ColumnsDdl))
+        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map, table => clusterShapes.GetValueOrDefault(table) ?? table.ColumnsDdl))
         {
             if (statements.Count == 0)
             {
