@@ -187,7 +187,11 @@ internal sealed partial class Executor
     /// </summary>
     private NpgsqlConnection CreateConnection(ShardMap map, Routes routes, Node node, bool anywhere = false)
     {
-        if (map.Engine != ShardEngine.Citus || routes.Placement != TableKind.Distributed || anywhere)
+        // One routed call in ProbeEvery asks Citus where it ran: the notices cost every call that carries them (Citus
+        // then also reports each local execution), so the others go without, and a stale map is still found within a
+        // few calls to the node that lost the shard, besides the timer.
+        if (map.Engine != ShardEngine.Citus || routes.Placement != TableKind.Distributed || anywhere
+            || (Interlocked.Increment(ref _routedCalls) & (ProbeEvery - 1)) != 0)
         {
             return node.DataSource.CreateConnection();
         }
@@ -196,6 +200,11 @@ internal sealed partial class Executor
         connection.Notice += _onNotice;
         return connection;
     }
+
+    /// <summary>How many routed calls on Citus share one that listens for Citus's report of a forwarded statement (a power of two).</summary>
+    internal const int ProbeEvery = 16;
+
+    private int _routedCalls;
 
     private async Task<TResult> ReadAsync<TArgs, TState, TResult>(
         int statement, ShardKey key, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind,

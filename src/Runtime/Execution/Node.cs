@@ -45,9 +45,10 @@ public sealed class Node
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>
-    /// The data source routed calls outside a transaction use: <see cref="DataSource"/> itself, except on Citus, where
-    /// its sessions ask Citus to report every command it sends on to another node (<c>citus.log_remote_commands</c>), so
-    /// that a call routed with a stale map (the shard moved) is noticed by its own answer, at no cost when it was not.
+    /// On Citus, the data source of the routed calls that probe the map (one in <see cref="Executor.ProbeEvery"/>): its
+    /// sessions ask Citus to report every command it sends on to another node (<c>citus.log_remote_commands</c>), so that
+    /// a call routed with a stale map (the shard moved) is noticed by its own answer. <see cref="DataSource"/> itself on
+    /// the native engine.
     /// </summary>
     internal NpgsqlDataSource RoutedDataSource { get; }
 
