@@ -338,9 +338,12 @@ public static class Citus
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>What the figures were measured on: Citus's and PostgreSQL's versions and the cluster's primary nodes.</summary>
-    private sealed record ClusterInfo(string Extension, string Build, string Postgres, string Coordinator, IReadOnlyList<(string Host, int Port)> Workers)
+    /// <summary>What the figures were measured on: Citus's and PostgreSQL's versions, the primary nodes and their settings.</summary>
+    private sealed record ClusterInfo(string Extension, string Build, string Postgres, string Coordinator, IReadOnlyList<(string Host, int Port)> Workers, string Settings)
     {
+        private const string SettingsSql =
+            "SELECT concat_ws(', ', 'fsync ' || current_setting('fsync'), 'synchronous_commit ' || current_setting('synchronous_commit'), 'shared_buffers ' || current_setting('shared_buffers'), 'max_connections ' || current_setting('max_connections'))";
+
         public static async Task<ClusterInfo> ReadAsync(string coordinator)
         {
             await using var connection = new NpgsqlConnection(coordinator);
@@ -359,15 +362,39 @@ public static class Citus
                        (SELECT array_agg(nodename || ':' || nodeport ORDER BY nodeid) FROM pg_dist_node
                          WHERE groupid <> 0 AND isactive AND noderole = 'primary')
                 """, connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            var workers = (reader.IsDBNull(4) ? [] : reader.GetFieldValue<string[]>(4))
-                .Select(w => (w[..w.LastIndexOf(':')], int.Parse(w[(w.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)))
-                .ToArray();
-            return new ClusterInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? $"{connection.Host}:{connection.Port}" : reader.GetString(3), workers);
+            string extension, build, postgres, coordinatorNode;
+            (string Host, int Port)[] workers;
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                await reader.ReadAsync();
+                workers = [.. (reader.IsDBNull(4) ? [] : reader.GetFieldValue<string[]>(4))
+                    .Select(w => (w[..w.LastIndexOf(':')], int.Parse(w[(w.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)))];
+                (extension, build, postgres) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+                coordinatorNode = reader.IsDBNull(3) ? $"{connection.Host}:{connection.Port}" : reader.GetString(3);
+            }
+
+            // Each node's own settings, as its sessions see them; one line when they agree.
+            var settings = new List<string>();
+            await using (var own = new NpgsqlCommand(SettingsSql, connection))
+            {
+                settings.Add((string)(await own.ExecuteScalarAsync())!);
+            }
+
+            foreach (var (host, port) in workers)
+            {
+                await using var worker = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(coordinator) { Host = host, Port = port }.ConnectionString);
+                await worker.OpenAsync();
+                await using var read = new NpgsqlCommand(SettingsSql, worker);
+                settings.Add((string)(await read.ExecuteScalarAsync())!);
+            }
+
+            var described = settings.Distinct().Count() == 1
+                ? $"every node: {settings[0]}"
+                : string.Join("; ", settings.Select((s, i) => i == 0 ? $"coordinator: {s}" : $"{workers[i - 1].Host}:{workers[i - 1].Port}: {s}"));
+            return new ClusterInfo(extension, build, postgres, coordinatorNode, workers, described);
         }
 
         public override string ToString() =>
-            $"Citus {Extension} ({Build}); PostgreSQL {Postgres}; 1 coordinator ({Coordinator}) + {Workers.Count} workers ({string.Join(", ", Workers.Select(w => $"{w.Host}:{w.Port}"))})";
+            $"Citus {Extension} ({Build}); PostgreSQL {Postgres}; 1 coordinator ({Coordinator}) + {Workers.Count} workers ({string.Join(", ", Workers.Select(w => $"{w.Host}:{w.Port}"))}); {Settings}";
     }
 }
