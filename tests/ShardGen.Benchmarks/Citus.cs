@@ -13,7 +13,9 @@ namespace ShardGen.Benchmarks;
 /// <c>pg_dist_placement</c>, <c>pg_dist_node</c>) before any clock starts. Every side has the same Max Auto Prepare, the
 /// same concurrent clients and the same time. Then a multi-shard GROUP BY through a generated <c>[Query]</c> (sent to
 /// Citus once, as written) against the same SQL sent to the coordinator by hand. Nothing runs, and no figure is
-/// reported, without a Citus coordinator (<c>--citus</c> or <see cref="CoordinatorVariable"/>).
+/// reported, without a Citus coordinator (<c>--citus</c> or <see cref="CoordinatorVariable"/>). Beside the goals: the
+/// point read with one client, this process's CPU time per operation of each side, and (c) in sessions with
+/// <c>citus.log_remote_commands=on</c>, the setting ShardGen's routed sessions on Citus carry.
 /// </summary>
 public static class Citus
 {
@@ -69,6 +71,7 @@ public static class Citus
         await ExecuteAsync(coordinator, "VACUUM ANALYZE bench_items");
 
         var raw = new Dictionary<(string Host, int Port), NpgsqlDataSource>();
+        var loggedSources = new Dictionary<(string Host, int Port), NpgsqlDataSource>();
         try
         {
             NpgsqlDataSource Raw(string host, int port)
@@ -85,6 +88,16 @@ public static class Citus
             var coordinatorCsb = new NpgsqlConnectionStringBuilder(coordinator);
             var viaCoordinator = Raw(coordinatorCsb.Host!, coordinatorCsb.Port);
             var routes = await RoutesAsync(viaCoordinator, Raw);
+
+            // The same nodes, in sessions that ask Citus to report the commands it runs for them, as ShardGen's routed ones do.
+            foreach (var (host, port) in routes.Skip(1).Select(r => (r.Host, r.Port)).Distinct())
+            {
+                var csb = new NpgsqlConnectionStringBuilder(coordinator) { Host = host, Port = port, MaxAutoPrepare = options.AutoPrepare };
+                csb.Options = (string.IsNullOrWhiteSpace(csb.Options) ? "" : csb.Options + " ") + "-c citus.log_remote_commands=on";
+                loggedSources[(host, port)] = NpgsqlDataSource.Create(csb.ConnectionString);
+            }
+
+            var logged = routes.Select(r => r with { Node = r.Node is null ? null : loggedSources[(r.Host, r.Port)] }).ToArray();
             var disagreements = await DisagreementsAsync(source, routes);
             var routing = disagreements == 0
                 ? $"ShardGen's map and Citus's catalogs agree on the shard and node of all {Tenants:N0} tenants"
@@ -122,8 +135,15 @@ public static class Citus
                 random => ReadAsync(viaCoordinator, _ => read, routes, random),
                 random => ReadAsync(null, _ => read, routes, random),
                 random => ReadAsync(null, tenant => readShard[tenant], routes, random),
+
+                // (c) again, in sessions with the setting ShardGen's routed sessions on Citus carry (Node.RoutedDataSource).
+                random => ReadAsync(null, _ => read, logged, random),
             ];
-            figures.AddRange(Ops("point read by key", options.Clients, await CompareAsync(options, options.Clients, reads), goals: true));
+            var read8 = await CompareAsync(options, options.Clients, reads);
+            figures.AddRange(Ops("point read by key", options.Clients, read8, goals: true));
+            figures.Add(new Figure(
+                "citus", $"point read by key, {options.Clients} clients: raw (c) in sessions with citus.log_remote_commands=on, as ShardGen's routed sessions, vs (c)",
+                read8[4].OpsPerSecond, read8[2].OpsPerSecond, "ops/s", HigherIsBetter: true, Figure.NoGoal, 0));
 
             // Each side inserts ids of its own, never a seed's.
             var next = new[] { 1_000_000_000L, 2_000_000_000L, 3_000_000_000L, 4_000_000_000L };
@@ -155,7 +175,7 @@ public static class Citus
                 random => WriteAsync(null, tenant => updateShard[tenant], routes, UpdatedRow(random), expected: 1)), goals: true));
 
             // One client: each side's latency rather than what its CPU allows (reported beside the goals, to explain them).
-            figures.AddRange(Ops("point read by key", 1, await CompareAsync(options, 1, reads), goals: false));
+            figures.AddRange(Ops("point read by key", 1, await CompareAsync(options, 1, reads[..4]), goals: false));
 
             // Client and servers share this machine's cores: what else ran there moves every figure.
             var load = $"1-minute load average {loadBefore} when the citus suite started, {LoadAverage()} when it ended";
@@ -165,7 +185,7 @@ public static class Citus
         }
         finally
         {
-            foreach (var dataSource in raw.Values)
+            foreach (var dataSource in raw.Values.Concat(loggedSources.Values))
             {
                 await dataSource.DisposeAsync();
             }
