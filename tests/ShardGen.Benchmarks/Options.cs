@@ -17,10 +17,10 @@ public sealed class Options
 
     public bool Quick { get; init; }
 
-    /// <summary>Concurrent clients of the routed suite (both sides).</summary>
+    /// <summary>Concurrent clients of the routed and citus suites (every side).</summary>
     public int Clients { get; init; } = 8;
 
-    /// <summary>How long each side of each routed operation runs.</summary>
+    /// <summary>How long each side of each routed (and citus) operation runs.</summary>
     public TimeSpan Duration { get; init; }
 
     /// <summary>Rows of the fan-out and ingest suites.</summary>
@@ -73,10 +73,12 @@ public sealed class Options
 
         suites: all | routed | fanout | ingest | micro | generator | citus
         flags:  --quick            small sizes, for a smoke run (3 s per routed side, 100,000 rows, 5 runs)
-                --clients N        concurrent clients of the routed suite (default 8)
-                --seconds N        seconds per side of each routed operation (default 10)
-                --rows N           rows of the fan-out and ingest suites (default 1,000,000)
-                --runs N           measured runs per fan-out query (default 15)
+                --clients N        concurrent clients of the routed and citus suites (default 8)
+                --seconds N        seconds per side of each routed and citus operation (default 10)
+                --rows N           rows of the fan-out and ingest suites and of the citus suite's
+                                   second aggregate (default 1,000,000)
+                --runs N           measured runs per fan-out query, and of the citus suite's second
+                                   aggregate; ten times as many of its first (default 15)
                 --auto-prepare N   Max Auto Prepare of every side of the routed and citus suites (default ShardGen's)
                 --citus "CS"       the Npgsql connection string of a Citus coordinator for the citus suite
                                    (else SHARDGEN_CITUS_COORDINATOR; without either the suite is skipped)
