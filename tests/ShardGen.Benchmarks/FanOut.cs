@@ -53,7 +53,7 @@ public static class FanOut
         new("fanout", $"{name}, {options.Rows:N0} rows, median of {options.Runs}", result.ShardGen, result.Baseline, "ms", HigherIsBetter: false,
             "≤ 1.2 of unsharded (2 workers, 32 shards)", 1.2, result.Same ? "same rows on both sides" : "**results differ**");
 
-    private static async Task<List<T>> ReadAsync<T>(NpgsqlDataSource dataSource, string sql, Func<NpgsqlDataReader, T> read)
+    internal static async Task<List<T>> ReadAsync<T>(NpgsqlDataSource dataSource, string sql, Func<NpgsqlDataReader, T> read)
     {
         await using var command = dataSource.CreateCommand(sql);
         await using var reader = await command.ExecuteReaderAsync();
@@ -88,7 +88,7 @@ public static class FanOut
         return (Median(sharded), Median(unsharded), same(a, b));
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;

@@ -28,6 +28,8 @@ public sealed record CategoryTotal(string Category, long Items, long Quantity, d
 
 public sealed record TopItem(long TenantId, long Id, decimal Price);
 
+public sealed record CategoryCount(string Category, long Items, long Quantity);
+
 /// <summary>The fan-out suite's queries: the same SQL runs unchanged on the unsharded server.</summary>
 public sealed partial class BenchQueries(ShardDatabase db)
 {
@@ -43,4 +45,11 @@ public sealed partial class BenchQueries(ShardDatabase db)
 
     [Query(TopSql)]
     public partial Task<List<TopItem>> Top(CancellationToken cancellationToken = default);
+
+    /// <summary>The citus suite's multi-shard aggregate over the routed rows (10,000 rows in 1,000 tenants).</summary>
+    public const string RoutedCountsSql =
+        "SELECT category, count(*) AS items, sum(quantity) AS quantity FROM routed_items GROUP BY category ORDER BY category";
+
+    [Query(RoutedCountsSql)]
+    public partial Task<List<CategoryCount>> RoutedCounts(CancellationToken cancellationToken = default);
 }

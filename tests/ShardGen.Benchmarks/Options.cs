@@ -5,19 +5,22 @@ namespace ShardGen.Benchmarks;
 /// <summary>The command line: a suite name, then flags. <c>--quick</c> picks sizes for a smoke run.</summary>
 public sealed class Options
 {
-    public static readonly string[] Suites = ["routed", "fanout", "ingest", "micro", "generator"];
+    public static readonly string[] Suites = ["routed", "fanout", "ingest", "micro", "generator", "citus"];
 
     public required string[] Arguments { get; init; }
+
+    /// <summary>The arguments as reports show them: a <c>--citus</c> connection string (it may hold a password) replaced.</summary>
+    public string[] ShownArguments => [.. Arguments.Select((a, i) => i > 0 && Arguments[i - 1] == "--citus" ? "\"<coordinator connection string>\"" : a)];
 
     /// <summary>The suites to run, in order.</summary>
     public required IReadOnlyList<string> Run { get; init; }
 
     public bool Quick { get; init; }
 
-    /// <summary>Concurrent clients of the routed suite (both sides).</summary>
+    /// <summary>Concurrent clients of the routed and citus suites (every side).</summary>
     public int Clients { get; init; } = 8;
 
-    /// <summary>How long each side of each routed operation runs.</summary>
+    /// <summary>How long each side of each routed (and citus) operation runs.</summary>
     public TimeSpan Duration { get; init; }
 
     /// <summary>Rows of the fan-out and ingest suites.</summary>
@@ -28,6 +31,12 @@ public sealed class Options
 
     /// <summary>The routed suite's Max Auto Prepare, for ShardGen's nodes and the raw baseline alike.</summary>
     public int AutoPrepare { get; init; } = ShardedDataSourceBuilder.DefaultMaxAutoPrepare;
+
+    /// <summary>
+    /// The Citus coordinator the citus suite runs against (<c>--citus</c>, else <c>SHARDGEN_CITUS_COORDINATOR</c>); null
+    /// when none was given, and the suite then reports itself skipped.
+    /// </summary>
+    public string? CitusCoordinator { get; init; }
 
     public static Options? Parse(string[] args)
     {
@@ -53,6 +62,7 @@ public sealed class Options
             Rows = Flag(args, "--rows") ?? (quick ? 100_000 : 1_000_000),
             Runs = Flag(args, "--runs") ?? (quick ? 5 : 15),
             AutoPrepare = Flag(args, "--auto-prepare") ?? ShardedDataSourceBuilder.DefaultMaxAutoPrepare,
+            CitusCoordinator = Text(args, "--citus") ?? (Environment.GetEnvironmentVariable(Citus.CoordinatorVariable) is { Length: > 0 } given ? given : null),
         };
     }
 
@@ -61,16 +71,21 @@ public sealed class Options
 
           dotnet run -c Release --project tests/ShardGen.Benchmarks -- <suite> [flags]
 
-        suites: all | routed | fanout | ingest | micro | generator
+        suites: all | routed | fanout | ingest | micro | generator | citus
         flags:  --quick            small sizes, for a smoke run (3 s per routed side, 100,000 rows, 5 runs)
-                --clients N        concurrent clients of the routed suite (default 8)
-                --seconds N        seconds per side of each routed operation (default 10)
-                --rows N           rows of the fan-out and ingest suites (default 1,000,000)
-                --runs N           measured runs per fan-out query (default 15)
-                --auto-prepare N   Max Auto Prepare of both sides of the routed suite (default ShardGen's)
+                --clients N        concurrent clients of the routed and citus suites (default 8)
+                --seconds N        seconds per side of each routed and citus operation (default 10)
+                --rows N           rows of the fan-out and ingest suites and of the citus suite's
+                                   second aggregate (default 1,000,000)
+                --runs N           measured runs per fan-out query, and of the citus suite's second
+                                   aggregate; ten times as many of its first (default 15)
+                --auto-prepare N   Max Auto Prepare of every side of the routed and citus suites (default ShardGen's)
+                --citus "CS"       the Npgsql connection string of a Citus coordinator for the citus suite
+                                   (else SHARDGEN_CITUS_COORDINATOR; without either the suite is skipped)
 
         The database suites start a throwaway cluster (1 coordinator + 2 workers) and a single unsharded
-        server from the local PostgreSQL binaries, and stop them at the end. Figures go to
+        server from the local PostgreSQL binaries, and stop them at the end. The citus suite runs on the Citus
+        cluster it is given (it drops and creates the benchmark model's tables there). Figures go to
         artifacts/benchmarks/ (results-<time>.md/.json and latest.md/.json).
         """;
 
@@ -95,9 +110,12 @@ public sealed class Options
         return Environment.CurrentDirectory;
     }
 
-    private static int? Flag(string[] args, string name)
+    private static int? Flag(string[] args, string name) =>
+        Text(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : null;
+
+    private static string? Text(string[] args, string name)
     {
         var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

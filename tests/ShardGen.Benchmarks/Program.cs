@@ -15,6 +15,7 @@ Console.WriteLine("warning: a Debug build; run with -c Release for figures worth
 #endif
 
 var figures = new List<Figure>();
+var notes = new List<string>();
 var started = Stopwatch.StartNew();
 await using var clusters = new Clusters(options);
 string? postgres = null;
@@ -28,26 +29,34 @@ foreach (var suite in options.Run)
         "fanout" => await FanOut.RunAsync(clusters, options),
         "ingest" => await Ingest.RunAsync(clusters, options),
         "micro" => await Micro.RunAsync(clusters, options),
+        "citus" => await Citus.RunAsync(options, notes),
         _ => GeneratorSuite.Run(options),
     };
-    if (suite != "generator")
+    if (suite is not ("generator" or "citus"))
     {
         postgres ??= await clusters.VersionAsync();
     }
 
     figures.AddRange(results);
-    Console.WriteLine(Report.Table(results));
+    if (results.Count > 0)
+    {
+        Console.WriteLine(Report.Table(results));
+    }
+
     Console.WriteLine($"   ({clock.Elapsed.TotalSeconds:F0} s)");
 }
 
-var machine = string.Join(
-    "; ",
+string[] described =
+[
     $"{Environment.ProcessorCount} logical cores",
     $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):F1} GiB memory",
     RuntimeInformation.OSDescription,
     $".NET {Environment.Version}",
-    postgres is null ? "no PostgreSQL started" : $"PostgreSQL {postgres} (throwaway local servers: fsync off, shared_buffers 128MB)",
-    options.Quick ? "--quick sizes" : "full sizes");
+    postgres is null ? "no local PostgreSQL started" : $"PostgreSQL {postgres} (throwaway local servers: fsync off, shared_buffers 128MB)",
+    .. notes,
+    options.Quick ? "--quick sizes" : "full sizes",
+];
+var machine = string.Join("; ", described);
 Console.WriteLine();
 Console.WriteLine(machine);
 Console.WriteLine(Report.Table(figures));

@@ -51,7 +51,7 @@ public static class Report
         var body = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"# ShardGen benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run -c Release --project tests/ShardGen.Benchmarks -- {string.Join(' ', options.Arguments)}`")
+            .AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run -c Release --project tests/ShardGen.Benchmarks -- {string.Join(' ', options.ShownArguments)}`")
             .AppendLine()
             .AppendLine(machine)
             .AppendLine()
@@ -63,7 +63,7 @@ public static class Report
             new
             {
                 Utc = DateTime.UtcNow,
-                Arguments = options.Arguments,
+                Arguments = options.ShownArguments,
                 Machine = machine,
                 Figures = figures.Select(f => new { f.Suite, f.Name, f.ShardGen, Baseline = double.IsNaN(f.Baseline) ? (double?)null : f.Baseline, f.Unit, f.Ratio, f.Goal, Target = double.IsInfinity(f.Target) || f.Goal == Figure.NoGoal ? (double?)null : f.Target, Met = f.Goal == Figure.NoGoal ? (bool?)null : f.Met, f.Notes }),
             },
