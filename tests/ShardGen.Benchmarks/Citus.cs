@@ -332,23 +332,9 @@ public static class Citus
     {
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
-        {
-            var random = new Random(client * 7919 + Environment.TickCount);
-            long count = 0;
-            while (clock.Elapsed < duration)
-            {
-                await operation(random);
-                count++;
-            }
-
-            return count;
-        })).ToArray();
-        var total = (await Task.WhenAll(loops)).Sum();
-        var elapsed = clock.Elapsed.TotalSeconds;
+        var opsPerSecond = await Routed.MeasureAsync(clients, duration, operation);
         process.Refresh();
-        return new Side(total / elapsed, (process.TotalProcessorTime - cpu).TotalMicroseconds / total);
+        return new Side(opsPerSecond, (process.TotalProcessorTime - cpu).TotalMicroseconds / (opsPerSecond * duration.TotalSeconds));
     }
 
     /// <summary>

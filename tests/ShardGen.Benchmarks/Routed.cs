@@ -177,7 +177,7 @@ public static class Routed
     }
 
     /// <summary>Operations per second of <paramref name="clients"/> loops running <paramref name="operation"/> for <paramref name="duration"/>.</summary>
-    private static async Task<double> MeasureAsync(int clients, TimeSpan duration, Func<Random, Task> operation)
+    internal static async Task<double> MeasureAsync(int clients, TimeSpan duration, Func<Random, Task> operation)
     {
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>

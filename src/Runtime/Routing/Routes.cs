@@ -172,12 +172,18 @@ internal sealed class QueryRoutes : Routes
         var statements = new string[group.ShardCount];
         for (var shard = 0; shard < statements.Length; shard++)
         {
+            if (citus && shard > 0)
+            {
+                statements[shard] = statements[0];
+                continue;
+            }
+
             for (var slot = 0; slot < slots.Length; slot++)
             {
                 names[slot] = Identifiers.Quote(slots[slot].Group is null || citus ? slots[slot].Table : slots[slot].ShardTables[shard]);
             }
 
-            statements[shard] = shard > 0 && citus ? statements[0] : template.Render(names);
+            statements[shard] = template.Render(names);
         }
 
         if (citus && query.Target != QueryTarget.Router)
