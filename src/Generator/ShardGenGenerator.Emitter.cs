@@ -179,7 +179,6 @@ public sealed partial class ShardGenGenerator
                 }
 
                 writer.Line($"primaryKey: new string[] {{ {string.Join(", ", table.PrimaryKey.Select(i => Literal(table.Columns[i].ColumnName)))} }},");
-                writer.Line($"columnsDdl: {Literal(SqlStatements.ColumnsDdl(table))},");
                 writer.Line("statements: new global::ShardGen.Model.SqlTemplate[]");
                 var closing = table.Kind == TableKind.Distributed ? "," : ");";
                 using (writer.Block(closing))

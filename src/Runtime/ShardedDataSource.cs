@@ -230,18 +230,19 @@ public sealed class ShardedDataSource : IAsyncDisposable
         var map = BuildMap(rows, verify: false);
 
         // Tables are created before the metadata commits: a failure leaves nothing recorded that is
-        // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job. A new copy of
-        // a table the cluster has takes the cluster's shape, with the columns this apply adds at the end.
-        var clusterShapes = new Dictionary<TableDefinition, string>(ReferenceEqualityComparer.Instance);
+        // not there, and CREATE TABLE IF NOT EXISTS makes the next attempt finish the job. Every copy, an
+        // existing table's new copy (a new worker's reference copy) included, is created in the shape the
+        // cluster recorded; the migration that follows brings every copy to the model's.
+        var recordedShapes = new Dictionary<TableDefinition, TableShape>(ReferenceEqualityComparer.Instance);
         foreach (var row in rows.Tables)
         {
-            if (Schema.TryGetTable(row.Name, out var table) && row.Fingerprint != table.Fingerprint && TableComparison.Of(table, row).Recorded is { } shape)
+            if (Schema.TryGetTable(row.Name, out var table) && TableComparison.Of(table, row).Recorded is { } shape)
             {
-                clusterShapes[table] = shape.Merge(table).ColumnsDdl();
+                recordedShapes[table] = shape;
             }
         }
 
-        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map, table => clusterShapes.GetValueOrDefault(table) ?? table.ColumnsDdl))
+        foreach (var (node, statements) in NativeDdl.ByNode(Schema, map, table => recordedShapes.GetValueOrDefault(table) ?? TableShape.Of(table), foreignKeys: false))
         {
             if (statements.Count == 0)
             {

@@ -85,7 +85,7 @@ public sealed class GeneratedSourceTests
         Assert.Equal(["tenant_id", "order_id", "line_number"], items.PrimaryKey);
         Assert.Equal(
             "\"tenant_id\" bigint NOT NULL, \"order_id\" bigint NOT NULL, \"line_number\" integer NOT NULL, \"sku\" text NOT NULL, \"quantity\" integer NOT NULL, \"unit_price\" numeric NOT NULL, PRIMARY KEY (\"tenant_id\", \"order_id\", \"line_number\")",
-            items.ColumnsDdl);
+            NativeDdl.CreateTable(items)["CREATE TABLE IF NOT EXISTS \"order_items\" (".Length..^1]);
         Assert.Equal(
             "SELECT \"tenant_id\", \"order_id\", \"line_number\", \"sku\", \"quantity\", \"unit_price\" FROM \"order_items_102008\" WHERE \"tenant_id\" = $1 AND \"order_id\" = $2 AND \"line_number\" = $3",
             items.Statements[0].Render("\"order_items_102008\""));

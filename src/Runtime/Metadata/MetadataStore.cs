@@ -278,12 +278,15 @@ internal static class MetadataStore
                 continue;
             }
 
+            // A new table is created without its foreign keys (the tables they reference may not exist yet); the
+            // migration that follows the apply adds them, as to any table.
             var kind = table.Kind.ToString().ToLowerInvariant();
+            var created = CanonicalText.Of(TableShape.Of(table) with { ForeignKeys = [] });
             if (table.Kind != TableKind.Distributed)
             {
                 await ExecuteAsync(
                     "INSERT INTO shardgen.tables (table_name, kind, fingerprint, canonical) VALUES ($1, $2, $3, $4)",
-                    table.Name, kind, table.Fingerprint, table.Canonical).ConfigureAwait(false);
+                    table.Name, kind, CanonicalText.Fingerprint(created), created).ConfigureAwait(false);
                 changed = true;
                 continue;
             }
@@ -298,7 +301,7 @@ internal static class MetadataStore
 
             await ExecuteAsync(
                 "INSERT INTO shardgen.tables (table_name, kind, group_id, distribution_column, fingerprint, canonical) VALUES ($1, $2, $3, $4, $5, $6)",
-                table.Name, kind, group.Id, table.DistributionColumn!, table.Fingerprint, table.Canonical).ConfigureAwait(false);
+                table.Name, kind, group.Id, table.DistributionColumn!, CanonicalText.Fingerprint(created), created).ConfigureAwait(false);
             for (var shard = 0; shard < group.ShardCount; shard++)
             {
                 if (!placementOfGroupShard.TryGetValue((group.Id, shard), out var nodeId))

@@ -6,12 +6,15 @@ namespace ShardGen.Model;
 /// </summary>
 public sealed class TableDefinition
 {
+    // Computed on first use, after the init-only members are set.
+    private string? _canonical;
+    private string? _fingerprint;
+
     public TableDefinition(
         string name,
         TableKind kind,
         IReadOnlyList<ColumnDefinition> columns,
         IReadOnlyList<string> primaryKey,
-        string columnsDdl,
         IReadOnlyList<SqlTemplate> statements,
         string? distributionColumn = null,
         DistributionKeyType keyType = default,
@@ -21,7 +24,6 @@ public sealed class TableDefinition
         Kind = kind;
         Columns = columns;
         PrimaryKey = primaryKey;
-        ColumnsDdl = columnsDdl;
         Statements = statements;
         if (kind == TableKind.Distributed)
         {
@@ -29,9 +31,6 @@ public sealed class TableDefinition
             ColocationGroup = colocationGroup ?? throw new ArgumentException($"Distributed table '{name}' needs a colocation group.", nameof(colocationGroup));
             KeyType = keyType;
         }
-
-        Canonical = CanonicalText.Of(this);
-        Fingerprint = CanonicalText.Fingerprint(Canonical);
     }
 
     /// <summary>The table name (unquoted); shard tables are named <c>{Name}_{shardid}</c>.</summary>
@@ -44,11 +43,17 @@ public sealed class TableDefinition
     /// <summary>Primary key columns in order; for a distributed table the distribution column is first.</summary>
     public IReadOnlyList<string> PrimaryKey { get; }
 
-    /// <summary>
-    /// The inside of the table's <c>CREATE TABLE (...)</c>: column definitions and primary key,
-    /// rendered by the generator, e.g. <c>"tenant_id" bigint NOT NULL, ..., PRIMARY KEY ("tenant_id", "id")</c>.
-    /// </summary>
-    public string ColumnsDdl { get; }
+    /// <summary>Secondary indexes (<c>[Index]</c>), by name.</summary>
+    public IReadOnlyList<IndexDefinition> Indexes { get; init; } = [];
+
+    /// <summary>Unique constraints (<c>[Unique]</c>), by name.</summary>
+    public IReadOnlyList<UniqueConstraintDefinition> UniqueConstraints { get; init; } = [];
+
+    /// <summary>Check constraints (<c>[Check]</c>), by name.</summary>
+    public IReadOnlyList<CheckConstraintDefinition> CheckConstraints { get; init; } = [];
+
+    /// <summary>Foreign keys (<c>[ForeignKey]</c>), by name.</summary>
+    public IReadOnlyList<ForeignKeyDefinition> ForeignKeys { get; init; } = [];
 
     /// <summary>The statements of the generated repository, indexed by the constants it declares.</summary>
     public IReadOnlyList<SqlTemplate> Statements { get; }
@@ -63,10 +68,10 @@ public sealed class TableDefinition
     public string? ColocationGroup { get; }
 
     /// <summary>A canonical text of everything that decides the table's shape and placement.</summary>
-    public string Canonical { get; }
+    public string Canonical => _canonical ??= CanonicalText.Of(this);
 
     /// <summary>XxHash128 of <see cref="Canonical"/>, in hex: what the cluster's metadata records.</summary>
-    public string Fingerprint { get; }
+    public string Fingerprint => _fingerprint ??= CanonicalText.Fingerprint(Canonical);
 
     public override string ToString() => Name;
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace ShardGen.Model;
 
@@ -18,6 +19,14 @@ internal sealed record TableShape(
     IReadOnlyList<ColumnDefinition> Columns,
     IReadOnlyList<string> PrimaryKey)
 {
+    public IReadOnlyList<IndexDefinition> Indexes { get; init; } = [];
+
+    public IReadOnlyList<UniqueConstraintDefinition> UniqueConstraints { get; init; } = [];
+
+    public IReadOnlyList<CheckConstraintDefinition> CheckConstraints { get; init; } = [];
+
+    public IReadOnlyList<ForeignKeyDefinition> ForeignKeys { get; init; } = [];
+
     public static TableShape Of(TableDefinition table) => new(
         table.Name,
         table.Kind,
@@ -25,7 +34,13 @@ internal sealed record TableShape(
         table.Kind == TableKind.Distributed ? table.KeyType.SqlType() : null,
         table.ColocationGroup,
         table.Columns,
-        table.PrimaryKey);
+        table.PrimaryKey)
+    {
+        Indexes = table.Indexes,
+        UniqueConstraints = table.UniqueConstraints,
+        CheckConstraints = table.CheckConstraints,
+        ForeignKeys = table.ForeignKeys,
+    };
 
     /// <summary>
     /// Reads a canonical text back; null when it is not one this version writes. A column line is
@@ -39,6 +54,11 @@ internal sealed record TableShape(
         TableKind? kind = null;
         IReadOnlyList<string>? primaryKey = null;
         var columns = new List<ColumnDefinition>();
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        var indexes = new List<IndexDefinition>();
+        var uniques = new List<UniqueConstraintDefinition>();
+        var checks = new List<CheckConstraintDefinition>();
+        var foreignKeys = new List<ForeignKeyDefinition>();
         foreach (var line in canonical.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             if (Field(line, "table ") is { } table)
@@ -87,7 +107,7 @@ internal sealed record TableShape(
             {
                 primaryKey = key.Length == 0 ? [] : key.Split(", ");
             }
-            else
+            else if (!ReadObject(line, defaults, indexes, uniques, checks, foreignKeys))
             {
                 return null;
             }
@@ -99,26 +119,81 @@ internal sealed record TableShape(
             return null;
         }
 
-        return new TableShape(name, tableKind, distributionColumn, distributionType, colocation, columns, primaryKey);
+        if (defaults.Keys.Any(c => !columns.Exists(d => d.Name == c)))
+        {
+            return null;
+        }
+
+        return new TableShape(
+            name, tableKind, distributionColumn, distributionType, colocation,
+            columns.Select(c => defaults.TryGetValue(c.Name, out var sql) ? c with { DefaultSql = sql } : c).ToArray(), primaryKey)
+        {
+            Indexes = indexes,
+            UniqueConstraints = uniques,
+            CheckConstraints = checks,
+            ForeignKeys = foreignKeys,
+        };
     }
+
+    // The JSON lines CanonicalText writes after the primary key; false for a line this version does not read.
+    private static bool ReadObject(
+        string line, Dictionary<string, string> defaults, List<IndexDefinition> indexes, List<UniqueConstraintDefinition> uniques,
+        List<CheckConstraintDefinition> checks, List<ForeignKeyDefinition> foreignKeys)
+    {
+        var brace = line.IndexOf(" {", StringComparison.Ordinal);
+        if (brace < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(line[(brace + 1)..]);
+            var o = document.RootElement;
+            switch (line[..brace])
+            {
+                case "default":
+                    return defaults.TryAdd(o.GetProperty("column").GetString()!, o.GetProperty("sql").GetString()!);
+                case "unique":
+                    uniques.Add(new UniqueConstraintDefinition(o.GetProperty("name").GetString()!, Strings(o, "columns")));
+                    return true;
+                case "check":
+                    checks.Add(new CheckConstraintDefinition(o.GetProperty("name").GetString()!, o.GetProperty("sql").GetString()!));
+                    return true;
+                case "foreign key":
+                    foreignKeys.Add(new ForeignKeyDefinition(o.GetProperty("name").GetString()!, Strings(o, "columns"), o.GetProperty("references").GetString()!, Strings(o, "referencedColumns"))
+                    {
+                        OnDelete = Enum.Parse<ReferentialAction>(o.GetProperty("onDelete").GetString()!),
+                    });
+                    return true;
+                case "index":
+                    indexes.Add(new IndexDefinition(o.GetProperty("name").GetString()!, Strings(o, "columns"))
+                    {
+                        IsUnique = o.GetProperty("unique").GetBoolean(),
+                        Method = Enum.Parse<IndexMethod>(o.GetProperty("method").GetString()!),
+                        Expression = o.GetProperty("expression").GetString(),
+                        Include = Strings(o, "include"),
+                        Where = o.GetProperty("where").GetString(),
+                    });
+                    return true;
+                default:
+                    return false;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string[] Strings(JsonElement o, string name) =>
+        o.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
 
     /// <summary>This shape with the columns of <paramref name="table"/> it lacks appended, in the model's order: what an apply of the model makes of it.</summary>
     public TableShape Merge(TableDefinition table)
     {
         var have = Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         return this with { Columns = [.. Columns, .. table.Columns.Where(c => !have.Contains(c.Name))] };
-    }
-
-    /// <summary>The inside of the table's <c>CREATE TABLE (...)</c>, as the generator writes it for a model.</summary>
-    public string ColumnsDdl()
-    {
-        var ddl = new StringBuilder();
-        foreach (var column in Columns)
-        {
-            ddl.Append(Identifiers.Quote(column.Name)).Append(' ').Append(column.SqlType).Append(column.IsNullable ? "" : " NOT NULL").Append(", ");
-        }
-
-        return ddl.Append("PRIMARY KEY (").AppendJoin(", ", PrimaryKey.Select(Identifiers.Quote)).Append(')').ToString();
     }
 
     private static string? Field(string line, string prefix) =>

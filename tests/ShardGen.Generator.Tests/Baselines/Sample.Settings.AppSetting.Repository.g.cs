@@ -28,7 +28,6 @@ public sealed partial class AppSettingRepository
             new("value", "text", IsNullable: false),
         },
         primaryKey: new string[] { "key" },
-        columnsDdl: "\"key\" text NOT NULL, \"value\" text NOT NULL, PRIMARY KEY (\"key\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

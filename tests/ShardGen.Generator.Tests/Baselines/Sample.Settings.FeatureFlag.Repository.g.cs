@@ -28,7 +28,6 @@ public sealed partial class FeatureFlagRepository
             new("enabled", "boolean", IsNullable: false),
         },
         primaryKey: new string[] { "id" },
-        columnsDdl: "\"id\" text NOT NULL, \"enabled\" boolean NOT NULL, PRIMARY KEY (\"id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

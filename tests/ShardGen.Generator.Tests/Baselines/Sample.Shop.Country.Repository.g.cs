@@ -29,7 +29,6 @@ public sealed partial class CountryRepository
             new("population", "integer", IsNullable: true),
         },
         primaryKey: new string[] { "id" },
-        columnsDdl: "\"id\" text NOT NULL, \"name\" text NOT NULL, \"population\" integer, PRIMARY KEY (\"id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

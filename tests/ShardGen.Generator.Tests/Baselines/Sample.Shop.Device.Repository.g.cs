@@ -31,7 +31,6 @@ public sealed partial class DeviceRepository
             new("last_seen", "timestamp with time zone", IsNullable: false),
         },
         primaryKey: new string[] { "device_id" },
-        columnsDdl: "\"device_id\" uuid NOT NULL, \"model\" text NOT NULL, \"last_seen\" timestamp with time zone NOT NULL, PRIMARY KEY (\"device_id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

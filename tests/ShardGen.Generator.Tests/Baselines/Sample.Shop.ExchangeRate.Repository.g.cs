@@ -29,7 +29,6 @@ public sealed partial class ExchangeRateRepository
             new("rate", "numeric", IsNullable: false),
         },
         primaryKey: new string[] { "from_currency", "to_currency" },
-        columnsDdl: "\"from_currency\" text NOT NULL, \"to_currency\" text NOT NULL, \"rate\" numeric NOT NULL, PRIMARY KEY (\"from_currency\", \"to_currency\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

@@ -33,7 +33,6 @@ public sealed partial class InvoiceRepository
             new("paid_on", "date", IsNullable: true),
         },
         primaryKey: new string[] { "tenant_id", "id" },
-        columnsDdl: "\"tenant_id\" bigint NOT NULL, \"id\" bigint NOT NULL, \"number\" text NOT NULL, \"amount\" numeric NOT NULL, \"paid_on\" date, PRIMARY KEY (\"tenant_id\", \"id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

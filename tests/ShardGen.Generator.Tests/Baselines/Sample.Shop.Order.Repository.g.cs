@@ -34,7 +34,6 @@ public sealed partial class OrderRepository
             new("note", "text", IsNullable: true),
         },
         primaryKey: new string[] { "tenant_id", "id" },
-        columnsDdl: "\"tenant_id\" bigint NOT NULL, \"id\" bigint NOT NULL, \"customer_name\" text NOT NULL, \"total\" numeric NOT NULL, \"status\" integer NOT NULL, \"note\" text, PRIMARY KEY (\"tenant_id\", \"id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

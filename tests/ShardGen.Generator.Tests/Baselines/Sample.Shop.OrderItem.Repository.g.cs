@@ -34,7 +34,6 @@ public sealed partial class OrderItemRepository
             new("unit_price", "numeric", IsNullable: false),
         },
         primaryKey: new string[] { "tenant_id", "order_id", "line_number" },
-        columnsDdl: "\"tenant_id\" bigint NOT NULL, \"order_id\" bigint NOT NULL, \"line_number\" integer NOT NULL, \"sku\" text NOT NULL, \"quantity\" integer NOT NULL, \"unit_price\" numeric NOT NULL, PRIMARY KEY (\"tenant_id\", \"order_id\", \"line_number\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

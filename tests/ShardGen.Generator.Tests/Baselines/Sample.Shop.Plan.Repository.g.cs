@@ -30,7 +30,6 @@ public sealed partial class PlanRepository
             new("max_users", "integer", IsNullable: false),
         },
         primaryKey: new string[] { "id" },
-        columnsDdl: "\"id\" integer NOT NULL, \"name\" text NOT NULL, \"monthly_price\" numeric NOT NULL, \"max_users\" integer NOT NULL, PRIMARY KEY (\"id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

@@ -31,7 +31,6 @@ public sealed partial class TenantRepository
             new("created_at", "timestamp with time zone", IsNullable: false),
         },
         primaryKey: new string[] { "tenant_id" },
-        columnsDdl: "\"tenant_id\" bigint NOT NULL, \"name\" text NOT NULL, \"created_at\" timestamp with time zone NOT NULL, PRIMARY KEY (\"tenant_id\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

@@ -29,7 +29,6 @@ public sealed partial class TenantTagRepository
             new("tag", "text", IsNullable: false),
         },
         primaryKey: new string[] { "tenant_id", "tag" },
-        columnsDdl: "\"tenant_id\" bigint NOT NULL, \"tag\" text NOT NULL, PRIMARY KEY (\"tenant_id\", \"tag\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

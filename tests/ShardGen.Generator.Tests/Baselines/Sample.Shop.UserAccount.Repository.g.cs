@@ -31,7 +31,6 @@ public sealed partial class UserAccountRepository
             new("is_admin", "boolean", IsNullable: false),
         },
         primaryKey: new string[] { "email" },
-        columnsDdl: "\"email\" text NOT NULL, \"display_name\" text NOT NULL, \"is_admin\" boolean NOT NULL, PRIMARY KEY (\"email\")",
         statements: new global::ShardGen.Model.SqlTemplate[]
         {
             // GetStatement

@@ -80,7 +80,7 @@ public sealed class CitusTopologyFixture : IAsyncLifetime
 
     /// <summary>A compiled definition under another name: same columns, keys, placement and statements.</summary>
     public static TableDefinition Renamed(TableDefinition table, string name) =>
-        new(name, table.Kind, table.Columns, table.PrimaryKey, table.ColumnsDdl, table.Statements, table.DistributionColumn, table.KeyType, table.ColocationGroup);
+        new(name, table.Kind, table.Columns, table.PrimaryKey, table.Statements, table.DistributionColumn, table.KeyType, table.ColocationGroup);
 
     /// <summary>Where Citus places <paramref name="shardId"/> (its active placement's node).</summary>
     public async Task<(string Host, int Port)> PlacementAsync(long shardId)

@@ -64,7 +64,7 @@ public class DifferentialFixture : IAsyncLifetime
         Oracle = new NpgsqlConnectionStringBuilder(coordinator) { Database = OracleDatabase, SearchPath = null }.ConnectionString;
         foreach (var table in ShardDatabase.Schema.Tables)
         {
-            await Sql.ExecuteAsync(Oracle, $"CREATE TABLE {Identifiers.Quote(table.Name)} ({table.ColumnsDdl})");
+            await Sql.ExecuteAsync(Oracle, NativeDdl.CreateTable(table));
         }
 
         var data = ShopData.Generate();

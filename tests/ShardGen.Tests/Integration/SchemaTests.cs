@@ -50,7 +50,7 @@ public sealed class SchemaTests(ShardedDatabaseFixture fixture)
         var changed = new TableDefinition(
             currencies.Name, currencies.Kind,
             [.. currencies.Columns, new ColumnDefinition("symbol", "text", IsNullable: false)],
-            currencies.PrimaryKey, currencies.ColumnsDdl + ", \"symbol\" text NOT NULL", currencies.Statements);
+            currencies.PrimaryKey, currencies.Statements);
         var schema = new SchemaDefinition([.. ShardDatabase.Schema.Tables.Where(t => t != currencies), changed]);
         var metadataBefore = await Sql.ScalarAsync<string>(fixture.Cluster.CoordinatorConnectionString, MetadataSnapshot);
 

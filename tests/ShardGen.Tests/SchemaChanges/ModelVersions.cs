@@ -45,8 +45,6 @@ internal static class ModelVersions
         var names = columns.Select(c => Identifiers.Quote(c.Name)).ToArray();
         var where = string.Join(" AND ", primaryKey.Select((c, i) => $"{Identifiers.Quote(c)} = ${i + 1}"));
         var set = string.Join(", ", columns.Skip(keyColumns).Select((c, i) => $"{Identifiers.Quote(c.Name)} = ${keyColumns + i + 1}"));
-        var ddl = string.Concat(columns.Select(c => $"{Identifiers.Quote(c.Name)} {c.SqlType}{(c.IsNullable ? "" : " NOT NULL")}, "))
-            + $"PRIMARY KEY ({string.Join(", ", primaryKey.Select(Identifiers.Quote))})";
         SqlTemplate[] statements =
         [
             new($"SELECT {string.Join(", ", names)} FROM ", $" WHERE {where}"),
@@ -55,8 +53,8 @@ internal static class ModelVersions
             new("SELECT count(*) FROM ", ""),
         ];
         return kind == TableKind.Distributed
-            ? new TableDefinition(name, kind, columns, primaryKey, ddl, statements, columns[0].Name, KeyType(columns[0].SqlType), name)
-            : new TableDefinition(name, kind, columns, primaryKey, ddl, statements);
+            ? new TableDefinition(name, kind, columns, primaryKey, statements, columns[0].Name, KeyType(columns[0].SqlType), name)
+            : new TableDefinition(name, kind, columns, primaryKey, statements);
     }
 
     private static DistributionKeyType KeyType(string sqlType) => sqlType switch
