@@ -81,8 +81,14 @@ internal static class Failures
             _ => "failed",
         };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
+
+        // A violated constraint by its name in the model (a shard's copy carries the shard id).
+        var suffix = shardId is { } id ? "_" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var constraint = (ex as PostgresException)?.ConstraintName is { } name
+            ? $" (constraint \"{(suffix is not null && name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : name)}\" of table '{routes.Table}')"
+            : "";
         return new ShardOperationException(
-            $"{Capitalize(subject)}: {what}: {Underlying(ex, routes.IncludeErrorDetail)}",
+            $"{Capitalize(subject)}: {what}{constraint}: {Underlying(ex, routes.IncludeErrorDetail)}",
             ex,
             routes.Table,
             shardId,
