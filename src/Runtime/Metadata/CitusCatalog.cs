@@ -281,6 +281,13 @@ internal static class CitusCatalog
         CitusTopology topology;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
+            // Sequential: a foreign key to a reference table cannot be added in a transaction that ran parallel DDL on a
+            // distributed table (Citus's own advice for DDL with such keys).
+            await using (var sequential = new NpgsqlCommand("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'", connection, transaction))
+            {
+                await sequential.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction) { CommandTimeout = 0 })
             {
                 lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });

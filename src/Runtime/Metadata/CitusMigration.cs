@@ -30,7 +30,7 @@ internal static class CitusMigration
           JOIN pg_attribute a ON a.attrelid = to_regclass(quote_ident(m.name)) AND a.attnum > 0 AND NOT a.attisdropped
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         UNION ALL
-        SELECT m.name, 'constraint:' || con.contype, con.conname, con.convalidated, false
+        SELECT m.name, 'constraint:' || con.contype::text, con.conname, con.convalidated, false
           FROM unnest($1::text[]) AS m(name)
           JOIN pg_constraint con ON con.conrelid = to_regclass(quote_ident(m.name))
         UNION ALL
@@ -115,8 +115,15 @@ internal static class CitusMigration
 
         if (steps.Count > 0)
         {
-            await using var create = new NpgsqlCommand(StepsDdl, connection);
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Under the lock: two processes creating the schema at once would collide on its name.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await LockAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await using (var create = new NpgsqlCommand(StepsDdl, connection, transaction))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var step in steps)
