@@ -82,10 +82,11 @@ internal static class Failures
         };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
 
-        // A violated constraint by its name in the model (a shard's copy carries the shard id).
+        // A violated constraint by its name in the model: a shard's copy of it carries the shard id (orders_email_key_102008),
+        // or the shard table's name for the names PostgreSQL gives (orders_102008_pkey).
         var suffix = shardId is { } id ? "_" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         var constraint = (ex as PostgresException)?.ConstraintName is { } name
-            ? $" (constraint \"{(suffix is not null && name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : name)}\" of table '{routes.Table}')"
+            ? $" (constraint \"{ModelName(name, suffix, shardTable, routes.Table)}\" of table '{routes.Table}')"
             : "";
         return new ShardOperationException(
             $"{Capitalize(subject)}: {what}{constraint}: {Underlying(ex, routes.IncludeErrorDetail)}",
@@ -97,6 +98,11 @@ internal static class Failures
             unavailable,
             routes.Query);
     }
+
+    private static string ModelName(string name, string? suffix, string? shardTable, string table) =>
+        shardTable is not null && name.StartsWith(shardTable + "_", StringComparison.Ordinal) ? table + name[shardTable.Length..]
+        : suffix is not null && name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length]
+        : name;
 
     /// <summary>The most characters of the underlying error's message a ShardGen message repeats.</summary>
     internal const int MessageTextLength = 500;
