@@ -198,6 +198,7 @@ public sealed partial class MigrationTests
         Assert.Contains("constraint \"mg_notes_tenant_body_key\" of table 'mg_notes'", duplicate.Message, StringComparison.Ordinal);
         Assert.Contains("23505", duplicate.Message, StringComparison.Ordinal);
         Assert.Contains("shard", duplicate.Message, StringComparison.Ordinal);
+        Assert.Contains("key redacted (bigint; IncludeErrorDetail() shows it)", duplicate.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret body", duplicate.Message, StringComparison.Ordinal);
 
         var orphan = await Assert.ThrowsAsync<ShardOperationException>(() => source.InsertAsync(NotesV2, 7L, 3L, "other", 1, "no such kind"));
@@ -247,6 +248,41 @@ public sealed partial class MigrationTests
         Assert.Contains("constraint mg_amounts_positive_{id} CHECK ((amount > 0))", structure, StringComparison.Ordinal);
         Assert.Contains("constraint mg_amounts_tenant_amount_key_{id} UNIQUE (tenant_id, amount)", structure, StringComparison.Ordinal);
         Assert.DoesNotContain("not valid", structure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_column_change_one_shard_cannot_take_changes_no_shard_and_the_next_apply_makes_it_everywhere()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        await using var first = Build(cluster, V1);
+        await first.ApplySchemaAsync();
+        await first.InsertAsync(NotesV1, 1L, 1L, "kept");
+
+        // A transaction holds one shard table: the ALTER there waits past the lock timeout and fails.
+        await using var source = Build(cluster, V2);
+        var shard = (await first.RouteAsync(NotesV1, (ShardKey)1L)).ShardTable;
+        var worker = await WorkerOfAsync(cluster, first, NotesV1, 1L);
+        await using var holder = new NpgsqlConnection(worker);
+        await holder.OpenAsync();
+        await using (var hold = new NpgsqlCommand($"BEGIN; LOCK TABLE {Identifiers.Quote(shard)} IN ACCESS SHARE MODE", holder))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var failure = await Assert.ThrowsAsync<ShardGenException>(() => source.ApplySchemaAsync());
+        Assert.Contains("The columns phase of the schema migration failed on node", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing of this phase was changed on any node", failure.Message, StringComparison.Ordinal);
+        await holder.CloseAsync();
+
+        // Every shard on both workers is as it was, nothing is left prepared, and the record is week one's.
+        var shards = await StructuresAsync(cluster.WorkerConnectionStrings, "mg_notes");
+        Assert.All(shards.Values, s => Assert.StartsWith("tenant_id bigint not null, id bigint not null, body text not null\n", s, StringComparison.Ordinal));
+        Assert.Equal(new[] { 0L, 0L }, await CountOnEachAsync(cluster.WorkerConnectionStrings, "SELECT count(*) FROM pg_prepared_xacts"));
+        Assert.Equal(NotesV1.Fingerprint, await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, "SELECT fingerprint FROM shardgen.tables WHERE table_name = 'mg_notes'"));
+
+        await source.ApplySchemaAsync();
+        Assert.Single((await StructuresAsync(cluster.WorkerConnectionStrings, "mg_notes")).Values.Distinct());
+        Assert.Equal(new object?[] { 1L, 1L, "kept", 0, null }, await source.GetAsync(NotesV2, 1L, 1L));
     }
 
     [Fact]
