@@ -326,7 +326,7 @@ public sealed partial class MigrationTests
     }
 
     [Fact]
-    public async Task Hand_written_steps_run_once_on_every_copy_even_when_two_processes_apply_at_once()
+    public async Task Hand_written_steps_run_once_on_every_copy_and_indexes_are_built_once_when_two_processes_apply_at_once()
     {
         await using var cluster = await LocalPostgresCluster.StartAsync(workers: 2);
         var counters = Reference("mg_counters", 1, Column("name", "text"), Column("runs", "integer"));
@@ -340,7 +340,8 @@ public sealed partial class MigrationTests
             }
         }
 
-        var tagged = Distributed("mg_notes", 2, Column("tenant_id", "bigint"), Column("id", "bigint"), Column("body", "text"), Column("tag", "text", nullable: true));
+        var tagged = Distributed("mg_notes", 2, Column("tenant_id", "bigint"), Column("id", "bigint"), Column("body", "text"), Column("tag", "text", nullable: true))
+            .With(indexes: [new IndexDefinition("mg_notes_tag_idx", ["tenant_id", "tag"])]);
         var schema = new SchemaDefinition([counters, tagged]);
         ShardedDataSource Migrating() => Builder(cluster, schema)
             .AddMigrationStep("2026-12-03-tag-old-notes", tagged, "UPDATE {table} SET tag = 'legacy' WHERE tag IS NULL")
@@ -374,6 +375,9 @@ public sealed partial class MigrationTests
         await using var reader = Build(cluster, schema);
         Assert.Equal(50L, await reader.CountAllAsync(tagged));
         Assert.Equal(new object?[] { 9L, 9L, "note 9", "legacy" }, await reader.GetAsync(tagged, 9L, 9L));
+        var structure = Assert.Single((await StructuresAsync(cluster.WorkerConnectionStrings, "mg_notes")).Values.Distinct());
+        Assert.Contains("index CREATE INDEX mg_notes_tag_idx_{id} ON public.mg_notes_{id} USING btree (tenant_id, tag)", structure, StringComparison.Ordinal);
+        Assert.DoesNotContain("invalid", structure, StringComparison.Ordinal);
         Assert.Equal(
             ["2026-12-03-count-runs", "2026-12-03-tag-old-notes"],
             await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, "SELECT step_id FROM shardgen.migration_steps ORDER BY step_id"));
