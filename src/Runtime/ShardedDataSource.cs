@@ -8,7 +8,7 @@ namespace ShardGen;
 /// pooling and prepared statements are Npgsql's), the compiled model, and the current
 /// <see cref="ShardMap"/> snapshot. Build one with <see cref="ShardedDataSourceBuilder"/>.
 /// </summary>
-public sealed class ShardedDataSource : IAsyncDisposable
+public sealed partial class ShardedDataSource : IAsyncDisposable
 {
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<Node> _configuredWorkers;
@@ -545,7 +545,7 @@ public sealed class ShardedDataSource : IAsyncDisposable
     }
 
     // The metadata's version: a counter on the native engine, a digest of Citus's catalogs on Citus.
-    private async Task<long> CurrentVersionAsync(CancellationToken cancellationToken)
+    internal async Task<long> CurrentVersionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
         if (Engine == ShardEngine.Citus)

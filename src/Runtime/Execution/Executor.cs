@@ -73,6 +73,7 @@ internal sealed partial class Executor
             yield break;
         }
 
+        var refreshed = false;
         for (var attempt = 0; ; attempt++)
         {
             var target = ReadTarget(map, routes, key, attempt);
@@ -89,6 +90,13 @@ internal sealed partial class Executor
             {
                 if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
                 {
+                    continue;
+                }
+
+                // Met a shard move's fence before the first row: once, on the placement a reloaded map gives.
+                if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                {
+                    (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
                     continue;
                 }
 
@@ -155,9 +163,20 @@ internal sealed partial class Executor
                 // On Citus a reference write (and a query sent as written) is one statement through the coordinator:
                 // Citus writes every copy and commits them together.
                 var target = routes.Placement == TableKind.Distributed ? KeyTarget(routes, key) : new Target(map.Coordinator, 0);
-                return transaction is null
-                    ? await ExecuteOnAsync(map, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false)
-                    : await ExecuteInTransactionAsync(transaction, map, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false);
+                if (transaction is null)
+                {
+                    return await ExecuteOnAsync(statement, map, routes, target, key, args, bind, cancellationToken).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    return await ExecuteInTransactionAsync(transaction, map, routes, texts, target, key, args, bind, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ShardOperationException ex) when (IsFenced(routes, ex.InnerException!))
+                {
+                    await ReloadAfterFenceAsync(map, routes, key).ConfigureAwait(false);
+                    throw;
+                }
             default:
                 if (transaction is not null)
                 {
@@ -215,9 +234,18 @@ internal sealed partial class Executor
         var texts = routes.Texts(statement);
         if (_source.CurrentTransaction is { } transaction)
         {
-            return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken, anywhere).ConfigureAwait(false);
+            try
+            {
+                return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken, anywhere).ConfigureAwait(false);
+            }
+            catch (ShardOperationException ex) when (IsFenced(routes, ex.InnerException!))
+            {
+                await ReloadAfterFenceAsync(map, routes, key).ConfigureAwait(false);
+                throw;
+            }
         }
 
+        var refreshed = false;
         for (var attempt = 0; ; attempt++)
         {
             var target = ReadTarget(map, routes, key, attempt, anywhere);
@@ -234,6 +262,13 @@ internal sealed partial class Executor
             {
                 if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt, anywhere))
                 {
+                    continue;
+                }
+
+                // Met a shard move's fence: nothing was read; once, on the placement a reloaded map gives.
+                if (!refreshed && !anywhere && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                {
+                    (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
                     continue;
                 }
 
@@ -257,20 +292,32 @@ internal sealed partial class Executor
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : default;
 
     private async Task<int> ExecuteOnAsync<TArgs>(
-        ShardMap map, Routes routes, string[] texts, Target target, ShardKey key, TArgs args,
+        int statement, ShardMap map, Routes routes, Target target, ShardKey key, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {
-        await using var connection = CreateConnection(map, routes, target.Node);
-        await using var command = new NpgsqlCommand(texts[target.Shard], connection);
-        bind(command.Parameters, args);
-        try
+        for (var refreshed = false; ; refreshed = true)
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (Failures.IsServerFailure(ex))
-        {
-            throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+            await using var connection = CreateConnection(map, routes, target.Node);
+            await using var command = new NpgsqlCommand(routes.Texts(statement)[target.Shard], connection);
+            bind(command.Parameters, args);
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Failures.IsServerFailure(ex))
+            {
+                // Met a shard move's fence: the statement failed before it wrote a row, in a transaction of its own that
+                // rolled back; once, on the placement a reloaded map gives.
+                if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                {
+                    (map, routes) = moved;
+                    target = KeyTarget(routes, key);
+                    continue;
+                }
+
+                throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+            }
         }
     }
 

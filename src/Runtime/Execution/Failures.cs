@@ -78,6 +78,8 @@ internal static class Failures
             "55P03" => "waited too long for a lock (the transaction's lock timeout; another transaction holds the rows, or a deadlock across workers); retry the transaction",
             "40P01" => "was chosen as the victim of a deadlock; retry the transaction",
             "40001" => "could not be serialized with a concurrent transaction; retry the transaction",
+            PostgresErrorCodes.UndefinedTable when shardId is not null =>
+                "found no shard table there: the shard moved to another worker after this process loaded its shard map, and the old copy is fenced (the map was reloaded); retry the transaction",
             _ => "failed",
         };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";

@@ -53,9 +53,13 @@ public sealed class ShardOperationException : ShardGenException
 
     /// <summary>
     /// True when running the whole transaction again may succeed: a deadlock, a serialization failure,
-    /// or a lock wait past the transaction's <see cref="ShardedTransactionOptions.LockTimeout"/>.
+    /// a lock wait past the transaction's <see cref="ShardedTransactionOptions.LockTimeout"/>, or a shard table
+    /// that moved to another worker since the data source loaded its map (it has reloaded it since).
     /// </summary>
-    public bool IsRetryable => Failures.IsRetryable(SqlState);
+    public bool IsRetryable => Failures.IsRetryable(SqlState) || IsFenced;
+
+    /// <summary>The shard table was not on the worker the map named: the shard moved, and its old copy is fenced.</summary>
+    internal bool IsFenced => ShardId is not null && SqlState == PostgresErrorCodes.UndefinedTable;
 }
 
 /// <summary>

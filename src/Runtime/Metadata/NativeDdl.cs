@@ -100,7 +100,7 @@ public static class NativeDdl
             ? map.RoutesOf(referenced).ShardTables[shardIndex]
             : key.ReferencedTable;
 
-    private static string CreateShardTable(TableShape shape, DistributionKeyType keyType, string shardTable, long shardId, int minHash, int maxHash) =>
+    internal static string CreateShardTable(TableShape shape, DistributionKeyType keyType, string shardTable, long shardId, int minHash, int maxHash) =>
         TableDdl.CreateTable(shape, shardTable, shardId, string.Create(CultureInfo.InvariantCulture,
             $"CONSTRAINT {Identifiers.Quote(shardTable + "_hash_range")} CHECK ({keyType.HashFunction()}({Identifiers.Quote(shape.DistributionColumn!)}) BETWEEN {minHash} AND {maxHash})"));
 

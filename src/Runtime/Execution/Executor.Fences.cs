@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+// A call routed with a map older than a shard move meets the source's fence: its shard table is no longer where the map
+// says (PostgreSQL resolves the name when the statement starts, and again after waiting for the move's write block), so
+// the statement fails with undefined_table before it reads or writes a row. See "Stale maps" in docs/operations.md.
+internal sealed partial class Executor
+{
+    /// <summary>The most a call that met a fence waits for the metadata to name the shard's new place.</summary>
+    internal static readonly TimeSpan FenceWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan FencePoll = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Whether a routed statement failed because its shard table is not on the worker: fenced, or not yet in use.</summary>
+    internal static bool IsFenced(Routes routes, Exception ex) =>
+        routes.Placement == TableKind.Distributed && ex is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable };
+
+    /// <summary>
+    /// After a call met a fence: the map reloaded until it places the key's shard elsewhere than <paramref name="routes"/>
+    /// did (the move commits the metadata just after the fence), for at most <see cref="FenceWait"/>; null when it does not.
+    /// </summary>
+    private async Task<(ShardMap Map, Routes Routes)?> RoutesAfterFenceAsync(ShardMap map, Routes routes, ShardKey key, CancellationToken cancellationToken)
+    {
+        var stale = KeyTarget(routes, key);
+        var waiting = Stopwatch.GetTimestamp();
+        var current = map;
+        while (true)
+        {
+            if (await _source.CurrentVersionAsync(cancellationToken).ConfigureAwait(false) != current.Version)
+            {
+                current = await _source.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                Routes fresh = _isQuery ? current.QueryRoutesAt(_index) : current.RoutesAt(_index);
+                var target = KeyTarget(fresh, key);
+                if (!ReferenceEquals(target.Node, stale.Node) || fresh.ShardTables[target.Shard] != routes.ShardTables[stale.Shard])
+                {
+                    return (current, fresh);
+                }
+            }
+
+            if (Stopwatch.GetElapsedTime(waiting) > FenceWait)
+            {
+                return null;
+            }
+
+            await Task.Delay(FencePoll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A call in a transaction that met a fence cannot run again by itself (the transaction's earlier statements ran on the
+    /// old placement): the map is reloaded so that the caller's retry of the whole transaction goes to the new one, and
+    /// the call fails as retryable (<see cref="ShardOperationException.IsRetryable"/>).
+    /// </summary>
+    private async Task ReloadAfterFenceAsync(ShardMap map, Routes routes, ShardKey key)
+    {
+        using var bound = new CancellationTokenSource(FenceWait);
+        try
+        {
+            await RoutesAfterFenceAsync(map, routes, key, bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ShardGenException or OperationCanceledException || Failures.IsServerFailure(ex))
+        {
+            // The failure the caller gets is the fence's; the timer or the next fenced call reloads the map.
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Npgsql;
+
+namespace ShardGen;
+
+/// <summary>
+/// <c>shardgen.moves</c> on the coordinator: one row per shard group move, with the shards it moves and how far it
+/// got, so that a move whose process died is resumed or cleaned up by the next one (see docs/operations.md).
+/// <c>copying</c>: the target is being filled and the source is the placement; <c>switched</c>: the metadata names
+/// the target and the source's copy is fenced; <c>cleaned</c>: the fenced copy is dropped; <c>abandoned</c>: what the
+/// move had made on the target was dropped, the source kept the shards.
+/// </summary>
+internal static class MoveCatalog
+{
+    /// <summary>One move at a time in a cluster: a mover holds this session advisory lock on the coordinator.</summary>
+    public const long MoveLockKey = 0x5348_4152_444D_4F56; // "SHARDMOV"
+
+    public const string Ddl = """
+        CREATE TABLE IF NOT EXISTS shardgen.moves (
+            move_id bigserial PRIMARY KEY,
+            group_id integer NOT NULL REFERENCES shardgen.colocation_groups,
+            shard_index integer NOT NULL,
+            source_node integer NOT NULL REFERENCES shardgen.nodes,
+            target_node integer NOT NULL REFERENCES shardgen.nodes,
+            shard_ids bigint[] NOT NULL,
+            shard_tables text[] NOT NULL,
+            state text NOT NULL CHECK (state IN ('copying', 'switched', 'cleaned', 'abandoned')),
+            started_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now());
+        """;
+
+    /// <summary>The name of a move's publication, subscription (and its replication slot) and fence schema.</summary>
+    public static string Name(long moveId) => "shardgen_move_" + moveId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Creates <c>shardgen.moves</c> if needed, under apply's lock (so that two processes do not create it at once).</summary>
+    public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await MetadataStore.LockApplyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(Ddl, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The moves in <paramref name="states"/>, oldest first.</summary>
+    public static async Task<List<MoveRow>> ReadAsync(NpgsqlConnection connection, string[] states, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT move_id, group_id, shard_index, source_node, target_node, shard_ids, shard_tables, state FROM shardgen.moves WHERE state = ANY($1) ORDER BY move_id",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = states });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var moves = new List<MoveRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            moves.Add(new MoveRow(
+                reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
+                reader.GetFieldValue<long[]>(5), reader.GetFieldValue<string[]>(6), reader.GetString(7)));
+        }
+
+        return moves;
+    }
+
+    public static async Task<long> InsertAsync(NpgsqlConnection connection, int groupId, int shardIndex, int sourceNode, int targetNode, long[] shardIds, string[] shardTables, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO shardgen.moves (group_id, shard_index, source_node, target_node, shard_ids, shard_tables, state) VALUES ($1, $2, $3, $4, $5, $6, 'copying') RETURNING move_id",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = groupId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardIndex });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = sourceNode });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = targetNode });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = shardIds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = shardTables });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public static async Task SetStateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long moveId, string state, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("UPDATE shardgen.moves SET state = $2, updated_at = now() WHERE move_id = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = moveId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+internal sealed record MoveRow(long Id, int GroupId, int ShardIndex, int SourceNode, int TargetNode, long[] ShardIds, string[] ShardTables, string State)
+{
+    public string Name => MoveCatalog.Name(Id);
+}

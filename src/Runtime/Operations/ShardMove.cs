@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// Moves every shard of one index of a colocation group from its worker to another, online, as Citus's
+/// <c>citus_move_shard_placement</c> does: logical replication copies the rows and follows the writes, a short write
+/// block at the source ends with a checksum proof and a fence of the source's copy, then the metadata names the target.
+/// Progress is recorded in <c>shardgen.moves</c> so that a run after a crash resumes or cleans up. See docs/operations.md.
+/// </summary>
+internal sealed class ShardMove
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+
+    private readonly ShardedDataSource _source;
+    private readonly NpgsqlConnection _control;
+    private readonly ShardMoveOptions _options;
+    private readonly IProgress<ShardMoveStep>? _progress;
+    private readonly Func<MetadataRows, ShardMap> _buildMap;
+    private MetadataRows _rows = null!;
+    private ShardMap _map = null!;
+
+    private ShardMove(ShardedDataSource source, NpgsqlConnection control, ShardMoveOptions options, IProgress<ShardMoveStep>? progress, Func<MetadataRows, ShardMap> buildMap)
+    {
+        _source = source;
+        _control = control;
+        _options = options;
+        _progress = progress;
+        _buildMap = buildMap;
+    }
+
+    /// <summary>
+    /// Opens the mover's own coordinator session (unpooled: when the process dies, the session and its advisory lock go
+    /// with it), takes the move lock, and runs <paramref name="work"/> after settling what earlier moves left.
+    /// </summary>
+    public static async Task<T> WithLockAsync<T>(
+        ShardedDataSource source, ShardMoveOptions options, IProgress<ShardMoveStep>? progress, Func<MetadataRows, ShardMap> buildMap,
+        Func<ShardMove, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var unpooled = new NpgsqlConnectionStringBuilder(source.Coordinator.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var control = new NpgsqlConnection(unpooled);
+        await control.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (!await MetadataStore.ExistsAsync(control, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ShardGenException($"The coordinator {source.Coordinator} holds no ShardGen metadata: call ApplySchemaAsync first.");
+        }
+
+        await MoveCatalog.EnsureAsync(control, cancellationToken).ConfigureAwait(false);
+        var move = new ShardMove(source, control, options, progress, buildMap);
+        await move.ExecuteAsync(
+            "SELECT set_config('lock_timeout', $1, false), pg_advisory_lock($2)", null,
+            Milliseconds(options.LockTimeout), MoveCatalog.MoveLockKey).ConfigureAwait(false);
+        try
+        {
+            progress?.Report(ShardMoveStep.Settling);
+            await move.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            return await work(move).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Closing the unpooled session releases the lock too; this only says so sooner.
+            if (control.State == System.Data.ConnectionState.Open)
+            {
+                await move.ExecuteAsync("SELECT pg_advisory_unlock($1)", null, MoveCatalog.MoveLockKey).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Finishes or abandons moves a dead process left in <c>copying</c>, then drops the fenced copies of finished moves.</summary>
+    /// <returns>The moves finished here (a move that had fenced its source), and how many fenced copies were dropped.</returns>
+    public async Task<(List<ShardMoveResult> Finished, int Dropped)> SettleAsync(CancellationToken cancellationToken)
+    {
+        var finished = new List<ShardMoveResult>();
+        foreach (var move in await MoveCatalog.ReadAsync(_control, ["copying"], cancellationToken).ConfigureAwait(false))
+        {
+            if (await SettleUnfinishedAsync(move, cancellationToken).ConfigureAwait(false) is { } result)
+            {
+                finished.Add(result);
+            }
+        }
+
+        var dropped = 0;
+        foreach (var move in await MoveCatalog.ReadAsync(_control, ["switched"], cancellationToken).ConfigureAwait(false))
+        {
+            var source = NodeById(move.SourceNode);
+            await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
+            await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
+            {
+                await ExecuteOnAsync(connection, $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE", cancellationToken).ConfigureAwait(false);
+            }
+
+            await MoveCatalog.SetStateAsync(_control, null, move.Id, "cleaned", cancellationToken).ConfigureAwait(false);
+            dropped++;
+        }
+
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return (finished, dropped);
+    }
+
+    /// <summary>Moves shard <paramref name="shardIndex"/> of <paramref name="groupName"/> to <paramref name="targetName"/>.</summary>
+    public async Task<ShardMoveResult> MoveAsync(string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var group = _rows.Groups.FirstOrDefault(g => g.Name == groupName)
+            ?? throw new ArgumentException($"The cluster has no colocation group named '{groupName}'.", nameof(groupName));
+        if (shardIndex < 0 || shardIndex >= group.ShardCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shardIndex), shardIndex, $"Colocation group '{groupName}' has shards 0 to {group.ShardCount - 1}.");
+        }
+
+        var targetRow = _rows.Nodes.FirstOrDefault(n => n.Name == targetName && n.Role == "worker")
+            ?? throw new ArgumentException($"The cluster has no worker named '{targetName}'.", nameof(targetName));
+        var shards = ShardsOf(group.Id, shardIndex);
+        var sourceId = shards[0].Shard.NodeId;
+        if (sourceId == targetRow.Id)
+        {
+            // Already there: the move a crashed run had begun was finished while settling, or there was nothing to do.
+            return settled.FirstOrDefault(r => r.ColocationGroup == groupName && r.ShardIndex == shardIndex && r.Target == targetName)
+                ?? new ShardMoveResult(0, groupName, shardIndex, targetName, targetName, [], TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
+        }
+
+        var moveId = await MoveCatalog.InsertAsync(
+            _control, group.Id, shardIndex, sourceId, targetRow.Id,
+            [.. shards.Select(s => s.Shard.ShardId)], [.. shards.Select(s => s.ShardTable)], cancellationToken).ConfigureAwait(false);
+        var move = new MoveRow(moveId, group.Id, shardIndex, sourceId, targetRow.Id, [.. shards.Select(s => s.Shard.ShardId)], [.. shards.Select(s => s.ShardTable)], "copying");
+        var source = NodeById(sourceId);
+        var target = NodeById(targetRow.Id);
+
+        _progress?.Report(ShardMoveStep.Copying);
+        await CreateTargetTablesAsync(move, target, group, shards, cancellationToken).ConfigureAwait(false);
+        await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
+        {
+            await ExecuteOnAsync(connection, $"CREATE PUBLICATION {Identifiers.Quote(move.Name)} FOR TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await CreateSubscriptionAsync(targetConnection, move, source, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(
+            "the initial copy of the rows", _options.CopyTimeout, cancellationToken,
+            ct => CopiedAsync(targetConnection, move, ct)).ConfigureAwait(false);
+
+        _progress?.Report(ShardMoveStep.CatchingUp);
+        await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
+        {
+            var position = await ScalarOnAsync<string>(connection, null, "SELECT pg_current_wal_lsn()::text", cancellationToken).ConfigureAwait(false);
+            await WaitAsync("the catch-up before the write block", _options.CatchUpTimeout, cancellationToken, ct => CaughtUpAsync(targetConnection, move, position, ct)).ConfigureAwait(false);
+        }
+
+        _progress?.Report(ShardMoveStep.WriteBlock);
+        var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, targetConnection, shards, cancellationToken).ConfigureAwait(false);
+        await SwitchAsync(move, cancellationToken).ConfigureAwait(false);
+        return new ShardMoveResult(moveId, groupName, shardIndex, source.Name, target.Name, tables, writeBlock, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        _rows = await MetadataStore.ReadAsync(_control, null, cancellationToken).ConfigureAwait(false);
+        _map = _buildMap(_rows);
+    }
+
+    private Node NodeById(int id)
+    {
+        var name = _rows.Nodes.First(n => n.Id == id).Name;
+        return _map.Workers.First(w => w.Name == name);
+    }
+
+    /// <summary>The shards at one index of a group, table by table, with each table's recorded shape.</summary>
+    private List<MovedShard> ShardsOf(int groupId, int shardIndex) =>
+        [.. _rows.Tables.Where(t => t.GroupId == groupId).OrderBy(t => t.Name, StringComparer.Ordinal).Select(table => new MovedShard(
+            table,
+            ShapeOf(table),
+            _rows.Shards.First(s => s.Table == table.Name && s.ShardIndex == shardIndex)))];
+
+    private TableShape ShapeOf(TableRow row) =>
+        (_source.Schema.TryGetTable(row.Name, out var table) ? TableComparison.Of(table, row).Recorded : TableShape.Parse(row.Canonical, []))
+        ?? throw new ShardGenException($"The recorded shape of table '{row.Name}' cannot be read by this version of ShardGen; nothing was moved.");
+
+    // The target's tables in the cluster's recorded shape (hash-range check, indexes, foreign keys), in one transaction,
+    // with a trigger that refuses every write but replication's (which runs as session_replication_role = replica, where
+    // ordinary triggers do not fire): a process routing with a map older than an earlier move of the shard away from
+    // this worker cannot write into the copy while it is filled. The trigger goes at the switch.
+    private async Task CreateTargetTablesAsync(MoveRow move, Node target, GroupRow group, List<MovedShard> shards, CancellationToken cancellationToken)
+    {
+        var schema = Identifiers.Quote(move.Name);
+        var statements = new List<string>
+        {
+            $"CREATE SCHEMA {schema}",
+            $"""
+            CREATE FUNCTION {schema}.refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                RAISE EXCEPTION USING ERRCODE = 'undefined_table', MESSAGE = format('shard table %I is being filled by a shard move and is not in use yet', TG_TABLE_NAME);
+            END
+            $fn$
+            """,
+        };
+        var after = new List<string>();
+        foreach (var shard in shards)
+        {
+            statements.Add(NativeDdl.CreateShardTable(shard.Shape, group.KeyType, shard.ShardTable, shard.Shard.ShardId, shard.Shard.MinHash, shard.Shard.MaxHash));
+            after.AddRange(shard.Shape.Indexes.Select(index => TableDdl.CreateIndex(index, shard.ShardTable, shard.Shard.ShardId, concurrently: false)));
+            after.AddRange(shard.Shape.ForeignKeys.Select(key => TableDdl.AddForeignKey(
+                key, shard.ShardTable, shard.Shard.ShardId,
+                shards.FirstOrDefault(s => s.Table.Name == key.ReferencedTable)?.ShardTable ?? key.ReferencedTable, notValid: false)));
+            after.Add($"CREATE TRIGGER \"shardgen_refuse_writes\" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {Identifiers.Quote(shard.ShardTable)} FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_writes()");
+        }
+
+        await using var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var existing = await ScalarOnAsync<long>(connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace", cancellationToken, move.ShardTables).ConfigureAwait(false);
+        if (existing > 0)
+        {
+            throw new ShardGenException($"Worker '{target.Name}' already has a table named as a shard of this move ({string.Join(", ", move.ShardTables)}) that the metadata does not place there; nothing was moved. Look at it and drop it first.");
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var statement in statements.Concat(after))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // CREATE SUBSCRIPTION takes no parameters: the server writes the statement with format(), which quotes the name as an
+    // identifier and the connection string as a literal, and the statement then runs on its own (it cannot run in a transaction).
+    private static async Task CreateSubscriptionAsync(NpgsqlConnection target, MoveRow move, Node source, CancellationToken cancellationToken)
+    {
+        var given = new NpgsqlConnectionStringBuilder(source.ConnectionString);
+        var conninfo = string.Join(' ',
+            Pair("host", source.Host), Pair("port", source.Port.ToString(CultureInfo.InvariantCulture)), Pair("dbname", source.Database),
+            Pair("user", given.Username ?? Environment.UserName), Pair("connect_timeout", "10"))
+            + (given.Password is { Length: > 0 } password ? " " + Pair("password", password) : "");
+        var statement = await ScalarOnAsync<string>(
+            target, null, "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true)', $1, $2, $1)", cancellationToken,
+            move.Name, conninfo).ConfigureAwait(false);
+        await ExecuteOnAsync(target, statement, cancellationToken).ConfigureAwait(false);
+
+        static string Pair(string key, string value) => key + "='" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+    }
+
+    // Every table of the subscription has finished its initial copy and is in the apply worker's hands ('r', ready).
+    private static async Task<bool> CopiedAsync(NpgsqlConnection target, MoveRow move, CancellationToken cancellationToken) =>
+        await ScalarOnAsync<bool>(
+            target, null,
+            "SELECT count(*) = $2 AND bool_and(r.srsubstate = 'r') FROM pg_subscription s JOIN pg_subscription_rel r ON r.srsubid = s.oid WHERE s.subname = $1",
+            cancellationToken, move.Name, (long)move.ShardTables.Length).ConfigureAwait(false);
+
+    // The apply worker has applied everything up to the source's WAL position: it reports the end of the WAL the source
+    // sent it (latest_end_lsn) only after the messages before it, which it applies in order (Citus waits the same way).
+    private static async Task<bool> CaughtUpAsync(NpgsqlConnection target, MoveRow move, string position, CancellationToken cancellationToken) =>
+        await ScalarOnAsync<bool>(
+            target, null,
+            "SELECT coalesce(bool_and(latest_end_lsn >= $2::pg_lsn), false) FROM pg_stat_subscription WHERE subname = $1 AND relid IS NULL",
+            cancellationToken, move.Name, position).ConfigureAwait(false);
+
+    /// <summary>
+    /// The write block: in one source transaction, the shard tables locked <c>IN EXCLUSIVE MODE</c> (reads go on, writes
+    /// wait), the final catch-up, the checksums of both copies, and the fence (the tables moved into the move's schema,
+    /// out of every routed statement's reach), committed together; bounded by <see cref="ShardMoveOptions.WriteBlockTimeout"/>.
+    /// </summary>
+    private async Task<(List<MovedShardTable> Tables, TimeSpan WriteBlock)> BlockProveAndFenceAsync(
+        MoveRow move, Node source, NpgsqlConnection target, List<MovedShard> shards, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        block.CancelAfter(_options.WriteBlockTimeout);
+        var blocked = Stopwatch.GetTimestamp();
+        try
+        {
+            await ExecuteOnAsync(connection, transaction, block.Token, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
+            var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_lsn()::text", block.Token).ConfigureAwait(false);
+            await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
+            var tables = await ProveAsync(shards, connection, transaction, sourceSchema: null, target, block.Token).ConfigureAwait(false);
+            var fence = Identifiers.Quote(move.Name);
+            await ExecuteOnAsync(
+                connection, transaction, block.Token,
+                [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
+            await transaction.CommitAsync(block.Token).ConfigureAwait(false);
+            return (tables, Stopwatch.GetElapsedTime(blocked));
+        }
+        catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                $"Move {move.Id}: the write block on worker '{source.Name}' ran past {_options.WriteBlockTimeout.TotalSeconds} s (ShardMoveOptions.WriteBlockTimeout) and was lifted; the shards stay on '{source.Name}'. Run the move again."));
+        }
+    }
+
+    /// <summary>Both copies' rows and checksums, read at once (the source in the write block's transaction); refuses a difference.</summary>
+    private static async Task<List<MovedShardTable>> ProveAsync(
+        List<MovedShard> shards, NpgsqlConnection source, NpgsqlTransaction sourceTransaction, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
+    {
+        await ExecuteOnAsync(source, sourceTransaction, cancellationToken, ShardChecksum.Settings).ConfigureAwait(false);
+        await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        await ExecuteOnAsync(target, targetTransaction, cancellationToken, ShardChecksum.Settings).ConfigureAwait(false);
+        var tables = new List<MovedShardTable>();
+        foreach (var shard in shards)
+        {
+            var onSource = ShardChecksum.ComputeAsync(source, sourceTransaction, shard.Shape, sourceSchema, shard.ShardTable, cancellationToken);
+            var onTarget = ShardChecksum.ComputeAsync(target, targetTransaction, shard.Shape, null, shard.ShardTable, cancellationToken);
+            var (sourceRows, sourceSum) = await onSource.ConfigureAwait(false);
+            var (targetRows, targetSum) = await onTarget.ConfigureAwait(false);
+            if (sourceRows != targetRows || sourceSum != targetSum)
+            {
+                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard table \"{shard.ShardTable}\" differs between the source ({sourceRows} rows, checksum {sourceSum:x32}) and the target ({targetRows} rows, checksum {targetSum:x32}): the move stopped before the switch; the shards stay on the source. Run the move again."));
+            }
+
+            tables.Add(new MovedShardTable(shard.Table.Name, shard.Shard.ShardId, shard.ShardTable, sourceRows, sourceSum));
+        }
+
+        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tables;
+    }
+
+    /// <summary>
+    /// After the fence committed: the target's write trigger goes, then the metadata names the target (version bumped,
+    /// move <c>switched</c>) in one coordinator transaction, then the subscription and publication are dropped.
+    /// </summary>
+    private async Task SwitchAsync(MoveRow move, CancellationToken cancellationToken)
+    {
+        var target = NodeById(move.TargetNode);
+        await using (var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await ExecuteOnAsync(
+                connection, transaction, cancellationToken,
+                [.. move.ShardTables.Select(t => $"DROP TRIGGER IF EXISTS \"shardgen_refuse_writes\" ON {Identifiers.Quote(t)}"), $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE"]).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var transaction = await _control.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using (var command = new NpgsqlCommand(
+                "UPDATE shardgen.placements SET node_id = $2 WHERE shard_id = ANY($1) AND node_id = $3; UPDATE shardgen.metadata SET version = version + 1",
+                _control, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = move.ShardIds });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = move.TargetNode });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = move.SourceNode });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await MoveCatalog.SetStateAsync(_control, transaction, move.Id, "switched", cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _progress?.Report(ShardMoveStep.Switched);
+        await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A move left in <c>copying</c>: if the source's copy is fenced (the fence commits only after the checksums matched,
+    /// and nothing writes either copy since), the move is finished; otherwise everything it made is dropped and the
+    /// source, never fenced, stays the placement.
+    /// </summary>
+    private async Task<ShardMoveResult?> SettleUnfinishedAsync(MoveRow move, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var source = NodeById(move.SourceNode);
+        var target = NodeById(move.TargetNode);
+        await using var sourceConnection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false);
+        var fenced = await ScalarOnAsync<long>(sourceConnection, null, "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = ANY($2)", cancellationToken, move.Name, move.ShardTables).ConfigureAwait(false);
+        if (fenced == move.ShardTables.Length)
+        {
+            var group = _rows.Groups.First(g => g.Id == move.GroupId);
+            var shards = ShardsOf(move.GroupId, move.ShardIndex).Where(s => move.ShardIds.Contains(s.Shard.ShardId)).ToList();
+            await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+            await using var transaction = await sourceConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            var tables = await ProveAsync(shards, sourceConnection, transaction, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await SwitchAsync(move, cancellationToken).ConfigureAwait(false);
+            return new ShardMoveResult(move.Id, group.Name, move.ShardIndex, source.Name, target.Name, tables, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
+        }
+
+        if (fenced != 0)
+        {
+            throw new ShardGenException($"Move {move.Id}: worker '{source.Name}' has {fenced} of the {move.ShardTables.Length} shard tables in the fence schema \"{move.Name}\", which a move never leaves; nothing was changed. Look at the worker.");
+        }
+
+        await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
+        if (_rows.Shards.Any(s => move.ShardIds.Contains(s.ShardId) && s.NodeId == move.TargetNode))
+        {
+            throw new ShardGenException($"Move {move.Id}: the metadata places its shards on '{target.Name}' but the source was never fenced; nothing was changed. Look at the cluster.");
+        }
+
+        await using (var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await LockTimeoutAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
+            await ExecuteOnAsync(
+                targetConnection, transaction, cancellationToken,
+                $"DROP TABLE IF EXISTS {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE").ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await MoveCatalog.SetStateAsync(_control, null, move.Id, "abandoned", cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    // The subscription (which drops its slot on the source), then the publication and a slot left by a subscription
+    // whose creation did not finish. Each is there or not; dropping twice is harmless.
+    private async Task DropReplicationAsync(MoveRow move, CancellationToken cancellationToken)
+    {
+        var name = Identifiers.Quote(move.Name);
+        await using (var target = await _source.OpenAsync(NodeById(move.TargetNode), cancellationToken).ConfigureAwait(false))
+        {
+            await ExecuteOnAsync(target, $"DROP SUBSCRIPTION IF EXISTS {name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var source = await _source.OpenAsync(NodeById(move.SourceNode), cancellationToken).ConfigureAwait(false);
+        await ExecuteOnAsync(source, $"DROP PUBLICATION IF EXISTS {name}", cancellationToken).ConfigureAwait(false);
+        await ScalarOnAsync<object>(source, null, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", cancellationToken, move.Name).ConfigureAwait(false);
+    }
+
+    // Polls a condition every few milliseconds until it holds, at most for the time given (or until the token ends it).
+    private static async Task WaitAsync(string what, TimeSpan timeout, CancellationToken cancellationToken, Func<CancellationToken, Task<bool>> condition)
+    {
+        var deadline = Stopwatch.GetTimestamp();
+        while (!await condition(cancellationToken).ConfigureAwait(false))
+        {
+            if (timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(deadline) > timeout)
+            {
+                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                    $"A shard move waited {timeout.TotalSeconds} s for {what} (ShardMoveOptions); the shards stay on the source. Run the move again: it cleans up first."));
+            }
+
+            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task LockTimeoutAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        ScalarOnAsync<string>(connection, transaction, "SELECT set_config('lock_timeout', $1, true)", cancellationToken, Milliseconds(_options.LockTimeout));
+
+    private static string Milliseconds(TimeSpan time) => ((long)Math.Ceiling(time.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private async Task ExecuteAsync(string sql, NpgsqlTransaction? transaction, params object[] values) =>
+        await ScalarOnAsync<object>(_control, transaction, sql, CancellationToken.None, values).ConfigureAwait(false);
+
+    private static Task ExecuteOnAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken) =>
+        ExecuteOnAsync(connection, null, cancellationToken, sql);
+
+    private static async Task ExecuteOnAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken, params IEnumerable<string> statements)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<T> ScalarOnAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>One table's shard at the moved index.</summary>
+    private sealed record MovedShard(TableRow Table, TableShape Shape, ShardRow Shard)
+    {
+        public string ShardTable => Identifiers.ShardTable(Table.Name, Shard.ShardId);
+    }
+}

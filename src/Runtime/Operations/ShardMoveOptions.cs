@@ -1,0 +1,60 @@
+namespace ShardGen;
+
+/// <summary>
+/// The bounds of a shard group move (<see cref="ShardedDataSource.MoveShardGroupAsync"/>): every wait of the move has
+/// one, and a move that runs past one fails, leaving its progress recorded for the next run to resume or clean up.
+/// </summary>
+public sealed record ShardMoveOptions
+{
+    /// <summary>The options a move uses when none are given.</summary>
+    public static ShardMoveOptions Default { get; } = new();
+
+    /// <summary>How long the initial copy of the rows (the subscription's table synchronization) may take. 30 minutes by default.</summary>
+    public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long the target may take to catch up with the source's writes before the write block. One minute by default.</summary>
+    public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The longest the source's shard tables are closed to writes: taking the lock, the final catch-up, the checksums
+    /// and the fence. Past it the block is lifted (rolled back) and the move fails. 30 seconds by default.
+    /// </summary>
+    public TimeSpan WriteBlockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long any lock the move takes may be waited for (PostgreSQL's <c>lock_timeout</c>). 5 seconds by default.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The steps of a shard group move, reported as each begins.</summary>
+public enum ShardMoveStep
+{
+    /// <summary>Settling what an earlier move left (resuming or cleaning it up), and dropping fenced copies of finished moves.</summary>
+    Settling,
+
+    /// <summary>Creating the shard tables on the target and copying the rows with logical replication.</summary>
+    Copying,
+
+    /// <summary>The target applies the writes made on the source since the copy began.</summary>
+    CatchingUp,
+
+    /// <summary>Writes to the source's shard tables wait: final catch-up, checksums, fence.</summary>
+    WriteBlock,
+
+    /// <summary>The metadata names the target; the subscription and publication are dropped.</summary>
+    Switched,
+}
+
+/// <summary>What a shard group move did.</summary>
+/// <param name="MoveId">The move's row in <c>shardgen.moves</c> on the coordinator (0 when nothing had to move).</param>
+/// <param name="ColocationGroup">The colocation group.</param>
+/// <param name="ShardIndex">The shard index moved (every table of the group at that index).</param>
+/// <param name="Source">The worker the shards left.</param>
+/// <param name="Target">The worker that holds them now.</param>
+/// <param name="Tables">Each shard table moved, with its rows and the checksum both copies had; empty when nothing moved.</param>
+/// <param name="WriteBlock">How long writes to the shard tables waited (from the lock to the fence's commit).</param>
+/// <param name="Elapsed">The whole move.</param>
+public sealed record ShardMoveResult(
+    long MoveId, string ColocationGroup, int ShardIndex, string Source, string Target, IReadOnlyList<MovedShardTable> Tables, TimeSpan WriteBlock, TimeSpan Elapsed);
+
+/// <summary>One shard table of a move: its rows and the XxHash128 both copies had over their rows in primary-key order.</summary>
+public sealed record MovedShardTable(string Table, long ShardId, string ShardTable, long Rows, UInt128 Checksum);
