@@ -210,7 +210,7 @@ internal sealed class ShardMove
         await using var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var existing = await ScalarOnAsync<long>(connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace", cancellationToken, move.ShardTables).ConfigureAwait(false);
+        var existing = await ScalarOnAsync<long>(connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace", cancellationToken, (object)move.ShardTables).ConfigureAwait(false);
         if (existing > 0)
         {
             throw new ShardGenException($"Worker '{target.Name}' already has a table named as a shard of this move ({string.Join(", ", move.ShardTables)}) that the metadata does not place there; nothing was moved. Look at it and drop it first.");
@@ -338,9 +338,7 @@ internal sealed class ShardMove
 
         await using (var transaction = await _control.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using (var command = new NpgsqlCommand(
-                "UPDATE shardgen.placements SET node_id = $2 WHERE shard_id = ANY($1) AND node_id = $3; UPDATE shardgen.metadata SET version = version + 1",
-                _control, transaction))
+            await using (var command = new NpgsqlCommand("UPDATE shardgen.placements SET node_id = $2 WHERE shard_id = ANY($1) AND node_id = $3", _control, transaction))
             {
                 command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = move.ShardIds });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = move.TargetNode });
@@ -348,6 +346,7 @@ internal sealed class ShardMove
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await ExecuteOnAsync(_control, transaction, cancellationToken, "UPDATE shardgen.metadata SET version = version + 1").ConfigureAwait(false);
             await MoveCatalog.SetStateAsync(_control, transaction, move.Id, "switched", cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

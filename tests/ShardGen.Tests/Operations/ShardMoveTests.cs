@@ -1,0 +1,330 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using ShardGen.Model;
+using ShardGen.Testing;
+using ShardGen.Tests.Infrastructure;
+using ShardGen.Tests.Model;
+using Xunit.Abstractions;
+
+namespace ShardGen.Tests.Operations;
+
+/// <summary>
+/// Moving a shard group between workers of a real three-worker cluster (workers with wal_level = logical) while data
+/// sources write and read: what each server holds afterwards is read with SQL sent straight to it.
+/// </summary>
+public sealed class ShardMoveTests(ITestOutputHelper output)
+{
+    private const string Group = "int8";
+
+    [Fact]
+    public async Task A_group_moves_under_writes_and_reads_and_every_acknowledged_write_is_on_the_target_once()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        await db.Currencies.InsertAsync(new Currency("EUR", "Euro", 2));
+        var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 4);
+        var seeded = new List<(long, long)>();
+        foreach (var tenant in tenants)
+        {
+            for (var id = 0; id < 200; id++)
+            {
+                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
+                await db.Entries.InsertAsync(new Entry(tenant, id, id, 1m, null));
+                seeded.Add((tenant, id));
+            }
+        }
+
+        // A process that loaded its map before the move and never refreshes it on a timer.
+        await using var stale = Source(cluster);
+        var staleDb = new ShardDatabase(stale);
+        var oldMap = await stale.GetShardMapAsync();
+        Assert.Equal("worker1", oldMap.Route(AccountRepository.Definition, tenants[0]).Node.Name);
+
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new ConcurrentBag<(long Tenant, long Id)>(seeded);
+        var failures = new ConcurrentQueue<string>();
+        var next = 1000L;
+        var moved = false;
+        var staleAfterMove = 0;
+        async Task WriteAsync(ShardDatabase writer)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var id = Interlocked.Increment(ref next);
+                var tenant = tenants[(int)(id % tenants.Length)];
+                try
+                {
+                    await writer.Accounts.InsertAsync(new Account(tenant, id, "written during the move", id));
+                    acknowledged.Add((tenant, id));
+                    if (writer == staleDb && Volatile.Read(ref moved))
+                    {
+                        Interlocked.Increment(ref staleAfterMove);
+                    }
+                }
+                catch (ShardGenException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+            }
+        }
+
+        var reads = 0;
+        async Task ReadAsync()
+        {
+            var random = new Random(7);
+            while (!stop.IsCancellationRequested)
+            {
+                var written = acknowledged.ToArray();
+                var (tenant, id) = written[random.Next(written.Length)];
+                try
+                {
+                    if (await db.Accounts.GetAsync(tenant, id) is null)
+                    {
+                        failures.Enqueue($"read of ({tenant}, {id}) returned nothing");
+                    }
+
+                    if ((await db.Currencies.ListAllAsync()).Count != 1)
+                    {
+                        failures.Enqueue("a reference read missed its row");
+                    }
+
+                    Interlocked.Increment(ref reads);
+                }
+                catch (ShardGenException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+            }
+        }
+
+        var clients = new List<Task>();
+        for (var i = 0; i < 4; i++)
+        {
+            clients.Add(Task.Run(() => WriteAsync(db)));
+            clients.Add(Task.Run(ReadAsync));
+        }
+
+        clients.Add(Task.Run(() => WriteAsync(staleDb)));
+        await Task.Delay(300);
+        var result = await live.MoveShardGroupAsync(Group, shard, "worker3");
+        Volatile.Write(ref moved, true);
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        output.WriteLine($"moved {result.Tables.Sum(t => t.Rows)} rows in {result.Elapsed.TotalMilliseconds:0} ms, writes blocked {result.WriteBlock.TotalMilliseconds:0} ms; {acknowledged.Count - seeded.Count} writes and {reads} reads meanwhile");
+        Assert.Empty(failures);
+        Assert.True(reads > 0);
+        Assert.True(staleAfterMove > 0);
+        Assert.Equal(("worker1", "worker3"), (result.Source, result.Target));
+        Assert.True(result.WriteBlock < TimeSpan.FromSeconds(5), $"write block {result.WriteBlock}");
+
+        // The target holds every acknowledged write exactly once, and nothing else.
+        var map = await live.GetShardMapAsync();
+        var accounts = map.Shards(AccountRepository.Definition)[shard];
+        Assert.Equal("worker3", accounts.Node.Name);
+        var onTarget = await PairsAsync(cluster.Workers[2].ConnectionString, Identifiers.Quote(accounts.ShardTable));
+        Assert.Equal(onTarget.Count, onTarget.Distinct().Count());
+        Assert.Equal(acknowledged.OrderBy(p => p).ToArray(), onTarget.OrderBy(p => p).ToArray());
+
+        // The stale process met the fence, reloaded its map and wrote on; its writes are among the above.
+        Assert.True(stale.CurrentShardMap!.Version > oldMap.Version);
+
+        // The source's copy is fenced: no table by that name where routed statements look, and the fenced copy is
+        // exactly what both copies held at the switch (its checksum is the proof's), nothing written since.
+        var worker1 = cluster.Workers[0].ConnectionString;
+        var fence = MoveCatalog.Name(result.MoveId);
+        Assert.Null(await Sql.ScalarAsync<string>(worker1, "SELECT to_regclass($1)::text", Identifiers.Quote(accounts.ShardTable)));
+        foreach (var table in result.Tables)
+        {
+            Assert.Equal(table.Checksum, await ChecksumAsync(worker1, table.Table, fence, table.ShardTable));
+        }
+
+        Assert.Equal(ShardDatabase.Schema.Tables.Where(t => t.ColocationGroup == Group).Select(t => t.Name).Order(StringComparer.Ordinal), result.Tables.Select(t => t.Table));
+        Assert.Equal(seeded.Count, result.Tables.Single(t => t.Table == "entries").Rows);
+
+        var fenced = await PairsAsync(worker1, $"{Identifiers.Quote(fence)}.{Identifiers.Quote(accounts.ShardTable)}");
+        Assert.Equal(result.Tables.Single(t => t.Table == "accounts").Rows, fenced.Count);
+        Assert.Subset(onTarget.ToHashSet(), fenced.ToHashSet());
+
+        // Replication is gone from both workers; the move is recorded as switched.
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(cluster.Workers[2].ConnectionString, "SELECT count(*) FROM pg_subscription"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(worker1, "SELECT count(*) FROM pg_publication"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(worker1, "SELECT count(*) FROM pg_replication_slots"));
+        Assert.Equal("switched", await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves WHERE move_id = $1", result.MoveId));
+
+        // Cleaning up drops the fenced copy.
+        Assert.Equal(1, await live.CleanUpShardMovesAsync());
+        Assert.False(await Sql.ScalarAsync<bool>(worker1, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", fence));
+    }
+
+    [Fact]
+    public async Task A_write_that_waited_on_the_write_block_fails_on_the_fence_and_is_written_on_the_new_placement_only()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 1);
+        await db.Accounts.InsertAsync(new Account(tenants[0], 1, "before", 1));
+        await using var stale = Source(cluster);
+        var staleDb = new ShardDatabase(stale);
+        var table = (await stale.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard].ShardTable;
+        var worker1 = cluster.Workers[0].ConnectionString;
+
+        // A reader in a transaction on the source keeps the fence (which needs the table to itself) waiting inside the write block.
+        await using var reader = new NpgsqlConnection(worker1);
+        await reader.OpenAsync();
+        await using var reading = await reader.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand($"SELECT count(*) FROM {Identifiers.Quote(table)}", reader, reading))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        var move = live.MoveShardGroupAsync(Group, shard, "worker2", new ShardMoveOptions { LockTimeout = TimeSpan.FromSeconds(30) });
+        await UntilAsync(move, worker1, "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = to_regclass($1) AND mode = 'AccessExclusiveLock' AND NOT granted)", Identifiers.Quote(table));
+
+        // The stale write queues behind the write block, then finds the name gone once the fence commits.
+        var write = staleDb.Accounts.InsertAsync(new Account(tenants[0], 2, "blocked, then fenced", 2));
+        await UntilAsync(write, worker1, "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = to_regclass($1) AND mode = 'RowExclusiveLock' AND NOT granted)", Identifiers.Quote(table));
+        await reading.CommitAsync();
+        var result = await move;
+        await write;
+
+        var fence = MoveCatalog.Name(result.MoveId);
+        Assert.Equal([(tenants[0], 1L)], await PairsAsync(worker1, $"{Identifiers.Quote(fence)}.{Identifiers.Quote(table)}"));
+        Assert.Equal([(tenants[0], 1L), (tenants[0], 2L)], (await PairsAsync(cluster.Workers[1].ConnectionString, Identifiers.Quote(table))).Order());
+        Assert.Equal("worker2", stale.CurrentShardMap!.Route(AccountRepository.Definition, tenants[0]).Node.Name);
+    }
+
+    [Fact]
+    public async Task A_mover_stopped_during_catch_up_leaves_one_writable_copy_and_the_next_run_cleans_up_and_finishes()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 2);
+        foreach (var tenant in tenants)
+        {
+            for (var id = 0; id < 50; id++)
+            {
+                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
+            }
+        }
+
+        await using var stale = Source(cluster);
+        var staleDb = new ShardDatabase(stale);
+        var table = (await stale.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard].ShardTable;
+        var (worker1, worker3) = (cluster.Workers[0].ConnectionString, cluster.Workers[2].ConnectionString);
+
+        // The mover dies as the target catches up: nothing of it runs after that point.
+        using var kill = new CancellationTokenSource();
+        var progress = new Steps(step =>
+        {
+            if (step == ShardMoveStep.CatchingUp)
+            {
+                kill.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => live.MoveShardGroupAsync(Group, shard, "worker3", progress: progress, cancellationToken: kill.Token));
+        Assert.Equal("copying", await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(worker3, "SELECT count(*) FROM pg_subscription"));
+
+        // The source is still the one writable copy: writes go there; the half-made target refuses writes that are not replication's.
+        await db.Accounts.InsertAsync(new Account(tenants[0], 100, "after the crash", 1));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Sql.ScalarAsync<object>(worker3, $"INSERT INTO {Identifiers.Quote(table)} (tenant_id, id, owner, balance) VALUES ($1, 999, 'stray', 0)", tenants[0]));
+        Assert.Equal(PostgresErrorCodes.UndefinedTable, refused.SqlState);
+        Assert.Equal("worker1", (await live.RouteAsync(AccountRepository.Definition, tenants[0])).Node.Name);
+
+        // The next run abandons the half-made move (subscription, publication, slot, target tables) and moves from scratch.
+        var result = await live.MoveShardGroupAsync(Group, shard, "worker3");
+        Assert.Equal(["abandoned", "switched"], await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves ORDER BY move_id"));
+        Assert.Equal(101, (await PairsAsync(worker3, Identifiers.Quote(table))).Count);
+        Assert.Equal(101L, result.Tables.Single(t => t.Table == "accounts").Rows);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(worker1, "SELECT count(*) FROM pg_replication_slots"));
+        Assert.False(await Sql.ScalarAsync<bool>(worker3, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'shardgen_move_1')"));
+
+        // A stale process in an explicit transaction cannot be retried behind its back: its call fails as retryable, with the
+        // map reloaded, and the transaction run again goes to the new placement.
+        await using (var transaction = await stale.BeginTransactionAsync())
+        {
+            var error = await Assert.ThrowsAsync<ShardOperationException>(() => staleDb.Accounts.InsertAsync(new Account(tenants[1], 200, "in a transaction", 1)));
+            Assert.True(error.IsRetryable, error.Message);
+            Assert.Contains("moved", error.Message, StringComparison.Ordinal);
+        }
+
+        await using (var transaction = await stale.BeginTransactionAsync())
+        {
+            await staleDb.Accounts.InsertAsync(new Account(tenants[1], 200, "in a transaction", 1));
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(worker3, $"SELECT count(*) FROM {Identifiers.Quote(table)} WHERE tenant_id = $1 AND id = 200", tenants[1]));
+    }
+
+    private static Task<LocalPostgresCluster> StartAsync() =>
+        LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
+
+    // Three workers; no map refresh on a timer, so that only the fence tells a process that a shard moved.
+    private static ShardedDataSource Source(LocalPostgresCluster cluster)
+    {
+        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(ShardDatabase.Schema).UseMapRefresh(TimeSpan.Zero);
+        for (var i = 0; i < cluster.Workers.Count; i++)
+        {
+            builder.AddWorker(cluster.WorkerConnectionStrings[i], $"worker{i + 1}");
+        }
+
+        return builder.Build();
+    }
+
+    // A shard index on the worker, and tenants whose keys it holds.
+    private static async Task<(int Shard, long[] Tenants)> TenantsOnAsync(ShardedDataSource source, string worker, int count)
+    {
+        var map = await source.GetShardMapAsync();
+        var shard = map.Shards(AccountRepository.Definition).First(s => s.Node.Name == worker).ShardIndex;
+        var tenants = Enumerable.Range(1, 100_000).Select(i => (long)i).Where(t => map.Route(AccountRepository.Definition, t).ShardIndex == shard).Take(count).ToArray();
+        return (shard, tenants);
+    }
+
+    private static async Task<List<(long, long)>> PairsAsync(string connectionString, string qualifiedTable) =>
+        [.. (await Sql.QueryAsync(connectionString, $"SELECT tenant_id, id FROM {qualifiedTable}")).Select(row => ((long)row[0]!, (long)row[1]!))];
+
+    private static async Task<UInt128> ChecksumAsync(string connectionString, string tableName, string schema, string shardTable)
+    {
+        var table = ShardDatabase.Schema.Tables.Single(t => t.Name == tableName);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var setting in ShardChecksum.Settings)
+        {
+            await using var set = new NpgsqlCommand(setting, connection, transaction);
+            await set.ExecuteNonQueryAsync();
+        }
+
+        return (await ShardChecksum.ComputeAsync(connection, transaction, TableShape.Of(table), schema, shardTable, CancellationToken.None)).Checksum;
+    }
+
+    private static async Task UntilAsync(Task operation, string connectionString, string condition, params object[] parameters)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await Sql.ScalarAsync<bool>(connectionString, condition, parameters))
+        {
+            if (operation.IsCompleted)
+            {
+                await operation;
+                Assert.Fail($"Finished before: {condition}");
+            }
+
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    // Reports each step as it happens, on the mover's own flow (Progress<T> would post it later).
+    private sealed class Steps(Action<ShardMoveStep> onStep) : IProgress<ShardMoveStep>
+    {
+        public void Report(ShardMoveStep value) => onStep(value);
+    }
+}
