@@ -30,6 +30,7 @@ foreach (var suite in options.Run)
         "ingest" => await Ingest.RunAsync(clusters, options),
         "migrate" => await Migrate.RunAsync(clusters, options),
         "micro" => await Micro.RunAsync(clusters, options),
+        "move" => await Move.RunAsync(options),
         "citus" => await Citus.RunAsync(options, notes),
         _ => GeneratorSuite.Run(options),
     };
