@@ -50,9 +50,18 @@ internal sealed class ShardMove
 
         await MoveCatalog.EnsureAsync(control, cancellationToken).ConfigureAwait(false);
         var move = new ShardMove(source, control, options, progress, buildMap);
-        await move.ExecuteAsync(
-            "SELECT set_config('lock_timeout', $1, false), pg_advisory_lock($2)", null,
-            Milliseconds(options.LockTimeout), MoveCatalog.MoveLockKey).ConfigureAwait(false);
+        try
+        {
+            await move.ExecuteAsync(
+                "SELECT set_config('lock_timeout', $1, false), pg_advisory_lock($2)", null,
+                Milliseconds(options.LockTimeout), MoveCatalog.MoveLockKey).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                $"Another shard move (or cleanup) is running in this cluster: it held the move lock for {options.LockTimeout.TotalSeconds} s (ShardMoveOptions.LockTimeout). Moves run one at a time; nothing was changed."), ex);
+        }
+
         try
         {
             progress?.Report(ShardMoveStep.Settling);
