@@ -78,10 +78,12 @@ internal sealed class ShardMove
         }
     }
 
-    /// <summary>Finishes or abandons moves a dead process left in <c>copying</c>, then drops the fenced copies of finished moves.</summary>
+    /// <summary>Finishes or abandons moves a dead process left in <c>copying</c>, then drops the fenced copies of moves finished before.</summary>
     /// <returns>The moves finished here (a move that had fenced its source), and how many fenced copies were dropped.</returns>
     public async Task<(List<ShardMoveResult> Finished, int Dropped)> SettleAsync(CancellationToken cancellationToken)
     {
+        // Read first: a move finished here keeps its fenced copy until the next settle, as a move finished by its own run does.
+        var switched = await MoveCatalog.ReadAsync(_control, ["switched"], cancellationToken).ConfigureAwait(false);
         var finished = new List<ShardMoveResult>();
         foreach (var move in await MoveCatalog.ReadAsync(_control, ["copying"], cancellationToken).ConfigureAwait(false))
         {
@@ -92,7 +94,7 @@ internal sealed class ShardMove
         }
 
         var dropped = 0;
-        foreach (var move in await MoveCatalog.ReadAsync(_control, ["switched"], cancellationToken).ConfigureAwait(false))
+        foreach (var move in switched)
         {
             var source = NodeById(move.SourceNode);
             await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
@@ -160,6 +162,7 @@ internal sealed class ShardMove
 
         _progress?.Report(ShardMoveStep.WriteBlock);
         var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, targetConnection, shards, cancellationToken).ConfigureAwait(false);
+        _progress?.Report(ShardMoveStep.Fenced);
         await SwitchAsync(move, cancellationToken).ConfigureAwait(false);
         return new ShardMoveResult(moveId, groupName, shardIndex, source.Name, target.Name, tables, writeBlock, Stopwatch.GetElapsedTime(started));
     }

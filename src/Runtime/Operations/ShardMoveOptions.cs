@@ -40,6 +40,9 @@ public enum ShardMoveStep
     /// <summary>Writes to the source's shard tables wait: final catch-up, checksums, fence.</summary>
     WriteBlock,
 
+    /// <summary>The source's copy is fenced (the write block committed); the metadata still names the source.</summary>
+    Fenced,
+
     /// <summary>The metadata names the target; the subscription and publication are dropped.</summary>
     Switched,
 }

@@ -40,7 +40,8 @@ public sealed partial class ShardedDataSource
 
     /// <summary>
     /// Settles what shard moves left behind: finishes or undoes a move whose process died, and drops the fenced copies
-    /// of finished moves (which the next move drops too) with their subscriptions and publications.
+    /// of moves finished before this call (which the next move drops too) with what is left of their subscriptions
+    /// and publications.
     /// </summary>
     /// <returns>How many fenced copies (one per finished move) were dropped.</returns>
     public async Task<int> CleanUpShardMovesAsync(CancellationToken cancellationToken = default)

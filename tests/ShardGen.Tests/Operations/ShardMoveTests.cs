@@ -265,6 +265,55 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         Assert.Equal(1L, await Sql.ScalarAsync<long>(worker3, $"SELECT count(*) FROM {Identifiers.Quote(table)} WHERE tenant_id = $1 AND id = 200", tenants[1]));
     }
 
+    [Fact]
+    public async Task A_mover_stopped_after_the_fence_is_finished_by_the_next_run_with_the_checksums_proven_again()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var (shard, tenants) = await TenantsOnAsync(live, "worker2", count: 2);
+        foreach (var tenant in tenants)
+        {
+            for (var id = 0; id < 50; id++)
+            {
+                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
+            }
+        }
+
+        var table = (await live.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard].ShardTable;
+        var (worker2, worker3) = (cluster.Workers[1].ConnectionString, cluster.Workers[2].ConnectionString);
+
+        // The mover dies right after the fence committed, before the metadata names the target.
+        using var kill = new CancellationTokenSource();
+        var progress = new Steps(step =>
+        {
+            if (step == ShardMoveStep.Fenced)
+            {
+                kill.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => live.MoveShardGroupAsync(Group, shard, "worker3", progress: progress, cancellationToken: kill.Token));
+        Assert.Equal("copying", await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves"));
+        Assert.Null(await Sql.ScalarAsync<string>(worker2, "SELECT to_regclass($1)::text", Identifiers.Quote(table)));
+
+        // No copy takes writes meanwhile: the source's is fenced, the target's refuses them; the call fails as retryable.
+        var error = await Assert.ThrowsAsync<ShardOperationException>(() => db.Accounts.InsertAsync(new Account(tenants[0], 100, "while half-switched", 1)));
+        Assert.True(error.IsRetryable, error.Message);
+        await Assert.ThrowsAsync<PostgresException>(() => Sql.ScalarAsync<object>(worker3, $"INSERT INTO {Identifiers.Quote(table)} (tenant_id, id, owner, balance) VALUES ($1, 999, 'stray', 0)", tenants[0]));
+
+        // The next run finds the fence, proves the copies equal again and switches: the same move, finished.
+        var result = await live.MoveShardGroupAsync(Group, shard, "worker3");
+        Assert.Equal(["switched"], await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves"));
+        Assert.Equal(1, result.MoveId);
+        Assert.Equal(100L, result.Tables.Single(t => t.Table == "accounts").Rows);
+        Assert.Equal(100, (await PairsAsync(worker3, Identifiers.Quote(table))).Count);
+        await db.Accounts.InsertAsync(new Account(tenants[0], 100, "after the switch", 1));
+        Assert.Equal(101, (await PairsAsync(worker3, Identifiers.Quote(table))).Count);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(worker3, "SELECT count(*) FROM pg_subscription"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(worker2, "SELECT count(*) FROM pg_replication_slots"));
+    }
+
     private static Task<LocalPostgresCluster> StartAsync() =>
         LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
 
