@@ -270,11 +270,8 @@ public sealed class ShardedDataSourceBuilder
             throw new InvalidOperationException("No model was given: call UseSchema(ShardDatabase.Schema) with the generated schema.");
         }
 
-        if (_workers.Count == 0 && _engine == ShardEngine.Native)
-        {
-            throw new InvalidOperationException("No worker was given: call AddWorker(connectionString) at least once.");
-        }
-
+        // Without workers the data source uses the ones the metadata lists, reached with the coordinator's credentials
+        // (an apply on a cluster that has none fails, asking for AddWorker).
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
         foreach (var step in _migrationSteps.Where(s => !_schema.TryGetTable(s.Table, out _)))

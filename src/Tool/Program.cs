@@ -1,0 +1,4 @@
+using Spectre.Console;
+using ShardGen.Tool;
+
+return await ShardGenCommand.RunAsync(args, AnsiConsole.Console);
