@@ -5,9 +5,10 @@ using Xunit.Abstractions;
 namespace ShardGen.Tests.Packaging;
 
 /// <summary>
-/// The README's install instructions, run as a new user would: the packages packed into a folder, a new project outside
-/// the repository, restored from that folder and nuget.org with an empty NuGet cache, built (the generator and analyzers
-/// from the package), and run — one routed call on a throwaway cluster from ShardGen.Testing.
+/// The README's install instructions, run as a new user would: the three packages packed into a folder, a new project
+/// outside the repository, restored from that folder and nuget.org with an empty NuGet cache, built (the generator and
+/// analyzers from the package), and run — AddShardGen in a service collection, one routed call on a throwaway cluster
+/// from ShardGen.Testing.
 /// </summary>
 public sealed class PackageConsumptionTests(ITestOutputHelper output)
 {
@@ -32,7 +33,7 @@ public sealed class PackageConsumptionTests(ITestOutputHelper output)
             };
 
             // The solution is built (Release) before the tests run: pack what was built.
-            foreach (var project in new[] { "src/Runtime", "src/Testing" })
+            foreach (var project in new[] { "src/Runtime", "src/Hosting", "src/Testing" })
             {
                 await DotnetAsync(repository, environment, "pack", Path.Combine(repository, project), "-c", "Release", "--no-build", "-o", packages);
             }
@@ -42,7 +43,9 @@ public sealed class PackageConsumptionTests(ITestOutputHelper output)
             await DotnetAsync(app, environment, "new", "nugetconfig");
             await DotnetAsync(app, environment, "nuget", "add", "source", packages, "--name", "shardgen-local", "--configfile", "nuget.config");
             await DotnetAsync(app, environment, "add", "package", "ShardGen", "--version", Version);
+            await DotnetAsync(app, environment, "add", "package", "ShardGen.Hosting", "--version", Version);
             await DotnetAsync(app, environment, "add", "package", "ShardGen.Testing", "--version", Version);
+            await DotnetAsync(app, environment, "add", "package", "Microsoft.Extensions.DependencyInjection", "--version", "10.0.0");
 
             File.WriteAllText(Path.Combine(app, "Model.cs"), """
                 using ShardGen;
@@ -54,20 +57,25 @@ public sealed class PackageConsumptionTests(ITestOutputHelper output)
                 """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using App;
+                using Microsoft.Extensions.DependencyInjection;
                 using ShardGen;
                 using ShardGen.Testing;
 
                 await using var cluster = await LocalPostgresCluster.StartAsync(workers: 2);
-                await using var source = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString)
-                    .AddWorker(cluster.WorkerConnectionStrings[0], "worker1")
-                    .AddWorker(cluster.WorkerConnectionStrings[1], "worker2")
-                    .UseSchema(ShardDatabase.Schema)
-                    .Build();
-                var db = new ShardDatabase(source);
+                var services = new ServiceCollection();
+                services.AddShardGen(ShardDatabase.Schema, options =>
+                    {
+                        options.Coordinator = cluster.CoordinatorConnectionString;
+                        options.Workers["worker1"] = cluster.WorkerConnectionStrings[0];
+                        options.Workers["worker2"] = cluster.WorkerConnectionStrings[1];
+                    })
+                    .AddDatabase<ShardDatabase>();
+                await using var provider = services.BuildServiceProvider();
+                var db = provider.GetRequiredService<ShardDatabase>();
                 await db.ApplySchemaAsync();
                 await db.Notes.InsertAsync(new Note(42, 1, "from the package"));
                 var note = await db.Notes.GetAsync(42, 1);
-                var route = await source.RouteAsync(NoteRepository.Definition, 42L);
+                var route = await db.DataSource.RouteAsync(NoteRepository.Definition, 42L);
                 Console.WriteLine($"routed: '{note?.Text}' from {route.ShardTable} on {route.Node.Name}");
                 """);
 
