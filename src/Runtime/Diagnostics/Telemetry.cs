@@ -34,6 +34,10 @@ internal static class Telemetry
     public static readonly Counter<long> RecoveryActions = Meter.CreateCounter<long>(
         "shardgen.recovery.actions", "{action}", "Prepared transactions settled (or not) by recovery, by action.");
 
+    public static readonly Histogram<double> PoolWaitTime = Meter.CreateHistogram(
+        "shardgen.pool.wait_time", "s", "Time a call waited for a connection to a node whose connections were all in use (UseMaxConnectionsPerNode), by node and whether it got one.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30] });
+
     public static readonly Counter<long> MapLoads = Meter.CreateCounter<long>(
         "shardgen.map.loads", "{load}", "Shard maps loaded from the coordinator (first use, refresh, apply).");
 
@@ -58,6 +62,7 @@ internal static class Telemetry
     public const string Participants = "shardgen.transaction.participants";
     public const string RecoveryAction = "shardgen.recovery.action";
     public const string MapVersion = "shardgen.map.version";
+    public const string PoolOutcome = "shardgen.pool.outcome";
 
     public const string PostgreSql = "postgresql";
 
@@ -103,6 +108,18 @@ internal static class Telemetry
         // The next worker's span is a sibling, not a child.
         Activity.Current = parent;
         return span;
+    }
+
+    /// <summary>A wait at a node's connection cap that started at <paramref name="started"/> has ended, with a connection or without.</summary>
+    public static void RecordPoolWait(Node node, long started, bool acquired)
+    {
+        if (PoolWaitTime.Enabled)
+        {
+            PoolWaitTime.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(Node, node.Name),
+                new KeyValuePair<string, object?>(PoolOutcome, acquired ? "acquired" : "exhausted"));
+        }
     }
 
     public static void SetNode(Activity activity, Node node)

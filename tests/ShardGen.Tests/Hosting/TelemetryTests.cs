@@ -36,7 +36,7 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.DisposeAsync();
     }
 
-    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null)
+    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null, int? maxConnections = null)
     {
         var builder = new ShardedDataSourceBuilder(_cluster.CoordinatorConnectionString)
             .UseSchema(TransactionCluster.Schema)
@@ -44,6 +44,10 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
             .UseTransactionRecovery(TimeSpan.Zero, onLoad: false)
             .UseLoggerFactory(_loggerFactory)
             .IncludeErrorDetail(includeErrorDetail);
+        if (maxConnections is { } max)
+        {
+            builder.UseMaxConnectionsPerNode(max);
+        }
         if (slowFanOut is { } threshold)
         {
             builder.UseSlowFanOutThreshold(threshold);
@@ -201,6 +205,46 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, Assert.Single(capture.Of("shardgen.recovery.actions"), m => (string?)m.Tags["shardgen.recovery.action"] == "commit").Value);
         Assert.Contains(_logs.Entries, e => e.EventId.Id == 2001 && e.Level == LogLevel.Information && e.Message.Contains("1 committed"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(_cluster.WorkerConnectionStrings[1], "SELECT count(*) FROM pg_prepared_xacts"));
+    }
+
+    [Fact]
+    public async Task A_wait_at_a_nodes_connection_cap_is_measured()
+    {
+        await using (var applying = CreateSource())
+        {
+            await new ShardDatabase(applying).ApplySchemaAsync();
+        }
+
+        await using var source = CreateSource(maxConnections: 1);
+        var db = new ShardDatabase(source);
+        var map = await source.GetShardMapAsync();
+        long tenant = 1;
+        while (map.Route(AccountRepository.Definition, tenant).Node.Name != "worker1")
+        {
+            tenant++;
+        }
+
+        using var capture = new TelemetryCapture();
+        Task<List<Account>> read;
+        await using (var tx = await source.BeginTransactionAsync())
+        {
+            // The transaction holds worker1's only connection; a read of every shard, outside it, waits for it.
+            await db.Accounts.InsertAsync(new Account(tenant, 1, "held", 1m));
+            using (ExecutionContext.SuppressFlow())
+            {
+                read = Task.Run(() => db.Accounts.ListAllAsync());
+            }
+
+            await Task.Delay(300);
+            Assert.False(read.IsCompleted);
+            await tx.CommitAsync();
+        }
+
+        Assert.Contains(await read, a => a.Owner == "held");
+        var wait = Assert.Single(capture.Of("shardgen.pool.wait_time"));
+        Assert.Equal("worker1", wait.Tags["shardgen.node"]);
+        Assert.Equal("acquired", wait.Tags["shardgen.pool.outcome"]);
+        Assert.True(wait.Value >= 0.2, $"waited {wait.Value} s");
     }
 
     [Fact]
