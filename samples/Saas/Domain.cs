@@ -9,7 +9,10 @@ namespace Saas;
 [Distributed(nameof(TenantId))]
 public sealed record Tenant(long TenantId, string Name, string PlanCode, string CountryCode, DateTimeOffset CreatedAt);
 
+// Week two added the indexes and the check below (Program.cs applies week one's model first, then migrates).
+// A unique index on a distributed table includes the distribution key: each shard enforces it on its own rows.
 [Distributed(nameof(TenantId))]
+[Index(nameof(TenantId), nameof(Email), IsUnique = true)]
 public sealed record User(long TenantId, long Id, string Email, string DisplayName, DateTimeOffset CreatedAt);
 
 public enum OrderStatus
@@ -21,9 +24,11 @@ public enum OrderStatus
 }
 
 [Distributed(nameof(TenantId))]
+[Index(nameof(TenantId), nameof(Status))]
 public sealed record Order(long TenantId, long Id, long UserId, OrderStatus Status, decimal Total, DateTimeOffset CreatedAt, string? Note);
 
 [Distributed(nameof(TenantId))]
+[Check("order_items_quantity_check", "quantity > 0")]
 public sealed record OrderItem(
     [property: PrimaryKey] long TenantId,
     [property: PrimaryKey(Order = 1)] long OrderId,

@@ -43,27 +43,43 @@ else if (workers.Count == 0 && string.IsNullOrWhiteSpace(citus))
 
 try
 {
-    var builder = new ShardedDataSourceBuilder(coordinator).UseSchema(ShardDatabase.Schema);
     if (!string.IsNullOrWhiteSpace(citus))
     {
-        builder.UseCitus();
         workers = [];
     }
 
-    for (var i = 0; i < workers.Count; i++)
+    ShardedDataSourceBuilder Builder(SchemaDefinition schema)
     {
-        builder.AddWorker(workers[i], $"worker{i + 1}");
+        var builder = new ShardedDataSourceBuilder(coordinator).UseSchema(schema);
+        if (!string.IsNullOrWhiteSpace(citus))
+        {
+            builder.UseCitus();
+        }
+
+        for (var i = 0; i < workers.Count; i++)
+        {
+            builder.AddWorker(workers[i], $"worker{i + 1}");
+        }
+
+        return builder;
     }
 
-    await using var source = builder.Build();
+    // This week's model, with a hand-written step of this week's migration (it runs once in the cluster's life).
+    await using var source = Builder(ShardDatabase.Schema)
+        .AddMigrationStep("2026-12-03-record-week-two", AppSettingRepository.Definition,
+            "INSERT INTO {table} (key, value, updated_at) VALUES ('sample.week_two', 'migrated', now()) ON CONFLICT (key) DO NOTHING")
+        .Build();
     var db = new ShardDatabase(source);
 
     Console.WriteLine();
     Console.WriteLine(source.Engine == ShardEngine.Citus
-        ? "Applying the schema on Citus (create_distributed_table, 32 shards per colocation group; create_reference_table)..."
-        : "Applying the schema (metadata, 32 shards per colocation group, tables on every node)...");
-    await db.ApplySchemaAsync();
-    await db.ApplySchemaAsync(); // a second apply changes nothing
+        ? "Applying week one's schema on Citus (create_distributed_table, 32 shards per colocation group; create_reference_table)..."
+        : "Applying week one's schema (metadata, 32 shards per colocation group, tables on every node)...");
+    await using (var weekOne = Builder(WeekOne(ShardDatabase.Schema)).Build())
+    {
+        await weekOne.ApplySchemaAsync();
+    }
+
     var map = await source.GetShardMapAsync();
     foreach (var group in map.ColocationGroups)
     {
@@ -71,6 +87,7 @@ try
     }
 
     await SeedAsync(db);
+    await MigrateAsync(source);
     await RoutedCallsAsync(db, source);
     await QueriesAsync(new SaasQueries(db));
     await CrossTenantTransactionAsync(db, source);
@@ -85,6 +102,36 @@ finally
         Console.WriteLine("Stopping the throwaway cluster.");
         await cluster.DisposeAsync();
     }
+}
+
+// Week one's model: this week's, without the indexes and the check that week two added (docs/schema.md, "Week one to week two").
+static SchemaDefinition WeekOne(SchemaDefinition weekTwo) => new(
+    [.. weekTwo.Tables.Select(t => t.Name is "users" or "orders" or "order_items"
+        ? new TableDefinition(t.Name, t.Kind, t.Columns, t.PrimaryKey, t.Statements, t.DistributionColumn, t.KeyType, t.ColocationGroup)
+        : t)],
+    weekTwo.Queries);
+
+// The migration to this week's model, on tables that hold rows: first the dry run, then the apply. The indexes are built
+// concurrently on every shard, the check is added NOT VALID and then validated: calls go on all along.
+static async Task MigrateAsync(ShardedDataSource source)
+{
+    Console.WriteLine();
+    Console.WriteLine("Migrating to week two's model (PlanSchemaAsync is the dry run; docs/schema.md):");
+    var plan = await source.PlanSchemaAsync();
+    foreach (var phase in plan.Statements.GroupBy(s => s.Phase))
+    {
+        var nodes = phase.Select(s => s.Node).Distinct().Count();
+        Console.WriteLine($"  {phase.Key}: {phase.Count()} statement{(phase.Count() == 1 ? "" : "s")} on {nodes} node{(nodes == 1 ? "" : "s")}, e.g. {phase.First().Sql}");
+    }
+
+    if (plan.IsEmpty)
+    {
+        Console.WriteLine("  nothing to do: this cluster has week two's model already");
+    }
+
+    var started = Stopwatch.StartNew();
+    await source.ApplySchemaAsync();
+    Console.WriteLine($"  applied in {started.Elapsed.TotalSeconds:F1} s; a second plan is empty: {(await source.PlanSchemaAsync()).IsEmpty}");
 }
 
 static async Task SeedAsync(ShardDatabase db)

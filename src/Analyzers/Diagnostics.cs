@@ -54,6 +54,36 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor NullablePrimaryKey = Error(RuleIds.NullablePrimaryKey, SchemaCategory,
         "Primary key column is nullable", "Primary key columns are NOT NULL.");
 
+    public static readonly DiagnosticDescriptor TableObjectNamesNoProperty = Error(RuleIds.TableObjectNamesNoProperty, SchemaCategory,
+        "Index or constraint names no property", "[Index], [Unique] and [ForeignKey] (and Include of [Index]) name stored properties of the table type; their columns make the index or constraint.");
+
+    public static readonly DiagnosticDescriptor TableObjectIsEmpty = Error(RuleIds.TableObjectIsEmpty, SchemaCategory,
+        "Index or constraint has nothing to constrain", "An index has properties or an Expression; a unique constraint and a foreign key have properties; a check constraint has an expression.");
+
+    public static readonly DiagnosticDescriptor TableObjectNameNotValid = Error(RuleIds.TableObjectNameNotValid, SchemaCategory,
+        "Index or constraint name is empty or too long", "PostgreSQL names are at most 63 bytes: a longer one is cut, so two names could become one.");
+
+    public static readonly DiagnosticDescriptor TableObjectNameTaken = Error(RuleIds.TableObjectNameTaken, SchemaCategory,
+        "Index or constraint name is taken", "The indexes and constraints of a table have different names (and different from its primary key's); index names are also unique among the schema's tables and indexes.");
+
+    public static readonly DiagnosticDescriptor UniqueWithoutDistributionKey = Error(RuleIds.UniqueWithoutDistributionKey, SchemaCategory,
+        "Unique index or constraint does not include the distribution key", "Citus: \"Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the partition column\". Each shard enforces uniqueness among its own rows only.");
+
+    public static readonly DiagnosticDescriptor IndexMethodNotSupported = Error(RuleIds.IndexMethodNotSupported, SchemaCategory,
+        "Index method does not support this index", "Only btree indexes can be unique; only btree, gist and spgist indexes can carry INCLUDE columns.");
+
+    public static readonly DiagnosticDescriptor ForeignKeyNotSupported = Error(RuleIds.ForeignKeyNotSupported, SchemaCategory,
+        "Foreign key is not supported between these tables", "Citus enforces foreign keys between colocated distributed tables that include the distribution key in the same position, from distributed or reference tables to reference tables, and from local tables to local or reference tables.");
+
+    public static readonly DiagnosticDescriptor ForeignKeyDoesNotMatch = Error(RuleIds.ForeignKeyDoesNotMatch, SchemaCategory,
+        "Foreign key does not match the principal's primary key", "A foreign key names one property per primary key column of the principal, in its order, each of the column's PostgreSQL type.");
+
+    public static readonly DiagnosticDescriptor ForeignKeyActionNotSupported = Error(RuleIds.ForeignKeyActionNotSupported, SchemaCategory,
+        "ON DELETE action is not supported", "Citus: \"SET NULL or SET DEFAULT is not supported in ON DELETE operation when distribution key is included in the foreign key constraint\".");
+
+    public static readonly DiagnosticDescriptor DefaultNotValid = Error(RuleIds.DefaultNotValid, SchemaCategory,
+        "Column default is not valid", "[Default] is a constant of the property's type; [DefaultSql] a PostgreSQL expression; a property has at most one of them.");
+
     // ---- SG0100-SG0119: [Query] SQL
 
     public static readonly DiagnosticDescriptor SyntaxError = Error(RuleIds.SyntaxError, QueryCategory,
@@ -132,7 +162,9 @@ internal static class Diagnostics
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         KeyNamesNoProperty, KeyTypeNotSupported, KeyIsNullable, SeveralTableAttributes, PrimaryKeyWithoutDistributionKey,
         ColocateWithNotDistributed, ColocateWithOtherKeyType, ColumnTypeNotSupported, NoPrimaryKey, TypeCannotBeTable, NameClash,
-        NullablePrimaryKey, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
+        NullablePrimaryKey, TableObjectNamesNoProperty, TableObjectIsEmpty, TableObjectNameNotValid, TableObjectNameTaken,
+        UniqueWithoutDistributionKey, IndexMethodNotSupported, ForeignKeyNotSupported, ForeignKeyDoesNotMatch, ForeignKeyActionNotSupported,
+        DefaultNotValid, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
         NotColocated, JoinNotOnDistributionKey, ReferenceOnOuterSide, LocalJoinedWithDistributed, UpdatesDistributionKey,
         NotCombinable, WriteNotRoutable, ResultNotMappable, MethodNotGenerated, UnrelatedKeysEquated, RunsOnAllShards, AggregateOrderLimitAfterMerge,
         RowsBroughtToCoordinator, InternalError);

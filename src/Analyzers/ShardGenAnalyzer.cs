@@ -134,6 +134,13 @@ public sealed class ShardGenAnalyzer : DiagnosticAnalyzer
                     ?? arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Colocation")) is { } colocation:
                 // ColocateWith wins over Colocation when both are given, so it is the one to blame.
                 return colocation.GetLocation();
+            case ProblemTarget.SchemaAttribute when problem.At is { } at:
+                if (SchemaAttributeLocation(type, problem.Member, at, cancellationToken) is { } schemaLocation)
+                {
+                    return schemaLocation;
+                }
+
+                break;
             case ProblemTarget.Property when problem.Member is not null:
                 var property = type.GetMembers(problem.Member).FirstOrDefault();
                 if (property?.Locations.FirstOrDefault(l => l.IsInSource) is { } propertyLocation)
@@ -145,6 +152,84 @@ public sealed class ShardGenAnalyzer : DiagnosticAnalyzer
         }
 
         return attributeSyntax?.GetLocation() ?? type.Locations.FirstOrDefault() ?? Location.None;
+    }
+
+    /// <summary>
+    /// The attribute (or its argument, or an element of an array argument) that <paramref name="at"/> names, on the type or
+    /// on its property <paramref name="member"/> (declared on the type or a base type); null when the source does not have it.
+    /// </summary>
+    private static Location? SchemaAttributeLocation(INamedTypeSymbol type, string? member, AttributeRef at, CancellationToken cancellationToken)
+    {
+        ISymbol? owner = type;
+        if (member is not null)
+        {
+            owner = null;
+            for (var current = type; current is not null && owner is null; current = current.BaseType)
+            {
+                owner = current.GetMembers(member).OfType<IPropertySymbol>().FirstOrDefault();
+            }
+        }
+
+        var attribute = owner?.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == at.Attribute).ElementAtOrDefault(at.Ordinal);
+        if (attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax)
+        {
+            return null;
+        }
+
+        return (ArgumentOf(attribute, syntax, at) ?? syntax).GetLocation();
+    }
+
+    private static SyntaxNode? ArgumentOf(AttributeData attribute, AttributeSyntax syntax, AttributeRef at)
+    {
+        var arguments = syntax.ArgumentList?.Arguments ?? default;
+        if (at.Argument is null || arguments.Count == 0)
+        {
+            return null;
+        }
+
+        var named = arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == at.Argument);
+        if (named is not null)
+        {
+            return at.Element >= 0 ? ElementOf(named.Expression, at.Element) ?? named : named;
+        }
+
+        var parameters = attribute.AttributeConstructor?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+        var position = -1;
+        for (var i = 0; i < parameters.Length && position < 0; i++)
+        {
+            position = parameters[i].Name == at.Argument ? i : -1;
+        }
+
+        if (position < 0)
+        {
+            return null;
+        }
+
+        var positional = arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+        if (!parameters[position].IsParams || at.Element < 0)
+        {
+            return position < positional.Count ? positional[position] : null;
+        }
+
+        // A params list is written element by element, or as one array.
+        if (positional.Count == position + 1 && ElementOf(positional[position].Expression, at.Element) is { } element)
+        {
+            return element;
+        }
+
+        return position + at.Element < positional.Count ? positional[position + at.Element] : null;
+    }
+
+    private static SyntaxNode? ElementOf(ExpressionSyntax array, int element)
+    {
+        var elements = array switch
+        {
+            ArrayCreationExpressionSyntax creation => creation.Initializer?.Expressions.Cast<SyntaxNode>().ToList(),
+            ImplicitArrayCreationExpressionSyntax implicitCreation => implicitCreation.Initializer.Expressions.Cast<SyntaxNode>().ToList(),
+            CollectionExpressionSyntax collection => collection.Elements.Cast<SyntaxNode>().ToList(),
+            _ => null,
+        };
+        return elements is not null && element < elements.Count ? elements[element] : null;
     }
 
     /// <summary>ShardGen never fails the build: an internal failure is its own diagnostic, never AD0001.</summary>

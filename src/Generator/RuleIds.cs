@@ -20,6 +20,16 @@ internal static class RuleIds
     public const string TypeCannotBeTable = "SG0010";
     public const string NameClash = "SG0011";
     public const string NullablePrimaryKey = "SG0012";
+    public const string TableObjectNamesNoProperty = "SG0013";
+    public const string TableObjectIsEmpty = "SG0014";
+    public const string TableObjectNameNotValid = "SG0015";
+    public const string TableObjectNameTaken = "SG0016";
+    public const string UniqueWithoutDistributionKey = "SG0017";
+    public const string IndexMethodNotSupported = "SG0018";
+    public const string ForeignKeyNotSupported = "SG0019";
+    public const string ForeignKeyDoesNotMatch = "SG0020";
+    public const string ForeignKeyActionNotSupported = "SG0021";
+    public const string DefaultNotValid = "SG0022";
 
     // ---- SG0100-SG0199: [Query] SQL
     public const string SyntaxError = "SG0100";

@@ -145,8 +145,7 @@ public sealed partial class ShardGenGenerator
                 var table = model.Table;
                 sql.Append('\n');
                 sql.Append("-- ").Append(SqlText.Identifier(table.TableName)).Append(": ").Append(Describe(model)).Append('\n');
-                sql.Append("CREATE TABLE IF NOT EXISTS ").Append(SqlText.Identifier(table.TableName))
-                    .Append(" (").Append(SqlStatements.ColumnsDdl(table)).Append(");\n");
+                sql.Append(TableDdl.CreateTable(table, table.TableName, string.Empty)).Append(";\n");
                 if (table.Kind == TableKind.Reference)
                 {
                     sql.Append("SELECT create_reference_table(").Append(SqlText.RegclassLiteral(table.TableName)).Append(");\n");
@@ -162,6 +161,19 @@ public sealed partial class ShardGenGenerator
                         .Append(first == table.TableName ? "'none', shard_count => " + CitusShardCount.ToString(System.Globalization.CultureInfo.InvariantCulture) : SqlText.RegclassLiteral(first))
                         .Append(");\n");
                 }
+
+                // Citus creates an index of a distributed or reference table on each of its shards.
+                foreach (var index in table.Indexes)
+                {
+                    sql.Append(TableDdl.CreateIndex(table, index, table.TableName, string.Empty)).Append(";\n");
+                }
+            }
+
+            // Once every table is distributed, so that each key joins tables Citus already knows as colocated or reference.
+            var foreignKeys = ForeignKeys(schema, model => model.Table.TableName, string.Empty, principal => principal.TableName);
+            if (foreignKeys.Length > 0)
+            {
+                sql.Append("\n-- Foreign keys, once every table is distributed.\n").Append(foreignKeys);
             }
 
             return sql.ToString();
@@ -172,30 +184,68 @@ public sealed partial class ShardGenGenerator
             var sql = new StringBuilder();
             sql.Append("-- ShardGen schema, native flavour: the tables ApplySchemaAsync creates.\n");
             sql.Append("-- {shardid} is a shard's id and {min}..{max} its range of the 32-bit hash space.\n");
+            if (schema.Tables.Any(m => m.Table.Indexes.Count + m.Table.UniqueConstraints.Count + m.Table.CheckConstraints.Count + m.Table.ForeignKeys.Count > 0))
+            {
+                sql.Append("-- A shard's indexes and constraints are named {name}_{shardid} (shortened with a hash of the name past 63 bytes).\n");
+            }
             foreach (var model in schema.Tables)
             {
                 var table = model.Table;
+                var physical = table.Kind == TableKind.Distributed ? table.TableName + "_{shardid}" : table.TableName;
+                var suffix = table.Kind == TableKind.Distributed ? "_{shardid}" : string.Empty;
                 sql.Append('\n');
                 sql.Append("-- ").Append(SqlText.Identifier(table.TableName)).Append(": ").Append(Describe(model));
                 switch (table.Kind)
                 {
                     case TableKind.Distributed:
-                        var shardTable = table.TableName + "_{shardid}";
                         var key = SqlText.Identifier(table.Columns[table.DistributionKey].ColumnName);
                         sql.Append(", created once per shard on the worker holding it.\n");
-                        sql.Append("CREATE TABLE IF NOT EXISTS ").Append(SqlText.Identifier(shardTable))
-                            .Append(" (").Append(SqlStatements.ColumnsDdl(table))
-                            .Append(", CONSTRAINT ").Append(SqlText.Identifier(shardTable + "_hash_range"))
-                            .Append(" CHECK (").Append(SqlTypes.HashFunction(table.KeyType)).Append('(').Append(key).Append(") BETWEEN {min} AND {max}));\n");
+                        sql.Append(TableDdl.CreateTable(table, physical, suffix,
+                            "CONSTRAINT " + SqlText.Identifier(physical + "_hash_range") + " CHECK (" + SqlTypes.HashFunction(table.KeyType) + "(" + key + ") BETWEEN {min} AND {max})"));
                         break;
                     case TableKind.Reference:
                         sql.Append(", created on every worker and the coordinator.\n");
-                        sql.Append("CREATE TABLE IF NOT EXISTS ").Append(SqlText.Identifier(table.TableName)).Append(" (").Append(SqlStatements.ColumnsDdl(table)).Append(");\n");
+                        sql.Append(TableDdl.CreateTable(table, physical, suffix));
                         break;
                     default:
                         sql.Append(", created on the coordinator.\n");
-                        sql.Append("CREATE TABLE IF NOT EXISTS ").Append(SqlText.Identifier(table.TableName)).Append(" (").Append(SqlStatements.ColumnsDdl(table)).Append(");\n");
+                        sql.Append(TableDdl.CreateTable(table, physical, suffix));
                         break;
+                }
+
+                sql.Append(";\n");
+                foreach (var index in table.Indexes)
+                {
+                    sql.Append(TableDdl.CreateIndex(table, index, physical, suffix)).Append(";\n");
+                }
+            }
+
+            // A shard's key references the shard of the colocated principal with the same hash range, on the same worker.
+            var foreignKeys = ForeignKeys(
+                schema,
+                model => model.Table.Kind == TableKind.Distributed ? model.Table.TableName + "_{shardid}" : model.Table.TableName,
+                "_{shardid}",
+                principal => principal.Kind == TableKind.Distributed ? principal.TableName + "_{" + principal.TableName + ".shardid}" : principal.TableName);
+            if (foreignKeys.Length > 0)
+            {
+                sql.Append("\n-- Foreign keys, once every table exists; {table.shardid} is the id of that colocated table's shard with the same range.\n").Append(foreignKeys);
+            }
+
+            return sql.ToString();
+        }
+
+        /// <summary>The foreign keys of every table, in table order, each on the copy <paramref name="physical"/> names.</summary>
+        private static string ForeignKeys(SchemaModel schema, System.Func<TableModel, string> physical, string shardSuffix, System.Func<TableSpec, string> referencedPhysical)
+        {
+            var tables = schema.Tables.ToDictionary(m => m.Table.TableName, m => m.Table, System.StringComparer.Ordinal);
+            var sql = new StringBuilder();
+            foreach (var model in schema.Tables)
+            {
+                var table = model.Table;
+                var suffix = table.Kind == TableKind.Distributed ? shardSuffix : string.Empty;
+                foreach (var key in table.ForeignKeys)
+                {
+                    sql.Append(TableDdl.AddForeignKey(table, key, physical(model), suffix, referencedPhysical(tables[key.PrincipalTable!]))).Append(";\n");
                 }
             }
 

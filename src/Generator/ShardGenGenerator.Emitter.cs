@@ -174,13 +174,15 @@ public sealed partial class ShardGenGenerator
                 {
                     foreach (var column in table.Columns)
                     {
-                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column.Type))}, IsNullable: {Bool(column.IsNullable)}),");
+                        var defaultSql = column.DefaultSql is { } value ? $" {{ DefaultSql = {Literal(value)} }}" : string.Empty;
+                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column.Type))}, IsNullable: {Bool(column.IsNullable)}){defaultSql},");
                     }
                 }
 
                 writer.Line($"primaryKey: new string[] {{ {string.Join(", ", table.PrimaryKey.Select(i => Literal(table.Columns[i].ColumnName)))} }},");
                 writer.Line("statements: new global::ShardGen.Model.SqlTemplate[]");
-                var closing = table.Kind == TableKind.Distributed ? "," : ");";
+                var end = HasTableObjects(table) ? ")" : ");";
+                var closing = table.Kind == TableKind.Distributed ? "," : end;
                 using (writer.Block(closing))
                 {
                     foreach (var statement in statements)
@@ -194,7 +196,100 @@ public sealed partial class ShardGenGenerator
                 {
                     writer.Line($"distributionColumn: {Literal(table.Columns[table.DistributionKey].ColumnName)},");
                     writer.Line($"keyType: global::ShardGen.Model.DistributionKeyType.{table.KeyType},");
-                    writer.Line($"colocationGroup: {Literal(model.ColocationGroup!)});");
+                    writer.Line($"colocationGroup: {Literal(model.ColocationGroup!)}{end}");
+                }
+            }
+
+            if (HasTableObjects(table))
+            {
+                WriteTableObjects(writer, table);
+            }
+        }
+
+        private static bool HasTableObjects(TableSpec table) =>
+            table.Indexes.Count + table.UniqueConstraints.Count + table.CheckConstraints.Count + table.ForeignKeys.Count > 0;
+
+        /// <summary>The definition's initializer: only the lists the table has, each object with only its non-default options.</summary>
+        private static void WriteTableObjects(IndentedWriter writer, TableSpec table)
+        {
+            string Columns(EquatableArray<int> columns) =>
+                columns.Count == 0 ? "global::System.Array.Empty<string>()" : $"new string[] {{ {string.Join(", ", columns.Select(c => Literal(table.Columns[c].ColumnName)))} }}";
+
+            using (writer.Block(";"))
+            {
+                if (table.Indexes.Count > 0)
+                {
+                    writer.Line("Indexes = new global::ShardGen.Model.IndexDefinition[]");
+                    using (writer.Block(","))
+                    {
+                        foreach (var index in table.Indexes)
+                        {
+                            var options = new List<string>();
+                            if (index.IsUnique)
+                            {
+                                options.Add("IsUnique = true");
+                            }
+
+                            if (index.Method != IndexMethod.BTree)
+                            {
+                                options.Add($"Method = global::ShardGen.IndexMethod.{index.Method}");
+                            }
+
+                            if (index.Expression is { } expression)
+                            {
+                                options.Add($"Expression = {Literal(expression)}");
+                            }
+
+                            if (index.Include.Count > 0)
+                            {
+                                options.Add($"Include = {Columns(index.Include)}");
+                            }
+
+                            if (index.Where is { } where)
+                            {
+                                options.Add($"Where = {Literal(where)}");
+                            }
+
+                            writer.Line($"new({Literal(index.Name)}, {Columns(index.Columns)}){(options.Count == 0 ? string.Empty : " { " + string.Join(", ", options) + " }")},");
+                        }
+                    }
+                }
+
+                if (table.UniqueConstraints.Count > 0)
+                {
+                    writer.Line("UniqueConstraints = new global::ShardGen.Model.UniqueConstraintDefinition[]");
+                    using (writer.Block(","))
+                    {
+                        foreach (var unique in table.UniqueConstraints)
+                        {
+                            writer.Line($"new({Literal(unique.Name)}, {Columns(unique.Columns)}),");
+                        }
+                    }
+                }
+
+                if (table.CheckConstraints.Count > 0)
+                {
+                    writer.Line("CheckConstraints = new global::ShardGen.Model.CheckConstraintDefinition[]");
+                    using (writer.Block(","))
+                    {
+                        foreach (var check in table.CheckConstraints)
+                        {
+                            writer.Line($"new({Literal(check.Name)}, {Literal(check.Sql)}),");
+                        }
+                    }
+                }
+
+                if (table.ForeignKeys.Count > 0)
+                {
+                    writer.Line("ForeignKeys = new global::ShardGen.Model.ForeignKeyDefinition[]");
+                    using (writer.Block(","))
+                    {
+                        foreach (var key in table.ForeignKeys)
+                        {
+                            var onDelete = key.OnDelete == ReferentialAction.NoAction ? string.Empty : $" {{ OnDelete = global::ShardGen.ReferentialAction.{key.OnDelete} }}";
+                            writer.Line($"new({Literal(key.Name)}, {Columns(key.Columns)}, {Literal(key.PrincipalTable!)}, new string[] {{ {string.Join(", ", key.PrincipalKey.Select(Literal))} }}){onDelete},");
+                        }
+                    }
                 }
             }
         }

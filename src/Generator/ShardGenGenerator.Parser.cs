@@ -20,7 +20,7 @@ public sealed partial class ShardGenGenerator
     /// gives null: no output for it and no exception, because the generator must never fail the build
     /// over user input. The analyzers report why.
     /// </remarks>
-    internal static class Parser
+    internal static partial class Parser
     {
         public const string DistributedAttribute = "ShardGen.DistributedAttribute";
         public const string ReferenceAttribute = "ShardGen.ReferenceAttribute";
@@ -208,6 +208,9 @@ public sealed partial class ShardGenGenerator
                 return Skip(RuleIds.TypeCannotBeTable, $"ShardGen cannot construct '{type.Name}' from its columns: give it a constructor whose parameters match properties, with the other properties settable (set or init), or mark get-only properties [NotMapped].");
             }
 
+            var objects = new TableObjectReader(type, fullName, tableName, properties, columns, distributionKey, problems);
+            objects.Read();
+
             return new TableSpec(
                 FullTypeName: type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                 Namespace: type.ContainingNamespace.IsGlobalNamespace
@@ -224,7 +227,11 @@ public sealed partial class ShardGenGenerator
                 KeyType: keyType,
                 Colocation: colocation,
                 ColocationArgument: colocationArgument,
-                ConstructorParameters: constructor.ToEquatableArray());
+                ConstructorParameters: constructor.ToEquatableArray(),
+                Indexes: objects.Indexes.ToEquatableArray(),
+                UniqueConstraints: objects.UniqueConstraints.ToEquatableArray(),
+                CheckConstraints: objects.CheckConstraints.ToEquatableArray(),
+                ForeignKeys: objects.ForeignKeys.ToEquatableArray());
         }
 
         /// <summary>

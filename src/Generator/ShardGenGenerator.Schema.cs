@@ -62,8 +62,16 @@ public sealed partial class ShardGenGenerator
                     problems.Add(ColocationProblem(table, tables, groups));
                 }
             }
+            tables = tables.Where(t => t.Kind != TableKind.Distributed || groups.ContainsKey(t.FullTypeName)).ToList();
+            var byType = tables.ToDictionary(t => t.FullTypeName, StringComparer.Ordinal);
+            var relationOwners = tables.ToDictionary(t => t.TableName, t => t.TableName, StringComparer.Ordinal);
+            foreach (var table in tables)
+            {
+                relationOwners[table.TableName + "_pkey"] = table.TableName;
+            }
+
             var models = tables
-                .Where(t => t.Kind != TableKind.Distributed || groups.ContainsKey(t.FullTypeName))
+                .Select(t => WithSupportedObjects(t, groups, byType, specs, relationOwners, problems))
                 .Select(t => new TableModel(
                     t,
                     t.Kind == TableKind.Distributed ? groups[t.FullTypeName] : null,
@@ -75,6 +83,130 @@ public sealed partial class ShardGenGenerator
                 models.All(m => m.Table.IsPublic),
                 models);
         }
+
+        /// <summary>
+        /// The table with the foreign keys Citus supports (resolved to the principal's table and key) and the indexes whose
+        /// names are free in the schema; each one left out is reported. Index names (a unique constraint's too: it is an index) share PostgreSQL's namespace with tables,
+        /// so two tables cannot have indexes of one name; <paramref name="relationOwners"/> holds the names taken so far.
+        /// </summary>
+        private static TableSpec WithSupportedObjects(TableSpec table, Dictionary<string, string> groups, Dictionary<string, TableSpec> byType, EquatableArray<TableSpec> specs, Dictionary<string, string> relationOwners, List<TableProblem>? problems)
+        {
+            var foreignKeys = new List<ForeignKeySpec>();
+            foreach (var key in table.ForeignKeys)
+            {
+                if (ForeignKeyProblem(table, key, groups, byType, specs) is { } problem)
+                {
+                    problems?.Add(problem);
+                }
+                else
+                {
+                    var principal = byType[key.PrincipalType];
+                    foreignKeys.Add(key with
+                    {
+                        PrincipalTable = principal.TableName,
+                        PrincipalKey = principal.PrimaryKey.Select(c => principal.Columns[c].ColumnName).ToEquatableArray(),
+                    });
+                }
+            }
+
+            bool IsFree(string name, string what, string attribute, int ordinal)
+            {
+                if (relationOwners.TryGetValue(name, out var owner))
+                {
+                    problems?.Add(new TableProblem(table.FullTypeName, RuleIds.TableObjectNameTaken,
+                        $"{what} name '{name}' of table '{table.TableName}' is taken by {(owner == name ? "table" : "an index of table")} '{owner}': index and table names share the schema in PostgreSQL. Give it another Name.",
+                        ProblemTarget.SchemaAttribute, Skipped: false, At: new AttributeRef(attribute, ordinal, "Name")));
+                    return false;
+                }
+
+                relationOwners.Add(name, table.TableName);
+                return true;
+            }
+
+            var uniques = table.UniqueConstraints.Where(u => IsFree(u.Name, "Unique constraint", Parser.UniqueAttribute, u.Ordinal)).ToList();
+            var indexes = table.Indexes.Where(i => IsFree(i.Name, "Index", Parser.IndexAttribute, i.Ordinal)).ToList();
+            return table.ForeignKeys.Count == 0 && uniques.Count == table.UniqueConstraints.Count && indexes.Count == table.Indexes.Count
+                ? table
+                : table with
+                {
+                    ForeignKeys = foreignKeys.ToEquatableArray(),
+                    UniqueConstraints = uniques.ToEquatableArray(),
+                    Indexes = indexes.ToEquatableArray(),
+                };
+        }
+
+        /// <summary>
+        /// Why Citus refuses a foreign key (null when it supports it): between colocated distributed tables whose key
+        /// includes the distribution column at the position of the principal's (its primary key starts with it), from a
+        /// distributed or reference table to a reference table, from a local table to a local or reference table. The
+        /// columns fit the principal's primary key: as many, of the same PostgreSQL types.
+        /// </summary>
+        private static TableProblem? ForeignKeyProblem(TableSpec table, ForeignKeySpec key, Dictionary<string, string> groups, Dictionary<string, TableSpec> byType, EquatableArray<TableSpec> specs)
+        {
+            TableProblem Problem(string rule, string message, string? argument = null, int element = -1) =>
+                new(table.FullTypeName, rule, message, ProblemTarget.SchemaAttribute, Skipped: false, At: new AttributeRef(Parser.ForeignKeyAttribute, key.Ordinal, argument, element));
+
+            var principalName = key.PrincipalType.Replace("global::", string.Empty);
+            var what = $"Foreign key '{key.Name}' of {Describe(table.Kind)} '{table.TableName}'";
+            if (!byType.TryGetValue(key.PrincipalType, out var principal))
+            {
+                return Problem(RuleIds.ForeignKeyNotSupported, specs.Any(s => s.FullTypeName == key.PrincipalType)
+                    ? $"{what} references {principalName}, which gets no table (see its own diagnostics): fix it first."
+                    : $"{what} references {principalName}, which is not a table of this model: a foreign key references a [Distributed], [Reference] or [Local] type of the same assembly.", "principal");
+            }
+
+            var refused = (table.Kind, principal.Kind) switch
+            {
+                (TableKind.Reference or TableKind.Local, TableKind.Distributed) =>
+                    "Citus: \"foreign keys from reference tables and local tables to distributed tables are not supported\" (a distributed table's rows are spread over the workers, so no node holds all the rows a copy would reference). Reference the other way round, or make the principal a reference table.",
+                (TableKind.Distributed or TableKind.Reference, TableKind.Local) =>
+                    "Citus: \"referenced table must be a distributed table or a reference table\": \"To enforce foreign keys, the referencing and referenced rows need to be stored on the same node\", and a local table is on the coordinator only. Make the principal a reference table.",
+                (TableKind.Distributed, TableKind.Distributed) when groups[table.FullTypeName] != groups[principal.FullTypeName] =>
+                    $"the tables are in colocation groups '{groups[table.FullTypeName]}' and '{groups[principal.FullTypeName]}'. Citus: \"cannot create foreign key constraint since relations are not colocated or not referencing a reference table\". Colocate them (ColocateWith = typeof({principal.TypeName})).",
+                _ => null,
+            };
+            if (refused is not null)
+            {
+                return Problem(RuleIds.ForeignKeyNotSupported, $"{what} references {Describe(principal.Kind)} '{principal.TableName}': {refused}", "principal");
+            }
+
+            var principalKey = string.Join(", ", principal.PrimaryKey.Select(c => "'" + principal.Columns[c].ColumnName + "'"));
+            if (key.Columns.Count != principal.PrimaryKey.Count)
+            {
+                return Problem(RuleIds.ForeignKeyDoesNotMatch,
+                    $"{what} has {Count(key.Columns.Count)} but the primary key of '{principal.TableName}' ({principalKey}) has {Count(principal.PrimaryKey.Count)}: name one property per primary key column, in its order.");
+            }
+
+            if (table.Kind == TableKind.Distributed && principal.Kind == TableKind.Distributed && key.Columns[0] != table.DistributionKey)
+            {
+                return Problem(RuleIds.ForeignKeyNotSupported,
+                    $"{what} starts with '{table.Columns[key.Columns[0]].PropertyName}', but the primary key of '{principal.TableName}' starts with its distribution key, so the key's first property must be this table's distribution key '{table.Columns[table.DistributionKey].PropertyName}'. Citus: \"Foreign keys are supported in two cases, either in between two colocated tables including partition column in the same ordinal in the both tables or from distributed to reference tables\".",
+                    "propertyNames", 0);
+            }
+
+            for (var i = 0; i < key.Columns.Count; i++)
+            {
+                var column = table.Columns[key.Columns[i]];
+                var referenced = principal.Columns[principal.PrimaryKey[i]];
+                if (SqlTypes.SqlType(column.Type) != SqlTypes.SqlType(referenced.Type))
+                {
+                    return Problem(RuleIds.ForeignKeyDoesNotMatch,
+                        $"{what}: '{column.PropertyName}' is {SqlTypes.SqlType(column.Type)} but the column it references, '{principal.TableName}'.'{referenced.ColumnName}', is {SqlTypes.SqlType(referenced.Type)}: give the property the type of {principal.TypeName}.{referenced.PropertyName}.",
+                        "propertyNames", i);
+                }
+            }
+
+            return null;
+        }
+
+        private static string Describe(TableKind kind) => kind switch
+        {
+            TableKind.Distributed => "distributed table",
+            TableKind.Reference => "reference table",
+            _ => "local table",
+        };
+
+        private static string Count(int columns) => columns == 1 ? "1 column" : columns.ToString(System.Globalization.CultureInfo.InvariantCulture) + " columns";
 
         /// <summary>One spec per type: a type seen twice (a partial type with the attribute repeated, which is
         /// already a compile error) is kept only when both readings agree.</summary>

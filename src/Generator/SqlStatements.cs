@@ -41,34 +41,12 @@ internal sealed class Statement
 }
 
 /// <summary>
-/// The SQL of a table: its column definitions and its repository's statements. Every identifier is
+/// The SQL of a table's repository: its statements (the DDL is in <see cref="TableDdl"/>). Every identifier is
 /// quoted, every value is a positional parameter (<c>$1</c>..<c>$n</c>), and every text is fixed here,
 /// at build time.
 /// </summary>
 internal static class SqlStatements
 {
-    /// <summary>
-    /// The inside of <c>CREATE TABLE (...)</c>:
-    /// <c>"tenant_id" bigint NOT NULL, "id" bigint NOT NULL, "note" text, PRIMARY KEY ("tenant_id", "id")</c>.
-    /// </summary>
-    public static string ColumnsDdl(TableSpec table)
-    {
-        var ddl = new StringBuilder();
-        foreach (var column in table.Columns)
-        {
-            ddl.Append(SqlText.Identifier(column.ColumnName)).Append(' ').Append(SqlTypes.SqlType(column.Type));
-            if (!column.IsNullable)
-            {
-                ddl.Append(" NOT NULL");
-            }
-
-            ddl.Append(", ");
-        }
-
-        ddl.Append("PRIMARY KEY (").Append(PrimaryKeyList(table)).Append(')');
-        return ddl.ToString();
-    }
-
     /// <summary>Whether the table has columns outside its primary key, i.e. something for UPDATE to set.</summary>
     public static bool HasUpdatableColumns(TableSpec table) => table.Columns.Count > table.PrimaryKey.Count;
 

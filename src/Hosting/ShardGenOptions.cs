@@ -57,7 +57,7 @@ public sealed class ShardGenOptions
     public TimeSpan? SlowFanOutThreshold { get; set; }
 
     /// <summary>
-    /// Whether the host applies the schema when it starts (<see cref="ShardedDataSource.ApplySchemaAsync"/>, before the
+    /// Whether the host applies the schema when it starts (<see cref="ShardedDataSource.ApplySchemaAsync(CancellationToken)"/>, before the
     /// application takes requests); false by default. Either way one log line says what was done.
     /// </summary>
     public bool ApplySchemaOnStart { get; set; }

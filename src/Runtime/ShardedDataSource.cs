@@ -195,24 +195,39 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
     }
 
     /// <summary>
-    /// Creates what the model needs and the cluster lacks: the metadata, the colocation groups and
-    /// shards, the shard tables on the workers, reference tables everywhere, local tables on the
-    /// coordinator, and the nullable columns the model adds to tables the cluster has (on every shard
-    /// table and copy, all or nothing). A worker new to the cluster gets the coordinator's reference rows, and serves reference
-    /// reads only once they are all there (reference writes wait while they are copied). Running it again
-    /// changes nothing, and finishes a fill that an earlier run did not; a model older than the cluster's
-    /// but compatible with it changes nothing either. A difference an apply does not make (a type, key or
-    /// kind change, a new NOT NULL column) fails the call with a <see cref="SchemaMismatchException"/>,
-    /// before anything is created. See "Changing the model" in docs/schema.md.
+    /// Creates what the model needs and the cluster lacks, and brings the tables the cluster has to the model with the
+    /// additive changes it calls for; <see cref="ApplySchemaAsync(SchemaApplyOptions, CancellationToken)"/> with the default options.
     /// </summary>
+#pragma warning disable RS0026 // Two overloads with an optional token, as Npgsql's: a token never converts to the options, so no call is ambiguous.
+    public Task ApplySchemaAsync(CancellationToken cancellationToken = default) => ApplySchemaAsync(SchemaApplyOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Creates what the model needs and the cluster lacks: the metadata, the colocation groups and shards, the shard
+    /// tables on the workers, reference tables everywhere, local tables on the coordinator; then migrates the tables the
+    /// cluster has to the model. Online and by default: new columns (nullable, or with a default), defaults, check and
+    /// foreign-key constraints (added, then validated without blocking writes), indexes and unique constraints (built
+    /// with <c>CREATE INDEX CONCURRENTLY</c> copy by copy), then the hand-written steps
+    /// (<see cref="ShardedDataSourceBuilder.AddMigrationStep"/>) not run yet. With
+    /// <see cref="SchemaApplyOptions.AllowDestructiveChanges"/> also drops, type, nullability and key changes. Each
+    /// transactional phase commits on every node or none (two-phase commit); the index builds are resumed by the next
+    /// apply. A worker new to the cluster gets the coordinator's reference rows, and serves reference reads only once they
+    /// are all there. Running it again changes nothing; a model older than the cluster's but compatible with it changes
+    /// nothing either. Safe from several processes at once. See <see cref="PlanSchemaAsync"/> for a dry run, and
+    /// "Changing the model" in docs/schema.md.
+    /// </summary>
+    /// <exception cref="SchemaMismatchException">The model differs from the cluster in a way the apply does not change
+    /// (a kind or distribution change, a new NOT NULL column without a default, or a destructive change without the
+    /// opt-in), before anything is changed.</exception>
     /// <exception cref="ShardGenException">The data source was built with <see cref="ShardedDataSourceBuilder.UseShardCount"/>
-    /// and a colocation group of the model exists in the cluster with another count.</exception>
-    public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
+    /// and a colocation group of the model exists in the cluster with another count; or a node failed a phase.</exception>
+    public async Task ApplySchemaAsync(SchemaApplyOptions options, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
+        ArgumentNullException.ThrowIfNull(options);
         await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
         if (Engine == ShardEngine.Citus)
         {
-            await CitusCatalog.ApplyAsync(connection, Schema, Coordinator, _shardCount, cancellationToken).ConfigureAwait(false);
+            await CitusCatalog.ApplyAsync(connection, Schema, Coordinator, _shardCount, options, MigrationSteps, cancellationToken).ConfigureAwait(false);
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
             StartBackgroundWork();
             return;
@@ -220,14 +235,14 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MetadataStore.EnsureCatalogAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var (_, differences, columnsToAdd) = await MetadataStore.ApplyAsync(
-            connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, _shardCountGiven, cancellationToken).ConfigureAwait(false);
+        var (_, differences) = await MetadataStore.ApplyAsync(
+            connection, transaction, Schema, Coordinator, _configuredWorkers, _shardCount, _shardCountGiven, options.AllowDestructiveChanges, cancellationToken).ConfigureAwait(false);
         if (differences.Count > 0)
         {
             throw new SchemaMismatchException(differences);
         }
 
-        // The model was compared with the metadata just now; the columns it adds are added below.
+        // The model was compared with the metadata just now; what it changes in existing tables, the migration below changes.
         var rows = await MetadataStore.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var map = BuildMap(rows, verify: false);
 
@@ -263,20 +278,47 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (columnsToAdd)
-        {
-            await ColumnMigration.RunAsync(this, map, newRows => BuildMap(newRows, verify: false), cancellationToken).ConfigureAwait(false);
-            map = await RefreshAsync(cancellationToken).ConfigureAwait(false);
-        }
 
+        // New copies are filled before the migration adds foreign keys to them (a referenced copy cannot be truncated).
         _map = map;
         if (map.ReadableCopies.Count < map.Workers.Count)
         {
             _map = await FillReferenceCopiesAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await SchemaMigration.RunAsync(this, options, MigrationSteps, newRows => BuildMap(newRows, verify: false), cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+
         StartBackgroundWork();
     }
+
+    /// <summary>
+    /// The dry run of <see cref="ApplySchemaAsync(SchemaApplyOptions, CancellationToken)"/>: what it would run, phase by
+    /// phase and node by node, from the cluster's metadata as it is now, and what it would refuse. Changes nothing.
+    /// On Citus every statement runs on the coordinator, which propagates it.
+    /// </summary>
+    public async Task<SchemaPlan> PlanSchemaAsync(SchemaApplyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= SchemaApplyOptions.Default;
+        await using var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+        if (Engine == ShardEngine.Citus)
+        {
+            return await CitusCatalog.PlanAsync(connection, Schema, Coordinator, _shardCount, options, MigrationSteps, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await MetadataStore.ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            return new SchemaPlan(
+                [new SchemaPlanStatement("create", Coordinator.Name, MetadataStore.CatalogDdl.Trim()), .. Schema.Tables.SelectMany(t => SchemaMigration.CreatePlan(Schema, t, Coordinator, _configuredWorkers))],
+                []);
+        }
+
+        var rows = await MetadataStore.ReadAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        return await SchemaMigration.PlanAsync(this, connection, rows, BuildMap(rows, verify: false), options, MigrationSteps, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The hand-written migration steps, in the order they were added (<see cref="ShardedDataSourceBuilder.AddMigrationStep"/>).</summary>
+    internal IReadOnlyList<MigrationStep> MigrationSteps { get; init; } = [];
 
     /// <summary>The native DDL the current model and cluster call for, node by node, for a reviewer to read.</summary>
     public async Task<string> RenderNativeDdlAsync(CancellationToken cancellationToken = default) =>

@@ -38,6 +38,7 @@ public sealed class ShardedDataSourceBuilder
     private int? _connectTimeout;
     private ShardEngine _engine = ShardEngine.Native;
     private bool _mapRefreshSet;
+    private readonly List<MigrationStep> _migrationSteps = [];
 
     /// <summary>
     /// How many statements each node's connections prepare automatically by default (Npgsql's
@@ -108,9 +109,35 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a hand-written migration step (<see cref="MigrationStep"/>): <paramref name="sql"/> runs on every physical copy
+    /// of <paramref name="table"/> with <c>{table}</c> replaced by the copy's name, once in the cluster's life, during
+    /// <see cref="ShardedDataSource.ApplySchemaAsync(SchemaApplyOptions, CancellationToken)"/>. Steps run in the order they
+    /// are added, after the additive changes of the model and before the destructive ones.
+    /// </summary>
+    /// <param name="id">A unique, stable name of the step; the cluster records it when the step has run.</param>
+    public ShardedDataSourceBuilder AddMigrationStep(string id, TableDefinition table, string sql)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        if (!sql.Contains(MigrationStep.TablePlaceholder, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Migration step '{id}' does not name its table as {MigrationStep.TablePlaceholder}: ShardGen runs it on every copy of table '{table.Name}' under that copy's name.", nameof(sql));
+        }
+
+        if (_migrationSteps.Exists(s => s.Id == id))
+        {
+            throw new ArgumentException($"A migration step named '{id}' was already added: each step needs its own name.", nameof(id));
+        }
+
+        _migrationSteps.Add(new MigrationStep(id, table.Name, sql));
+        return this;
+    }
+
     /// <summary>The number of shards of a colocation group created by this data source (default 32).
     /// Groups that already exist in the cluster keep the count they were created with; on the native engine,
-    /// <see cref="ShardedDataSource.ApplySchemaAsync"/> refuses a count given here that differs from an existing
+    /// <see cref="ShardedDataSource.ApplySchemaAsync(CancellationToken)"/> refuses a count given here that differs from an existing
     /// group's of the model (rather than ignore it).</summary>
     public ShardedDataSourceBuilder UseShardCount(int shardCount)
     {
@@ -280,8 +307,14 @@ public sealed class ShardedDataSourceBuilder
 
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
+        foreach (var step in _migrationSteps.Where(s => !_schema.TryGetTable(s.Table, out _)))
+        {
+            throw new InvalidOperationException($"Migration step '{step.Id}' is for table '{step.Table}', which is not in the model given to UseSchema.");
+        }
+
         return new ShardedDataSource(_engine, coordinator, workers, _schema, _shardCount, _shardCountGiven, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString))
         {
+            MigrationSteps = [.. _migrationSteps],
             Logger = (_loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ShardGenDiagnostics.LoggerCategory),
             SlowFanOutThreshold = _slowFanOutThreshold,
         };

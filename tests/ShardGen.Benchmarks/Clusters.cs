@@ -34,11 +34,11 @@ public sealed class Clusters : IAsyncDisposable
     }
 
     /// <summary>A second data source over the same cluster, e.g. with another Max Auto Prepare.</summary>
-    public ShardedDataSource Build(int autoPrepare)
+    public ShardedDataSource Build(int autoPrepare, Model.SchemaDefinition? schema = null)
     {
         var cluster = Sharded;
         var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString)
-            .UseSchema(ShardDatabase.Schema)
+            .UseSchema(schema ?? ShardDatabase.Schema)
             .UseAutoPrepare(autoPrepare)
             .UseTransactionRecovery(TimeSpan.Zero, onLoad: false);
         for (var i = 0; i < cluster.Workers.Count; i++)

@@ -14,6 +14,10 @@ public sealed record RoutedItem(long TenantId, long Id, string Category, int Qua
 [Distributed(nameof(TenantId))]
 public sealed record IngestItem(long TenantId, long Id, string Category, int Quantity, decimal Price, string? Note);
 
+/// <summary>The migrate suite's week-one table: the same columns again, changed by the suite's later models.</summary>
+[Distributed(nameof(TenantId))]
+public sealed record MigrateItem(long TenantId, long Id, string Category, int Quantity, decimal Price, string? Note);
+
 /// <summary>Tables distributed by each key type, so that routing is measured for each.</summary>
 [Distributed(nameof(Key), Colocation = DistributedAttribute.NoColocation)]
 public sealed record ByInt(int Key, long Id);

@@ -5,7 +5,7 @@ namespace ShardGen.Benchmarks;
 /// <summary>The command line: a suite name, then flags. <c>--quick</c> picks sizes for a smoke run.</summary>
 public sealed class Options
 {
-    public static readonly string[] Suites = ["routed", "fanout", "ingest", "micro", "generator", "citus"];
+    public static readonly string[] Suites = ["routed", "fanout", "ingest", "migrate", "micro", "generator", "citus"];
 
     public required string[] Arguments { get; init; }
 
@@ -71,11 +71,11 @@ public sealed class Options
 
           dotnet run -c Release --project tests/ShardGen.Benchmarks -- <suite> [flags]
 
-        suites: all | routed | fanout | ingest | micro | generator | citus
+        suites: all | routed | fanout | ingest | migrate | micro | generator | citus
         flags:  --quick            small sizes, for a smoke run (3 s per routed side, 100,000 rows, 5 runs)
                 --clients N        concurrent clients of the routed and citus suites (default 8)
                 --seconds N        seconds per side of each routed and citus operation (default 10)
-                --rows N           rows of the fan-out and ingest suites and of the citus suite's
+                --rows N           rows of the fan-out, ingest and migrate suites and of the citus suite's
                                    second aggregate (default 1,000,000)
                 --runs N           measured runs per fan-out query, and of the citus suite's second
                                    aggregate; ten times as many of its first (default 15)

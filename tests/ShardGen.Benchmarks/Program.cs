@@ -28,6 +28,7 @@ foreach (var suite in options.Run)
         "routed" => await Routed.RunAsync(clusters, options),
         "fanout" => await FanOut.RunAsync(clusters, options),
         "ingest" => await Ingest.RunAsync(clusters, options),
+        "migrate" => await Migrate.RunAsync(clusters, options),
         "micro" => await Micro.RunAsync(clusters, options),
         "citus" => await Citus.RunAsync(options, notes),
         _ => GeneratorSuite.Run(options),

@@ -13,16 +13,18 @@ internal static class SampleModel
             [Distributed(nameof(TenantId))]
             public sealed record Tenant(long TenantId, string Name, DateTimeOffset CreatedAt);
 
-            /// <summary>An order, in the default int8 group with every long-keyed table.</summary>
+            /// <summary>An order, in the default int8 group with every long-keyed table; looked up by customer name too.</summary>
             [Distributed(nameof(TenantId))]
+            [Index(nameof(TenantId), nameof(CustomerName))]
             public sealed record Order(long TenantId, long Id, string CustomerName, decimal Total, OrderStatus Status, string? Note);
 
             /// <summary>A tag of a tenant: every column is in the primary key, so there is no UpdateAsync and upserts do nothing on conflict.</summary>
             [Distributed(nameof(TenantId))]
             public sealed record TenantTag([property: PrimaryKey] long TenantId, [property: PrimaryKey(Order = 1)] string Tag);
 
-            /// <summary>A line of an order, colocated with orders explicitly, with a composite key.</summary>
+            /// <summary>A line of an order, colocated with orders explicitly, with a composite key; deleted with its order.</summary>
             [Distributed(nameof(TenantId), ColocateWith = typeof(Order))]
+            [ForeignKey(typeof(Order), nameof(TenantId), nameof(OrderId), OnDelete = ReferentialAction.Cascade)]
             public sealed record OrderItem(
                 long TenantId,
                 [property: PrimaryKey(Order = 1)] long OrderId,

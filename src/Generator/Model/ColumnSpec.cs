@@ -6,9 +6,11 @@ namespace ShardGen.Generator.Model;
 /// <param name="Type">The stored CLR type (an enum's underlying type for an enum).</param>
 /// <param name="EnumTypeName">The <c>global::</c>-qualified enum type of an enum property; null otherwise.</param>
 /// <param name="IsNullable">Whether the column admits NULL (<c>int?</c>, <c>string?</c>, or a reference type outside a nullable context).</param>
+/// <param name="DefaultSql">The column's default as PostgreSQL text (<c>[Default]</c> rendered as a literal, or <c>[DefaultSql]</c> as written); null for none.</param>
 internal sealed record ColumnSpec(
     string PropertyName,
     string ColumnName,
     ColumnType Type,
     string? EnumTypeName,
-    bool IsNullable);
+    bool IsNullable,
+    string? DefaultSql = null);

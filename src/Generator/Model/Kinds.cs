@@ -60,3 +60,24 @@ internal enum ColocationRequest
     /// <summary><c>ColocateWith = typeof(X)</c>: the group of table X.</summary>
     With,
 }
+
+/// <summary>The access method of an index (mirrors <c>ShardGen.IndexMethod</c> of the runtime, same order).</summary>
+internal enum IndexMethod
+{
+    BTree,
+    Hash,
+    Gin,
+    Gist,
+    SpGist,
+    Brin,
+}
+
+/// <summary>What deleting a referenced row does (mirrors <c>ShardGen.ReferentialAction</c> of the runtime, same order).</summary>
+internal enum ReferentialAction
+{
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}

@@ -18,6 +18,10 @@ namespace ShardGen.Generator.Model;
 /// <param name="Colocation">What the attribute asked for the colocation group (distributed tables only).</param>
 /// <param name="ColocationArgument">The group name for <see cref="ColocationRequest.Named"/>, the <c>global::</c>-qualified type for <see cref="ColocationRequest.With"/>; null otherwise.</param>
 /// <param name="ConstructorParameters">The parameters of the constructor the row mapper calls, in order (empty: the parameterless one).</param>
+/// <param name="Indexes">The secondary indexes (<c>[Index]</c>), in declaration order.</param>
+/// <param name="UniqueConstraints">The unique constraints (<c>[Unique]</c>), in declaration order.</param>
+/// <param name="CheckConstraints">The check constraints (<c>[Check]</c>), in declaration order.</param>
+/// <param name="ForeignKeys">The foreign keys (<c>[ForeignKey]</c>), in declaration order; the schema model keeps only those Citus supports.</param>
 internal sealed record TableSpec(
     string FullTypeName,
     string Namespace,
@@ -32,4 +36,8 @@ internal sealed record TableSpec(
     DistributionKeyType KeyType,
     ColocationRequest Colocation,
     string? ColocationArgument,
-    EquatableArray<ConstructorParameterSpec> ConstructorParameters);
+    EquatableArray<ConstructorParameterSpec> ConstructorParameters,
+    EquatableArray<IndexSpec> Indexes = default,
+    EquatableArray<UniqueSpec> UniqueConstraints = default,
+    EquatableArray<CheckSpec> CheckConstraints = default,
+    EquatableArray<ForeignKeySpec> ForeignKeys = default);

@@ -177,7 +177,4 @@ internal struct CallScope
             Telemetry.CallDuration.Record(Stopwatch.GetElapsedTime(_start).TotalSeconds, tags);
         }
     }
-
-    /// <summary>The time since the call started; zero for a scope started with nothing listening.</summary>
-    public readonly TimeSpan Elapsed => _names is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_start);
 }

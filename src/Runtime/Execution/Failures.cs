@@ -81,8 +81,15 @@ internal static class Failures
             _ => "failed",
         };
         var subject = routes.Query is null ? where : $"query '{routes.Query}' on {where}";
+
+        // A violated constraint by its name in the model: a shard's copy of it carries the shard id (orders_email_key_102008),
+        // or the shard table's name for the names PostgreSQL gives (orders_102008_pkey).
+        var suffix = shardId is { } id ? "_" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var constraint = (ex as PostgresException)?.ConstraintName is { } name
+            ? $" (constraint \"{ModelName(name, suffix, shardTable, routes.Table)}\" of table '{routes.Table}')"
+            : "";
         return new ShardOperationException(
-            $"{Capitalize(subject)}: {what}: {Underlying(ex, routes.IncludeErrorDetail)}",
+            $"{Capitalize(subject)}: {what}{constraint}: {Underlying(ex, routes.IncludeErrorDetail)}",
             ex,
             routes.Table,
             shardId,
@@ -91,6 +98,11 @@ internal static class Failures
             unavailable,
             routes.Query);
     }
+
+    private static string ModelName(string name, string? suffix, string? shardTable, string table) =>
+        shardTable is not null && name.StartsWith(shardTable + "_", StringComparison.Ordinal) ? table + name[shardTable.Length..]
+        : suffix is not null && name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length]
+        : name;
 
     /// <summary>The most characters of the underlying error's message a ShardGen message repeats.</summary>
     internal const int MessageTextLength = 500;

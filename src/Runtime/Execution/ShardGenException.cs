@@ -84,7 +84,8 @@ public sealed class SchemaMismatchException : ShardGenException
     public SchemaMismatchException(IReadOnlyList<string> differences)
         : base("The compiled model differs from the cluster's metadata:" + Environment.NewLine
                + string.Join(Environment.NewLine, differences.Select(d => "  - " + d)) + Environment.NewLine
-               + "Columns the cluster has beyond the model's do not matter, and ApplySchemaAsync adds new tables and new nullable columns; "
+               + "What the cluster has beyond the model (columns that are nullable or have a default, indexes, constraints) does not matter; ApplySchemaAsync adds "
+               + "new tables, columns (nullable or with a default), indexes and constraints, and makes destructive changes only with SchemaApplyOptions.AllowDestructiveChanges; "
                + "see \"Changing the model\" in docs/schema.md.")
     {
         Differences = differences;

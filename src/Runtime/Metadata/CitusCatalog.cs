@@ -16,7 +16,7 @@ namespace ShardGen;
 internal static class CitusCatalog
 {
     /// <summary>Apply takes this advisory lock on the coordinator, so that processes creating tables take turns.</summary>
-    private const long ApplyLockKey = 0x5348_4152_4443_4954; // "SHARDCIT"
+    public const long ApplyLockKey = 0x5348_4152_4443_4954; // "SHARDCIT"
 
     /// <summary>
     /// A digest of everything routing depends on: nodes, placements, shards and distributed tables. It changes when
@@ -168,6 +168,7 @@ internal static class CitusCatalog
         var missing = new List<TableDefinition>();
         var differences = new List<string>();
         var missingColumns = new List<(TableDefinition, ColumnDefinition)>();
+        var typeChanges = new List<(TableDefinition, ColumnDefinition, string)>();
         var tables = new List<TableRow>();
         var shards = new List<ShardRow>();
         var groups = new Dictionary<int, GroupRow>();
@@ -188,7 +189,7 @@ internal static class CitusCatalog
                 continue;
             }
 
-            CompareColumns(table, columnsOf.GetValueOrDefault(table.Name), differences, missingColumns);
+            CompareColumns(table, columnsOf.GetValueOrDefault(table.Name), typeChanges, missingColumns);
             switch (table.Kind)
             {
                 case TableKind.Reference when relation.IsReference:
@@ -242,13 +243,13 @@ internal static class CitusCatalog
         }
 
         var rows = new MetadataRows(version, nodes, [.. groups.Values.OrderBy(g => g.Id)], tables, shards);
-        return new CitusTopology(rows, missing, differences, missingColumns);
+        return new CitusTopology(rows, missing, differences, missingColumns, typeChanges);
     }
 
     // A column the model reads must be there with its type (or that type with a modifier, numeric(12,2) for numeric);
     // columns the cluster has beyond the model's do not matter to statements that name their columns. A column the
     // cluster lacks is apply's to add (when nullable).
-    private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<string> differences, List<(TableDefinition, ColumnDefinition)> missingColumns)
+    private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<(TableDefinition, ColumnDefinition, string)> typeChanges, List<(TableDefinition, ColumnDefinition)> missingColumns)
     {
         foreach (var column in table.Columns)
         {
@@ -259,7 +260,7 @@ internal static class CitusCatalog
             else if (!string.Equals(type, column.SqlType, StringComparison.OrdinalIgnoreCase)
                 && !type.StartsWith(column.SqlType + "(", StringComparison.OrdinalIgnoreCase))
             {
-                differences.Add($"table '{table.Name}': column \"{column.Name}\" is {column.SqlType} in the model, {type} in the cluster");
+                typeChanges.Add((table, column, type));
             }
         }
     }
@@ -269,46 +270,74 @@ internal static class CitusCatalog
     /// (processes applying at once take turns, and the second finds everything there): each table with
     /// <c>CREATE TABLE IF NOT EXISTS</c>, then <c>create_distributed_table</c> (the first table of a colocation group
     /// with <c>colocate_with =&gt; 'none'</c> and the shard count, the others colocated with it) or
-    /// <c>create_reference_table</c>; local tables stay plain tables on the coordinator. Citus propagates the DDL.
-    /// A nullable column the model has and a table of the cluster lacks is added (<c>ALTER TABLE ... ADD COLUMN IF NOT
-    /// EXISTS</c>, which Citus propagates to every shard); any other difference fails the call before anything is created.
+    /// <c>create_reference_table</c>; local tables stay plain tables on the coordinator. In the same transaction the
+    /// columns, defaults and constraints the model adds to tables the cluster has (<see cref="CitusMigration"/>); after it
+    /// the indexes, validation, hand-written steps and, with the opt-in, destructive changes. Citus propagates the DDL.
+    /// A difference the apply does not make fails the call before anything is created.
     /// </summary>
-    public static async Task ApplyAsync(NpgsqlConnection connection, SchemaDefinition schema, Node coordinator, int shardCount, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(
+        NpgsqlConnection connection, SchemaDefinition schema, Node coordinator, int shardCount, SchemaApplyOptions options, IReadOnlyList<MigrationStep> steps, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        CitusTopology topology;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var topology = await ReadAsync(connection, transaction, schema, coordinator, cancellationToken).ConfigureAwait(false);
-        var refused = topology.Differences.Concat(topology.MissingColumns.Where(m => !m.Column.IsNullable).Select(m =>
-            $"table '{m.Table.Name}': the model adds column \"{m.Column.Name}\" ({m.Column.SqlType} NOT NULL), which ApplySchemaAsync cannot add: the table's rows would have no value for it. "
-            + "Make the property nullable (defaults are not supported yet)")).ToArray();
-        if (refused.Length > 0)
-        {
-            throw new SchemaMismatchException(refused);
-        }
-
-        // New nullable columns of tables the cluster has: one ALTER TABLE on the coordinator each, which Citus propagates
-        // to every shard and reference copy in its own distributed transaction, part of this one.
-        foreach (var group in topology.MissingColumns.GroupBy(m => m.Table))
-        {
-            var statement = $"ALTER TABLE {Identifiers.Quote(group.Key.Name)} "
-                + string.Join(", ", group.Select(m => $"ADD COLUMN IF NOT EXISTS {Identifiers.Quote(m.Column.Name)} {m.Column.SqlType}"));
-            try
+            // Sequential: a foreign key to a reference table cannot be added in a transaction that ran parallel DDL on a
+            // distributed table (Citus's own advice for DDL with such keys).
+            await using (var sequential = new NpgsqlCommand("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'", connection, transaction))
             {
-                await using var command = new NpgsqlCommand(statement, connection, transaction);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await sequential.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (PostgresException ex)
+
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction) { CommandTimeout = 0 })
             {
-                throw new ShardGenException($"Adding columns to table '{group.Key.Name}' on the Citus coordinator {coordinator} failed: {ex.MessageText}. Nothing was changed; run ApplySchemaAsync again.", ex);
+                lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ApplyLockKey });
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            topology = await ReadAsync(connection, transaction, schema, coordinator, cancellationToken).ConfigureAwait(false);
+            if (topology.ForApply(options.AllowDestructiveChanges).ToArray() is { Length: > 0 } refused)
+            {
+                throw new SchemaMismatchException(refused);
+            }
+
+            foreach (var statement in CreateStatements(schema, topology, shardCount).SelectMany(c => c.Statements.Select(s => (c.Table, Sql: s))))
+            {
+                try
+                {
+                    await using var command = new NpgsqlCommand(statement.Sql, connection, transaction);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex)
+                {
+                    throw new ShardGenException($"Creating table '{statement.Table.Name}' on the Citus coordinator {coordinator} failed: {ex.MessageText}", ex);
+                }
+            }
+
+            await CitusMigration.AddColumnsAndConstraintsAsync(connection, transaction, schema, topology, coordinator, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // A group's tables colocate with one that is already distributed, or with the first created here.
+        await CitusMigration.RunAfterAsync(connection, schema, topology, coordinator, options, steps, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The dry run of <see cref="ApplyAsync"/>: every statement it would send to the coordinator, and what it would refuse.</summary>
+    public static async Task<SchemaPlan> PlanAsync(
+        NpgsqlConnection connection, SchemaDefinition schema, Node coordinator, int shardCount, SchemaApplyOptions options, IReadOnlyList<MigrationStep> steps, CancellationToken cancellationToken)
+    {
+        var topology = await ReadAsync(connection, null, schema, coordinator, cancellationToken).ConfigureAwait(false);
+        var statements = CreateStatements(schema, topology, shardCount)
+            .SelectMany(c => c.Statements.Select(s => new SchemaPlanStatement("create", coordinator.Name, s)))
+            .Concat(topology.Missing.SelectMany(t => t.ForeignKeys.Select(k => new SchemaPlanStatement(SchemaMigration.Columns, coordinator.Name, TableDdl.AddForeignKey(k, t.Name, null, k.ReferencedTable, notValid: true)))))
+            .Concat(await CitusMigration.PlanAsync(connection, schema, topology, coordinator, options, steps, cancellationToken).ConfigureAwait(false))
+            .Concat(topology.Missing.SelectMany(t => t.Indexes.Select(i => new SchemaPlanStatement(SchemaMigration.Indexes, coordinator.Name, TableDdl.CreateIndex(i, t.Name, null, concurrently: true)))))
+            .ToArray();
+        return new SchemaPlan(statements, topology.ForApply(options.AllowDestructiveChanges).ToArray());
+    }
+
+    // The tables the cluster lacks, each created and distributed: a group's tables colocate with one that is already
+    // distributed, or with the first created here. Reference tables first, so that foreign keys can reference them.
+    private static IEnumerable<(TableDefinition Table, List<string> Statements)> CreateStatements(SchemaDefinition schema, CitusTopology topology, int shardCount)
+    {
         var colocateWith = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var row in topology.Rows.Tables.Where(t => t.GroupId is not null))
         {
@@ -334,21 +363,8 @@ internal static class CitusCatalog
                     break;
             }
 
-            foreach (var statement in statements)
-            {
-                try
-                {
-                    await using var command = new NpgsqlCommand(statement, connection, transaction);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException ex)
-                {
-                    throw new ShardGenException($"Creating table '{table.Name}' on the Citus coordinator {coordinator} failed: {ex.MessageText}", ex);
-                }
-            }
+            yield return (table, statements);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
@@ -387,12 +403,25 @@ internal static class CitusCatalog
 /// <param name="Missing">Tables of the model the cluster does not have (or has as plain tables not yet distributed).</param>
 /// <param name="Differences">How tables the cluster has differ from the model, each naming the table and both sides.</param>
 /// <param name="MissingColumns">Columns of the model that tables the cluster has lack: apply adds the nullable ones.</param>
+/// <param name="TypeChanges">Columns whose type in the cluster is another than the model's (with the cluster's type).</param>
 internal sealed record CitusTopology(
-    MetadataRows Rows, IReadOnlyList<TableDefinition> Missing, IReadOnlyList<string> Differences, IReadOnlyList<(TableDefinition Table, ColumnDefinition Column)> MissingColumns)
+    MetadataRows Rows, IReadOnlyList<TableDefinition> Missing, IReadOnlyList<string> Differences, IReadOnlyList<(TableDefinition Table, ColumnDefinition Column)> MissingColumns,
+    IReadOnlyList<(TableDefinition Table, ColumnDefinition Column, string ClusterType)> TypeChanges)
 {
-    /// <summary>What a process running with the model cannot live with: every difference, and every column the cluster lacks.</summary>
-    public IEnumerable<string> ForRunning() => Differences.Concat(MissingColumns.Select(m =>
+    /// <summary>What an apply refuses: every difference, a new NOT NULL column without a default, and type changes without the opt-in.</summary>
+    public IEnumerable<string> ForApply(bool allowDestructive) => Differences
+        .Concat(MissingColumns.Where(m => !m.Column.IsNullable && m.Column.DefaultSql is null).Select(m =>
+            $"table '{m.Table.Name}': the model adds column \"{m.Column.Name}\" ({m.Column.SqlType} NOT NULL), which ApplySchemaAsync cannot add: the table's rows would have no value for it. "
+            + "Give it a default ([Default] or [DefaultSql]), or make the property nullable"))
+        .Concat(allowDestructive ? [] : TypeChanges.Select(TypeChange).Select(t => t
+            + ": a destructive change, made only with SchemaApplyOptions.AllowDestructiveChanges (Citus rewrites every shard), or revert the model change"));
+
+    /// <summary>What a process running with the model cannot live with: every difference, and every column the cluster lacks or has with another type.</summary>
+    public IEnumerable<string> ForRunning() => Differences.Concat(TypeChanges.Select(TypeChange)).Concat(MissingColumns.Select(m =>
         $"table '{m.Table.Name}': the model has column \"{m.Column.Name}\" ({m.Column.SqlType}), the cluster's table has no such column. "
         + "If this model is newer than the cluster's, apply it first with ApplySchemaAsync (from one process, before this binary serves calls); "
         + "if the column was dropped from the cluster, this process is older than the cluster's model and cannot run against it"));
+
+    private static string TypeChange((TableDefinition Table, ColumnDefinition Column, string ClusterType) change) =>
+        $"table '{change.Table.Name}': column \"{change.Column.Name}\" is {change.Column.SqlType} in the model, {change.ClusterType} in the cluster";
 }

@@ -17,7 +17,7 @@ internal static class MetadataStore
     // Apply takes this advisory lock so that concurrent applies from several processes serialize.
     public const long ApplyLockKey = 0x5348_4152_4447_454E; // "SHARDGEN"
 
-    private const string CatalogDdl = """
+    public const string CatalogDdl = """
         CREATE SCHEMA IF NOT EXISTS shardgen;
         CREATE TABLE IF NOT EXISTS shardgen.metadata (
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -64,6 +64,10 @@ internal static class MetadataStore
             shard_id bigint NOT NULL REFERENCES shardgen.shards,
             node_id integer NOT NULL REFERENCES shardgen.nodes,
             PRIMARY KEY (shard_id, node_id));
+        CREATE TABLE IF NOT EXISTS shardgen.migration_steps (
+            step_id text PRIMARY KEY,
+            table_name text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now());
         """ + TransactionCatalogDdl;
 
     /// <summary>
@@ -162,14 +166,13 @@ internal static class MetadataStore
     /// <summary>
     /// Brings the metadata in line with the model: registers nodes, groups, tables and the shards of
     /// new distributed tables. Returns what of the model's tables that already exist an apply refuses
-    /// (<see cref="TableComparison.ForApply"/>; the caller refuses to go on when there is any), and
-    /// whether any of them lacks columns an apply adds (<see cref="ColumnMigration"/> adds them, and
-    /// records them; nothing is changed for existing tables here).
+    /// (<see cref="TableComparison.ForApply"/>; the caller refuses to go on when there is any). Nothing is
+    /// changed for existing tables here: <see cref="SchemaMigration"/> does that after.
     /// </summary>
     /// <param name="shardCountGiven">Whether <paramref name="shardCount"/> was set with <c>UseShardCount</c>: then an existing group with another count is refused.</param>
-    public static async Task<(bool Changed, List<string> Differences, bool ColumnsToAdd)> ApplyAsync(
+    public static async Task<(bool Changed, List<string> Differences)> ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaDefinition schema,
-        Node coordinator, IReadOnlyList<Node> workers, int shardCount, bool shardCountGiven, CancellationToken cancellationToken)
+        Node coordinator, IReadOnlyList<Node> workers, int shardCount, bool shardCountGiven, bool allowDestructive, CancellationToken cancellationToken)
     {
         var rows = await ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var differences = new List<string>();
@@ -267,14 +270,12 @@ internal static class MetadataStore
             }
         }
 
-        var columnsToAdd = false;
         foreach (var table in schema.Tables)
         {
             if (tables.TryGetValue(table.Name, out var existing))
             {
                 var comparison = TableComparison.Of(table, existing);
-                differences.AddRange(comparison.ForApply());
-                columnsToAdd |= comparison.Additions.Any();
+                differences.AddRange(comparison.ForApply(allowDestructive));
                 continue;
             }
 
@@ -324,7 +325,7 @@ internal static class MetadataStore
             await ExecuteAsync("UPDATE shardgen.metadata SET version = version + 1").ConfigureAwait(false);
         }
 
-        return (changed, differences, columnsToAdd);
+        return (changed, differences);
     }
 
     /// <summary>What differs between a table of the model and the canonical text the cluster recorded for it.</summary>

@@ -57,7 +57,13 @@ public sealed partial class OrderRepository
         },
         distributionColumn: "tenant_id",
         keyType: global::ShardGen.Model.DistributionKeyType.Int64,
-        colocationGroup: "int8");
+        colocationGroup: "int8")
+    {
+        Indexes = new global::ShardGen.Model.IndexDefinition[]
+        {
+            new("orders_tenant_id_customer_name_idx", new string[] { "tenant_id", "customer_name" }),
+        },
+    };
 
     private readonly global::ShardGen.ShardedTable _table;
 

@@ -57,7 +57,13 @@ public sealed partial class OrderItemRepository
         },
         distributionColumn: "tenant_id",
         keyType: global::ShardGen.Model.DistributionKeyType.Int64,
-        colocationGroup: "int8");
+        colocationGroup: "int8")
+    {
+        ForeignKeys = new global::ShardGen.Model.ForeignKeyDefinition[]
+        {
+            new("order_items_tenant_id_order_id_fkey", new string[] { "tenant_id", "order_id" }, "orders", new string[] { "tenant_id", "id" }) { OnDelete = global::ShardGen.ReferentialAction.Cascade },
+        },
+    };
 
     private readonly global::ShardGen.ShardedTable _table;
 

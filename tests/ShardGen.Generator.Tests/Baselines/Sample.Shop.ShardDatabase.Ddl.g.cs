@@ -45,6 +45,7 @@ public sealed partial class ShardDatabase
         -- "orders": distributed by "tenant_id", colocation group int8
         CREATE TABLE IF NOT EXISTS "orders" ("tenant_id" bigint NOT NULL, "id" bigint NOT NULL, "customer_name" text NOT NULL, "total" numeric NOT NULL, "status" integer NOT NULL, "note" text, PRIMARY KEY ("tenant_id", "id"));
         SELECT create_distributed_table('orders', 'tenant_id', colocate_with => 'invoices');
+        CREATE INDEX IF NOT EXISTS "orders_tenant_id_customer_name_idx" ON "orders" USING btree ("tenant_id", "customer_name");
 
         -- "plans": reference table
         CREATE TABLE IF NOT EXISTS "plans" ("id" integer NOT NULL, "name" text NOT NULL, "monthly_price" numeric NOT NULL, "max_users" integer NOT NULL, PRIMARY KEY ("id"));
@@ -61,6 +62,9 @@ public sealed partial class ShardDatabase
         -- "user_accounts": distributed by "email", colocation group text
         CREATE TABLE IF NOT EXISTS "user_accounts" ("email" text NOT NULL, "display_name" text NOT NULL, "is_admin" boolean NOT NULL, PRIMARY KEY ("email"));
         SELECT create_distributed_table('user_accounts', 'email', colocate_with => 'none', shard_count => 32);
+
+        -- Foreign keys, once every table is distributed.
+        ALTER TABLE "order_items" ADD CONSTRAINT "order_items_tenant_id_order_id_fkey" FOREIGN KEY ("tenant_id", "order_id") REFERENCES "orders" ("tenant_id", "id") ON DELETE CASCADE;
         """;
     // </shardgen-sql>
 
@@ -74,6 +78,7 @@ public sealed partial class ShardDatabase
         """
         -- ShardGen schema, native flavour: the tables ApplySchemaAsync creates.
         -- {shardid} is a shard's id and {min}..{max} its range of the 32-bit hash space.
+        -- A shard's indexes and constraints are named {name}_{shardid} (shortened with a hash of the name past 63 bytes).
 
         -- "app_settings": local table, created on the coordinator.
         CREATE TABLE IF NOT EXISTS "app_settings" ("key" text NOT NULL, "value" text NOT NULL, PRIMARY KEY ("key"));
@@ -101,6 +106,7 @@ public sealed partial class ShardDatabase
 
         -- "orders": distributed by "tenant_id", colocation group int8, created once per shard on the worker holding it.
         CREATE TABLE IF NOT EXISTS "orders_{shardid}" ("tenant_id" bigint NOT NULL, "id" bigint NOT NULL, "customer_name" text NOT NULL, "total" numeric NOT NULL, "status" integer NOT NULL, "note" text, PRIMARY KEY ("tenant_id", "id"), CONSTRAINT "orders_{shardid}_hash_range" CHECK (hashint8("tenant_id") BETWEEN {min} AND {max}));
+        CREATE INDEX IF NOT EXISTS "orders_tenant_id_customer_name_idx_{shardid}" ON "orders_{shardid}" USING btree ("tenant_id", "customer_name");
 
         -- "plans": reference table, created on every worker and the coordinator.
         CREATE TABLE IF NOT EXISTS "plans" ("id" integer NOT NULL, "name" text NOT NULL, "monthly_price" numeric NOT NULL, "max_users" integer NOT NULL, PRIMARY KEY ("id"));
@@ -113,6 +119,9 @@ public sealed partial class ShardDatabase
 
         -- "user_accounts": distributed by "email", colocation group text, created once per shard on the worker holding it.
         CREATE TABLE IF NOT EXISTS "user_accounts_{shardid}" ("email" text NOT NULL, "display_name" text NOT NULL, "is_admin" boolean NOT NULL, PRIMARY KEY ("email"), CONSTRAINT "user_accounts_{shardid}_hash_range" CHECK (hashtext("email") BETWEEN {min} AND {max}));
+
+        -- Foreign keys, once every table exists; {table.shardid} is the id of that colocated table's shard with the same range.
+        ALTER TABLE "order_items_{shardid}" ADD CONSTRAINT "order_items_tenant_id_order_id_fkey_{shardid}" FOREIGN KEY ("tenant_id", "order_id") REFERENCES "orders_{orders.shardid}" ("tenant_id", "id") ON DELETE CASCADE;
         """;
     // </shardgen-sql>
 }

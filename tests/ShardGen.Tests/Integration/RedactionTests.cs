@@ -58,7 +58,7 @@ public sealed class RedactionTests(RedactionTests.Cluster fixture) : IClassFixtu
         var route = await source.RouteAsync(VoucherRepository.Definition, key);
         Assert.Contains($"shard {route.ShardId} (\"{route.ShardTable}\"", error.Message);
         Assert.Contains($"worker '{route.Node.Name}'", error.Message);
-        Assert.Contains($"key '{key[..64]}…' (the first 64 of 2000 characters): failed: 23505", error.Message);
+        Assert.Contains($"key '{key[..64]}…' (the first 64 of 2000 characters): failed (constraint \"vouchers_pkey\" of table 'vouchers'): 23505", error.Message);
 
         // The option is Npgsql's Include Error Detail on every node: the server's detail names the row,
         // and the message repeats the first 200 characters of it.
@@ -79,7 +79,7 @@ public sealed class RedactionTests(RedactionTests.Cluster fixture) : IClassFixtu
             var db = new ShardDatabase(source);
             await db.Vouchers.InsertAsync(new Voucher(key, 1, "first"));
             var error = await Assert.ThrowsAsync<ShardOperationException>(() => db.Vouchers.InsertAsync(new Voucher(key, 1, "again")));
-            Assert.Contains("key 'alice@example.com': failed: 23505", error.Message);
+            Assert.Contains("key 'alice@example.com': failed (constraint \"vouchers_pkey\" of table 'vouchers'): 23505", error.Message);
 
             // The workers' own connection strings did not opt in: their detail is Npgsql's notice.
             Assert.Contains("DETAIL: Detail redacted as it may contain sensitive data.", error.Message);

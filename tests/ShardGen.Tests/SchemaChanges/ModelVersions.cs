@@ -21,11 +21,27 @@ internal static class ModelVersions
     public static TableDefinition Distributed(string name, int keyColumns, params ColumnDefinition[] columns) =>
         Table(name, TableKind.Distributed, keyColumns, columns);
 
+    /// <summary>A distributed table in colocation group <paramref name="group"/> (<see cref="Distributed"/> gives each table a group of its own).</summary>
+    public static TableDefinition DistributedIn(string group, string name, int keyColumns, params ColumnDefinition[] columns) =>
+        Table(name, TableKind.Distributed, keyColumns, columns, group);
+
     public static TableDefinition Reference(string name, int keyColumns, params ColumnDefinition[] columns) =>
         Table(name, TableKind.Reference, keyColumns, columns);
 
     public static TableDefinition Local(string name, int keyColumns, params ColumnDefinition[] columns) =>
         Table(name, TableKind.Local, keyColumns, columns);
+
+    /// <summary>The table with indexes and constraints (a table's are fixed when it is made).</summary>
+    public static TableDefinition With(
+        this TableDefinition table, IndexDefinition[]? indexes = null, UniqueConstraintDefinition[]? uniques = null,
+        CheckConstraintDefinition[]? checks = null, ForeignKeyDefinition[]? foreignKeys = null) =>
+        new(table.Name, table.Kind, table.Columns, table.PrimaryKey, table.Statements, table.DistributionColumn, table.KeyType, table.ColocationGroup)
+        {
+            Indexes = indexes ?? table.Indexes,
+            UniqueConstraints = uniques ?? table.UniqueConstraints,
+            CheckConstraints = checks ?? table.CheckConstraints,
+            ForeignKeys = foreignKeys ?? table.ForeignKeys,
+        };
 
     public static Task<int> InsertAsync(this ShardedDataSource source, TableDefinition table, params object?[] row) =>
         source.Table(table).ExecuteAsync(KeyOf(table, row), Insert, row, Bind(table), CancellationToken.None);
@@ -39,7 +55,7 @@ internal static class ModelVersions
     public static async Task<long> CountAllAsync(this ShardedDataSource source, TableDefinition table) =>
         (await source.Table(table).QueryAllShardsAsync(CountAll, reader => reader.GetInt64(0), CancellationToken.None)).Sum();
 
-    private static TableDefinition Table(string name, TableKind kind, int keyColumns, ColumnDefinition[] columns)
+    private static TableDefinition Table(string name, TableKind kind, int keyColumns, ColumnDefinition[] columns, string? group = null)
     {
         var primaryKey = columns.Take(keyColumns).Select(c => c.Name).ToArray();
         var names = columns.Select(c => Identifiers.Quote(c.Name)).ToArray();
@@ -53,7 +69,7 @@ internal static class ModelVersions
             new("SELECT count(*) FROM ", ""),
         ];
         return kind == TableKind.Distributed
-            ? new TableDefinition(name, kind, columns, primaryKey, statements, columns[0].Name, KeyType(columns[0].SqlType), name)
+            ? new TableDefinition(name, kind, columns, primaryKey, statements, columns[0].Name, KeyType(columns[0].SqlType), group ?? name)
             : new TableDefinition(name, kind, columns, primaryKey, statements);
     }
 

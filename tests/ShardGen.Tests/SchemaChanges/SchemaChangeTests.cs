@@ -158,7 +158,7 @@ public sealed class SchemaChangeTests(SchemaChangeTests.RefusalCluster refusals)
             "key" => (Distributed("sc_notes", 3, Column("tenant_id", "bigint"), Column("id", "bigint"), Column("body", "text")),
                 new[] { "table 'sc_notes'", "primary key is (tenant_id, id, body), the cluster's (tenant_id, id)" }),
             "not null" => (Distributed("sc_notes", 2, Column("tenant_id", "bigint"), Column("id", "bigint"), Column("body", "text"), Column("tag", "text")),
-                new[] { "table 'sc_notes'", "column \"tag\" (text NOT NULL)", "Make the property nullable" }),
+                new[] { "table 'sc_notes'", "column \"tag\" (text NOT NULL)", "or make the property nullable" }),
             _ => (Reference("sc_notes", 2, Column("tenant_id", "bigint"), Column("id", "bigint"), Column("body", "text")),
                 new[] { "table 'sc_notes'", "the model has a reference table, the cluster a distributed one" }),
         };
