@@ -1,4 +1,8 @@
 using Spectre.Console;
-using ShardGen.Tool;
 
-return await ShardGenCommand.RunAsync(args, AnsiConsole.Console);
+namespace ShardGen.Tool;
+
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => ShardGenCommand.RunAsync(args, AnsiConsole.Console);
+}
