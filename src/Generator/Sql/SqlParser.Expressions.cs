@@ -26,6 +26,9 @@ internal static partial class SqlParser
                 case SqlTokenKind.String:
                     Advance();
                     return new Literal(token.Span, LiteralKind.String, token.Value);
+                case SqlTokenKind.BitString:
+                    Advance();
+                    return new Literal(token.Span, LiteralKind.BitString, token.Value);
                 case SqlTokenKind.Parameter:
                 case SqlTokenKind.PositionalParameter: // reported by the lexer
                     Advance();
@@ -50,32 +53,68 @@ internal static partial class SqlParser
             }
         }
 
+        // (expr), (a, b) (a row), (SELECT ...) (a scalar subquery), each optionally followed by .field, .* or [subscript].
         private SqlExpr ParseParenthesized()
         {
             var open = Current;
+            SqlExpr result;
             if (AtQueryStart(1))
             {
-                return ParseSubquery() is { } query
+                result = ParseSubquery() is { } query
                     ? new SubqueryExpr(From(open.Span.Start), query)
                     : new Literal(From(open.Span.Start), LiteralKind.Null, "null");
             }
-
-            Advance();
-            var inner = ParseExpr();
-            if (At(SqlTokenKind.Comma))
+            else
             {
-                while (Accept(SqlTokenKind.Comma))
+                Advance();
+                var inner = ParseExpr();
+                if (At(SqlTokenKind.Comma))
                 {
-                    ParseExpr();
+                    var items = new List<SqlExpr> { inner };
+                    while (Accept(SqlTokenKind.Comma))
+                    {
+                        items.Add(ParseExpr());
+                    }
+
+                    ExpectCloseParen(open);
+                    return new RowExpr(From(open.Span.Start), items.ToEquatableArray());
                 }
 
                 ExpectCloseParen(open);
-                ReportUnsupported(RowComparisonAdvice("Row values ((a, b))"), open.Span.Start);
-                return inner with { Span = From(open.Span.Start) };
+                result = inner with { Span = From(open.Span.Start) };
             }
 
-            ExpectCloseParen(open);
-            return inner with { Span = From(open.Span.Start) };
+            return ParseIndirection(result);
+        }
+
+        // .field and .* after a parenthesized expression: (x).f, (f(y)).*, (x).a.b; subscripts are postfix operators.
+        private SqlExpr ParseIndirection(SqlExpr operand)
+        {
+            while (At(SqlTokenKind.Dot))
+            {
+                Advance();
+                if (Current.IsOperator("*"))
+                {
+                    Advance();
+                    operand = new FieldExpr(From(operand.Span.Start), operand, "*");
+                }
+                else if (At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier))
+                {
+                    var field = Advance();
+                    operand = new FieldExpr(From(operand.Span.Start), operand, field.Value);
+                }
+                else
+                {
+                    throw FailExpected("a field name or *");
+                }
+
+                if (At(SqlTokenKind.OpenBracket))
+                {
+                    operand = ParseSubscript(operand);
+                }
+            }
+
+            return operand;
         }
 
         // An unquoted word in expression position: a keyword construct, a typed literal, a column or a call.
@@ -93,6 +132,19 @@ internal static partial class SqlParser
                 case "null":
                     Advance();
                     return new Literal(token.Span, LiteralKind.Null, "null");
+                case "default" when _defaultAllowed:
+                    Advance();
+                    return new DefaultExpr(token.Span);
+                case "collation" when next.IsKeyword("for") && Peek(2).Kind == SqlTokenKind.OpenParen:
+                {
+                    // COLLATION FOR (x) is PostgreSQL's pg_collation_for(x).
+                    Advance();
+                    Advance();
+                    var open = Advance();
+                    var operand = ParseExpr();
+                    ExpectCloseParen(open);
+                    return new FunctionCall(From(token.Span.Start), "pg_collation_for", new[] { operand }.ToEquatableArray(), false, false);
+                }
                 case "case":
                     return ParseCase();
                 case "cast" when call:
@@ -109,16 +161,35 @@ internal static partial class SqlParser
                     return ParseSubquery() is { } exists
                         ? new ExistsExpr(From(token.Span.Start), exists)
                         : new Literal(From(token.Span.Start), LiteralKind.Boolean, "true");
-                case "array" when call || next.Kind == SqlTokenKind.OpenBracket:
+                case "array" when call && AtQueryStart(2):
                     Advance();
-                    SkipGroup();
-                    ReportUnsupported("Array constructors (ARRAY[...]) are not supported: pass the array as a @parameter", token.Span.Start);
-                    return new Literal(From(token.Span.Start), LiteralKind.Null, "null");
+                    return ParseSubquery() is { } arrayQuery
+                        ? new ArraySubqueryExpr(From(token.Span.Start), arrayQuery)
+                        : new Literal(From(token.Span.Start), LiteralKind.Null, "null");
+                case "array" when next.Kind == SqlTokenKind.OpenBracket:
+                {
+                    Advance();
+                    var array = ParseArrayBody();
+                    return array with { Span = From(token.Span.Start) };
+                }
+
                 case "row" when call:
+                {
                     Advance();
-                    SkipGroup();
-                    ReportUnsupported(RowComparisonAdvice("Row constructors (ROW(...))"), token.Span.Start);
-                    return new Literal(From(token.Span.Start), LiteralKind.Null, "null");
+                    var open = Advance();
+                    var items = new List<SqlExpr>();
+                    if (!At(SqlTokenKind.CloseParen))
+                    {
+                        do
+                        {
+                            items.Add(ParseExpr());
+                        }
+                        while (Accept(SqlTokenKind.Comma));
+                    }
+
+                    ExpectCloseParen(open);
+                    return new RowExpr(From(token.Span.Start), items.ToEquatableArray());
+                }
             }
 
             if (SqlKeywords.ValueFunctions.Contains(token.Value))
@@ -139,7 +210,30 @@ internal static partial class SqlParser
             return ParseName();
         }
 
-        // A column (a, t.a), t.*, or a call (f(...), s.f(...)).
+        // [a, b], [[1, 2], [3, 4]] or [] after ARRAY.
+        private ArrayExpr ParseArrayBody()
+        {
+            var open = Advance();
+            var elements = new List<SqlExpr>();
+            if (!At(SqlTokenKind.CloseBracket))
+            {
+                var nested = At(SqlTokenKind.OpenBracket);
+                do
+                {
+                    elements.Add(nested ? ParseArrayBody() : ParseExpr());
+                }
+                while (Accept(SqlTokenKind.Comma));
+            }
+
+            if (!Accept(SqlTokenKind.CloseBracket))
+            {
+                throw FailExpected("']'");
+            }
+
+            return new ArrayExpr(From(open.Span.Start), elements.ToEquatableArray());
+        }
+
+        // A column (a, t.a, t.a.field), t.*, or a call (f(...), s.f(...)).
         private SqlExpr ParseName()
         {
             var first = Advance();
@@ -171,50 +265,25 @@ internal static partial class SqlParser
                 return ParseFunctionCall(first.Span.Start, first.Value + "." + second.Value, keywordForms: false);
             }
 
-            if (At(SqlTokenKind.Dot))
-            {
-                Advance();
-                if (Current.IsOperator("*") || At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier))
-                {
-                    Advance();
-                }
-                else
-                {
-                    throw FailExpected("a column name");
-                }
-
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    SkipGroup();
-                }
-
-                ReportUnsupported("Three-part names (schema.table.column) are not supported: qualify the column with its table name or alias", first.Span.Start);
-            }
-
-            return new ColumnRef(From(first.Span.Start), first.Value, second.Value);
+            // t.column.field (or schema.table.column): the column of t, then a field of its composite value.
+            SqlExpr column = new ColumnRef(From(first.Span.Start), first.Value, second.Value);
+            return At(SqlTokenKind.Dot) ? ParseIndirection(column) : column;
         }
 
         private SqlExpr ParseFunctionCall(int start, string name, bool keywordForms)
         {
             var open = Current;
-            if (keywordForms && SqlKeywords.KeywordArgumentFunctions.Contains(name) && HasKeywordArguments())
+            if (keywordForms && SqlKeywords.KeywordArgumentFunctions.Contains(name))
             {
-                SkipGroup();
-                var instead = name switch
-                {
-                    "substring" => "substring(s, start, count)",
-                    "position" => "strpos(s, part)",
-                    "trim" => "btrim(s, characters), ltrim(...) or rtrim(...)",
-                    _ => "the ordinary call with commas",
-                };
-                ReportUnsupported($"The keyword form of {name}(...) is not supported: write {instead}", start);
-                return new Literal(From(start), LiteralKind.Null, "null");
+                return ParseKeywordArgumentCall(start, name);
             }
 
             Advance();
             var arguments = new List<SqlExpr>();
             var distinct = false;
             var star = false;
+            var variadic = false;
+            var orderBy = EquatableArray<OrderItem>.Empty;
             if (Current.IsOperator("*") && Peek(1).Kind == SqlTokenKind.CloseParen)
             {
                 Advance();
@@ -233,44 +302,47 @@ internal static partial class SqlParser
 
                 do
                 {
-                    if (AtKeyword("variadic"))
+                    if (variadic)
                     {
-                        var variadic = Advance();
-                        Report(SqlProblemKind.Unsupported, "VARIADIC arguments are not supported: pass the values as separate arguments", variadic.Span);
+                        throw Fail(SqlProblemKind.Syntax, "VARIADIC goes on the last argument only", Current.Span);
                     }
 
-                    arguments.Add(ParseExpr());
+                    variadic = AcceptKeyword("variadic");
+                    arguments.Add(ParseArgument());
                 }
                 while (Accept(SqlTokenKind.Comma));
 
                 if (AtKeyword("order") && PeekKeyword(1, "by"))
                 {
-                    var orderStart = Current.Span.Start;
-                    while (!AtEnd && !At(SqlTokenKind.CloseParen))
-                    {
-                        if (At(SqlTokenKind.OpenParen) || At(SqlTokenKind.OpenBracket))
-                        {
-                            SkipGroup();
-                        }
-                        else
-                        {
-                            Advance();
-                        }
-                    }
-
-                    ReportUnsupported("ORDER BY inside an aggregate call is not supported: sort the aggregated values in C#", orderStart);
+                    Advance();
+                    Advance();
+                    orderBy = ParseOrderItems();
                 }
             }
 
             ExpectCloseParen(open);
-            var call = new FunctionCall(From(start), name, arguments.ToEquatableArray(), distinct, star);
+            var call = new FunctionCall(From(start), name, arguments.ToEquatableArray(), distinct, star, OrderBy: orderBy, Variadic: variadic);
 
             if (AtKeyword("within") && PeekKeyword(1, "group"))
             {
-                var withinStart = Advance().Span.Start;
                 Advance();
-                SkipGroup();
-                ReportUnsupported("WITHIN GROUP (ordered-set aggregates) is not supported", withinStart);
+                Advance();
+                var withinOpen = Current;
+                if (!Accept(SqlTokenKind.OpenParen))
+                {
+                    throw FailExpected("'('");
+                }
+
+                ExpectKeyword("order");
+                ExpectKeyword("by");
+                var within = ParseOrderItems();
+                ExpectCloseParen(withinOpen);
+                if (orderBy.Count > 0 || distinct || variadic || star)
+                {
+                    throw Fail(SqlProblemKind.Syntax, "WITHIN GROUP takes a call without DISTINCT, *, VARIADIC or ORDER BY inside its parentheses", From(start));
+                }
+
+                call = call with { Span = From(start), OrderBy = within, WithinGroup = true };
             }
 
             if (AtKeyword("filter") && Peek(1).Kind == SqlTokenKind.OpenParen)
@@ -291,23 +363,130 @@ internal static partial class SqlParser
             return call;
         }
 
-        // f(...) OVER ([PARTITION BY a, b] [ORDER BY c DESC] [ROWS|RANGE|GROUPS frame]); OVER name is not supported.
-        private SqlExpr ParseWindow(FunctionCall call)
+        // An argument of a call: a value, or name => value / name := value.
+        private SqlExpr ParseArgument()
         {
-            var overStart = Advance().Span.Start;
-            if (!At(SqlTokenKind.OpenParen))
+            if ((At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier))
+                && (Peek(1).IsOperator("=>") || (Peek(1).Kind == SqlTokenKind.Colon && Peek(2).IsOperator("=") && Peek(2).Span.Start == Peek(1).Span.End)))
             {
-                Advance();
-                ReportUnsupported("Named windows (OVER name, WINDOW name AS ...) are not supported: write the window in OVER (...)", overStart);
-                return call;
+                var name = Advance();
+                if (Advance().Kind == SqlTokenKind.Colon)
+                {
+                    Advance();
+                }
+
+                var value = ParseExpr();
+                return new NamedArgument(From(name.Span.Start), name.Value, value);
             }
 
+            return ParseExpr();
+        }
+
+        // The SQL-standard forms: substring(s FROM a FOR b | s SIMILAR p ESCAPE e), position(x IN s),
+        // overlay(s PLACING x FROM a [FOR b]), trim([BOTH | LEADING | TRAILING] [x] FROM s); each also takes ordinary arguments
+        // (position excepted). The operands are the call's arguments in the order written.
+        private SqlExpr ParseKeywordArgumentCall(int start, string name)
+        {
             var open = Advance();
+            var arguments = new List<SqlExpr>();
+            switch (name)
+            {
+                case "position":
+                    arguments.Add(ParseExpr(Level.Like + 1));
+                    ExpectKeyword("in");
+                    arguments.Add(ParseExpr(Level.Like + 1));
+                    break;
+                case "trim":
+                    _ = AcceptKeyword("both") || AcceptKeyword("leading") || AcceptKeyword("trailing");
+                    if (!AcceptKeyword("from"))
+                    {
+                        arguments.Add(ParseExpr());
+                        if (!AcceptKeyword("from"))
+                        {
+                            while (Accept(SqlTokenKind.Comma))
+                            {
+                                arguments.Add(ParseExpr());
+                            }
+
+                            break;
+                        }
+                    }
+
+                    do
+                    {
+                        arguments.Add(ParseExpr());
+                    }
+                    while (Accept(SqlTokenKind.Comma));
+                    break;
+                default:
+                    if (At(SqlTokenKind.CloseParen))
+                    {
+                        break;
+                    }
+
+                    arguments.Add(ParseArgument());
+                    if (name == "substring" && (AtKeyword("from") || AtKeyword("for")))
+                    {
+                        var first = Advance().Value;
+                        arguments.Add(ParseExpr());
+                        if (AcceptKeyword(first == "from" ? "for" : "from"))
+                        {
+                            arguments.Add(ParseExpr());
+                        }
+                    }
+                    else if (name == "substring" && AcceptKeyword("similar"))
+                    {
+                        arguments.Add(ParseExpr());
+                        ExpectKeyword("escape");
+                        arguments.Add(ParseExpr());
+                    }
+                    else if (name == "overlay" && AcceptKeyword("placing"))
+                    {
+                        arguments.Add(ParseExpr());
+                        ExpectKeyword("from");
+                        arguments.Add(ParseExpr());
+                        if (AcceptKeyword("for"))
+                        {
+                            arguments.Add(ParseExpr());
+                        }
+                    }
+                    else
+                    {
+                        while (Accept(SqlTokenKind.Comma))
+                        {
+                            arguments.Add(ParseArgument());
+                        }
+                    }
+
+                    break;
+            }
+
+            ExpectCloseParen(open);
+            return new FunctionCall(From(start), name, arguments.ToEquatableArray(), false, false);
+        }
+
+        // f(...) OVER name, or OVER ([name] [PARTITION BY a, b] [ORDER BY c DESC] [frame]).
+        private SqlExpr ParseWindow(FunctionCall call)
+        {
+            Advance();
+            if (!At(SqlTokenKind.OpenParen))
+            {
+                var name = Advance();
+                return new WindowCall(From(call.Span.Start), call, EquatableArray<SqlExpr>.Empty, EquatableArray<OrderItem>.Empty, name.Value);
+            }
+
+            var window = ParseWindowSpecification();
+            return new WindowCall(From(call.Span.Start), call, window.PartitionBy, window.OrderBy, window.BaseName, window.FrameOffsets);
+        }
+
+        // ([existing window] [PARTITION BY ...] [ORDER BY ...] [ROWS | RANGE | GROUPS frame [EXCLUDE ...]]), from its '('.
+        private WindowDefinition ParseWindowSpecification()
+        {
+            var open = Advance();
+            string? baseName = null;
             if (SqlKeywords.IsColumnName(Current) && !AtKeyword("partition") && !AtKeyword("order") && !AtKeyword("rows") && !AtKeyword("range") && !AtKeyword("groups"))
             {
-                var nameStart = Current.Span.Start;
-                Advance();
-                ReportUnsupported("Named windows (OVER (name ...)) are not supported: write the whole window in OVER (...)", nameStart);
+                baseName = Advance().Value;
             }
 
             var partitionBy = EquatableArray<SqlExpr>.Empty;
@@ -332,52 +511,89 @@ internal static partial class SqlParser
                 orderBy = ParseOrderItems();
             }
 
+            var offsets = new List<SqlExpr>();
             if (AtKeyword("rows") || AtKeyword("range") || AtKeyword("groups"))
             {
-                // The frame is kept as written; only keywords and constants may appear in it.
-                while (!AtEnd && !At(SqlTokenKind.CloseParen))
+                Advance();
+                if (AcceptKeyword("between"))
                 {
-                    if (At(SqlTokenKind.Parameter) || At(SqlTokenKind.PositionalParameter) || At(SqlTokenKind.OpenParen))
-                    {
-                        var frameStart = Current.Span.Start;
-                        SkipToCommaOrCloseParen();
-                        ReportUnsupported("Window frames are supported with constant offsets only (ROWS BETWEEN 2 PRECEDING AND CURRENT ROW): write the offset as a literal", frameStart);
-                        break;
-                    }
+                    ParseFrameBound(offsets);
+                    ExpectKeyword("and");
+                    ParseFrameBound(offsets);
+                }
+                else
+                {
+                    ParseFrameBound(offsets);
+                }
 
-                    Advance();
+                if (AcceptKeyword("exclude"))
+                {
+                    if (AcceptKeyword("current"))
+                    {
+                        ExpectKeyword("row");
+                    }
+                    else if (AcceptKeyword("no"))
+                    {
+                        ExpectKeyword("others");
+                    }
+                    else if (!AcceptKeyword("group") && !AcceptKeyword("ties"))
+                    {
+                        throw FailExpected("CURRENT ROW, GROUP, TIES or NO OTHERS");
+                    }
                 }
             }
 
             ExpectCloseParen(open);
-            return new WindowCall(From(call.Span.Start), call, partitionBy, orderBy);
+            return new WindowDefinition(From(open.Span.Start), string.Empty, partitionBy, orderBy, baseName, offsets.ToEquatableArray());
         }
 
-        // substring(s FROM 1 FOR 2), trim(BOTH 'x' FROM s), position('a' IN s), overlay(s PLACING 'x' FROM 1)
-        private bool HasKeywordArguments()
+        // UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | offset PRECEDING | offset FOLLOWING
+        private void ParseFrameBound(List<SqlExpr> offsets)
         {
-            var depth = 0;
-            for (var i = _pos; i < _tokens.Length; i++)
+            if (AtKeyword("unbounded") && (PeekKeyword(1, "preceding") || PeekKeyword(1, "following")))
             {
-                var token = _tokens[i];
-                if (token.Kind is SqlTokenKind.OpenParen or SqlTokenKind.OpenBracket)
-                {
-                    depth++;
-                }
-                else if (token.Kind is SqlTokenKind.CloseParen or SqlTokenKind.CloseBracket)
-                {
-                    if (--depth == 0)
-                    {
-                        return false;
-                    }
-                }
-                else if (depth == 1 && token.Kind == SqlTokenKind.Identifier && SqlKeywords.KeywordArguments.Contains(token.Value))
-                {
-                    return true;
-                }
+                Advance();
+                Advance();
+                return;
             }
 
-            return false;
+            if (AcceptKeyword("current"))
+            {
+                ExpectKeyword("row");
+                return;
+            }
+
+            offsets.Add(ParseExpr());
+            if (!AcceptKeyword("preceding") && !AcceptKeyword("following"))
+            {
+                throw FailExpected("PRECEDING or FOLLOWING");
+            }
+        }
+
+        // A possibly qualified name as written, for COLLATE and the like: "C", pg_catalog."default", en_us.
+        private string ParseQualifiedNameText()
+        {
+            if (!(At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier)))
+            {
+                throw FailExpected("a name");
+            }
+
+            var text = new StringBuilder();
+            do
+            {
+                var part = Advance();
+                text.Append(part.Kind == SqlTokenKind.QuotedIdentifier ? QuoteIdentifier(part.Value) : part.Value);
+                if (!(At(SqlTokenKind.Dot) && Peek(1).Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier))
+                {
+                    break;
+                }
+
+                Advance();
+                text.Append('.');
+            }
+            while (true);
+
+            return text.ToString();
         }
 
         // CURRENT_DATE, CURRENT_TIMESTAMP(3), LOCALTIMESTAMP, CURRENT_USER, ...
@@ -478,18 +694,27 @@ internal static partial class SqlParser
             var literal = new Literal(text.Span, LiteralKind.String, text.Value);
             if (type == "interval" && At(SqlTokenKind.Identifier) && SqlKeywords.IntervalFields.Contains(Current.Value))
             {
-                var fieldStart = Current.Span.Start;
-                while (At(SqlTokenKind.Identifier) && (SqlKeywords.IntervalFields.Contains(Current.Value) || AtKeyword("to")))
+                // INTERVAL '1' DAY, INTERVAL '1:30' HOUR TO MINUTE, INTERVAL '1.5' SECOND(3): the fields are part of the type.
+                var fields = new StringBuilder(type);
+                fields.Append(' ').Append(Advance().Value);
+                if (AcceptKeyword("to"))
                 {
+                    if (!(At(SqlTokenKind.Identifier) && SqlKeywords.IntervalFields.Contains(Current.Value)))
+                    {
+                        throw FailExpected("an interval field such as SECOND");
+                    }
+
+                    fields.Append(" to ").Append(Advance().Value);
+                }
+
+                if (_previous.Value == "second" && At(SqlTokenKind.OpenParen) && Peek(1).Kind == SqlTokenKind.Integer && Peek(2).Kind == SqlTokenKind.CloseParen)
+                {
+                    Advance();
+                    fields.Append('(').Append(Advance().Value).Append(')');
                     Advance();
                 }
 
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    SkipGroup();
-                }
-
-                ReportUnsupported("Interval field qualifiers (INTERVAL '1' DAY) are not supported: write the unit in the string, INTERVAL '1 day'", fieldStart);
+                type = fields.ToString();
             }
 
             return new CastExpr(From(start), literal, type, ColonSyntax: false);
@@ -535,6 +760,32 @@ internal static partial class SqlParser
                         builder.Append(" varying");
                         i++;
                         break;
+                    case "interval":
+                        i = ReadModifiers(i, builder);
+                        if (i < 0)
+                        {
+                            return false;
+                        }
+
+                        // interval day, interval hour to second(3): the fields are part of the type.
+                        if (TokenAt(i).Kind == SqlTokenKind.Identifier && SqlKeywords.IntervalFields.Contains(TokenAt(i).Value) && TokenAt(i + 1).Kind != SqlTokenKind.String)
+                        {
+                            builder.Append(' ').Append(TokenAt(i).Value);
+                            i++;
+                            if (TokenAt(i).IsKeyword("to") && TokenAt(i + 1).Kind == SqlTokenKind.Identifier && SqlKeywords.IntervalFields.Contains(TokenAt(i + 1).Value))
+                            {
+                                builder.Append(" to ").Append(TokenAt(i + 1).Value);
+                                i += 2;
+                            }
+
+                            i = ReadModifiers(i, builder);
+                            if (i < 0)
+                            {
+                                return false;
+                            }
+                        }
+
+                        return FinishTypeName(i, allowArray, builder, out name, out next);
                     case "time" or "timestamp":
                         i = ReadModifiers(i, builder);
                         if (i < 0)

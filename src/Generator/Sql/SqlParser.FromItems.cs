@@ -1,19 +1,22 @@
-using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
-using System.Text;
 
 namespace ShardGen.Generator.Sql;
 
-// FROM items (gram.y: from_list, table_ref, joined_table, func_table, alias_clause).
+// FROM items (gram.y: from_list, table_ref, joined_table, relation_expr, func_table, alias_clause, func_alias_clause).
 internal static partial class SqlParser
 {
     private sealed partial class Parser
     {
+        // FROM a, b JOIN c ON ...: the first item, then every other as a join (a comma is a CROSS join without ON).
         private (TableRef First, EquatableArray<JoinClause> Joins, TextSpan Span) ParseFromList()
         {
             var start = Advance().Span.Start;
+            var (first, joins) = ParseJoinedItems();
+            return (first, joins, From(start));
+        }
+
+        private (TableRef First, EquatableArray<JoinClause> Joins) ParseJoinedItems()
+        {
             var first = ParseTableRef(TableContext.From);
             var joins = new List<JoinClause>();
             while (true)
@@ -29,7 +32,7 @@ internal static partial class SqlParser
                 }
             }
 
-            return (first, joins.ToEquatableArray(), From(start));
+            return (first, joins.ToEquatableArray());
         }
 
         private bool TryParseJoin(List<JoinClause> joins)
@@ -55,7 +58,7 @@ internal static partial class SqlParser
                 };
                 AcceptKeyword("outer");
             }
-            else if (AcceptKeyword("cross"))
+            else if (!natural && AcceptKeyword("cross"))
             {
                 kind = JoinKind.Cross;
             }
@@ -69,96 +72,103 @@ internal static partial class SqlParser
             }
 
             ExpectKeyword("join");
-            if (natural)
-            {
-                ReportUnsupported("NATURAL joins are not supported: name the join condition with ON", start);
-            }
-
             var table = ParseTableRef(TableContext.From);
-            SqlExpr? on = null;
-            if (kind != JoinKind.Cross && !natural)
+            if (kind != JoinKind.Cross && !natural && AtJoin())
             {
-                if (AcceptKeyword("on"))
+                // a JOIN b JOIN c ON x ON y: b JOIN c ON x is the right side of the first join (gram.y's joined_table nests there).
+                var nestedStart = table.Span.Start;
+                var inner = new List<JoinClause>();
+                while (AtJoin() && TryParseJoin(inner))
                 {
-                    on = ParseExpr();
                 }
-                else if (AtKeyword("using"))
-                {
-                    var usingStart = Advance().Span.Start;
-                    SkipGroup();
-                    ReportUnsupported("JOIN ... USING (...) is not supported: write the condition with ON, e.g. ON a.id = b.id", usingStart);
-                }
-                else
-                {
-                    throw FailExpected("ON and the join condition");
-                }
+
+                var nested = new JoinedTable(From(nestedStart), table, inner.ToEquatableArray());
+                table = new TableRef(nested.Span, null, string.Empty, null, nested.Span, Nested: nested);
             }
 
-            joins.Add(new JoinClause(From(start), kind, table, on));
-            return true;
+            if (kind == JoinKind.Cross || natural)
+            {
+                joins.Add(new JoinClause(From(start), kind, table, null, Natural: natural));
+                return true;
+            }
+
+            if (AcceptKeyword("on"))
+            {
+                var on = ParseExpr();
+                joins.Add(new JoinClause(From(start), kind, table, on));
+                return true;
+            }
+
+            if (AcceptKeyword("using"))
+            {
+                var columns = ParseNameList();
+                string? alias = null;
+                if (AcceptKeyword("as"))
+                {
+                    alias = SqlKeywords.IsColumnName(Current) ? Advance().Value : throw FailExpected("an alias");
+                }
+
+                joins.Add(new JoinClause(From(start), kind, table, null, columns, alias));
+                return true;
+            }
+
+            throw FailExpected("ON and the join condition");
+        }
+
+        private bool AtJoin() =>
+            AtKeyword("join") || AtKeyword("inner") || AtKeyword("left") || AtKeyword("right") || AtKeyword("full") || AtKeyword("cross") || AtKeyword("natural");
+
+        // (a, b, c): names, as in a column alias list or USING.
+        private EquatableArray<string> ParseNameList()
+        {
+            if (!At(SqlTokenKind.OpenParen))
+            {
+                throw FailExpected("'('");
+            }
+
+            var open = Advance();
+            var names = new List<string>();
+            do
+            {
+                names.Add(SqlKeywords.IsColumnName(Current) || (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current)) ? Advance().Value : throw FailExpected("a name"));
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            return names.ToEquatableArray();
         }
 
         private TableRef ParseTableRef(TableContext context)
         {
             var start = Current.Span.Start;
-            if (AtKeyword("lateral"))
+            if (context == TableContext.From && AtKeyword("lateral"))
             {
                 Advance();
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    SkipGroup();
-                }
-                else
-                {
-                    SkipQualifiedName();
-                    if (At(SqlTokenKind.OpenParen))
-                    {
-                        SkipGroup();
-                    }
-                }
-
-                ParseTableAlias(context);
-                ReportUnsupported("LATERAL is not supported: join the table directly, or run the inner query as its own [Query]", start);
-                return new TableRef(From(start), null, string.Empty, null, From(start));
+                var inner = At(SqlTokenKind.OpenParen) && AtQueryStart(1) ? ParseDerivedTable(start)
+                    : IsFunctionInFrom() ? ParseFunctionTable(start)
+                    : throw FailExpected("a subquery or a function after LATERAL");
+                return inner with { Lateral = true };
             }
 
+            var only = false;
             if (AtKeyword("only"))
             {
-                var only = Advance();
-                Report(SqlProblemKind.Unsupported, "ONLY is not supported: ShardGen tables have no inheritance children; leave out ONLY", only.Span);
-                start = Current.Span.Start;
+                Advance();
+                only = true;
             }
 
-            if (At(SqlTokenKind.OpenParen) && context == TableContext.From && PeekKeyword(1, "select"))
+            if (context == TableContext.From && !only && At(SqlTokenKind.OpenParen))
             {
-                // (SELECT ...) AS alias: a subquery in FROM.
-                var query = ParseSubquery()!;
-                var querySpan = From(start);
-                var derivedAlias = ParseTableAlias(context)
-                    ?? throw Fail(SqlProblemKind.Syntax, "A subquery in FROM needs an alias: (SELECT ...) AS name", querySpan);
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    var columnsStart = Current.Span.Start;
-                    SkipGroup();
-                    ReportUnsupported("Column alias lists (AS x(a, b)) are not supported: alias the columns in the subquery's select list", columnsStart);
-                }
-
-                return new TableRef(From(start), null, derivedAlias, derivedAlias, querySpan, query);
+                return IsParenthesizedQuery() ? ParseDerivedTable(start) : ParseParenthesizedJoin(start);
             }
 
-            if (At(SqlTokenKind.OpenParen))
+            if (context == TableContext.From && !only && IsFunctionInFrom())
             {
-                var subquery = AtQueryStart(1);
-                SkipGroup();
-                ReportUnsupported(
-                    subquery
-                        ? "Subqueries in FROM are supported as (SELECT ...) AS name: WITH and VALUES are not supported there"
-                        : "Parenthesized joins are not supported: remove the parentheses",
-                    start);
-                ParseTableAlias(context);
-                return new TableRef(From(start), null, string.Empty, null, From(start));
+                return ParseFunctionTable(start);
             }
 
+            // ONLY (t) is ONLY t.
+            var parenthesized = only && At(SqlTokenKind.OpenParen) ? Advance() : default;
+            var nameStart = Current.Span.Start;
             if (!SqlKeywords.IsColumnName(Current))
             {
                 throw FailExpected("a table name");
@@ -185,30 +195,33 @@ internal static partial class SqlParser
                     }
 
                     name = Advance().Value;
-                    ReportUnsupported("Three-part table names (database.schema.table) are not supported: write schema.table", start);
+                    ReportUnsupported("Three-part table names (database.schema.table) are not supported: write schema.table", nameStart);
                 }
             }
 
-            var nameSpan = From(start);
-            if (context == TableContext.From && At(SqlTokenKind.OpenParen))
+            var nameSpan = From(nameStart);
+            if (parenthesized.Kind == SqlTokenKind.OpenParen)
             {
-                SkipGroup();
-                ReportUnsupported("Functions in FROM are not supported: select from tables only", start);
+                ExpectCloseParen(parenthesized);
+            }
+
+            // t * (with its inheritance children) is what t means anyway.
+            if (!only && Current.IsOperator("*"))
+            {
+                Advance();
             }
 
             var alias = ParseTableAlias(context);
-
+            var columns = EquatableArray<string>.Empty;
             if (context == TableContext.From && alias is not null && At(SqlTokenKind.OpenParen))
             {
-                var columnsStart = Current.Span.Start;
-                SkipGroup();
-                ReportUnsupported("Column alias lists (t AS a(x, y)) are not supported: alias the columns in the select list", columnsStart);
+                columns = ParseNameList();
             }
 
-            if (AtKeyword("tablesample"))
+            if (context == TableContext.From && AtKeyword("tablesample"))
             {
                 var sampleStart = Advance().Span.Start;
-                SkipQualifiedName();
+                ParseQualifiedNameText();
                 SkipGroup();
                 if (AcceptKeyword("repeatable"))
                 {
@@ -218,7 +231,206 @@ internal static partial class SqlParser
                 ReportUnsupported("TABLESAMPLE is not supported", sampleStart);
             }
 
-            return new TableRef(TextSpan.FromBounds(nameSpan.Start, PreviousEnd), schema, name, alias, nameSpan);
+            return new TableRef(From(start), schema, name, alias, nameSpan, ColumnAliases: columns, Only: only);
+        }
+
+        // Whether a '(' in FROM opens a query ((SELECT ...), ((VALUES ...)), (WITH ...)) rather than a parenthesized join
+        // ((SELECT ...) AS s JOIN t ON ...): a query inside parentheses is followed by ')' or a set operation's keyword there.
+        private bool IsParenthesizedQuery()
+        {
+            if (AtQueryStart(1) || PeekKeyword(1, "table"))
+            {
+                return true;
+            }
+
+            if (Peek(1).Kind != SqlTokenKind.OpenParen)
+            {
+                return false;
+            }
+
+            // Step over the inner group and look at what follows it.
+            var depth = 0;
+            var i = 1;
+            for (; Peek(i).Kind != SqlTokenKind.EndOfInput; i++)
+            {
+                if (Peek(i).Kind == SqlTokenKind.OpenParen)
+                {
+                    depth++;
+                }
+                else if (Peek(i).Kind == SqlTokenKind.CloseParen && --depth == 0)
+                {
+                    break;
+                }
+            }
+
+            var after = Peek(i + 1);
+            var j = 1;
+            while (Peek(j).Kind == SqlTokenKind.OpenParen)
+            {
+                j++;
+            }
+
+            var innerIsQuery = AtQueryStart(j) || PeekKeyword(j, "table");
+            return innerIsQuery && (after.Kind == SqlTokenKind.CloseParen || after.IsKeyword("union") || after.IsKeyword("intersect") || after.IsKeyword("except")
+                || after.IsKeyword("order") || after.IsKeyword("limit") || after.IsKeyword("offset") || after.IsKeyword("fetch"));
+        }
+
+        // name(...) or schema.name(...), or ROWS FROM (...): a function in FROM.
+        private bool IsFunctionInFrom()
+        {
+            if (AtKeyword("rows") && PeekKeyword(1, "from") && Peek(2).Kind == SqlTokenKind.OpenParen)
+            {
+                return true;
+            }
+
+            if (!(At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier)) || (At(SqlTokenKind.Identifier) && SqlKeywords.IsReserved(Current)))
+            {
+                return false;
+            }
+
+            var i = 1;
+            if (Peek(1).Kind == SqlTokenKind.Dot && Peek(2).Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier)
+            {
+                i = 3;
+            }
+
+            return Peek(i).Kind == SqlTokenKind.OpenParen;
+        }
+
+        // (SELECT ...) [AS] alias [(a, b)], (VALUES ...) v(x, y): a subquery in FROM (its alias optional, as in PostgreSQL 16).
+        private TableRef ParseDerivedTable(int start)
+        {
+            var queryStart = Current.Span.Start;
+            var query = ParseSubquery(inFrom: true);
+            var querySpan = From(queryStart);
+            var alias = ParseTableAlias(TableContext.From);
+            var columns = alias is not null && At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
+            if (query is null)
+            {
+                return new TableRef(From(start), null, alias ?? string.Empty, alias, querySpan);
+            }
+
+            // PostgreSQL names a subquery written without an alias "unnamed_subquery"; its columns are still visible unqualified.
+            var name = alias ?? "unnamed_subquery";
+            return new TableRef(From(start), null, name, alias, querySpan, query, columns);
+        }
+
+        // f(...) [WITH ORDINALITY] [AS] alias [(a, b) | (a int, b text)] | ROWS FROM (f(...) [AS (a int)], ...) [WITH ORDINALITY] ...
+        private TableRef ParseFunctionTable(int start)
+        {
+            var callsStart = Current.Span.Start;
+            var functions = new List<SqlExpr>();
+            if (AtKeyword("rows"))
+            {
+                Advance();
+                Advance();
+                var open = Advance();
+                do
+                {
+                    functions.Add(ParseFunctionInFrom());
+                    if (AcceptKeyword("as"))
+                    {
+                        ParseColumnDefinitions();
+                    }
+                }
+                while (Accept(SqlTokenKind.Comma));
+                ExpectCloseParen(open);
+            }
+            else
+            {
+                functions.Add(ParseFunctionInFrom());
+            }
+
+            var callsSpan = From(callsStart);
+            var ordinality = false;
+            if (AtKeyword("with") && PeekKeyword(1, "ordinality"))
+            {
+                Advance();
+                Advance();
+                ordinality = true;
+            }
+
+            string? alias = null;
+            var columns = EquatableArray<string>.Empty;
+            if (AtKeyword("as") && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                // AS (a int, b text): a column definition list without an alias.
+                Advance();
+                columns = ParseColumnDefinitions();
+            }
+            else
+            {
+                alias = ParseTableAlias(TableContext.From);
+                if (alias is not null && At(SqlTokenKind.OpenParen))
+                {
+                    columns = ParseColumnDefinitions();
+                }
+            }
+
+            var name = functions[0] is FunctionCall call ? call.Name : string.Empty;
+            return new TableRef(From(start), null, name, alias, callsSpan, ColumnAliases: columns, Functions: functions.ToEquatableArray(), Ordinality: ordinality);
+        }
+
+        // A call in FROM: f(...), schema.f(...), or a special form such as substring(...) — never a window function.
+        private SqlExpr ParseFunctionInFrom()
+        {
+            var callStart = Current.Span.Start;
+            var expr = ParsePrimary();
+            if (expr is not FunctionCall)
+            {
+                throw Fail(SqlProblemKind.Syntax, $"Expected a function call in FROM, found {Quote(expr.Span)}", From(callStart));
+            }
+
+            return expr;
+        }
+
+        // (a, b) or (a int, b text[]): the names of an alias's column list or of a column definition list (the types stay as written).
+        private EquatableArray<string> ParseColumnDefinitions()
+        {
+            if (!At(SqlTokenKind.OpenParen))
+            {
+                throw FailExpected("'('");
+            }
+
+            var open = Advance();
+            var names = new List<string>();
+            do
+            {
+                if (!(SqlKeywords.IsColumnName(Current) || (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current))))
+                {
+                    throw FailExpected("a column name");
+                }
+
+                names.Add(Advance().Value);
+                if (!At(SqlTokenKind.Comma) && !At(SqlTokenKind.CloseParen))
+                {
+                    ParseTypeName();
+                    if (AcceptKeyword("collate"))
+                    {
+                        ParseQualifiedNameText();
+                    }
+                }
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            return names.ToEquatableArray();
+        }
+
+        // (a JOIN b ON ...) [AS alias]: a parenthesized join, kept as its own tree.
+        private TableRef ParseParenthesizedJoin(int start)
+        {
+            var open = Advance();
+            var (first, joins) = ParseJoinedItems();
+            ExpectCloseParen(open);
+            if (joins.Count == 0 && first.Nested is null)
+            {
+                throw Fail(SqlProblemKind.Syntax, "A parenthesized FROM item must be a join or a subquery: remove the parentheses", From(open.Span.Start));
+            }
+
+            var nested = new JoinedTable(From(open.Span.Start), first, joins);
+            var alias = ParseTableAlias(TableContext.From);
+            var columns = alias is not null && At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
+            return new TableRef(From(start), null, alias ?? string.Empty, alias, nested.Span, ColumnAliases: columns, Nested: nested);
         }
 
         private string? ParseTableAlias(TableContext context)

@@ -1,30 +1,31 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Text;
 
 namespace ShardGen.Generator.Sql;
 
-// Operators and their precedence (gram.y: a_expr, the %left/%right table at its top).
+// Operators and their precedence (gram.y: a_expr, and the %left/%right table at its top). Any operator token is an
+// operator: those PostgreSQL's grammar names bind at their own level, every other one (->>, @>, ~*, a user-defined ###,
+// OPERATOR(schema.op)) at the level of generic operators, as in PostgreSQL.
 internal static partial class SqlParser
 {
-    // Binding levels, loosest first, as in PostgreSQL's operator precedence table.
+    // Binding levels, loosest first: PostgreSQL's operator precedence table (gram.y).
     private static class Level
     {
         public const int Or = 1;
         public const int And = 2;
         public const int Not = 3;
-        public const int Is = 4;
-        public const int Comparison = 5;
+        public const int Is = 4; // IS, ISNULL, NOTNULL
+        public const int Comparison = 5; // < > = <= >= <>
         public const int Like = 6; // also IN, BETWEEN, SIMILAR
-        public const int OtherOperator = 7; // ||, and any operator PostgreSQL has that ShardGen does not
+        public const int OtherOperator = 7; // any other operator (Op, OPERATOR(...)), prefix ones included
         public const int Additive = 8;
         public const int Multiplicative = 9;
         public const int Exponent = 10;
         public const int AtTimeZone = 11;
         public const int Collate = 12;
-        public const int Unary = 13;
+        public const int Unary = 13; // unary minus and plus
         public const int Postfix = 14; // :: and [ ]
     }
 
@@ -32,23 +33,19 @@ internal static partial class SqlParser
     {
         None,
         Binary,
-        Comparison,
         Is,
         IsNullPostfix,
         Like,
         In,
         Between,
-        Similar,
         Cast,
         Subscript,
         AtTimeZone,
         Collate,
-        UnsupportedOperator,
     }
 
     private sealed partial class Parser
     {
-
         private SqlExpr ParseExpr(int minLevel = Level.Or)
         {
             if (_nesting >= MaxNestingDepth)
@@ -84,32 +81,66 @@ internal static partial class SqlParser
                 return new UnaryExpr(From(token.Span.Start), "NOT", operand);
             }
 
-            if (token.Kind == SqlTokenKind.Operator)
+            if (token.Kind == SqlTokenKind.Operator && !IsInfixOnlyOperator(token.Value))
             {
-                if (token.Value is "-" or "+")
+                Advance();
+                if (token.Value == "@" && Current.Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier && !SqlKeywords.IsReserved(Current))
                 {
-                    Advance();
-                    var operand = ParseExpr(Level.Unary);
-                    return new UnaryExpr(From(token.Span.Start), token.Value, operand);
+                    // PostgreSQL's absolute value, @ x; far more often a parameter written with a space.
+                    Report(SqlProblemKind.Unsupported, "'@ name' reads as PostgreSQL's absolute-value operator: parameters are written @name, with no space after '@' (for the absolute value write abs(x))", token.Span);
                 }
 
-                if (!IsInfixOnlyOperator(token.Value))
-                {
-                    Advance();
-                    var operand = ParseExpr(Level.Unary);
-                    var message = token.Value == "@"
-                        ? "The operator '@' is not supported: parameters are written @name, with no space after '@'"
-                        : $"The prefix operator '{token.Value}' is not supported";
-                    Report(SqlProblemKind.Unsupported, message, token.Span);
-                    return operand;
-                }
+
+                // Unary minus and plus bind tighter than any infix operator; any other prefix operator binds as generic operators do.
+                var operand = ParseExpr(token.Value is "-" or "+" ? Level.Unary : Level.OtherOperator + 1);
+                return new UnaryExpr(From(token.Span.Start), token.Value, operand);
+            }
+
+            if (AtOperatorKeyword())
+            {
+                var op = ParseOperatorKeyword();
+                var operand = ParseExpr(Level.OtherOperator + 1);
+                return new UnaryExpr(From(token.Span.Start), op, operand);
             }
 
             return ParsePrimary();
         }
 
+        // Operators PostgreSQL's grammar has only between two operands (a prefix '=' or '<' is a syntax error).
         private static bool IsInfixOnlyOperator(string op)
-            => op is "=" or "<>" or "!=" or "<" or ">" or "<=" or ">=" or "*" or "/" or "%" or "^" or "||" or "=>";
+            => op is "=" or "<>" or "!=" or "<" or ">" or "<=" or ">=" or "*" or "/" or "%" or "^" or "=>";
+
+        // OPERATOR(schema.op): an operator named explicitly, infix or prefix.
+        private bool AtOperatorKeyword()
+        {
+            if (!AtKeyword("operator") || Peek(1).Kind != SqlTokenKind.OpenParen)
+            {
+                return false;
+            }
+
+            var i = 2;
+            while (Peek(i).Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier && Peek(i + 1).Kind == SqlTokenKind.Dot)
+            {
+                i += 2;
+            }
+
+            return Peek(i).Kind == SqlTokenKind.Operator && Peek(i + 1).Kind == SqlTokenKind.CloseParen;
+        }
+
+        // The operator as written, spacing dropped: OPERATOR(pg_catalog.+).
+        private string ParseOperatorKeyword()
+        {
+            Advance();
+            var name = new StringBuilder("OPERATOR(");
+            Advance();
+            while (!At(SqlTokenKind.CloseParen))
+            {
+                name.Append(Text(Advance().Span));
+            }
+
+            Advance();
+            return name.Append(')').ToString();
+        }
 
         private (InfixKind Kind, int Level) PeekInfix()
         {
@@ -119,12 +150,12 @@ internal static partial class SqlParser
                 case SqlTokenKind.Operator:
                     return token.Value switch
                     {
-                        "=" or "<>" or "!=" or "<" or ">" or "<=" or ">=" => (InfixKind.Comparison, Level.Comparison),
+                        "=" or "<>" or "!=" or "<" or ">" or "<=" or ">=" => (InfixKind.Binary, Level.Comparison),
                         "+" or "-" => (InfixKind.Binary, Level.Additive),
                         "*" or "/" or "%" => (InfixKind.Binary, Level.Multiplicative),
-                        "||" => (InfixKind.Binary, Level.OtherOperator),
-                        "^" => (InfixKind.UnsupportedOperator, Level.Exponent),
-                        _ => (InfixKind.UnsupportedOperator, Level.OtherOperator),
+                        "^" => (InfixKind.Binary, Level.Exponent),
+                        "=>" => (InfixKind.None, 0), // only in a named argument
+                        _ => (InfixKind.Binary, Level.OtherOperator),
                     };
                 case SqlTokenKind.DoubleColon:
                     return (InfixKind.Cast, Level.Postfix);
@@ -136,6 +167,11 @@ internal static partial class SqlParser
                     return (InfixKind.None, 0);
             }
 
+            if (AtOperatorKeyword())
+            {
+                return (InfixKind.Binary, Level.OtherOperator);
+            }
+
             var next = Peek(1);
             return token.Value switch
             {
@@ -144,13 +180,13 @@ internal static partial class SqlParser
                 "is" => (InfixKind.Is, Level.Is),
                 "isnull" or "notnull" => (InfixKind.IsNullPostfix, Level.Is),
                 "like" or "ilike" => (InfixKind.Like, Level.Like),
+                "similar" when next.IsKeyword("to") => (InfixKind.Like, Level.Like),
+                "overlaps" => (InfixKind.Binary, Level.Comparison),
                 "in" => (InfixKind.In, Level.Like),
                 "between" => (InfixKind.Between, Level.Like),
-                "similar" => (InfixKind.Similar, Level.Like),
-                "not" when next.IsKeyword("like") || next.IsKeyword("ilike") => (InfixKind.Like, Level.Like),
+                "not" when next.IsKeyword("like") || next.IsKeyword("ilike") || (next.IsKeyword("similar") && Peek(2).IsKeyword("to")) => (InfixKind.Like, Level.Like),
                 "not" when next.IsKeyword("in") => (InfixKind.In, Level.Like),
                 "not" when next.IsKeyword("between") => (InfixKind.Between, Level.Like),
-                "not" when next.IsKeyword("similar") => (InfixKind.Similar, Level.Like),
                 "at" when next.IsKeyword("time") || next.IsKeyword("local") => (InfixKind.AtTimeZone, Level.AtTimeZone),
                 "collate" => (InfixKind.Collate, Level.Collate),
                 _ => (InfixKind.None, 0),
@@ -197,23 +233,24 @@ internal static partial class SqlParser
             {
                 case InfixKind.Binary:
                 {
-                    var op = Advance();
-                    var right = ParseExpr(level + 1);
-                    var name = op.Kind == SqlTokenKind.Operator ? op.Value : op.Value.ToUpperInvariant();
-                    return new BinaryExpr(From(start), name, left, right);
-                }
-
-                case InfixKind.Comparison:
-                {
-                    var op = Advance().Value;
-                    op = op == "!=" ? "<>" : op;
-                    if ((AtKeyword("any") || AtKeyword("some") || AtKeyword("all")) && Peek(1).Kind == SqlTokenKind.OpenParen)
+                    string name;
+                    if (AtOperatorKeyword())
                     {
-                        return ParseQuantifiedComparison(left, op);
+                        name = ParseOperatorKeyword();
+                    }
+                    else
+                    {
+                        var op = Advance();
+                        name = op.Kind == SqlTokenKind.Operator ? (op.Value == "!=" ? "<>" : op.Value) : op.Value.ToUpperInvariant();
+                    }
+
+                    if (name is not ("AND" or "OR") && AtQuantifier())
+                    {
+                        return ParseQuantified(left, name);
                     }
 
                     var right = ParseExpr(level + 1);
-                    return new BinaryExpr(From(start), op, left, right);
+                    return new BinaryExpr(From(start), name, left, right);
                 }
 
                 case InfixKind.Is:
@@ -235,36 +272,16 @@ internal static partial class SqlParser
                 {
                     var negated = AcceptKeyword("not");
                     Advance();
-                    if (AtKeyword("symmetric"))
-                    {
-                        var symmetric = Advance();
-                        Report(SqlProblemKind.Unsupported, "BETWEEN SYMMETRIC is not supported: order the bounds and use BETWEEN", symmetric.Span);
-                    }
-                    else
+                    var symmetric = AcceptKeyword("symmetric");
+                    if (!symmetric)
                     {
                         AcceptKeyword("asymmetric");
                     }
 
                     var low = ParseExpr(Level.OtherOperator);
                     ExpectKeyword("and");
-                    var high = ParseExpr(Level.OtherOperator);
-                    return new BetweenExpr(From(start), left, low, high, negated);
-                }
-
-                case InfixKind.Similar:
-                {
-                    var similarStart = Current.Span.Start;
-                    AcceptKeyword("not");
-                    Advance();
-                    ExpectKeyword("to");
-                    ParseExpr(Level.OtherOperator);
-                    if (AcceptKeyword("escape"))
-                    {
-                        ParseExpr(Level.OtherOperator);
-                    }
-
-                    ReportUnsupported("SIMILAR TO is not supported: use LIKE", similarStart);
-                    return left;
+                    var high = ParseExpr(Level.Like + 1);
+                    return new BetweenExpr(From(start), left, low, high, negated, symmetric);
                 }
 
                 case InfixKind.Cast:
@@ -275,18 +292,14 @@ internal static partial class SqlParser
                 }
 
                 case InfixKind.Subscript:
-                {
-                    var subscriptStart = Current.Span.Start;
-                    SkipGroup();
-                    ReportUnsupported("Array subscripts (a[1]) are not supported: read the whole array and index it in C#", subscriptStart);
-                    return left;
-                }
+                    return ParseSubscript(left);
 
                 case InfixKind.AtTimeZone:
                 {
                     var atStart = Advance().Span.Start;
                     if (AcceptKeyword("local"))
                     {
+                        // PostgreSQL 17's AT LOCAL; ShardGen reads PostgreSQL 16's grammar.
                         ReportUnsupported("AT LOCAL is not supported: write AT TIME ZONE with the zone", atStart);
                         return left;
                     }
@@ -301,31 +314,55 @@ internal static partial class SqlParser
 
                 case InfixKind.Collate:
                 {
-                    var collateStart = Advance().Span.Start;
-                    SkipQualifiedName();
-                    ReportUnsupported("COLLATE is not supported: rely on the column's collation", collateStart);
-                    return left;
+                    Advance();
+                    var collation = ParseQualifiedNameText();
+                    return new CollateExpr(From(start), left, collation);
                 }
 
                 default:
-                {
-                    var op = Advance();
-                    var right = ParseExpr(level + 1);
-                    var message = op.Value switch
-                    {
-                        "=>" => "Named arguments (name => value) are not supported: pass the arguments by position",
-                        "^" => "The operator '^' is not supported: use power(a, b)",
-                        "@" => "The operator '@' is not supported: parameters are written @name, with no space after '@'",
-                        _ => $"The operator '{op.Value}' is not supported",
-                    };
-                    Report(SqlProblemKind.Unsupported, message, op.Span);
-                    return new BinaryExpr(From(start), op.Value, left, right);
-                }
+                    throw FailExpected("an operator");
             }
         }
 
-        // x op ANY (array) — and SOME / ALL, which ShardGen does not plan.
-        private SqlExpr ParseQuantifiedComparison(SqlExpr left, string op)
+        // x[i], x[lo:hi], x[:hi], x[lo:], x[:]: on a column, a parameter, a parenthesized expression or another subscript or field.
+        private SqlExpr ParseSubscript(SqlExpr left)
+        {
+            if (!(left is ColumnRef or ParameterRef or SubscriptExpr or FieldExpr || _sql[left.Span.Start] == '('))
+            {
+                throw Fail(SqlProblemKind.Syntax, $"Unexpected '[' after {Quote(left.Span)}: put the expression in parentheses to subscript it, ({Shorten(Text(left.Span))})[1]", Current.Span);
+            }
+
+            Advance();
+            SqlExpr? lower = null;
+            SqlExpr? upper = null;
+            var slice = false;
+            if (!At(SqlTokenKind.Colon))
+            {
+                lower = ParseExpr();
+            }
+
+            if (Accept(SqlTokenKind.Colon))
+            {
+                slice = true;
+                if (!At(SqlTokenKind.CloseBracket))
+                {
+                    upper = ParseExpr();
+                }
+            }
+
+            if (!Accept(SqlTokenKind.CloseBracket))
+            {
+                throw FailExpected("']'");
+            }
+
+            var subscript = new SubscriptExpr(From(left.Span.Start), left, lower, upper, slice);
+            return At(SqlTokenKind.Dot) ? ParseIndirection(subscript) : subscript;
+        }
+
+        private bool AtQuantifier() => (AtKeyword("any") || AtKeyword("some") || AtKeyword("all")) && Peek(1).Kind == SqlTokenKind.OpenParen;
+
+        // x op ANY|SOME|ALL (array), x LIKE ANY (array); with a subquery: x op ANY (SELECT ...), which ShardGen does not plan.
+        private SqlExpr ParseQuantified(SqlExpr left, string op)
         {
             var quantifier = Advance();
             if (AtQueryStart(1))
@@ -333,40 +370,22 @@ internal static partial class SqlParser
                 var subqueryStart = Current.Span.Start;
                 SkipGroup();
                 ReportUnsupported(
-                    quantifier.Value == "any" && op == "=" ? "'= ANY (SELECT ...)' is not supported: write 'x IN (SELECT ...)'" : $"'{op} {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: compare with a scalar subquery (e.g. min or max) or an IN (SELECT ...)",
+                    quantifier.Value != "all" && op == "=" ? $"'= {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: write 'x IN (SELECT ...)'" : $"'{op} {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: compare with a scalar subquery (e.g. min or max) or an IN (SELECT ...)",
                     subqueryStart);
                 return left;
             }
 
-            if (quantifier.Value == "any")
-            {
-                var open = Advance();
-                var array = ParseExpr();
-                ExpectCloseParen(open);
-                return new AnyExpr(From(left.Span.Start), left, op, array);
-            }
-
-            SkipGroup();
-            var message = quantifier.Value == "some"
-                ? "SOME is not supported: write ANY, which means the same"
-                : $"'{op} ALL (...)' is not supported: write NOT (x {Negate(op)} ANY(...))";
-            ReportUnsupported(message, quantifier.Span.Start);
-            return left;
+            var open = Advance();
+            var array = ParseExpr();
+            ExpectCloseParen(open);
+            return quantifier.Value == "all"
+                ? new AllExpr(From(left.Span.Start), left, op, array)
+                : new AnyExpr(From(left.Span.Start), left, op, array);
         }
-
-        private static string Negate(string op) => op switch
-        {
-            "=" => "<>",
-            "<>" => "=",
-            "<" => ">=",
-            ">=" => "<",
-            ">" => "<=",
-            _ => ">",
-        };
 
         private SqlExpr ParseIs(SqlExpr left)
         {
-            var isStart = Advance().Span.Start;
+            Advance();
             var negated = AcceptKeyword("not");
             if (AcceptKeyword("null"))
             {
@@ -380,44 +399,73 @@ internal static partial class SqlParser
                 return new BinaryExpr(From(left.Span.Start), negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM", left, right);
             }
 
-            if (AtKeyword("true") || AtKeyword("false") || AtKeyword("unknown"))
+            if (AtKeyword("true") || AtKeyword("false") || AtKeyword("unknown") || AtKeyword("document") || AtKeyword("normalized"))
             {
-                var value = Advance().Value;
-                var replacement = value == "unknown" ? "IS NULL" : $"IS {(negated ? string.Empty : "NOT ")}DISTINCT FROM {value}";
-                ReportUnsupported($"IS {(negated ? "NOT " : string.Empty)}{value.ToUpperInvariant()} is not supported: write {replacement}", isStart);
-                return left;
+                var test = Advance().Value.ToUpperInvariant();
+                return new BooleanTestExpr(From(left.Span.Start), left, test, negated);
             }
 
-            if (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current))
+            if ((AtKeyword("nfc") || AtKeyword("nfd") || AtKeyword("nfkc") || AtKeyword("nfkd")) && PeekKeyword(1, "normalized"))
             {
-                var word = Advance().Value.ToUpperInvariant();
-                throw Fail(SqlProblemKind.Unsupported, $"IS {(negated ? "NOT " : string.Empty)}{word} is not supported", From(isStart));
+                var form = Advance().Value.ToUpperInvariant();
+                Advance();
+                return new BooleanTestExpr(From(left.Span.Start), left, form + " NORMALIZED", negated);
             }
 
-            throw FailExpected("NULL, NOT NULL or DISTINCT FROM");
+            if (AcceptKeyword("json"))
+            {
+                // IS [NOT] JSON [VALUE | ARRAY | OBJECT | SCALAR] [{WITH | WITHOUT} UNIQUE [KEYS]] (PostgreSQL 16).
+                var test = new StringBuilder("JSON");
+                if (AtKeyword("value") || AtKeyword("array") || AtKeyword("object") || AtKeyword("scalar"))
+                {
+                    test.Append(' ').Append(Advance().Value.ToUpperInvariant());
+                }
+
+                if ((AtKeyword("with") || AtKeyword("without")) && PeekKeyword(1, "unique"))
+                {
+                    test.Append(' ').Append(Advance().Value.ToUpperInvariant()).Append(" UNIQUE");
+                    Advance();
+                    if (AcceptKeyword("keys"))
+                    {
+                        test.Append(" KEYS");
+                    }
+                }
+
+                return new BooleanTestExpr(From(left.Span.Start), left, test.ToString(), negated);
+            }
+
+            throw FailExpected("NULL, NOT NULL, DISTINCT FROM, TRUE, FALSE or UNKNOWN");
         }
 
+        // x [NOT] LIKE|ILIKE p [ESCAPE e], x [NOT] SIMILAR TO p [ESCAPE e], x [NOT] LIKE|ILIKE ANY|ALL (array).
         private SqlExpr ParseLike(SqlExpr left)
         {
             var negated = AcceptKeyword("not");
-            var op = (negated ? "NOT " : string.Empty) + Advance().Value.ToUpperInvariant();
-            if ((AtKeyword("any") || AtKeyword("some") || AtKeyword("all")) && Peek(1).Kind == SqlTokenKind.OpenParen)
+            var word = Advance().Value;
+            var op = (negated ? "NOT " : string.Empty) + word.ToUpperInvariant();
+            if (word == "similar")
             {
-                var quantifier = Advance();
-                SkipGroup();
-                ReportUnsupported($"{op} {quantifier.Value.ToUpperInvariant()} (...) is not supported: combine single {op} tests with OR or AND", quantifier.Span.Start);
-                return left;
+                ExpectKeyword("to");
+                op += " TO";
+            }
+            else if (AtQuantifier())
+            {
+                return ParseQuantified(left, op);
             }
 
-            var right = ParseExpr(Level.OtherOperator);
-            if (AtKeyword("escape"))
+            var pattern = ParseExpr(Level.Like + 1);
+            if (AcceptKeyword("escape"))
             {
-                var escapeStart = Advance().Span.Start;
-                ParseExpr(Level.OtherOperator);
-                ReportUnsupported("LIKE ... ESCAPE is not supported: escape with the default '\\'", escapeStart);
+                var escape = ParseExpr(Level.Like + 1);
+                pattern = new FunctionCall(
+                    TextSpan.FromBounds(pattern.Span.Start, escape.Span.End),
+                    word == "similar" ? "similar_to_escape" : "like_escape",
+                    new[] { pattern, escape }.ToEquatableArray(),
+                    false,
+                    false);
             }
 
-            return new BinaryExpr(From(left.Span.Start), op, left, right);
+            return new BinaryExpr(From(left.Span.Start), op, left, pattern);
         }
 
         private SqlExpr ParseIn(SqlExpr left)

@@ -86,18 +86,31 @@ internal static partial class SqlParser
                 return ParseDelete();
             }
 
+            if (token.IsKeyword("values"))
+            {
+                return ParseValues();
+            }
+
+            if (token.Kind == SqlTokenKind.OpenParen && AtQueryStart(1) && _setOperations)
+            {
+                // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows.
+                return ParseParenthesizedBranch();
+            }
+
             if (token.Kind == SqlTokenKind.OpenParen && AtQueryStart(1))
             {
                 var start = token.Span.Start;
                 SkipGroup();
-                throw Fail(SqlProblemKind.Unsupported, "A query in parentheses is not supported: remove the parentheses", From(start));
+                throw Fail(SqlProblemKind.Unsupported, "A query in parentheses after WITH is not supported: remove the parentheses", From(start));
             }
 
             if (token.Kind == SqlTokenKind.Identifier && SqlKeywords.OtherStatements.Contains(token.Value))
             {
                 throw Fail(
                     SqlProblemKind.Unsupported,
-                    $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE or DELETE statement",
+                    token.Value == "table"
+                        ? "TABLE t is not supported: write SELECT * FROM t"
+                        : $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE, DELETE or VALUES statement",
                     token.Span);
             }
 
@@ -112,20 +125,21 @@ internal static partial class SqlParser
         {
             var withStart = Current.Span.Start;
             var ctes = ParseWithClause();
-            var withSpan = From(withStart);
-            if (!AtKeyword("select"))
+            var with = ctes?.ToEquatableArray() ?? EquatableArray<CommonTableExpression>.Empty;
+            var statement = ParseStatement();
+            if (ctes is null)
             {
-                var statement = ParseStatement();
-                if (ctes is not null)
-                {
-                    Report(SqlProblemKind.Unsupported, "WITH is supported before SELECT only: run the inner query as its own [Query] and write with its result", withSpan);
-                }
-
                 return statement;
             }
 
-            var select = ParseSelect();
-            return ctes is null ? select : select with { Span = From(withStart), With = ctes.ToEquatableArray() };
+            return statement switch
+            {
+                SelectStatement { Values.Count: 0 } select => select with { Span = From(withStart), With = with },
+                InsertStatement insert => insert with { Span = From(withStart), With = with },
+                UpdateStatement update => update with { Span = From(withStart), With = with },
+                DeleteStatement delete => delete with { Span = From(withStart), With = with },
+                _ => throw Fail(SqlProblemKind.Unsupported, "WITH before VALUES is not supported: select from the common table expressions", From(withStart)),
+            };
         }
 
         // Null (after reporting) when the clause is one ShardGen does not plan: WITH RECURSIVE, data-modifying CTEs.
@@ -154,13 +168,7 @@ internal static partial class SqlParser
                     throw Fail(SqlProblemKind.Syntax, $"WITH query name '{name.Value}' is specified more than once", name.Span);
                 }
 
-                if (At(SqlTokenKind.OpenParen))
-                {
-                    var columnsStart = Current.Span.Start;
-                    SkipGroup();
-                    ReportUnsupported("Column lists on a common table expression (name(a, b)) are not supported: alias the columns in its SELECT", columnsStart);
-                    supported = false;
-                }
+                var columns = At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
 
                 ExpectKeyword("as");
                 if (AcceptKeyword("not"))
@@ -189,7 +197,7 @@ internal static partial class SqlParser
                     Advance();
                     var body = ParseSelect();
                     ExpectCloseParen(open);
-                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body));
+                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body, columns));
                 }
             }
             while (Accept(SqlTokenKind.Comma));
@@ -215,25 +223,107 @@ internal static partial class SqlParser
 
         // The SELECT of a subquery, after its opening parenthesis has been seen (not consumed); consumes through the closing one.
         // Null (after reporting) for a query ShardGen does not plan there.
-        private SelectStatement? ParseSubquery()
+        // In FROM (inFrom), a VALUES list is a subquery too: (VALUES (1, 'a')) AS v(x, y).
+        private SelectStatement? ParseSubquery(bool inFrom = false)
+        {
+            var savedDefault = _defaultAllowed;
+            _defaultAllowed = false;
+            try
+            {
+                return ParseSubqueryBody(inFrom);
+            }
+            finally
+            {
+                _defaultAllowed = savedDefault;
+            }
+        }
+
+        private SelectStatement? ParseSubqueryBody(bool inFrom)
         {
             var open = Current;
-            if (!PeekKeyword(1, "select"))
+            if (Peek(1).Kind == SqlTokenKind.OpenParen && AtQueryStart(2))
+            {
+                // ((SELECT ...)): the inner query, its span the outer parentheses'.
+                Advance();
+                var inner = ParseSubquery(inFrom);
+                ExpectCloseParen(open);
+                return inner;
+            }
+
+            if (!PeekKeyword(1, "select") && !(inFrom && PeekKeyword(1, "values")))
             {
                 var with = PeekKeyword(1, "with");
                 SkipGroup();
                 ReportUnsupported(
                     with
                         ? "WITH inside a subquery is not supported: move the common table expression to the start of the statement"
-                        : "VALUES lists in a subquery are not supported: pass the values as an array @parameter and write x = ANY(@values)",
+                        : PeekKeyword(1, "table") ? "TABLE t is not supported: write SELECT * FROM t"
+                        : "VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)",
                     open.Span.Start);
                 return null;
             }
 
             Advance();
-            var query = ParseSelect();
+            var query = AtKeyword("values") ? ParseValuesBody() : ParseSelect();
             ExpectCloseParen(open);
             return query;
+        }
+
+        // VALUES (a, b), (c, d) as a statement; ORDER BY, LIMIT and OFFSET may follow (ParseSelectTail).
+        private SelectStatement ParseValues()
+        {
+            _selectDepth++;
+            try
+            {
+                return ParseValuesBody();
+            }
+            finally
+            {
+                _selectDepth--;
+            }
+        }
+
+        private SelectStatement ParseValuesBody()
+        {
+            var start = Advance().Span.Start;
+            var rows = new List<EquatableArray<SqlExpr>>();
+            do
+            {
+                rows.Add(ParseValuesRow(0, rows.Count == 0 ? -1 : rows[0].Count, allowDefault: false));
+            }
+            while (Accept(SqlTokenKind.Comma));
+
+            var values = new SelectStatement(
+                From(start), false, EquatableArray<SelectItem>.Empty, null, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
+                EquatableArray<OrderItem>.Empty, null, null, new TextSpan(start, 0), null, null, null, null, null, null, null,
+                Values: rows.ToEquatableArray());
+            return ParseSelectTail(values);
+        }
+
+        // (SELECT ...) as a statement or the first branch of a set operation: its own ORDER BY and LIMIT stay inside it.
+        private SelectStatement ParseParenthesizedBranch()
+        {
+            var open = Advance();
+            SelectStatement branch;
+            if (At(SqlTokenKind.OpenParen) && AtQueryStart(1))
+            {
+                branch = ParseParenthesizedBranch();
+            }
+            else if (AtKeyword("select"))
+            {
+                var saved = _setOperations;
+                _setOperations = false;
+                branch = ParseSelect();
+                _setOperations = saved;
+            }
+            else
+            {
+                SkipGroup();
+                throw Fail(SqlProblemKind.Unsupported, "A parenthesized WITH or VALUES query is not supported: remove the parentheses", From(open.Span.Start));
+            }
+
+            ExpectCloseParen(open);
+            return branch with { Span = From(open.Span.Start) };
         }
 
         private SelectStatement ParseSelect()
@@ -249,7 +339,8 @@ internal static partial class SqlParser
             }
         }
 
-        // SELECT a UNION [ALL] SELECT b ... [ORDER BY ...] [LIMIT ...]: the last branch's ORDER BY, LIMIT and OFFSET are the whole's.
+        // SELECT a UNION [ALL] SELECT b ... [ORDER BY ...] [LIMIT ...]: the last branch's ORDER BY, LIMIT and OFFSET are the whole's;
+        // a parenthesized branch keeps its own, and the clauses after it are the whole's.
         private SetOperationStatement ParseSetOperation(SelectStatement first)
         {
             var branches = new List<SelectStatement> { first };
@@ -270,55 +361,79 @@ internal static partial class SqlParser
 
                 operators.Add(name);
                 operatorSpans.Add(From(op.Span.Start));
-                if (!AtKeyword("select"))
+                if (At(SqlTokenKind.OpenParen) && AtQueryStart(1))
                 {
-                    if (At(SqlTokenKind.OpenParen))
-                    {
-                        var parenthesized = Current.Span.Start;
-                        SkipGroup();
-                        throw Fail(SqlProblemKind.Unsupported, "Parenthesized branches of a set operation are not supported: write SELECT ... UNION SELECT ...", From(parenthesized));
-                    }
-
+                    branches.Add(ParseParenthesizedBranch());
+                }
+                else if (AtKeyword("select"))
+                {
+                    branches.Add(ParseSelect());
+                }
+                else
+                {
                     throw FailExpected("SELECT");
                 }
-
-                branches.Add(ParseSelect());
             }
 
-            var last = branches[branches.Count - 1];
             for (var i = 0; i < branches.Count - 1; i++)
             {
-                if (branches[i].OrderBySpan is { } misplaced)
+                if (!IsParenthesized(branches[i]) && branches[i].OrderBySpan is { } misplaced)
                 {
                     throw Fail(SqlProblemKind.Syntax, "ORDER BY, LIMIT and OFFSET of a set operation go after its last branch", misplaced);
                 }
             }
 
-            var tail = last.OrderBySpan ?? last.LimitSpan ?? last.OffsetSpan;
-            if (tail is { } tailSpan)
+            var last = branches[branches.Count - 1];
+            EquatableArray<OrderItem> orderBy;
+            SqlExpr? limit;
+            SqlExpr? offset;
+            if (IsParenthesized(last))
             {
-                var end = tailSpan.Start;
-                while (end > last.Span.Start && char.IsWhiteSpace(_sql[end - 1]))
+                // (SELECT ...) UNION (SELECT ...) ORDER BY ...: the clauses after the last parenthesis are the whole's.
+                var tail = ParseSelectTail(last with { OrderBy = EquatableArray<OrderItem>.Empty, Limit = null, Offset = null, OrderBySpan = null, LimitSpan = null, OffsetSpan = null, Locking = EquatableArray<LockingClause>.Empty, LockingSpan = null });
+                if (tail.Locking.Count > 0 || tail.LimitWithTies)
                 {
-                    end--;
+                    throw Fail(SqlProblemKind.Unsupported, "FOR UPDATE/SHARE and FETCH ... WITH TIES are not supported on a set operation", tail.LockingSpan ?? tail.LimitSpan!.Value);
                 }
 
-                branches[branches.Count - 1] = last with
+                (orderBy, limit, offset) = (tail.OrderBy, tail.Limit, tail.Offset);
+            }
+            else
+            {
+                (orderBy, limit, offset) = (last.OrderBy, last.Limit, last.Offset);
+                if (last.Locking.Count > 0 || last.LimitWithTies)
                 {
-                    Span = TextSpan.FromBounds(last.Span.Start, end),
-                    OrderBy = EquatableArray<OrderItem>.Empty,
-                    Limit = null,
-                    Offset = null,
-                    OrderBySpan = null,
-                    LimitSpan = null,
-                    OffsetSpan = null,
-                };
+                    throw Fail(SqlProblemKind.Unsupported, "FOR UPDATE/SHARE and FETCH ... WITH TIES are not supported on a set operation", last.LockingSpan ?? last.LimitSpan!.Value);
+                }
+
+                var tail = last.OrderBySpan ?? last.LimitSpan ?? last.OffsetSpan;
+                if (tail is { } tailSpan)
+                {
+                    var end = tailSpan.Start;
+                    while (end > last.Span.Start && char.IsWhiteSpace(_sql[end - 1]))
+                    {
+                        end--;
+                    }
+
+                    branches[branches.Count - 1] = last with
+                    {
+                        Span = TextSpan.FromBounds(last.Span.Start, end),
+                        OrderBy = EquatableArray<OrderItem>.Empty,
+                        Limit = null,
+                        Offset = null,
+                        OrderBySpan = null,
+                        LimitSpan = null,
+                        OffsetSpan = null,
+                    };
+                }
             }
 
             return new SetOperationStatement(
                 From(first.Span.Start), branches.ToEquatableArray(), operators.ToEquatableArray(), operatorSpans.ToEquatableArray(),
-                last.OrderBy, last.Limit, last.Offset);
+                orderBy, limit, offset);
         }
+
+        private bool IsParenthesized(SelectStatement branch) => _sql[branch.Span.Start] == '(';
 
         private SelectStatement ParseSelectBody()
         {
@@ -356,8 +471,10 @@ internal static partial class SqlParser
                 AcceptKeyword("all");
             }
 
-            var items = ParseSelectItems();
-            var selectListSpan = TextSpan.FromBounds(items[0].Span.Start, items[items.Count - 1].Span.End);
+            // SELECT FROM t, SELECT;: an empty select list (not after DISTINCT).
+            var emptyList = !distinct && distinctOnSpan is null && AtEndOfSelectList();
+            var items = emptyList ? EquatableArray<SelectItem>.Empty : ParseSelectItems();
+            var selectListSpan = items.Count == 0 ? new TextSpan(PreviousEnd, 0) : TextSpan.FromBounds(items[0].Span.Start, items[items.Count - 1].Span.End);
 
             if (AtKeyword("into"))
             {
@@ -380,10 +497,17 @@ internal static partial class SqlParser
 
             var groupBy = EquatableArray<SqlExpr>.Empty;
             TextSpan? groupBySpan = null;
+            var groupByDistinct = false;
             if (AtKeyword("group"))
             {
                 var groupStart = Advance().Span.Start;
                 ExpectKeyword("by");
+                groupByDistinct = AcceptKeyword("distinct");
+                if (!groupByDistinct)
+                {
+                    AcceptKeyword("all");
+                }
+
                 groupBy = ParseGroupByItems();
                 groupBySpan = From(groupStart);
             }
@@ -397,18 +521,30 @@ internal static partial class SqlParser
                 havingSpan = From(havingStart);
             }
 
+            var windows = new List<WindowDefinition>();
             if (AtKeyword("window"))
             {
-                var windowStart = Advance().Span.Start;
+                Advance();
                 do
                 {
-                    SkipQualifiedName();
+                    var nameStart = Current.Span.Start;
+                    var name = SqlKeywords.IsColumnName(Current) || (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current)) ? Advance().Value : throw FailExpected("a window name");
                     ExpectKeyword("as");
-                    SkipGroup();
+                    if (!At(SqlTokenKind.OpenParen))
+                    {
+                        throw FailExpected("'('");
+                    }
+
+                    var spec = ParseWindowSpecification();
+                    windows.Add(spec with { Span = From(nameStart), Name = name });
                 }
                 while (Accept(SqlTokenKind.Comma));
-                ReportUnsupported("Named windows (WINDOW name AS ...) are not supported: write the window in OVER (...)", windowStart);
             }
+
+            var select = new SelectStatement(
+                From(start), distinct, items, from, joins, where, groupBy, having, EquatableArray<OrderItem>.Empty, null, null,
+                selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, null, null, null,
+                DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan, Windows: windows.ToEquatableArray(), GroupByDistinct: groupByDistinct);
 
             // A branch of the statement's set operation stops here: ORDER BY, LIMIT and OFFSET belong to the whole.
             var branch = AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except");
@@ -417,9 +553,20 @@ internal static partial class SqlParser
                 throw FailSetOperation();
             }
 
+            return branch ? select : ParseSelectTail(select);
+        }
+
+        private bool AtEndOfSelectList() =>
+            AtEnd || At(SqlTokenKind.Semicolon) || At(SqlTokenKind.CloseParen) || AtKeyword("from") || AtKeyword("where") || AtKeyword("group")
+            || AtKeyword("having") || AtKeyword("window") || AtKeyword("order") || AtKeyword("limit") || AtKeyword("offset") || AtKeyword("fetch")
+            || AtKeyword("for") || AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except") || AtKeyword("into");
+
+        // [ORDER BY ...] then LIMIT, OFFSET, FETCH and FOR UPDATE/SHARE clauses in any order, each once (locking clauses repeat).
+        private SelectStatement ParseSelectTail(SelectStatement select)
+        {
             var orderBy = EquatableArray<OrderItem>.Empty;
             TextSpan? orderBySpan = null;
-            if (!branch && AtKeyword("order"))
+            if (AtKeyword("order"))
             {
                 var orderStart = Advance().Span.Start;
                 ExpectKeyword("by");
@@ -431,22 +578,34 @@ internal static partial class SqlParser
             SqlExpr? offset = null;
             TextSpan? limitSpan = null;
             TextSpan? offsetSpan = null;
+            var withTies = false;
             var limitSeen = false;
             var offsetSeen = false;
-            while (!branch)
+            var locking = new List<LockingClause>();
+            int? lockingStart = null;
+            var lockingEnd = 0;
+            while (true)
             {
-                if (AtKeyword("limit"))
+                if (AtKeyword("limit") || AtKeyword("fetch"))
                 {
-                    var limitToken = Advance();
+                    var limitToken = Current;
                     if (limitSeen)
                     {
-                        throw Fail(SqlProblemKind.Syntax, "LIMIT is written twice: keep one LIMIT clause", limitToken.Span);
+                        throw Fail(SqlProblemKind.Syntax, "LIMIT is written twice: keep one LIMIT (or FETCH) clause", limitToken.Span);
                     }
 
                     limitSeen = true;
+                    if (AtKeyword("fetch"))
+                    {
+                        (limit, withTies) = ParseFetch();
+                        limitSpan = From(limitToken.Span.Start);
+                        continue;
+                    }
+
+                    Advance();
                     if (AcceptKeyword("all"))
                     {
-                        ReportUnsupported("LIMIT ALL is not supported: leave out the LIMIT clause", limitToken.Span.Start);
+                        // LIMIT ALL is no limit at all.
                         continue;
                     }
 
@@ -472,20 +631,11 @@ internal static partial class SqlParser
                     _ = AcceptKeyword("row") || AcceptKeyword("rows");
                     offsetSpan = From(offsetToken.Span.Start);
                 }
-                else if (AtKeyword("fetch"))
-                {
-                    var fetchStart = Advance().Span.Start;
-                    while (!AtEnd && !At(SqlTokenKind.Semicolon) && !AtKeyword("only") && !AtKeyword("ties"))
-                    {
-                        Advance();
-                    }
-
-                    _ = AcceptKeyword("only") || AcceptKeyword("ties");
-                    ReportUnsupported("FETCH FIRST is not supported: use LIMIT", fetchStart);
-                }
                 else if (AtKeyword("for"))
                 {
-                    SkipLockingClause();
+                    lockingStart ??= Current.Span.Start;
+                    locking.Add(ParseLockingClause());
+                    lockingEnd = PreviousEnd;
                 }
                 else
                 {
@@ -493,62 +643,127 @@ internal static partial class SqlParser
                 }
             }
 
-            return new SelectStatement(
-                From(start), distinct, items, from, joins, where, groupBy, having, orderBy, limit, offset,
-                selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, orderBySpan, limitSpan, offsetSpan,
-                DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan);
+            if (withTies && orderBy.Count == 0)
+            {
+                throw Fail(SqlProblemKind.Syntax, "FETCH ... WITH TIES needs an ORDER BY", limitSpan!.Value);
+            }
+
+            if (withTies && locking.Any(l => l.Wait == "SKIP LOCKED"))
+            {
+                throw Fail(SqlProblemKind.Syntax, "SKIP LOCKED and WITH TIES options cannot be used together", limitSpan!.Value);
+            }
+
+            return select with
+            {
+                Span = From(select.Span.Start),
+                OrderBy = orderBy,
+                OrderBySpan = orderBySpan,
+                Limit = limit,
+                LimitSpan = limitSpan,
+                LimitWithTies = withTies,
+                Offset = offset,
+                OffsetSpan = offsetSpan,
+                Locking = locking.ToEquatableArray(),
+                LockingSpan = lockingStart is { } first ? TextSpan.FromBounds(first, lockingEnd) : null,
+            };
+        }
+
+        // FETCH FIRST|NEXT [count] ROW|ROWS ONLY|WITH TIES; the count is 1 when left out (its span then empty, after FIRST or NEXT).
+        private (SqlExpr Count, bool WithTies) ParseFetch()
+        {
+            Advance();
+            if (!AcceptKeyword("first") && !AcceptKeyword("next"))
+            {
+                throw FailExpected("FIRST or NEXT");
+            }
+
+            SqlExpr count = AtKeyword("row") || AtKeyword("rows")
+                ? new Literal(new TextSpan(PreviousEnd, 0), LiteralKind.Integer, "1")
+                : ParseExpr(Level.Unary);
+            if (!AcceptKeyword("row") && !AcceptKeyword("rows"))
+            {
+                throw FailExpected("ROW or ROWS");
+            }
+
+            if (AcceptKeyword("only"))
+            {
+                return (count, false);
+            }
+
+            ExpectKeyword("with");
+            ExpectKeyword("ties");
+            return (count, true);
         }
 
         private ParseAbort FailSetOperation()
         {
             var op = Advance();
-            _ = AcceptKeyword("all") || AcceptKeyword("distinct");
+            var all = AcceptKeyword("all");
+            if (!all)
+            {
+                AcceptKeyword("distinct");
+            }
+
+            var name = op.Value.ToUpperInvariant() + (all ? " ALL" : string.Empty);
             return Fail(
                 SqlProblemKind.Unsupported,
-                $"{op.Value.ToUpperInvariant()} is not supported: run each query as its own [Query] and combine the rows in C#",
+                _selectDepth > 1
+                    ? $"{name} inside a subquery, a common table expression or an INSERT ... SELECT is not planned by ShardGen: write the {name} as the whole statement, or run each query as its own [Query]"
+                    : $"{name} after WITH is not planned by ShardGen: write the {name} without the WITH clause, or run each query as its own [Query]",
                 From(op.Span.Start));
         }
 
-        // FOR UPDATE | FOR NO KEY UPDATE | FOR SHARE | FOR KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED], repeatable.
-        private void SkipLockingClause()
+        // FOR UPDATE | FOR NO KEY UPDATE | FOR SHARE | FOR KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED].
+        private LockingClause ParseLockingClause()
         {
-            var start = Current.Span.Start;
-            while (AcceptKeyword("for"))
+            var start = Advance().Span.Start;
+            string strength;
+            if (AcceptKeyword("no"))
             {
-                if (AcceptKeyword("no"))
-                {
-                    ExpectKeyword("key");
-                    ExpectKeyword("update");
-                }
-                else if (AcceptKeyword("key"))
-                {
-                    ExpectKeyword("share");
-                }
-                else if (!AcceptKeyword("update") && !AcceptKeyword("share"))
-                {
-                    throw FailExpected("UPDATE or SHARE");
-                }
-
-                if (AcceptKeyword("of"))
-                {
-                    do
-                    {
-                        SkipQualifiedName();
-                    }
-                    while (Accept(SqlTokenKind.Comma));
-                }
-
-                if (AcceptKeyword("skip"))
-                {
-                    ExpectKeyword("locked");
-                }
-                else
-                {
-                    AcceptKeyword("nowait");
-                }
+                ExpectKeyword("key");
+                ExpectKeyword("update");
+                strength = "NO KEY UPDATE";
+            }
+            else if (AcceptKeyword("key"))
+            {
+                ExpectKeyword("share");
+                strength = "KEY SHARE";
+            }
+            else if (AcceptKeyword("update"))
+            {
+                strength = "UPDATE";
+            }
+            else if (AcceptKeyword("share"))
+            {
+                strength = "SHARE";
+            }
+            else
+            {
+                throw FailExpected("UPDATE or SHARE");
             }
 
-            ReportUnsupported("Row locking (FOR UPDATE, FOR SHARE) is not supported: ShardGen runs each query in its own implicit transaction", start);
+            var of = new List<string>();
+            if (AcceptKeyword("of"))
+            {
+                do
+                {
+                    of.Add(ParseQualifiedNameText());
+                }
+                while (Accept(SqlTokenKind.Comma));
+            }
+
+            string? wait = null;
+            if (AcceptKeyword("skip"))
+            {
+                ExpectKeyword("locked");
+                wait = "SKIP LOCKED";
+            }
+            else if (AcceptKeyword("nowait"))
+            {
+                wait = "NOWAIT";
+            }
+
+            return new LockingClause(From(start), strength, of.ToEquatableArray(), wait);
         }
 
         private EquatableArray<SelectItem> ParseSelectItems()
@@ -607,48 +822,60 @@ internal static partial class SqlParser
             return (where, From(start));
         }
 
+        // GROUP BY items: expressions, ROLLUP (...), CUBE (...), GROUPING SETS (...) and the empty set ().
         private EquatableArray<SqlExpr> ParseGroupByItems()
         {
-            if (AtKeyword("distinct"))
-            {
-                var distinct = Advance();
-                Report(SqlProblemKind.Unsupported, "GROUP BY DISTINCT is not supported: list each grouping once", distinct.Span);
-            }
-            else
-            {
-                AcceptKeyword("all");
-            }
-
             var items = new List<SqlExpr>();
             do
             {
-                var start = Current.Span.Start;
-                if ((AtKeyword("rollup") || AtKeyword("cube")) && Peek(1).Kind == SqlTokenKind.OpenParen)
-                {
-                    var name = Advance().Value.ToUpperInvariant();
-                    SkipGroup();
-                    ReportUnsupported($"GROUP BY {name} is not supported: group by the columns and add the subtotals in C#", start);
-                }
-                else if (AtKeyword("grouping") && PeekKeyword(1, "sets"))
-                {
-                    Advance();
-                    Advance();
-                    SkipGroup();
-                    ReportUnsupported("GROUPING SETS is not supported: run one [Query] per grouping", start);
-                }
-                else if (At(SqlTokenKind.OpenParen) && Peek(1).Kind == SqlTokenKind.CloseParen)
-                {
-                    SkipGroup();
-                    ReportUnsupported("The empty grouping set () is not supported: leave out GROUP BY to aggregate all rows", start);
-                }
-                else
-                {
-                    items.Add(ParseExpr());
-                }
+                items.Add(ParseGroupingItem());
             }
             while (Accept(SqlTokenKind.Comma));
 
             return items.ToEquatableArray();
+        }
+
+        private SqlExpr ParseGroupingItem()
+        {
+            var start = Current.Span.Start;
+            string? kind = null;
+            if ((AtKeyword("rollup") || AtKeyword("cube")) && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                kind = Advance().Value.ToUpperInvariant();
+            }
+            else if (AtKeyword("grouping") && PeekKeyword(1, "sets"))
+            {
+                Advance();
+                Advance();
+                kind = "SETS";
+            }
+            else if (At(SqlTokenKind.OpenParen) && Peek(1).Kind == SqlTokenKind.CloseParen)
+            {
+                Advance();
+                Advance();
+                return new GroupingSetExpr(From(start), "EMPTY", EquatableArray<SqlExpr>.Empty);
+            }
+
+            if (kind is null)
+            {
+                return ParseExpr();
+            }
+
+            if (!At(SqlTokenKind.OpenParen))
+            {
+                throw FailExpected("'('");
+            }
+
+            var open = Advance();
+            var items = new List<SqlExpr>();
+            do
+            {
+                // Inside GROUPING SETS any grouping item; inside ROLLUP and CUBE expressions and (a, b) groups.
+                items.Add(kind == "SETS" ? ParseGroupingItem() : ParseExpr());
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            return new GroupingSetExpr(From(start), kind, items.ToEquatableArray());
         }
 
         private EquatableArray<OrderItem> ParseOrderItems()
@@ -659,19 +886,14 @@ internal static partial class SqlParser
                 var start = Current.Span.Start;
                 var expr = ParseExpr();
                 var descending = false;
+                string? usingOperator = null;
                 if (AtKeyword("desc") || AtKeyword("asc"))
                 {
                     descending = Advance().Value == "desc";
                 }
-                else if (AtKeyword("using"))
+                else if (AcceptKeyword("using"))
                 {
-                    var usingStart = Advance().Span.Start;
-                    if (At(SqlTokenKind.Operator))
-                    {
-                        Advance();
-                    }
-
-                    ReportUnsupported("ORDER BY ... USING is not supported: write ASC or DESC", usingStart);
+                    usingOperator = AtOperatorKeyword() ? ParseOperatorKeyword() : At(SqlTokenKind.Operator) ? Advance().Value : throw FailExpected("an operator");
                 }
 
                 bool? nullsFirst = null;
@@ -681,7 +903,7 @@ internal static partial class SqlParser
                     Advance();
                 }
 
-                items.Add(new OrderItem(From(start), expr, descending, nullsFirst));
+                items.Add(new OrderItem(From(start), expr, descending, nullsFirst, usingOperator));
             }
             while (Accept(SqlTokenKind.Comma));
 
@@ -696,7 +918,7 @@ internal static partial class SqlParser
 
             var columns = new List<string>();
             var columnSpans = new List<TextSpan>();
-            if (At(SqlTokenKind.OpenParen))
+            if (At(SqlTokenKind.OpenParen) && !AtQueryStart(1))
             {
                 var open = Advance();
                 do
@@ -720,34 +942,45 @@ internal static partial class SqlParser
                 ExpectCloseParen(open);
             }
 
-            if (AtKeyword("overriding"))
+            string? overriding = null;
+            if (AcceptKeyword("overriding"))
             {
-                var overridingStart = Advance().Span.Start;
-                _ = AcceptKeyword("system") || AcceptKeyword("user");
+                overriding = AtKeyword("system") || AtKeyword("user") ? Advance().Value.ToUpperInvariant() : throw FailExpected("SYSTEM or USER");
                 ExpectKeyword("value");
-                ReportUnsupported("OVERRIDING ... VALUE is not supported", overridingStart);
             }
 
             var rows = new List<EquatableArray<SqlExpr>>();
             SelectStatement? query = null;
+            var defaultValues = false;
             if (AtKeyword("select"))
             {
                 query = ParseSelect();
+            }
+            else if (At(SqlTokenKind.OpenParen) && PeekKeyword(1, "select"))
+            {
+                // INSERT ... (SELECT ...): the query in parentheses.
+                var open = Advance();
+                query = ParseSelect();
+                ExpectCloseParen(open);
             }
             else if (AtKeyword("values"))
             {
                 Advance();
                 do
                 {
-                    rows.Add(ParseValuesRow(columns.Count, rows.Count == 0 ? -1 : rows[0].Count));
+                    rows.Add(ParseValuesRow(columns.Count, rows.Count == 0 ? -1 : rows[0].Count, allowDefault: true));
                 }
                 while (Accept(SqlTokenKind.Comma));
             }
             else if (AtKeyword("default") && PeekKeyword(1, "values"))
             {
-                var defaultStart = Advance().Span.Start;
                 Advance();
-                ReportUnsupported("DEFAULT VALUES is not supported: list the columns and their values", defaultStart);
+                Advance();
+                defaultValues = true;
+                if (columns.Count > 0)
+                {
+                    throw Fail(SqlProblemKind.Syntax, "DEFAULT VALUES takes no column list", From(table.Span.End));
+                }
             }
             else if (AtKeyword("with") || At(SqlTokenKind.OpenParen))
             {
@@ -766,7 +999,7 @@ internal static partial class SqlParser
                     }
                 }
 
-                ReportUnsupported("INSERT ... WITH and a parenthesized INSERT ... (SELECT) are not supported: write INSERT ... SELECT", queryStart);
+                ReportUnsupported("INSERT ... WITH ... SELECT is not supported: write the WITH clause before INSERT", queryStart);
             }
             else
             {
@@ -782,10 +1015,11 @@ internal static partial class SqlParser
             var (returning, returningSpan) = ParseReturning();
             return new InsertStatement(
                 From(start), table, columns.ToEquatableArray(), columnSpans.ToEquatableArray(), rows.ToEquatableArray(),
-                onConflict, returning, returningSpan, query);
+                onConflict, returning, returningSpan, query, defaultValues, Overriding: overriding);
         }
 
-        private EquatableArray<SqlExpr> ParseValuesRow(int columnCount, int firstRowCount)
+        // (a, b, DEFAULT): one row of VALUES; DEFAULT only in INSERT's.
+        private EquatableArray<SqlExpr> ParseValuesRow(int columnCount, int firstRowCount, bool allowDefault)
         {
             if (!At(SqlTokenKind.OpenParen))
             {
@@ -796,16 +1030,7 @@ internal static partial class SqlParser
             var values = new List<SqlExpr>();
             do
             {
-                if (AtKeyword("default") && Peek(1).Kind is SqlTokenKind.Comma or SqlTokenKind.CloseParen)
-                {
-                    var token = Advance();
-                    Report(SqlProblemKind.Unsupported, "DEFAULT in VALUES is not supported: leave the column out of the column list to get its default", token.Span);
-                    values.Add(new Literal(token.Span, LiteralKind.Null, "null"));
-                }
-                else
-                {
-                    values.Add(ParseExpr());
-                }
+                values.Add(allowDefault ? ParseWithDefault() : ParseExpr());
             }
             while (Accept(SqlTokenKind.Comma));
             ExpectCloseParen(open);
@@ -827,11 +1052,30 @@ internal static partial class SqlParser
             return values.ToEquatableArray();
         }
 
+        // An expression where DEFAULT may stand for a column's default: a value of INSERT's VALUES or of UPDATE's SET (a row of them included).
+        private SqlExpr ParseWithDefault()
+        {
+            var saved = _defaultAllowed;
+            _defaultAllowed = true;
+            try
+            {
+                return ParseExpr();
+            }
+            finally
+            {
+                _defaultAllowed = saved;
+            }
+        }
+
+        // ON CONFLICT [(a, lower(b)) [WHERE ...] | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...]
         private OnConflict ParseOnConflict()
         {
             var start = Advance().Span.Start;
             Advance();
             var columns = new List<string>();
+            var expressions = new List<SqlExpr>();
+            SqlExpr? targetWhere = null;
+            string? constraint = null;
             var hasTarget = false;
             if (At(SqlTokenKind.OpenParen))
             {
@@ -842,36 +1086,38 @@ internal static partial class SqlParser
                     if (SqlKeywords.IsColumnName(Current) && Peek(1).Kind is SqlTokenKind.Comma or SqlTokenKind.CloseParen)
                     {
                         columns.Add(Advance().Value);
+                        continue;
                     }
-                    else
-                    {
-                        var itemStart = Current.Span.Start;
-                        if (At(SqlTokenKind.Comma) || At(SqlTokenKind.CloseParen))
-                        {
-                            throw FailExpected("a column name");
-                        }
 
-                        SkipToCommaOrCloseParen();
-                        ReportUnsupported("Expressions in the ON CONFLICT target are not supported: name the columns of the unique index", itemStart);
+                    // An index element: an expression, with the COLLATE and operator class of the unique index it names.
+                    var element = ParseExpr();
+                    if (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current))
+                    {
+                        ParseQualifiedNameText();
                     }
+
+                    _ = AcceptKeyword("asc") || AcceptKeyword("desc");
+                    if (AcceptKeyword("nulls"))
+                    {
+                        _ = AcceptKeyword("first") || AcceptKeyword("last") ? true : throw FailExpected("FIRST or LAST");
+                    }
+
+                    expressions.Add(element);
                 }
                 while (Accept(SqlTokenKind.Comma));
                 ExpectCloseParen(open);
 
-                if (AtKeyword("where"))
+                if (AcceptKeyword("where"))
                 {
-                    var whereStart = Advance().Span.Start;
-                    ParseExpr();
-                    ReportUnsupported("ON CONFLICT (...) WHERE (a partial unique index) is not supported", whereStart);
+                    targetWhere = ParseExpr();
                 }
             }
             else if (AtKeyword("on") && PeekKeyword(1, "constraint"))
             {
                 hasTarget = true;
-                var constraintStart = Advance().Span.Start;
                 Advance();
-                SkipQualifiedName();
-                ReportUnsupported("ON CONFLICT ON CONSTRAINT is not supported: list the columns of the unique index, ON CONFLICT (a, b)", constraintStart);
+                Advance();
+                constraint = SqlKeywords.IsColumnName(Current) || At(SqlTokenKind.Identifier) ? Advance().Value : throw FailExpected("a constraint name");
             }
 
             ExpectKeyword("do");
@@ -902,9 +1148,10 @@ internal static partial class SqlParser
                 throw FailExpected("NOTHING or UPDATE");
             }
 
-            return new OnConflict(From(start), columns.ToEquatableArray(), doNothing, updates, where);
+            return new OnConflict(From(start), columns.ToEquatableArray(), doNothing, updates, where, expressions.ToEquatableArray(), targetWhere, constraint);
         }
 
+        // a = x, b = DEFAULT, (c, d) = (x, y) | ROW(x, y) | (SELECT x, y ...)
         private EquatableArray<SetClause> ParseSetClauses()
         {
             var sets = new List<SetClause>();
@@ -913,23 +1160,36 @@ internal static partial class SqlParser
                 var start = Current.Span.Start;
                 if (At(SqlTokenKind.OpenParen))
                 {
-                    SkipGroup();
+                    var open = Advance();
+                    var targets = new List<SqlToken>();
+                    do
+                    {
+                        targets.Add(SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name"));
+                        if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
+                        {
+                            throw Fail(SqlProblemKind.Unsupported, "Assigning to a field or array element (col.field, col[i]) is not supported: assign the whole column", Current.Span);
+                        }
+                    }
+                    while (Accept(SqlTokenKind.Comma));
+                    ExpectCloseParen(open);
                     if (!Current.IsOperator("="))
                     {
                         throw FailExpected("'='");
                     }
 
                     Advance();
-                    if (At(SqlTokenKind.OpenParen))
+                    var source = AtKeyword("default") ? new DefaultExpr(Advance().Span) : ParseWithDefault();
+                    if (source is RowExpr row && row.Items.Count != targets.Count && !row.Items.Any(i => i is StarExpr or FieldExpr { Field: "*" }))
                     {
-                        SkipGroup();
-                    }
-                    else
-                    {
-                        ParseExpr();
+                        throw Fail(SqlProblemKind.Syntax, $"The source of this assignment has {row.Items.Count} values for {targets.Count} columns", source.Span);
                     }
 
-                    ReportUnsupported("Assigning several columns at once ((a, b) = ...) is not supported: assign each column, a = ..., b = ...", start);
+                    var span = From(start);
+                    for (var i = 0; i < targets.Count; i++)
+                    {
+                        sets.Add(new SetClause(span, targets[i].Value, targets[i].Span, source, i));
+                    }
+
                     continue;
                 }
 
@@ -962,18 +1222,7 @@ internal static partial class SqlParser
                 }
 
                 Advance();
-                SqlExpr value;
-                if (AtKeyword("default"))
-                {
-                    var token = Advance();
-                    Report(SqlProblemKind.Unsupported, "SET column = DEFAULT is not supported: assign the value", token.Span);
-                    value = new Literal(token.Span, LiteralKind.Null, "null");
-                }
-                else
-                {
-                    value = ParseExpr();
-                }
-
+                var value = ParseWithDefault();
                 sets.Add(new SetClause(From(start), column.Value, column.Span, value));
             }
             while (Accept(SqlTokenKind.Comma));
@@ -999,15 +1248,18 @@ internal static partial class SqlParser
             var table = ParseTableRef(TableContext.Update);
             ExpectKeyword("set");
             var sets = ParseSetClauses();
+            JoinedTable? from = null;
+            TextSpan? fromSpan = null;
             if (AtKeyword("from"))
             {
-                var (_, _, fromSpan) = ParseFromList();
-                Report(SqlProblemKind.Unsupported, "UPDATE ... FROM is not supported: update by key, reading the other table with its own [Query]", fromSpan);
+                var (first, joins, span) = ParseFromList();
+                from = new JoinedTable(TextSpan.FromBounds(first.Span.Start, span.End), first, joins);
+                fromSpan = span;
             }
 
             var (where, whereSpan) = ParseWhere();
             var (returning, returningSpan) = ParseReturning();
-            return new UpdateStatement(From(start), table, sets, where, returning, whereSpan, returningSpan);
+            return new UpdateStatement(From(start), table, sets, where, returning, whereSpan, returningSpan, from, fromSpan);
         }
 
         private DeleteStatement ParseDelete()
@@ -1015,15 +1267,19 @@ internal static partial class SqlParser
             var start = Advance().Span.Start;
             ExpectKeyword("from");
             var table = ParseTableRef(TableContext.Delete);
+            JoinedTable? usingList = null;
+            TextSpan? usingSpan = null;
             if (AtKeyword("using"))
             {
-                var (_, _, usingSpan) = ParseFromList();
-                Report(SqlProblemKind.Unsupported, "DELETE ... USING is not supported: delete by key, reading the other table with its own [Query]", usingSpan);
+                var (first, joins, span) = ParseFromList();
+                usingList = new JoinedTable(TextSpan.FromBounds(first.Span.Start, span.End), first, joins);
+                usingSpan = span;
             }
 
             var (where, whereSpan) = ParseWhere();
             var (returning, returningSpan) = ParseReturning();
-            return new DeleteStatement(From(start), table, where, returning, whereSpan, returningSpan);
+            return new DeleteStatement(From(start), table, where, returning, whereSpan, returningSpan, usingList, usingSpan);
         }
     }
 }
+

@@ -78,6 +78,9 @@ internal static partial class SqlParser
         // SELECT nesting: only the statement's own SELECT (depth 1) may be a branch of a set operation.
         private int _selectDepth;
 
+        // Whether DEFAULT is a value here (INSERT's VALUES, UPDATE's SET); a subquery inside turns it off.
+        private bool _defaultAllowed;
+
         // Whether the statement may be a set operation (a plain SELECT statement, not INSERT ... SELECT or WITH).
         private bool _setOperations;
         private SqlToken _previous;

@@ -10,8 +10,9 @@ namespace ShardGen.Generator.Tests.Sql;
 /// ShardGen's parser against PostgreSQL's own grammar: libpg-query (PostgreSQL 16's parser built to WebAssembly, run by
 /// Node) decides which statements are valid, and ShardGen must never accept what PostgreSQL rejects, never report a syntax
 /// error on what it accepts, and when it parses a statement agree with PostgreSQL on its kind and target table.
-/// Two corpora: the DML of PostgreSQL's regression suite (Corpus/postgres-regress.jsonl, see Oracle/extract-corpus.js), and
-/// the constructs a pinned query must run (Corpus/constructs.sql), of which ShardGen must parse every one.
+/// The corpora: the DML of PostgreSQL's regression suite (Corpus/postgres-regress.jsonl, see Oracle/extract-corpus.js); the
+/// constructs a pinned query must run (Corpus/constructs.sql), of which ShardGen must parse every one; and the valid
+/// constructs ShardGen still refuses (Corpus/constructs-unsupported.sql), each with a reason, never a syntax error.
 /// </summary>
 /// <remarks>
 /// Needs <c>node</c> and <c>npm</c> on the PATH (.ci/run installs them); the package is installed once into a folder under
@@ -25,7 +26,7 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
     [SkippableFact]
     public void Constructs_a_pinned_query_must_run_all_parse()
     {
-        var statements = ReadConstructs();
+        var statements = ReadConstructs("constructs.sql");
         var verdicts = Oracle.Judge(statements);
         var failures = new List<string>();
         for (var i = 0; i < statements.Count; i++)
@@ -48,6 +49,32 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{statements.Count - failures.Count} of {statements.Count} constructs parse");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [SkippableFact]
+    public void Constructs_still_refused_are_refused_as_unsupported()
+    {
+        var statements = ReadConstructs("constructs-unsupported.sql");
+        var verdicts = Oracle.Judge(statements);
+        var failures = new List<string>();
+        for (var i = 0; i < statements.Count; i++)
+        {
+            var result = SqlParser.Parse(statements[i]);
+            if (!verdicts[i].Ok)
+            {
+                failures.Add($"PostgreSQL rejects ({verdicts[i].Error}): {statements[i]}");
+            }
+            else if (result.Statement is not null)
+            {
+                failures.Add($"ShardGen parses it now: move it to constructs.sql: {statements[i]}");
+            }
+            else if (result.Problems.Any(p => p.Kind == SqlProblemKind.Syntax))
+            {
+                failures.Add($"ShardGen reports a syntax error ({Describe(statements[i], result)}): {statements[i]}");
+            }
+        }
+
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
@@ -127,9 +154,9 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
             : null;
     }
 
-    /// <summary>Corpus/constructs.sql: one statement a line; lines starting with -- and blank lines are skipped.</summary>
-    private static List<string> ReadConstructs() =>
-        File.ReadAllLines(CorpusPath("constructs.sql"))
+    /// <summary>A corpus of constructs: one statement a line; lines starting with -- and blank lines are skipped.</summary>
+    private static List<string> ReadConstructs(string name) =>
+        File.ReadAllLines(CorpusPath(name))
             .Where(line => line.Trim().Length > 0 && !line.TrimStart().StartsWith("--", StringComparison.Ordinal))
             .ToList();
 
