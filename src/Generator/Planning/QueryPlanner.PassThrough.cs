@@ -93,6 +93,11 @@ internal static partial class QueryPlanner
 
                     break;
                 case SetOperationStatement set:
+                    foreach (var order in set.OrderBy.Where(o => o.Using is not null || SqlWalker.Descendants(o.Expr).Any(e => e is CollateExpr)))
+                    {
+                        yield return (order.Span, "ORDER BY ... USING or COLLATE");
+                    }
+
                     foreach (var branch in set.Branches)
                     {
                         if (branch.OrderBy.Count > 0 || branch.Limit is not null || branch.Offset is not null)
@@ -257,6 +262,12 @@ internal static partial class QueryPlanner
             {
                 yield return (order.Span, "ORDER BY ... USING");
             }
+
+            // A merge over several shards orders text by the database's collation, not the one written.
+            foreach (var order in select.OrderBy.Concat(select.DistinctOn.Select(e => new OrderItem(e.Span, e, false, null))).Where(o => SqlWalker.Descendants(o.Expr).Any(e => e is CollateExpr)))
+            {
+                yield return (order.Span, "COLLATE in ORDER BY or DISTINCT ON");
+            }
         }
 
         private static IEnumerable<JoinClause> AllJoins(TableRef? first, EquatableArray<JoinClause> joins)
@@ -317,15 +328,20 @@ internal static partial class QueryPlanner
                 return plan;
             }
 
+            return RefuseOneNodeConstructs(statement, plan.Target == QueryTarget.Reference ? "on every copy of a reference table" : "over several shards") ? null : plan;
+        }
+
+        /// <summary>Reports each construct of <paramref name="statement"/> that runs only whole on one node; whether there was one.</summary>
+        private bool RefuseOneNodeConstructs(SqlStatement statement, string where)
+        {
+            var found = false;
             foreach (var (span, what) in RouterOnly(statement).Distinct())
             {
-                var where = plan.Target == QueryTarget.Reference
-                    ? "on every copy of a reference table"
-                    : "over several shards";
+                found = true;
                 Fail(RuleIds.UnsupportedSql, span, $"ShardGen runs {what} only in a statement that runs whole on one node: pin every distributed table to one key (tenant_id = @tenant), or read only reference or local tables. This statement runs {where}.");
             }
 
-            return Problems.Count > 0 ? null : plan;
+            return found;
         }
     }
 }

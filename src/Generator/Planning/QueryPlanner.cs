@@ -242,6 +242,12 @@ internal static partial class QueryPlanner
                 }
             }
 
+            // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.
+            if ((_pull || (target == QueryTarget.FanOut && pin?.Single is null)) && RefuseOneNodeConstructs(select, _pull ? "on the coordinator, after reading distributed rows" : "over several shards"))
+            {
+                return null;
+            }
+
             if (_pull)
             {
                 return PlanPulled(select, outputs, members);
@@ -1345,8 +1351,13 @@ internal static partial class QueryPlanner
                 return;
             }
 
-            BindExpression(set.Value, null);
-            CheckValue(set.Value, column);
+            // A multi-column assignment's source is bound once, with its first column; each column checks its own value.
+            if (set.Position <= 0)
+            {
+                BindExpression(set.Value, null);
+            }
+
+            CheckValue(set.Value is RowExpr row && set.Position >= 0 && set.Position < row.Items.Count ? row.Items[set.Position] : set.Value, column);
         }
 
         // ---------------------------------------------------------------- subqueries and common table expressions
@@ -1429,6 +1440,17 @@ internal static partial class QueryPlanner
             if (outputs is null)
             {
                 return null;
+            }
+
+            // OVER w and (w ORDER BY ...) name a window of this SELECT's WINDOW clause.
+            var windows = new HashSet<string>(select.Windows.Select(w => w.Name), StringComparer.Ordinal);
+            foreach (var (span, name) in StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Where(w => w.Name is not null).Select(w => (w.Span, w.Name!))
+                .Concat(select.Windows.Where(w => w.BaseName is not null).Select(w => (w.Span, w.BaseName!))))
+            {
+                if (!windows.Contains(name))
+                {
+                    Fail(RuleIds.UnknownColumn, span, $"No window of this query is named '{name}': define it in a WINDOW clause, WINDOW {name} AS (...).");
+                }
             }
 
             var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);

@@ -231,15 +231,6 @@ internal static partial class SqlParser
 
         private void ReportUnsupported(string message, int start) => Report(SqlProblemKind.Unsupported, message, From(start));
 
-        /// <summary>
-        /// Why a row value is refused, and its comparisons written column by column with the same meaning (NULLs included):
-        /// a row comparison is lexicographic, so only = and &lt;&gt; split into one condition per column.
-        /// </summary>
-        private static string RowComparisonAdvice(string what) =>
-            what + " are not supported: write the comparison column by column as PostgreSQL evaluates it. (a, b) = (x, y) is a = x AND b = y; "
-            + "(a, b) <> (x, y) is a <> x OR b <> y; (a, b) < (x, y) is a < x OR (a = x AND b < y), and likewise for >, <= and >= "
-            + "(only the last column's comparison keeps the =): comparing each column with < joined by AND would skip rows.";
-
         /// <summary>Consumes a ( ... ) or [ ... ] group, nested groups included.</summary>
         private void SkipGroup()
         {
