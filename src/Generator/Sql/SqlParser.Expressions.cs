@@ -220,7 +220,7 @@ internal static partial class SqlParser
                 var nested = At(SqlTokenKind.OpenBracket);
                 do
                 {
-                    elements.Add(nested ? ParseArrayBody() : ParseExpr());
+                    elements.Add(nested ? Nested(ParseArrayBody) : ParseExpr());
                 }
                 while (Accept(SqlTokenKind.Comma));
             }

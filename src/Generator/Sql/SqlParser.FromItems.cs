@@ -76,14 +76,17 @@ internal static partial class SqlParser
             if (kind != JoinKind.Cross && !natural && AtJoin())
             {
                 // a JOIN b JOIN c ON x ON y: b JOIN c ON x is the right side of the first join (gram.y's joined_table nests there).
-                var nestedStart = table.Span.Start;
-                var inner = new List<JoinClause>();
-                while (AtJoin() && TryParseJoin(inner))
+                var left = table;
+                table = Nested(() =>
                 {
-                }
+                    var inner = new List<JoinClause>();
+                    while (AtJoin() && TryParseJoin(inner))
+                    {
+                    }
 
-                var nested = new JoinedTable(From(nestedStart), table, inner.ToEquatableArray());
-                table = new TableRef(nested.Span, null, string.Empty, null, nested.Span, Nested: nested);
+                    var nested = new JoinedTable(From(left.Span.Start), left, inner.ToEquatableArray());
+                    return new TableRef(nested.Span, null, string.Empty, null, nested.Span, Nested: nested);
+                });
             }
 
             if (kind == JoinKind.Cross || natural)
@@ -137,7 +140,9 @@ internal static partial class SqlParser
             return names.ToEquatableArray();
         }
 
-        private TableRef ParseTableRef(TableContext context)
+        private TableRef ParseTableRef(TableContext context) => Nested(() => ParseTableRefBody(context));
+
+        private TableRef ParseTableRefBody(TableContext context)
         {
             var start = Current.Span.Start;
             if (context == TableContext.From && AtKeyword("lateral"))

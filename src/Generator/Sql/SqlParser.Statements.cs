@@ -91,13 +91,13 @@ internal static partial class SqlParser
                 return ParseValues();
             }
 
-            if (token.Kind == SqlTokenKind.OpenParen && AtQueryStart(1) && _setOperations)
+            if (AtParenthesizedQuery() && _setOperations)
             {
                 // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows.
                 return ParseParenthesizedBranch();
             }
 
-            if (token.Kind == SqlTokenKind.OpenParen && AtQueryStart(1))
+            if (AtParenthesizedQuery())
             {
                 var start = token.Span.Start;
                 SkipGroup();
@@ -226,14 +226,17 @@ internal static partial class SqlParser
         // In FROM (inFrom), a VALUES list is a subquery too: (VALUES (1, 'a')) AS v(x, y).
         private SelectStatement? ParseSubquery(bool inFrom = false)
         {
+            // Inside a subquery a set operation is not the statement's own (see ParseSelectBody).
             var savedDefault = _defaultAllowed;
             _defaultAllowed = false;
+            _selectDepth++;
             try
             {
-                return ParseSubqueryBody(inFrom);
+                return Nested(() => ParseSubqueryBody(inFrom));
             }
             finally
             {
+                _selectDepth--;
                 _defaultAllowed = savedDefault;
             }
         }
@@ -241,11 +244,23 @@ internal static partial class SqlParser
         private SelectStatement? ParseSubqueryBody(bool inFrom)
         {
             var open = Current;
-            if (Peek(1).Kind == SqlTokenKind.OpenParen && AtQueryStart(2))
+            var depth = 1;
+            while (Peek(depth).Kind == SqlTokenKind.OpenParen)
+            {
+                depth++;
+            }
+
+            if (depth > 1 && AtQueryStart(depth))
             {
                 // ((SELECT ...)): the inner query, its span the outer parentheses'.
                 Advance();
                 var inner = ParseSubquery(inFrom);
+                if (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except"))
+                {
+                    // ((SELECT ...) UNION (SELECT ...)): a set operation of parenthesized branches inside a subquery.
+                    throw FailSetOperation();
+                }
+
                 ExpectCloseParen(open);
                 return inner;
             }
@@ -305,9 +320,9 @@ internal static partial class SqlParser
         {
             var open = Advance();
             SelectStatement branch;
-            if (At(SqlTokenKind.OpenParen) && AtQueryStart(1))
+            if (AtParenthesizedQuery())
             {
-                branch = ParseParenthesizedBranch();
+                branch = Nested(ParseParenthesizedBranch);
             }
             else if (AtKeyword("select"))
             {
@@ -361,7 +376,7 @@ internal static partial class SqlParser
 
                 operators.Add(name);
                 operatorSpans.Add(From(op.Span.Start));
-                if (At(SqlTokenKind.OpenParen) && AtQueryStart(1))
+                if (AtParenthesizedQuery())
                 {
                     branches.Add(ParseParenthesizedBranch());
                 }
@@ -434,6 +449,18 @@ internal static partial class SqlParser
         }
 
         private bool IsParenthesized(SelectStatement branch) => _sql[branch.Span.Start] == '(';
+
+        // ( ... (SELECT | WITH | VALUES: a query in one or more parentheses.
+        private bool AtParenthesizedQuery()
+        {
+            var i = 0;
+            while (Peek(i).Kind == SqlTokenKind.OpenParen)
+            {
+                i++;
+            }
+
+            return i > 0 && AtQueryStart(i);
+        }
 
         private SelectStatement ParseSelectBody()
         {
@@ -707,9 +734,7 @@ internal static partial class SqlParser
             var name = op.Value.ToUpperInvariant() + (all ? " ALL" : string.Empty);
             return Fail(
                 SqlProblemKind.Unsupported,
-                _selectDepth > 1
-                    ? $"{name} inside a subquery, a common table expression or an INSERT ... SELECT is not planned by ShardGen: write the {name} as the whole statement, or run each query as its own [Query]"
-                    : $"{name} after WITH is not planned by ShardGen: write the {name} without the WITH clause, or run each query as its own [Query]",
+                $"{name} inside a subquery, a common table expression or an INSERT ... SELECT, or after WITH, is not planned by ShardGen: write the {name} as the whole statement, or run each query as its own [Query]",
                 From(op.Span.Start));
         }
 
@@ -871,7 +896,7 @@ internal static partial class SqlParser
             do
             {
                 // Inside GROUPING SETS any grouping item; inside ROLLUP and CUBE expressions and (a, b) groups.
-                items.Add(kind == "SETS" ? ParseGroupingItem() : ParseExpr());
+                items.Add(kind == "SETS" ? Nested(ParseGroupingItem) : ParseExpr());
             }
             while (Accept(SqlTokenKind.Comma));
             ExpectCloseParen(open);
@@ -952,6 +977,8 @@ internal static partial class SqlParser
             var rows = new List<EquatableArray<SqlExpr>>();
             SelectStatement? query = null;
             var defaultValues = false;
+            var savedSetOperations = _setOperations;
+            _setOperations = false;
             if (AtKeyword("select"))
             {
                 query = ParseSelect();
@@ -1006,6 +1033,7 @@ internal static partial class SqlParser
                 throw FailExpected("VALUES");
             }
 
+            _setOperations = savedSetOperations;
             OnConflict? onConflict = null;
             if (AtKeyword("on") && PeekKeyword(1, "conflict"))
             {

@@ -205,6 +205,25 @@ internal static partial class SqlParser
 
         private void Report(SqlProblemKind kind, string message, TextSpan span) => _problems.Add(new SqlProblem(kind, message, span));
 
+        /// <summary>Runs <paramref name="parse"/> one nesting level deeper: parenthesized FROM items, queries, arrays and grouping sets nest as expressions do.</summary>
+        private T Nested<T>(Func<T> parse)
+        {
+            if (_nesting >= MaxNestingDepth)
+            {
+                throw Fail(SqlProblemKind.Unsupported, $"The query nests more than {MaxNestingDepth} levels deep: simplify it", AtEnd ? new TextSpan(PreviousEnd, 0) : Current.Span);
+            }
+
+            _nesting++;
+            try
+            {
+                return parse();
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
         private ParseAbort Fail(SqlProblemKind kind, string message, TextSpan span)
         {
             Report(kind, message, span);

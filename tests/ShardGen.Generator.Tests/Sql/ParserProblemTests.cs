@@ -125,6 +125,20 @@ public sealed class ParserProblemTests
 
         var calls = "SELECT " + string.Concat(Enumerable.Repeat("f(", 1000)) + "1";
         Assert.Contains("200", Assert.Single(Problems(calls)).Message);
+
+        foreach (var deep in new[]
+        {
+            "SELECT * FROM " + new string('(', 5000) + "a JOIN b ON true" + new string(')', 5000),
+            "SELECT * FROM " + string.Concat(Enumerable.Repeat("a JOIN ", 5000)) + "b" + string.Concat(Enumerable.Repeat(" ON true", 5000)),
+            "SELECT ARRAY" + new string('[', 5000) + "1" + new string(']', 5000),
+            "SELECT 1 FROM t GROUP BY " + string.Concat(Enumerable.Repeat("GROUPING SETS (", 5000)) + "a" + new string(')', 5000),
+            new string('(', 5000) + "SELECT 1" + new string(')', 5000),
+            "SELECT * FROM " + new string('(', 5000) + "SELECT 1" + new string(')', 5000) + " s",
+            "SELECT " + string.Concat(Enumerable.Repeat("(SELECT ", 5000)) + "1" + new string(')', 5000),
+        })
+        {
+            Assert.Contains("200", Assert.Single(Problems(deep)).Message);
+        }
     }
 
     [Fact]
