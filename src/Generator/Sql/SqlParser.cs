@@ -6,9 +6,23 @@ using System.Text;
 
 namespace ShardGen.Generator.Sql;
 
+// The SQL of a [Query] method, from text to tree. The folder follows PostgreSQL's own split (src/backend/parser):
+//
+//   SqlLexer.cs                 tokens, as scan.l reads them (strings of every kind, operators, @name parameters)
+//   SqlParser.cs                this file: the entry point, the token cursor, problems and nesting limits
+//   SqlParser.Statements.cs     SELECT, set operations, VALUES, INSERT, UPDATE, DELETE, WITH and every clause of them
+//   SqlParser.FromItems.cs      FROM items: tables, subqueries, VALUES, functions, LATERAL, joins (USING, NATURAL, nested)
+//   SqlParser.Operators.cs      operators and PostgreSQL's precedence table (a_expr): any operator is an operator
+//   SqlParser.Expressions.cs    operands (c_expr): constants, columns, calls and their keyword forms, windows, types
+//   SqlAst.cs                   the tree: equatable records with exact spans, named after gram.y and libpg_query
+//   SqlWalker.cs                walks a tree's expressions without recursion
+//
+// A statement is read whole or not at all: any problem leaves the tree null. PostgreSQL's own parser (libpg-query) is the
+// oracle of the tests (tests/ShardGen.Generator.Tests/Sql/PostgresOracleTests.cs).
+
 /// <summary>
-/// Parses the SQL of one [Query] method — a PostgreSQL subset — into a <see cref="SqlStatement"/>: a hand-written
-/// recursive-descent parser with precedence climbing for expressions, following PostgreSQL's grammar (gram.y).
+/// Parses the SQL of one [Query] method into a <see cref="SqlStatement"/>: a hand-written recursive-descent parser with
+/// precedence climbing for expressions, following PostgreSQL's grammar (gram.y) for DML.
 /// </summary>
 /// <remarks>
 /// Never throws. Valid PostgreSQL that ShardGen cannot plan is reported as <see cref="SqlProblemKind.Unsupported"/> with the
