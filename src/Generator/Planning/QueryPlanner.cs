@@ -1765,7 +1765,7 @@ internal static partial class QueryPlanner
             {
                 if (!window.PartitionBy.Any(IsDistributionKey))
                 {
-                    Fail(RuleIds.NotCombinable, window.Span, "A window function over several shards must be partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard (Citus: \"could not run distributed query because the window function that is used cannot be pushed down\"). Pin the query to one key, or add the key to PARTITION BY.");
+                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards only when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it does not yet bring the rows together to compute other windows, as Citus does on its coordinator. Pin the query to one key, or add the key to PARTITION BY.");
                 }
             }
         }
@@ -2277,9 +2277,15 @@ internal static partial class QueryPlanner
             var first = distributed[0];
             foreach (var other in distributed.Skip(1).Where(b => b.Table.ColocationGroup != first.Table.ColocationGroup))
             {
+                // Only tables whose keys have one type can share shards: ColocateWith is advice (and a code fix) for those alone;
+                // the types travel either way, for the fix that makes one a reference table.
+                var sameKeyType = other.Table.Table.KeyType == first.Table.Table.KeyType;
+                var advice = sameKeyType
+                    ? "Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table."
+                    : "Their distribution keys have different types, so no ColocateWith can put them in one group: make one a [Reference] table, or distribute one of them by a column of the other's key type.";
                 Problems.Add(new QueryProblem(
                     RuleIds.NotColocated,
-                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: {why}. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
+                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: {why}. {advice}",
                     other.Reference.Span.Start, other.Reference.Span.Length,
                     FixType: other.Table.Table.FullTypeName,
                     FixOtherType: first.Table.Table.FullTypeName));
