@@ -299,7 +299,7 @@ internal static partial class QueryPlanner
                 case FunctionCall { WithinGroup: true } ordered:
                     yield return (ordered.Span, "WITHIN GROUP (an ordered-set aggregate)");
                     break;
-                case FunctionCall { OrderBy.Count: > 0 } sorted when IsAggregate(sorted):
+                case FunctionCall { OrderBy.Count: > 0 } sorted:
                     yield return (sorted.Span, "ORDER BY inside an aggregate");
                     break;
                 case WindowCall { Name: not null } named:
