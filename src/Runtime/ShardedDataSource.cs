@@ -153,7 +153,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         }
 
         var map = await GetShardMapAsync(cancellationToken).ConfigureAwait(false);
-        return await TransactionRecovery.RunAsync(this, map, cancellationToken).ConfigureAwait(false);
+        return await RecordRecoveryAsync(TransactionRecovery.RunAsync(this, map, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>The current shard map, read from the coordinator's metadata on first use.</summary>
@@ -177,6 +177,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
             }
 
             var citusMap = BuildMap(topology.Rows, verify: false);
+            OnMapLoaded(citusMap, _map);
             _map = citusMap;
             return citusMap;
         }
@@ -188,6 +189,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
 
         var rows = await MetadataStore.ReadAsync(connection, null, cancellationToken).ConfigureAwait(false);
         var map = BuildMap(rows, verify: true);
+        OnMapLoaded(map, _map);
         _map = map;
         return map;
     }
@@ -538,6 +540,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
                     catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
                     {
                         // The current map stays in use; the next tick tries again.
+                        ShardGenLog.MapRefreshFailed(Logger, Coordinator.ToString(), _map?.Version, ex);
                     }
                 }
             },
@@ -567,6 +570,8 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         {
             return;
         }
+
+        ShardGenLog.StaleRoute(Logger);
 
         var stopping = _stopping.Token;
         _ = Task.Run(
@@ -600,6 +605,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
         {
             // The coordinator is out of reach: the next run tries again.
+            ShardGenLog.RecoveryFailed(Logger, ex);
         }
     }
 

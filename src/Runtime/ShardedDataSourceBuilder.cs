@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ShardGen.Model;
 
@@ -263,6 +265,34 @@ public sealed class ShardedDataSourceBuilder
         return this;
     }
 
+    private ILoggerFactory? _loggerFactory;
+    private TimeSpan _slowFanOutThreshold = DefaultSlowFanOutThreshold;
+
+    /// <summary>How long a multi-shard call may take before it is logged as slow, by default (<see cref="UseSlowFanOutThreshold"/>).</summary>
+    public static readonly TimeSpan DefaultSlowFanOutThreshold = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Where ShardGen logs (category <see cref="ShardGenDiagnostics.LoggerCategory"/>: shard map loads, recovery,
+    /// two-phase commit outcomes, slow multi-shard calls; <c>docs/observability.md</c>), and Npgsql with it: the
+    /// factory is also given to every node's <see cref="NpgsqlDataSourceBuilder"/>. Without this call neither logs.
+    /// </summary>
+    public ShardedDataSourceBuilder UseLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        _loggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
+        return this;
+    }
+
+    /// <summary>
+    /// A multi-shard read that takes <paramref name="threshold"/> or longer, from its start to its last row, is logged
+    /// as a warning naming its slowest node (by default <see cref="DefaultSlowFanOutThreshold"/>; <see cref="TimeSpan.Zero"/>: never).
+    /// </summary>
+    public ShardedDataSourceBuilder UseSlowFanOutThreshold(TimeSpan threshold)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threshold, TimeSpan.Zero);
+        _slowFanOutThreshold = threshold;
+        return this;
+    }
+
     public ShardedDataSource Build()
     {
         if (_schema is null)
@@ -270,11 +300,8 @@ public sealed class ShardedDataSourceBuilder
             throw new InvalidOperationException("No model was given: call UseSchema(ShardDatabase.Schema) with the generated schema.");
         }
 
-        if (_workers.Count == 0 && _engine == ShardEngine.Native)
-        {
-            throw new InvalidOperationException("No worker was given: call AddWorker(connectionString) at least once.");
-        }
-
+        // Without workers the data source uses the ones the metadata lists, reached with the coordinator's credentials
+        // (an apply on a cluster that has none fails, asking for AddWorker).
         var coordinator = BuildNode("coordinator", _coordinator, isCoordinator: true);
         var workers = _workers.Select(w => BuildNode(w.Name, w.ConnectionString)).ToArray();
         foreach (var step in _migrationSteps.Where(s => !_schema.TryGetTable(s.Table, out _)))
@@ -285,6 +312,8 @@ public sealed class ShardedDataSourceBuilder
         return new ShardedDataSource(_engine, coordinator, workers, _schema, _shardCount, _shardCountGiven, _recoveryInterval, _recoverOnLoad, _mapRefreshInterval, (name, connectionString) => BuildNode(name, connectionString))
         {
             MigrationSteps = [.. _migrationSteps],
+            Logger = (_loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ShardGenDiagnostics.LoggerCategory),
+            SlowFanOutThreshold = _slowFanOutThreshold,
         };
     }
 
@@ -316,6 +345,11 @@ public sealed class ShardedDataSourceBuilder
         if (_includeErrorDetail is { } include)
         {
             builder.ConnectionStringBuilder.IncludeErrorDetail = include;
+        }
+
+        if (_loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(_loggerFactory);
         }
 
         _configure?.Invoke(builder);

@@ -137,6 +137,29 @@ internal static partial class QueryPlanner
 
         public QueryPlan? PlanStatement(SqlStatement statement)
         {
+            // A WITH clause before INSERT, UPDATE or DELETE: its queries are planned first, as a SELECT's are.
+            var with = statement switch
+            {
+                InsertStatement insert => insert.With,
+                UpdateStatement update => update.With,
+                DeleteStatement delete => delete.With,
+                _ => EquatableArray<CommonTableExpression>.Empty,
+            };
+            if (with.Count > 0)
+            {
+                _allowSubqueries = true;
+                foreach (var cte in with)
+                {
+                    PlanSubquery(cte.Query, null, cte);
+                    if (Problems.Count > 0)
+                    {
+                        return null;
+                    }
+                }
+
+                _allowSubqueries = false;
+            }
+
             var plan = statement switch
             {
                 SelectStatement select => PlanSelect(select),
@@ -147,7 +170,13 @@ internal static partial class QueryPlanner
                 _ => Fail(RuleIds.MethodNotGenerated, statement.Span, "This kind of statement is not supported."),
             };
 
-            return plan is null ? null : WithStatementAsWritten(plan, statement);
+            if (plan is not null && Problems.Count == 0 && UnboundParameter() is { } missed)
+            {
+                // Every @name must have become $n: text sent with an @name left in it would mean something else to PostgreSQL.
+                return Fail(RuleIds.InternalError, missed, "ShardGen did not bind this parameter where it stands; please report it with the query.");
+            }
+
+            return plan is null ? null : RequireOneNode(WithStatementAsWritten(plan, statement), statement);
         }
 
         // ---------------------------------------------------------------- SELECT
@@ -211,6 +240,12 @@ internal static partial class QueryPlanner
                 {
                     return null;
                 }
+            }
+
+            // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.
+            if ((_pull || (target == QueryTarget.FanOut && pin?.Single is null)) && RefuseOneNodeConstructs(select, _pull ? "on the coordinator, after reading distributed rows" : "over several shards"))
+            {
+                return null;
             }
 
             if (_pull)
@@ -934,6 +969,11 @@ internal static partial class QueryPlanner
                     }
                 }
 
+                foreach (var expr in conflict.Expressions.Concat(conflict.TargetWhere is null ? Enumerable.Empty<SqlExpr>() : new[] { conflict.TargetWhere }))
+                {
+                    BindExpression(expr, null);
+                }
+
                 if (conflict.Where is not null)
                 {
                     BindExpression(conflict.Where, null);
@@ -961,6 +1001,11 @@ internal static partial class QueryPlanner
 
             var keyColumn = table.Kind == TableKind.Distributed ? table.Columns[table.DistributionKey].ColumnName : null;
             var index = keyColumn is null ? -1 : columns.IndexOf(keyColumn);
+            if (keyColumn is not null && insert.DefaultValues)
+            {
+                return Fail(RuleIds.WriteNotRoutable, insert.Span, $"INSERT ... DEFAULT VALUES gives distributed table '{table.TableName}' no value for its distribution key '{keyColumn}': list the columns and their values.");
+            }
+
             if (keyColumn is not null && index < 0)
             {
                 return Fail(RuleIds.WriteNotRoutable, insert.Table.Span, $"An INSERT into distributed table '{table.TableName}' must give its distribution key '{keyColumn}'.");
@@ -1132,6 +1177,50 @@ internal static partial class QueryPlanner
             _allowSubqueries = true;
 
             var table = _bindings[0].Table.Table;
+
+            // UPDATE ... FROM and DELETE ... USING read other tables: their distributed tables must be colocated with the target
+            // and joined to it on the key, and the whole statement then runs on the target's shard (see RequireOneNode).
+            var from = statement switch
+            {
+                UpdateStatement update => update.From,
+                DeleteStatement delete => delete.Using,
+                _ => null,
+            };
+            if (from is not null)
+            {
+                BindFromList(from.First, from.Joins, JoinKind.Inner);
+                foreach (var expr in SqlWalker.FromExpressions(from.First, from.Joins))
+                {
+                    BindExpression(expr, null);
+                }
+
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
+
+                var distributed = _bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
+                if (distributed.Count > 0 && table.Kind != TableKind.Distributed)
+                {
+                    return Fail(RuleIds.UnsupportedSql, from.Span, $"A write to {table.Kind.ToString().ToLowerInvariant()} table '{table.TableName}' cannot read distributed table '{distributed[0].Table.Table.TableName}' in {(statement is UpdateStatement ? "FROM" : "USING")}: read those rows with their own [Query] and write by key.");
+                }
+
+                if (_bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Local) is { } local && table.Kind != TableKind.Local)
+                {
+                    return Fail(RuleIds.LocalJoinedWithDistributed, local.Reference.Span, $"Local table '{local.Table.Table.TableName}' lives only on the coordinator: a write to '{table.TableName}' cannot read it.");
+                }
+
+                if (distributed.Count > 1)
+                {
+                    CheckColocated(distributed, "the write would need rows from other shards");
+                    CheckJoins(where, from.Joins);
+                }
+
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
+            }
             foreach (var set in sets)
             {
                 BindSet(set, table);
@@ -1262,8 +1351,13 @@ internal static partial class QueryPlanner
                 return;
             }
 
-            BindExpression(set.Value, null);
-            CheckValue(set.Value, column);
+            // A multi-column assignment's source is bound once, with its first column; each column checks its own value.
+            if (set.Position <= 0)
+            {
+                BindExpression(set.Value, null);
+            }
+
+            CheckValue(set.Value is RowExpr row && set.Position >= 0 && set.Position < row.Items.Count ? row.Items[set.Position] : set.Value, column);
         }
 
         // ---------------------------------------------------------------- subqueries and common table expressions
@@ -1273,10 +1367,10 @@ internal static partial class QueryPlanner
         /// enclosing query's columns too, for a subquery) and parameters. Where it may run is decided once the
         /// whole statement is bound, in <see cref="CheckSubqueries"/>.
         /// </summary>
-        private SubqueryScope PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte, TableRef? derived = null, bool isolated = false)
+        private SubqueryScope PlanSubquery(SelectStatement query, SqlExpr? node, CommonTableExpression? cte, TableRef? derived = null, bool isolated = false, bool lateral = false)
         {
             // A CTE, a subquery in FROM (not LATERAL) or an INSERT's SELECT sees no column of the enclosing statement.
-            var scope = new Scope(cte is null && derived is null && !isolated ? _scope : null);
+            var scope = new Scope((cte is null && derived is null && !isolated) || lateral ? _scope : null);
             var planned = new SubqueryScope(query, scope, node, cte, derived);
             var enclosing = _scope;
             enclosing.Children.Add(planned);
@@ -1334,11 +1428,7 @@ internal static partial class QueryPlanner
         {
             if (select.From is not null)
             {
-                Bind(select.From, JoinKind.Inner);
-                foreach (var join in select.Joins)
-                {
-                    Bind(join.Table, join.Kind);
-                }
+                BindFromList(select.From, select.Joins, JoinKind.Inner);
             }
 
             if (Problems.Count > 0)
@@ -1347,6 +1437,22 @@ internal static partial class QueryPlanner
             }
 
             var outputs = ExpandOutputs(select);
+            if (outputs is null)
+            {
+                return null;
+            }
+
+            // OVER w and (w ORDER BY ...) name a window of this SELECT's WINDOW clause.
+            var windows = new HashSet<string>(select.Windows.Select(w => w.Name), StringComparer.Ordinal);
+            foreach (var (span, name) in StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Where(w => w.Name is not null).Select(w => (w.Span, w.Name!))
+                .Concat(select.Windows.Where(w => w.BaseName is not null).Select(w => (w.Span, w.BaseName!))))
+            {
+                if (!windows.Contains(name))
+                {
+                    Fail(RuleIds.UnknownColumn, span, $"No window of this query is named '{name}': define it in a WINDOW clause, WINDOW {name} AS (...).");
+                }
+            }
+
             var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
             var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.DistinctOn));
             foreach (var expr in StatementExpressions(select))
@@ -1375,10 +1481,27 @@ internal static partial class QueryPlanner
 
             var saved = _scope;
             _scope = derived.Scope;
-            var columns = derived.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
-                ? resolved.Column with { ColumnName = o.Name }
-                : new ColumnSpec(string.Empty, o.Name, ColumnType.String, null, true)).ToEquatableArray();
+            var columns = derived.Query.Values.Count > 0
+                ? Enumerable.Range(1, derived.Query.Values[0].Count).Select(i => UntypedColumn("column" + i.ToString(CultureInfo.InvariantCulture))).ToList()
+                : derived.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
+                    ? resolved.Column with { ColumnName = o.Name }
+                    : UntypedColumn(o.Name)).ToList();
             _scope = saved;
+
+            // WITH c(a, b) AS (...), and AS s(a, b) after a subquery or a CTE's name, rename its columns in order.
+            foreach (var aliases in new[] { derived.Cte?.Columns ?? EquatableArray<string>.Empty, reference.ColumnAliases })
+            {
+                if (aliases.Count > columns.Count)
+                {
+                    Fail(RuleIds.UnknownColumn, reference.Span, $"{derived.Describe()} has {columns.Count} columns, but {aliases.Count} names are given for them.");
+                    return;
+                }
+
+                for (var i = 0; i < aliases.Count; i++)
+                {
+                    columns[i] = columns[i] with { ColumnName = aliases[i] };
+                }
+            }
 
             var name = derived.Name!;
             var partition = PartitionKey(derived);
@@ -1387,7 +1510,7 @@ internal static partial class QueryPlanner
                 : AllScopes(derived.Scope).SelectMany(s => s.Bindings).Any(b => b.Table.Table.Kind == TableKind.Local) ? TableKind.Local
                 : TableKind.Reference;
             var spec = new TableSpec(
-                string.Empty, string.Empty, name, false, false, kind, name, columns, EquatableArray<int>.Empty, partition?.Output ?? -1,
+                string.Empty, string.Empty, name, false, false, kind, name, columns.ToEquatableArray(), EquatableArray<int>.Empty, partition?.Output ?? -1,
                 partition?.Source.Table.Table.KeyType ?? default, default, null, EquatableArray<ConstructorParameterSpec>.Empty);
             _bindings.Add(new Binding(alias, new TableModel(spec, partition?.Source.Table.ColocationGroup, name), reference, join, derived));
         }
@@ -1642,7 +1765,7 @@ internal static partial class QueryPlanner
             {
                 if (!window.PartitionBy.Any(IsDistributionKey))
                 {
-                    Fail(RuleIds.NotCombinable, window.Span, "A window function over several shards must be partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard (Citus: \"could not run distributed query because the window function that is used cannot be pushed down\"). Pin the query to one key, or add the key to PARTITION BY.");
+                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards only when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it does not yet bring the rows together to compute other windows, as Citus does on its coordinator. Pin the query to one key, or add the key to PARTITION BY.");
                 }
             }
         }
@@ -1832,9 +1955,27 @@ internal static partial class QueryPlanner
 
         private void Bind(TableRef reference, JoinKind join)
         {
+            if (reference.Functions.Count > 0)
+            {
+                BindFunction(reference, join);
+                return;
+            }
+
+            if (reference.Nested is { } nested)
+            {
+                BindFromList(nested.First, nested.Joins, join);
+                return;
+            }
+
+            if (reference.Query is not null && reference.Alias is null)
+            {
+                Fail(RuleIds.UnsupportedSql, reference.Span, "Give this subquery in FROM an alias, (SELECT ...) AS name: PostgreSQL before 16 requires one, and ShardGen names its rows by it.");
+                return;
+            }
+
             if (reference.Query is not null)
             {
-                var derived = PlanSubquery(reference.Query, null, null, reference);
+                var derived = PlanSubquery(reference.Query, null, null, reference, lateral: reference.Lateral);
                 if (Problems.Count == 0)
                 {
                     BindDerived(reference, join, derived);
@@ -1946,8 +2087,23 @@ internal static partial class QueryPlanner
             }
         }
 
-        private static bool IsListContext(SqlExpr root, ParameterRef parameter) =>
-            SqlWalker.Descendants(root).OfType<AnyExpr>().Any(any => any.Array is ParameterRef p && p.Span == parameter.Span);
+        /// <summary>
+        /// Whether a list parameter may stand where it is: anywhere an array goes (<c>= ANY(@ids)</c>, <c>tags &amp;&amp; @tags</c>,
+        /// <c>unnest(@ids)</c>), not as one side of a comparison or an IN item, where a single value is meant.
+        /// </summary>
+        private static bool IsListContext(SqlExpr root, ParameterRef parameter)
+        {
+            bool Is(SqlExpr e) => e is ParameterRef p && p.Span == parameter.Span;
+            return !SqlWalker.Descendants(root).Any(e => e switch
+            {
+                BinaryExpr { Operator: "=" or "<>" or "<" or "<=" or ">" or ">=" or "LIKE" or "NOT LIKE" or "ILIKE" or "NOT ILIKE" or "IS DISTINCT FROM" or "IS NOT DISTINCT FROM" } b => Is(b.Left) || Is(b.Right),
+                AnyExpr any => Is(any.Operand),
+                AllExpr all => Is(all.Operand),
+                InExpr @in => Is(@in.Operand) || @in.Items.Any(Is),
+                BetweenExpr between => Is(between.Operand) || Is(between.Low) || Is(between.High),
+                _ => false,
+            });
+        }
 
         private void Number(ParameterRef reference, bool isList)
         {
@@ -1981,6 +2137,19 @@ internal static partial class QueryPlanner
             _edits.Add(new SqlBuilder.Edit(reference.Span, null, "$" + number.ToString(CultureInfo.InvariantCulture)));
         }
 
+        private TextSpan? UnboundParameter()
+        {
+            foreach (var token in SqlLexer.Lex(_sql).Tokens.Where(t => t.Kind == SqlTokenKind.Parameter))
+            {
+                if (!_edits.Any(e => e.Span == token.Span))
+                {
+                    return token.Span;
+                }
+            }
+
+            return null;
+        }
+
         private QueryParameterSpec? ParameterNamed(string name) =>
             _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && p.Name == name)
             ?? _method.Parameters.FirstOrDefault(p => p.Kind is QueryParameterKind.Value or QueryParameterKind.List && string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -1995,7 +2164,7 @@ internal static partial class QueryPlanner
                     var binding = scope.Bindings.FirstOrDefault(b => b.Alias == column.Qualifier);
                     if (binding is not null)
                     {
-                        var spec = binding.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name);
+                        var spec = binding.Table.Table.Columns.FirstOrDefault(c => c.ColumnName == column.Name) ?? (binding.Open ? UntypedColumn(column.Name) : null);
                         return spec is null ? null : (binding, spec);
                     }
 
@@ -2008,7 +2177,14 @@ internal static partial class QueryPlanner
                     .ToList();
                 if (matches.Count > 0)
                 {
-                    return matches.Count == 1 ? (matches[0].Binding, matches[0].Column!) : null;
+                    return matches.Count == 1 || scope.Merged.Contains(column.Name) ? (matches[0].Binding, matches[0].Column!) : null;
+                }
+
+                // A name no listed column has may be one of an open function's: when there is exactly one, it is that function's.
+                var open = scope.Bindings.Where(b => b.Open).ToList();
+                if (open.Count == 1)
+                {
+                    return (open[0], UntypedColumn(column.Name));
                 }
             }
 
@@ -2101,9 +2277,15 @@ internal static partial class QueryPlanner
             var first = distributed[0];
             foreach (var other in distributed.Skip(1).Where(b => b.Table.ColocationGroup != first.Table.ColocationGroup))
             {
+                // Only tables whose keys have one type can share shards: ColocateWith is advice (and a code fix) for those alone;
+                // the types travel either way, for the fix that makes one a reference table.
+                var sameKeyType = other.Table.Table.KeyType == first.Table.Table.KeyType;
+                var advice = sameKeyType
+                    ? "Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table."
+                    : "Their distribution keys have different types, so no ColocateWith can put them in one group: make one a [Reference] table, or distribute one of them by a column of the other's key type.";
                 Problems.Add(new QueryProblem(
                     RuleIds.NotColocated,
-                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: {why}. Colocate them (ColocateWith = typeof(...)) or make one a [Reference] table.",
+                    $"Tables '{first.Table.Table.TableName}' (colocation group {first.Table.ColocationGroup}) and '{other.Table.Table.TableName}' (colocation group {other.Table.ColocationGroup}) are not colocated: {why}. {advice}",
                     other.Reference.Span.Start, other.Reference.Span.Length,
                     FixType: other.Table.Table.FullTypeName,
                     FixOtherType: first.Table.Table.FullTypeName));
@@ -2172,8 +2354,10 @@ internal static partial class QueryPlanner
                 }
 
                 var isDistributed = binding.Table.Table.Kind == TableKind.Distributed;
+                // One problem per join: a join the key check above already reported is not reported again as an outer join.
                 if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && isDistributed && seen.Any(s => s.Table.Table.Kind == TableKind.Distributed)
-                    && !KeyEqualities(Conjuncts(join.On)).Any(e => e.Left == binding || e.Right == binding))
+                    && !KeyEqualities(Conjuncts(join.On)).Any(e => e.Left == binding || e.Right == binding)
+                    && !Problems.Any(p => p.Rule == RuleIds.JoinNotOnDistributionKey && p.Start == join.Span.Start && p.Length == join.Span.Length))
                 {
                     var partner = seen.First(s => s.Table.Table.Kind == TableKind.Distributed);
                     Fail(RuleIds.JoinNotOnDistributionKey, join.Span, $"An outer join of distributed table '{binding.Table.Table.TableName}' must join on the distribution key in its own ON clause"
@@ -2386,13 +2570,18 @@ internal static partial class QueryPlanner
 
         // ---------------------------------------------------------------- outputs
 
-        private List<Output> ExpandOutputs(SelectStatement select)
+        private List<Output>? ExpandOutputs(SelectStatement select)
         {
             var outputs = new List<Output>();
             foreach (var item in select.Items)
             {
                 if (item.Expr is StarExpr star)
                 {
+                    if (_bindings.FirstOrDefault(b => b.Open && (star.Qualifier is null || b.Alias == star.Qualifier)) is { } open)
+                    {
+                        return Fail<List<Output>>(RuleIds.ResultNotMappable, item.Span, $"The columns of '{open.Alias}' are not listed, so '*' cannot be mapped: name them, AS {open.Alias}(a, b), or select them by name.");
+                    }
+
                     foreach (var binding in _bindings.Where(b => star.Qualifier is null || b.Alias == star.Qualifier))
                     {
                         foreach (var column in binding.Table.Table.Columns)
@@ -2416,9 +2605,21 @@ internal static partial class QueryPlanner
             ColumnRef column => column.Name,
             FunctionCall call => call.Name.Substring(call.Name.LastIndexOf('.') + 1),
             WindowCall window => window.Function.Name.Substring(window.Function.Name.LastIndexOf('.') + 1),
-            CastExpr { Operand: ColumnRef column } => column.Name,
-            CastExpr { Operand: FunctionCall call } => call.Name,
+            _ => ExpressionName(item.Expr),
+        };
+
+        /// <summary>The name PostgreSQL gives a column computed by <paramref name="expr"/> (FigureColname in parse_target.c).</summary>
+        private static string ExpressionName(SqlExpr expr) => expr switch
+        {
+            ColumnRef column => column.Name,
+            FunctionCall call => call.Name.Substring(call.Name.LastIndexOf('.') + 1),
+            CastExpr cast => ExpressionName(cast.Operand),
             CaseExpr => "case",
+            FieldExpr { Field: not "*" } field => field.Field,
+            SubscriptExpr subscript => ExpressionName(subscript.Operand),
+            CollateExpr collate => ExpressionName(collate.Operand),
+            ArrayExpr or ArraySubqueryExpr => "array",
+            RowExpr => "row",
             _ => "?column?",
         };
 
@@ -2548,56 +2749,8 @@ internal static partial class QueryPlanner
 
         // ---------------------------------------------------------------- helpers
 
-        private static IEnumerable<SqlExpr> StatementExpressions(SelectStatement select)
-        {
-            foreach (var on in select.DistinctOn)
-            {
-                yield return on;
-            }
-
-            foreach (var item in select.Items)
-            {
-                yield return item.Expr;
-            }
-
-            foreach (var join in select.Joins)
-            {
-                if (join.On is not null)
-                {
-                    yield return join.On;
-                }
-            }
-
-            if (select.Where is not null)
-            {
-                yield return select.Where;
-            }
-
-            foreach (var group in select.GroupBy)
-            {
-                yield return group;
-            }
-
-            if (select.Having is not null)
-            {
-                yield return select.Having;
-            }
-
-            foreach (var order in select.OrderBy)
-            {
-                yield return order.Expr;
-            }
-
-            if (select.Limit is not null)
-            {
-                yield return select.Limit;
-            }
-
-            if (select.Offset is not null)
-            {
-                yield return select.Offset;
-            }
-        }
+        /// <summary>Every clause's top expression of <paramref name="select"/>: FROM's function calls and ON conditions, VALUES rows and WINDOW definitions included.</summary>
+        private static IEnumerable<SqlExpr> StatementExpressions(SelectStatement select) => SqlWalker.Roots(select);
 
         private static IEnumerable<SqlExpr> Conjuncts(SqlExpr? expr)
         {
@@ -2688,8 +2841,12 @@ internal static partial class QueryPlanner
         return text.Append('"').ToString();
     }
 
-    /// <summary>A table of a query; <see cref="Derived"/> is set for a common table expression or a subquery in FROM.</summary>
-    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join, SubqueryScope? Derived = null);
+    /// <summary>
+    /// A table of a query; <see cref="Derived"/> is set for a common table expression or a subquery in FROM. <see cref="Open"/>:
+    /// a function in FROM whose columns are not listed (<c>jsonb_array_elements(x) AS e</c>): any column named through its alias is
+    /// one of its own, and PostgreSQL checks it when the statement runs.
+    /// </summary>
+    private sealed record Binding(string Alias, TableModel Table, TableRef Reference, JoinKind Join, SubqueryScope? Derived = null, bool Open = false);
 
     /// <summary>The tables of one SELECT; a subquery's scope has its enclosing query's as <see cref="Parent"/> (a CTE's has none).</summary>
     private sealed class Scope
@@ -2699,6 +2856,9 @@ internal static partial class QueryPlanner
         public Scope? Parent { get; }
 
         public List<Binding> Bindings { get; } = new();
+
+        /// <summary>Columns merged by JOIN ... USING or NATURAL JOIN: written unqualified, they name the merged column, not an ambiguous one.</summary>
+        public HashSet<string> Merged { get; } = new(StringComparer.Ordinal);
 
         /// <summary>The subqueries and common table expressions planned inside this scope's query.</summary>
         public List<SubqueryScope> Children { get; } = new();

@@ -52,6 +52,9 @@ internal enum LiteralKind
     String,
     Boolean,
     Null,
+
+    /// <summary><c>B'1010'</c> or <c>X'1F'</c>; <see cref="Literal.Value"/> is the text between the quotes.</summary>
+    BitString,
 }
 
 /// <summary>A constant; <see cref="Value"/> is the decoded text (<c>'it''s'</c> → <c>it's</c>, <c>TRUE</c> → <c>true</c>, <c>NULL</c> → <c>null</c>).</summary>
@@ -60,12 +63,15 @@ internal sealed record Literal(TextSpan Span, LiteralKind Kind, string Value) : 
 /// <summary><c>*</c> or <c>t.*</c>.</summary>
 internal sealed record StarExpr(TextSpan Span, string? Qualifier) : SqlExpr(Span);
 
-/// <summary><see cref="Operator"/> is <c>"NOT"</c>, <c>"-"</c> or <c>"+"</c>.</summary>
+/// <summary><see cref="Operator"/> is <c>"NOT"</c> or a prefix operator as written (<c>-</c>, <c>+</c>, <c>~</c>, <c>|/</c>, <c>@</c>, ...).</summary>
 internal sealed record UnaryExpr(TextSpan Span, string Operator, SqlExpr Operand) : SqlExpr(Span);
 
 /// <summary>
-/// <see cref="Operator"/> is upper case and canonical: AND, OR, =, &lt;&gt; (also written !=), &lt;, &lt;=, &gt;, &gt;=,
-/// +, -, *, /, %, ||, LIKE, NOT LIKE, ILIKE, NOT ILIKE, IS DISTINCT FROM, IS NOT DISTINCT FROM.
+/// <see cref="Operator"/> is upper case and canonical for the keyword operators: AND, OR, LIKE, NOT LIKE, ILIKE, NOT ILIKE,
+/// SIMILAR TO, NOT SIMILAR TO, IS DISTINCT FROM, IS NOT DISTINCT FROM; &lt;&gt; is also written !=. Any other operator is kept
+/// as written (<c>-&gt;&gt;</c>, <c>@&gt;</c>, <c>~*</c>, a user-defined <c>###</c>, or <c>OPERATOR(pg_catalog.+)</c>) and binds by
+/// PostgreSQL's precedence. <c>x LIKE p ESCAPE e</c> has a <see cref="FunctionCall"/> <c>like_escape(p, e)</c> on the right (and
+/// SIMILAR TO ... ESCAPE a <c>similar_to_escape(p, e)</c>), as PostgreSQL's own parser builds it.
 /// </summary>
 internal sealed record BinaryExpr(TextSpan Span, string Operator, SqlExpr Left, SqlExpr Right) : SqlExpr(Span);
 
@@ -81,11 +87,47 @@ internal sealed record SubqueryExpr(TextSpan Span, SelectStatement Query) : SqlE
 /// <summary><c>EXISTS (SELECT ...)</c>; <c>NOT EXISTS</c> is a <see cref="UnaryExpr"/> around it.</summary>
 internal sealed record ExistsExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
 
-/// <summary><c>x op ANY(array)</c>, e.g. <c>id = ANY(@ids)</c>.</summary>
+/// <summary><c>x op ANY(array)</c> (or <c>SOME</c>), e.g. <c>id = ANY(@ids)</c>; <see cref="Operator"/> as in <see cref="BinaryExpr"/> (<c>LIKE ANY</c> too).</summary>
 internal sealed record AnyExpr(TextSpan Span, SqlExpr Operand, string Operator, SqlExpr Array) : SqlExpr(Span);
 
-/// <summary><c>x [NOT] BETWEEN low AND high</c>.</summary>
-internal sealed record BetweenExpr(TextSpan Span, SqlExpr Operand, SqlExpr Low, SqlExpr High, bool Negated) : SqlExpr(Span);
+/// <summary><c>x op ALL(array)</c>: the comparison holds for every element (<c>NOT LIKE ALL</c> too).</summary>
+internal sealed record AllExpr(TextSpan Span, SqlExpr Operand, string Operator, SqlExpr Array) : SqlExpr(Span);
+
+/// <summary><c>ARRAY[a, b]</c>; an inner <c>[c, d]</c> of a multi-dimensional constructor is an ArrayExpr too.</summary>
+internal sealed record ArrayExpr(TextSpan Span, EquatableArray<SqlExpr> Elements) : SqlExpr(Span);
+
+/// <summary><c>ARRAY(SELECT ...)</c>: the rows of a one-column subquery as an array.</summary>
+internal sealed record ArraySubqueryExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
+
+/// <summary><c>x[i]</c>, or a slice <c>x[lo:hi]</c> (<see cref="Slice"/>) whose bounds may be left out (<c>x[:hi]</c>, <c>x[lo:]</c>).</summary>
+internal sealed record SubscriptExpr(TextSpan Span, SqlExpr Operand, SqlExpr? Lower, SqlExpr? Upper, bool Slice) : SqlExpr(Span);
+
+/// <summary><c>ROW(a, b)</c>, <c>ROW()</c> or <c>(a, b)</c>: a row value, compared column by column in order.</summary>
+internal sealed record RowExpr(TextSpan Span, EquatableArray<SqlExpr> Items) : SqlExpr(Span);
+
+/// <summary><c>(x).field</c>, or <c>(x).*</c> with <see cref="Field"/> <c>*</c>: field selection from a composite value.</summary>
+internal sealed record FieldExpr(TextSpan Span, SqlExpr Operand, string Field) : SqlExpr(Span);
+
+/// <summary><c>x COLLATE "C"</c>; <see cref="Collation"/> as written (normalized like a type name, quoted when quoted).</summary>
+internal sealed record CollateExpr(TextSpan Span, SqlExpr Operand, string Collation) : SqlExpr(Span);
+
+/// <summary><c>name =&gt; value</c> or <c>name := value</c>: a named argument of a call.</summary>
+internal sealed record NamedArgument(TextSpan Span, string Name, SqlExpr Value) : SqlExpr(Span);
+
+/// <summary><c>x IS [NOT] TRUE</c>, <c>FALSE</c>, <c>UNKNOWN</c>, <c>DOCUMENT</c> or <c>[NFC|NFD|NFKC|NFKD] NORMALIZED</c>; <see cref="Test"/> upper case.</summary>
+internal sealed record BooleanTestExpr(TextSpan Span, SqlExpr Operand, string Test, bool Negated) : SqlExpr(Span);
+
+/// <summary><c>DEFAULT</c> as a value of INSERT ... VALUES or UPDATE ... SET: the column's default.</summary>
+internal sealed record DefaultExpr(TextSpan Span) : SqlExpr(Span);
+
+/// <summary>
+/// A grouping construct of GROUP BY: <c>ROLLUP (...)</c>, <c>CUBE (...)</c>, <c>GROUPING SETS (...)</c> (<see cref="Kind"/> ROLLUP, CUBE,
+/// SETS) or the empty set <c>()</c> (EMPTY). An item grouping several expressions, <c>(a, b)</c>, is a <see cref="RowExpr"/>.
+/// </summary>
+internal sealed record GroupingSetExpr(TextSpan Span, string Kind, EquatableArray<SqlExpr> Items) : SqlExpr(Span);
+
+/// <summary><c>x [NOT] BETWEEN [SYMMETRIC] low AND high</c>; SYMMETRIC swaps the bounds when low &gt; high.</summary>
+internal sealed record BetweenExpr(TextSpan Span, SqlExpr Operand, SqlExpr Low, SqlExpr High, bool Negated, bool Symmetric = false) : SqlExpr(Span);
 
 /// <summary><c>x IS [NOT] NULL</c> (also <c>ISNULL</c> / <c>NOTNULL</c>).</summary>
 internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) : SqlExpr(Span);
@@ -94,15 +136,42 @@ internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) 
 /// <c>name(args)</c>. <c>count(*)</c> has <see cref="Star"/> set and no arguments; <c>count(DISTINCT x)</c> has <see cref="Distinct"/> set.
 /// <see cref="Name"/> is lower case unless quoted; a schema-qualified name is kept qualified (<c>pg_catalog.lower</c>).
 /// SQL keywords used as values (<c>CURRENT_DATE</c>, <c>CURRENT_TIMESTAMP</c>, <c>LOCALTIMESTAMP</c>, ...) are calls with no arguments.
-/// An aggregate's <c>FILTER (WHERE ...)</c> is <see cref="Filter"/>, and the call's span then includes it.
+/// An aggregate's <c>FILTER (WHERE ...)</c> is <see cref="Filter"/>, and the call's span then includes it. <see cref="OrderBy"/> is an
+/// aggregate's <c>ORDER BY</c> inside the parentheses, or with <see cref="WithinGroup"/> its <c>WITHIN GROUP (ORDER BY ...)</c> (an
+/// ordered-set aggregate). <see cref="Variadic"/>: the last argument is written <c>VARIADIC array</c>. A named argument is a
+/// <see cref="NamedArgument"/>. The keyword forms <c>substring(s FROM a FOR b)</c>, <c>trim(BOTH x FROM s)</c>, <c>overlay(s PLACING
+/// x FROM a)</c> and <c>position(x IN s)</c> are calls of that name with the operands in the order written.
 /// </summary>
-internal sealed record FunctionCall(TextSpan Span, string Name, EquatableArray<SqlExpr> Arguments, bool Distinct, bool Star, SqlExpr? Filter = null) : SqlExpr(Span);
+internal sealed record FunctionCall(
+    TextSpan Span,
+    string Name,
+    EquatableArray<SqlExpr> Arguments,
+    bool Distinct,
+    bool Star,
+    SqlExpr? Filter = null,
+    EquatableArray<OrderItem> OrderBy = default,
+    bool WithinGroup = false,
+    bool Variadic = false) : SqlExpr(Span);
 
 /// <summary>
-/// <c>f(args) OVER ([PARTITION BY ...] [ORDER BY ...] [frame])</c>: a window function. <see cref="Function"/> is the call
-/// (an aggregate name here computes over the window, not over a group); the frame, when written, is kept as text.
+/// <c>f(args) OVER ([name] [PARTITION BY ...] [ORDER BY ...] [frame])</c> or <c>f(args) OVER name</c>: a window function.
+/// <see cref="Function"/> is the call (an aggregate name here computes over the window, not over a group). <see cref="Name"/>
+/// is the window of the WINDOW clause it names or builds on; the frame, when written, is kept as text, its offsets
+/// (<c>@n PRECEDING</c>, <c>INTERVAL '1 day' PRECEDING</c>) in <see cref="FrameOffsets"/>.
 /// </summary>
-internal sealed record WindowCall(TextSpan Span, FunctionCall Function, EquatableArray<SqlExpr> PartitionBy, EquatableArray<OrderItem> OrderBy) : SqlExpr(Span);
+internal sealed record WindowCall(
+    TextSpan Span,
+    FunctionCall Function,
+    EquatableArray<SqlExpr> PartitionBy,
+    EquatableArray<OrderItem> OrderBy,
+    string? Name = null,
+    EquatableArray<SqlExpr> FrameOffsets = default) : SqlExpr(Span);
+
+/// <summary><c>name AS ([base] [PARTITION BY ...] [ORDER BY ...] [frame])</c> of a WINDOW clause.</summary>
+internal sealed record WindowDefinition(TextSpan Span, string Name, EquatableArray<SqlExpr> PartitionBy, EquatableArray<OrderItem> OrderBy, string? BaseName, EquatableArray<SqlExpr> FrameOffsets) : SqlNode(Span);
+
+/// <summary><c>FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]</c>; <see cref="Strength"/> upper case.</summary>
+internal sealed record LockingClause(TextSpan Span, string Strength, EquatableArray<string> Of, string? Wait) : SqlNode(Span);
 
 /// <summary><c>CASE [operand] WHEN ... THEN ... [ELSE ...] END</c>.</summary>
 internal sealed record CaseExpr(TextSpan Span, SqlExpr? Operand, EquatableArray<WhenClause> Whens, SqlExpr? Else) : SqlExpr(Span);
@@ -123,11 +192,32 @@ internal sealed record CastExpr(TextSpan Span, SqlExpr Operand, string TypeName,
 internal abstract record SqlStatement(TextSpan Span) : SqlNode(Span);
 
 /// <summary>
-/// A table in FROM, JOIN, INSERT, UPDATE or DELETE. <see cref="Span"/> covers <c>schema.name AS alias</c>; <see cref="NameSpan"/> only
-/// <c>schema.name</c>. A subquery in FROM (<c>(SELECT ...) AS x</c>) has its <see cref="Query"/>, the alias as <see cref="Name"/>
-/// and <see cref="Alias"/>, and the parenthesized subquery as <see cref="NameSpan"/>.
+/// An item of FROM (PostgreSQL's <c>table_ref</c>), or the table of INSERT, UPDATE or DELETE. <see cref="Span"/> covers
+/// <c>schema.name AS alias</c>; <see cref="NameSpan"/> only <c>schema.name</c>. <see cref="Only"/>: written <c>ONLY t</c>.
+/// A subquery in FROM (<c>(SELECT ...) AS x</c>, <c>(VALUES ...) AS v</c>) has its <see cref="Query"/>, the alias as <see cref="Name"/>
+/// and <see cref="Alias"/>, and the parenthesized subquery as <see cref="NameSpan"/>. A function in FROM (<c>unnest(@a) AS u</c>,
+/// <c>ROWS FROM (f(), g())</c>) has its calls in <see cref="Functions"/>, the first function's name as <see cref="Name"/> and its
+/// calls as <see cref="NameSpan"/>; <see cref="Ordinality"/>: <c>WITH ORDINALITY</c>. A parenthesized join (<c>(a JOIN b ON ...) AS j</c>)
+/// is <see cref="Nested"/>, with the alias (if any) as <see cref="Name"/>. <see cref="ColumnAliases"/> are the names of an alias's
+/// column list (<c>AS t(a, b)</c>; of a column definition list <c>AS t(a int, b text)</c> the names, the types left as written).
+/// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL).
 /// </summary>
-internal sealed record TableRef(TextSpan Span, string? Schema, string Name, string? Alias, TextSpan NameSpan, SelectStatement? Query = null) : SqlNode(Span);
+internal sealed record TableRef(
+    TextSpan Span,
+    string? Schema,
+    string Name,
+    string? Alias,
+    TextSpan NameSpan,
+    SelectStatement? Query = null,
+    EquatableArray<string> ColumnAliases = default,
+    EquatableArray<SqlExpr> Functions = default,
+    bool Ordinality = false,
+    bool Lateral = false,
+    bool Only = false,
+    JoinedTable? Nested = null) : SqlNode(Span);
+
+/// <summary>A FROM list or a parenthesized join: the first item and the items joined to it, in order.</summary>
+internal sealed record JoinedTable(TextSpan Span, TableRef First, EquatableArray<JoinClause> Joins) : SqlNode(Span);
 
 /// <summary>The kind of a join; <c>FROM a, b</c> makes <c>b</c> a <see cref="Cross"/> join without ON.</summary>
 internal enum JoinKind
@@ -139,23 +229,35 @@ internal enum JoinKind
     Cross,
 }
 
-internal sealed record JoinClause(TextSpan Span, JoinKind Kind, TableRef Table, SqlExpr? On) : SqlNode(Span);
+/// <summary>
+/// One join: <see cref="On"/> for <c>ON ...</c>; <see cref="Using"/> for <c>USING (a, b)</c>, with <see cref="UsingAlias"/> for
+/// <c>USING (a) AS j</c>; <see cref="Natural"/> for a NATURAL join (neither ON nor USING written).
+/// </summary>
+internal sealed record JoinClause(TextSpan Span, JoinKind Kind, TableRef Table, SqlExpr? On, EquatableArray<string> Using = default, string? UsingAlias = null, bool Natural = false) : SqlNode(Span);
 
 /// <summary><c>expr AS alias</c> or <c>expr alias</c>.</summary>
 internal sealed record SelectItem(TextSpan Span, SqlExpr Expr, string? Alias) : SqlNode(Span);
 
-/// <summary><see cref="NullsFirst"/> is null when NULLS FIRST/LAST is not written.</summary>
-internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst) : SqlNode(Span);
+/// <summary><see cref="NullsFirst"/> is null when NULLS FIRST/LAST is not written; <see cref="Using"/> is the operator of <c>USING &lt;</c>.</summary>
+internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst, string? Using = null) : SqlNode(Span);
 
-/// <summary><c>name AS [NOT MATERIALIZED] (SELECT ...)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing parenthesis.</summary>
-internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query) : SqlNode(Span);
+/// <summary>
+/// <c>name [(a, b)] AS [[NOT] MATERIALIZED] (SELECT ...)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing
+/// parenthesis. <see cref="Columns"/> is the column list, when written.
+/// </summary>
+internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query, EquatableArray<string> Columns = default) : SqlNode(Span);
 
 /// <summary>
 /// A SELECT. <see cref="SelectListSpan"/> runs from the first item to the end of the last; <see cref="FromSpan"/> from FROM through
 /// the end of the last join; every other clause span from its keyword to the end of the clause (<c>LIMIT n</c>, <c>OFFSET m</c>).
 /// <see cref="With"/> holds the common table expressions of a leading WITH clause; <see cref="Span"/> then starts at WITH.
 /// <c>DISTINCT ON (a, b)</c> fills <see cref="DistinctOn"/> and <see cref="DistinctOnSpan"/> (from DISTINCT to the closing
-/// parenthesis) and leaves <see cref="Distinct"/> false.
+/// parenthesis) and leaves <see cref="Distinct"/> false. An empty select list (<c>SELECT FROM t</c>) has no items and an empty
+/// <see cref="SelectListSpan"/> where the list would be. <c>FETCH FIRST n ROWS ONLY</c> is <see cref="Limit"/> (its span the
+/// clause), <c>... WITH TIES</c> also sets <see cref="LimitWithTies"/>; <c>LIMIT ALL</c> leaves <see cref="Limit"/> null.
+/// <see cref="Windows"/> is the WINDOW clause; <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
+/// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
+/// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -179,7 +281,13 @@ internal sealed record SelectStatement(
     TextSpan? OffsetSpan,
     EquatableArray<CommonTableExpression> With = default,
     EquatableArray<SqlExpr> DistinctOn = default,
-    TextSpan? DistinctOnSpan = null) : SqlStatement(Span);
+    TextSpan? DistinctOnSpan = null,
+    EquatableArray<WindowDefinition> Windows = default,
+    EquatableArray<LockingClause> Locking = default,
+    TextSpan? LockingSpan = null,
+    bool LimitWithTies = false,
+    EquatableArray<EquatableArray<SqlExpr>> Values = default,
+    bool GroupByDistinct = false) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]
@@ -194,13 +302,34 @@ internal sealed record SetOperationStatement(
     SqlExpr? Limit,
     SqlExpr? Offset) : SqlStatement(Span);
 
-/// <summary><c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET.</summary>
-internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value) : SqlNode(Span);
+/// <summary>
+/// <c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET (<see cref="Value"/> may be a <see cref="DefaultExpr"/>).
+/// A multi-column assignment <c>(a, b) = source</c> is one SetClause per column, each with the whole source as
+/// <see cref="Value"/> (a <see cref="RowExpr"/> or a <see cref="SubqueryExpr"/>) and the column's place in it as <see cref="Position"/>;
+/// <see cref="Span"/> is then the whole assignment. <see cref="Position"/> is -1 for a single-column assignment.
+/// </summary>
+internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value, int Position = -1) : SqlNode(Span);
 
-/// <summary><c>ON CONFLICT (a, b) DO NOTHING</c> or <c>DO UPDATE SET a = EXCLUDED.a, ... [WHERE ...]</c>.</summary>
-internal sealed record OnConflict(TextSpan Span, EquatableArray<string> Columns, bool DoNothing, EquatableArray<SetClause> Updates, SqlExpr? Where) : SqlNode(Span);
+/// <summary>
+/// <c>ON CONFLICT (a, b) DO NOTHING</c> or <c>DO UPDATE SET a = EXCLUDED.a, ... [WHERE ...]</c>. <see cref="Columns"/> are the target's
+/// plain columns; its other elements (<c>lower(email)</c>) are <see cref="Expressions"/>; <see cref="TargetWhere"/> is the predicate of
+/// a partial unique index (<c>ON CONFLICT (a) WHERE ...</c>); <see cref="Constraint"/> names <c>ON CONFLICT ON CONSTRAINT name</c>.
+/// </summary>
+internal sealed record OnConflict(
+    TextSpan Span,
+    EquatableArray<string> Columns,
+    bool DoNothing,
+    EquatableArray<SetClause> Updates,
+    SqlExpr? Where,
+    EquatableArray<SqlExpr> Expressions = default,
+    SqlExpr? TargetWhere = null,
+    string? Constraint = null) : SqlNode(Span);
 
-/// <summary><c>INSERT INTO t (cols) VALUES ...</c> (<see cref="Rows"/>) or <c>INSERT INTO t (cols) SELECT ...</c> (<see cref="Query"/>, no rows).</summary>
+/// <summary>
+/// <c>INSERT INTO t (cols) VALUES ...</c> (<see cref="Rows"/>), <c>INSERT INTO t (cols) SELECT ...</c> (<see cref="Query"/>, no rows) or
+/// <c>INSERT INTO t DEFAULT VALUES</c> (<see cref="DefaultValues"/>). <see cref="With"/>: a WITH clause before INSERT (the span then starts
+/// at WITH); <see cref="Overriding"/>: <c>OVERRIDING SYSTEM VALUE</c> or <c>OVERRIDING USER VALUE</c> (SYSTEM or USER).
+/// </summary>
 internal sealed record InsertStatement(
     TextSpan Span,
     TableRef Table,
@@ -210,8 +339,12 @@ internal sealed record InsertStatement(
     OnConflict? OnConflict,
     EquatableArray<SelectItem> Returning,
     TextSpan? ReturningSpan,
-    SelectStatement? Query = null) : SqlStatement(Span);
+    SelectStatement? Query = null,
+    bool DefaultValues = false,
+    EquatableArray<CommonTableExpression> With = default,
+    string? Overriding = null) : SqlStatement(Span);
 
+/// <summary><c>[WITH ...] UPDATE t SET ... [FROM ...] [WHERE ...] [RETURNING ...]</c>; <see cref="From"/> and <see cref="FromSpan"/> are its FROM list.</summary>
 internal sealed record UpdateStatement(
     TextSpan Span,
     TableRef Table,
@@ -219,12 +352,19 @@ internal sealed record UpdateStatement(
     SqlExpr? Where,
     EquatableArray<SelectItem> Returning,
     TextSpan? WhereSpan,
-    TextSpan? ReturningSpan) : SqlStatement(Span);
+    TextSpan? ReturningSpan,
+    JoinedTable? From = null,
+    TextSpan? FromSpan = null,
+    EquatableArray<CommonTableExpression> With = default) : SqlStatement(Span);
 
+/// <summary><c>[WITH ...] DELETE FROM t [USING ...] [WHERE ...] [RETURNING ...]</c>; <see cref="Using"/> and <see cref="UsingSpan"/> are its USING list.</summary>
 internal sealed record DeleteStatement(
     TextSpan Span,
     TableRef Table,
     SqlExpr? Where,
     EquatableArray<SelectItem> Returning,
     TextSpan? WhereSpan,
-    TextSpan? ReturningSpan) : SqlStatement(Span);
+    TextSpan? ReturningSpan,
+    JoinedTable? Using = null,
+    TextSpan? UsingSpan = null,
+    EquatableArray<CommonTableExpression> With = default) : SqlStatement(Span);

@@ -33,8 +33,6 @@ internal static class SqlKeywords
     /// <summary>Functions with SQL-standard keyword arguments: <c>substring(x FROM 1 FOR 2)</c>, <c>trim(BOTH FROM x)</c>, ...</summary>
     public static readonly HashSet<string> KeywordArgumentFunctions = Set("position", "substring", "trim", "overlay");
 
-    public static readonly HashSet<string> KeywordArguments = Set("from", "in", "for", "placing", "both", "leading", "trailing", "similar");
-
     /// <summary>Statements PostgreSQL has that a [Query] cannot hold.</summary>
     public static readonly HashSet<string> OtherStatements = Set(
         "values", "table", "merge", "create", "alter", "drop", "truncate", "copy", "call", "do", "explain", "begin",

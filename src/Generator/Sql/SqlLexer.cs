@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Text;
 
@@ -238,27 +239,16 @@ internal static class SqlLexer
 
             if ((c == 'b' || c == 'B' || c == 'x' || c == 'X') && next == '\'')
             {
+                // PostgreSQL's scanner gives B'1010' as "b1010" and X'1F' as "x1F".
                 _pos++;
-                var value = ReadStandardString(start);
-                Unsupported("Bit-string constants (B'...', X'...') are not supported: pass the value as a @parameter", start, _pos);
-                Add(SqlTokenKind.String, start, value);
+                var bits = ReadStandardString(start);
+                Add(SqlTokenKind.BitString, start, char.ToLowerInvariant(c) + bits);
                 return;
             }
 
             if ((c == 'u' || c == 'U') && next == '&' && (At(_pos + 2) == '\'' || At(_pos + 2) == '"'))
             {
-                _pos += 2;
-                var quoted = _sql[_pos] == '"';
-                if (quoted)
-                {
-                    LexQuotedIdentifier(start);
-                }
-                else
-                {
-                    Add(SqlTokenKind.String, start, ReadStandardString(start));
-                }
-
-                Unsupported("Unicode escape syntax (U&'...') is not supported: write the characters directly or use E'\\u0000' escapes", start, _pos);
+                LexUnicodeEscaped(start);
                 return;
             }
 
@@ -268,6 +258,81 @@ internal static class SqlLexer
             }
 
             Add(SqlTokenKind.Identifier, start, FoldCase(_sql.Substring(start, _pos - start)));
+        }
+
+        // U&'d\0061t' or U&"d\0061t", optionally followed by UESCAPE '!' naming another escape character.
+        private void LexUnicodeEscaped(int start)
+        {
+            _pos += 2;
+            var identifier = _sql[_pos] == '"';
+            string raw;
+            if (identifier)
+            {
+                LexQuotedIdentifier(start);
+                raw = Tokens[Tokens.Count - 1].Value;
+                Tokens.RemoveAt(Tokens.Count - 1);
+            }
+            else
+            {
+                raw = ReadStandardString(start);
+            }
+
+            var escape = '\\';
+            var i = _pos;
+            while (IsSpace(At(i)))
+            {
+                i++;
+            }
+
+            if (i + 7 <= _sql.Length && string.Compare(_sql, i, "uescape", 0, 7, System.StringComparison.OrdinalIgnoreCase) == 0 && !IsIdentifierPart(At(i + 7)))
+            {
+                i += 7;
+                while (IsSpace(At(i)))
+                {
+                    i++;
+                }
+
+                if (At(i) != '\'' || At(i + 2) != '\'' || At(i + 1) == '\0' || IsHexDigit(At(i + 1)) || IsSpace(At(i + 1)) || At(i + 1) is '+' or '\'' or '"')
+                {
+                    Syntax("UESCAPE takes one character in quotes, not a hex digit, +, a quote or a space: UESCAPE '!'", start, Math.Min(i + 3, _sql.Length));
+                    _pos = Math.Min(i + 3, _sql.Length);
+                    return;
+                }
+
+                escape = At(i + 1);
+                _pos = i + 3;
+            }
+
+            var decoded = new StringBuilder();
+            for (var j = 0; j < raw.Length; j++)
+            {
+                if (raw[j] != escape)
+                {
+                    decoded.Append(raw[j]);
+                    continue;
+                }
+
+                if (j + 1 < raw.Length && raw[j + 1] == escape)
+                {
+                    decoded.Append(escape);
+                    j++;
+                    continue;
+                }
+
+                var digits = j + 1 < raw.Length && raw[j + 1] == '+' ? 6 : 4;
+                var from = j + 1 + (digits == 6 ? 1 : 0);
+                if (from + digits > raw.Length || !int.TryParse(raw.Substring(from, digits), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code)
+                    || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF) || code == 0)
+                {
+                    Syntax($"Invalid Unicode escape: write {escape}XXXX or {escape}+XXXXXX with a code point", start, _pos);
+                    return;
+                }
+
+                decoded.Append(char.ConvertFromUtf32(code));
+                j = from + digits - 1;
+            }
+
+            Add(identifier ? SqlTokenKind.QuotedIdentifier : SqlTokenKind.String, start, decoded.ToString());
         }
 
         private void LexNumber()
@@ -643,10 +708,15 @@ internal static class SqlLexer
             var delimiter = _sql.Substring(start, tagEnd + 1 - start);
             var bodyStart = tagEnd + 1;
             var close = _sql.IndexOf(delimiter, bodyStart, System.StringComparison.Ordinal);
-            var body = close < 0 ? _sql.Substring(bodyStart) : _sql.Substring(bodyStart, close - bodyStart);
-            _pos = close < 0 ? _sql.Length : close + delimiter.Length;
-            Unsupported("Dollar-quoted strings are not supported: use a '...' string (double any ' inside it) or pass the value as a @parameter", start, _pos);
-            Add(SqlTokenKind.String, start, body);
+            if (close < 0)
+            {
+                _pos = _sql.Length;
+                Syntax($"Unterminated dollar-quoted string: close it with {delimiter}", start, _pos);
+                return;
+            }
+
+            _pos = close + delimiter.Length;
+            Add(SqlTokenKind.String, start, _sql.Substring(bodyStart, close - bodyStart));
         }
 
         private void LexOperator(int start)

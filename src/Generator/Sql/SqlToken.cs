@@ -19,6 +19,9 @@ internal enum SqlTokenKind
     /// <summary>A string constant; <see cref="SqlToken.Value"/> is the decoded text.</summary>
     String,
 
+    /// <summary><c>B'1010'</c> or <c>X'1F'</c>; <see cref="SqlToken.Value"/> is <c>b1010</c> or <c>x1F</c>, as PostgreSQL's scanner gives them.</summary>
+    BitString,
+
     /// <summary><c>@name</c>; <see cref="SqlToken.Value"/> is the name without <c>@</c>.</summary>
     Parameter,
 

@@ -49,12 +49,17 @@ internal static class SqlWalker
                     yield return item.Expr;
                 }
 
-                foreach (var join in select.Joins)
+                foreach (var row in select.Values)
                 {
-                    if (join.On is { } on)
+                    foreach (var value in row)
                     {
-                        yield return on;
+                        yield return value;
                     }
+                }
+
+                foreach (var fromExpr in FromExpressions(select.From, select.Joins))
+                {
+                    yield return fromExpr;
                 }
 
                 if (select.Where is { } where)
@@ -70,6 +75,24 @@ internal static class SqlWalker
                 if (select.Having is { } having)
                 {
                     yield return having;
+                }
+
+                foreach (var window in select.Windows)
+                {
+                    foreach (var partition in window.PartitionBy)
+                    {
+                        yield return partition;
+                    }
+
+                    foreach (var order in window.OrderBy)
+                    {
+                        yield return order.Expr;
+                    }
+
+                    foreach (var frameOffset in window.FrameOffsets)
+                    {
+                        yield return frameOffset;
+                    }
                 }
 
                 foreach (var order in select.OrderBy)
@@ -119,6 +142,16 @@ internal static class SqlWalker
 
                 if (insert.OnConflict is { } conflict)
                 {
+                    foreach (var target in conflict.Expressions)
+                    {
+                        yield return target;
+                    }
+
+                    if (conflict.TargetWhere is { } targetWhere)
+                    {
+                        yield return targetWhere;
+                    }
+
                     foreach (var set in conflict.Updates)
                     {
                         yield return set.Value;
@@ -138,9 +171,18 @@ internal static class SqlWalker
                 break;
 
             case UpdateStatement update:
-                foreach (var set in update.Sets)
+                // A multi-column assignment's source is the value of each of its columns: yield it once.
+                foreach (var set in update.Sets.Where(set => set.Position <= 0))
                 {
                     yield return set.Value;
+                }
+
+                if (update.From is { } updateFrom)
+                {
+                    foreach (var fromExpr in FromExpressions(updateFrom.First, updateFrom.Joins))
+                    {
+                        yield return fromExpr;
+                    }
                 }
 
                 if (update.Where is { } updateWhere)
@@ -156,6 +198,14 @@ internal static class SqlWalker
                 break;
 
             case DeleteStatement delete:
+                if (delete.Using is { } deleteUsing)
+                {
+                    foreach (var fromExpr in FromExpressions(deleteUsing.First, deleteUsing.Joins))
+                    {
+                        yield return fromExpr;
+                    }
+                }
+
                 if (delete.Where is { } deleteWhere)
                 {
                     yield return deleteWhere;
@@ -167,6 +217,58 @@ internal static class SqlWalker
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The expressions of a FROM list outside its subqueries, in the order written: the calls of functions in FROM and the ON
+    /// conditions of joins, parenthesized joins included.
+    /// </summary>
+    public static IEnumerable<SqlExpr> FromExpressions(TableRef? first, EquatableArray<JoinClause> joins)
+    {
+        foreach (var (table, on) in new[] { (first, (SqlExpr?)null) }.Concat(joins.Select(j => ((TableRef?)j.Table, j.On))))
+        {
+            if (table?.Nested is { } nested)
+            {
+                foreach (var inner in FromExpressions(nested.First, nested.Joins))
+                {
+                    yield return inner;
+                }
+            }
+
+            foreach (var function in table?.Functions ?? EquatableArray<SqlExpr>.Empty)
+            {
+                yield return function;
+            }
+
+            if (on is not null)
+            {
+                yield return on;
+            }
+        }
+    }
+
+    /// <summary>Every item of a FROM list, the items of parenthesized joins included (a parenthesized join itself is not one), in the order written.</summary>
+    public static IEnumerable<TableRef> FromItems(TableRef? first, EquatableArray<JoinClause> joins)
+    {
+        foreach (var table in new[] { first }.Concat(joins.Select(j => j.Table)))
+        {
+            if (table is null)
+            {
+                continue;
+            }
+
+            if (table.Nested is { } nested)
+            {
+                foreach (var inner in FromItems(nested.First, nested.Joins))
+                {
+                    yield return inner;
+                }
+            }
+            else
+            {
+                yield return table;
+            }
         }
     }
 
@@ -184,6 +286,7 @@ internal static class SqlWalker
         SubqueryExpr subquery => subquery.Query,
         ExistsExpr exists => exists.Query,
         InSubqueryExpr inSubquery => inSubquery.Query,
+        ArraySubqueryExpr array => array.Query,
         _ => null,
     };
 
@@ -218,6 +321,44 @@ internal static class SqlWalker
                 children.Add(any.Operand);
                 children.Add(any.Array);
                 break;
+            case AllExpr all:
+                children.Add(all.Operand);
+                children.Add(all.Array);
+                break;
+            case ArrayExpr array:
+                children.AddRange(array.Elements);
+                break;
+            case SubscriptExpr subscript:
+                children.Add(subscript.Operand);
+                if (subscript.Lower is { } lower)
+                {
+                    children.Add(lower);
+                }
+
+                if (subscript.Upper is { } upper)
+                {
+                    children.Add(upper);
+                }
+
+                break;
+            case RowExpr row:
+                children.AddRange(row.Items);
+                break;
+            case FieldExpr field:
+                children.Add(field.Operand);
+                break;
+            case CollateExpr collate:
+                children.Add(collate.Operand);
+                break;
+            case NamedArgument named:
+                children.Add(named.Value);
+                break;
+            case BooleanTestExpr test:
+                children.Add(test.Operand);
+                break;
+            case GroupingSetExpr grouping:
+                children.AddRange(grouping.Items);
+                break;
             case BetweenExpr between:
                 children.Add(between.Operand);
                 children.Add(between.Low);
@@ -228,6 +369,7 @@ internal static class SqlWalker
                 break;
             case FunctionCall call:
                 children.AddRange(call.Arguments);
+                children.AddRange(call.OrderBy.Select(o => o.Expr));
                 if (call.Filter is { } filter)
                 {
                     children.Add(filter);
@@ -242,8 +384,10 @@ internal static class SqlWalker
                     children.Add(windowFilter);
                 }
 
+                children.AddRange(window.Function.OrderBy.Select(o => o.Expr));
                 children.AddRange(window.PartitionBy);
                 children.AddRange(window.OrderBy.Select(o => o.Expr));
+                children.AddRange(window.FrameOffsets);
                 break;
             case CaseExpr @case:
                 if (@case.Operand is { } operand)

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ShardGen;
@@ -70,42 +72,136 @@ internal sealed partial class Executor
                 + "not sorted together. Give the query a worker prefix and suffix (e.g. \"SELECT * FROM (\" and \") AS w ORDER BY ...\") so that each worker sorts its shards' rows.");
         }
 
-        if (_source.CurrentTransaction is { } transaction)
+        // An iterator shares its flow with the caller's code between rows: the span is current only while the workers start,
+        // so that each worker's span goes under it (Telemetry.StartWorker).
+        var scope = CallScope.Start(_names, statement, Telemetry.Kinds.MultiShard, ActivityKind.Internal, ambient: false);
+        var started = Stopwatch.GetTimestamp();
+        FanOutCall? measured = null;
+        long merged = 0;
+        try
         {
-            // In a transaction the rows are read first: the next call needs the same connections.
-            var rows = new List<T>();
-            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
+            if (_source.CurrentTransaction is { } transaction)
             {
-                var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
-                try
+                // In a transaction the rows are read first: the next call needs the same connections.
+                var rows = new List<T>();
+                using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await using var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken, connections).ConfigureAwait(false);
-                    await foreach (var row in consume(call, cancellationToken).ConfigureAwait(false))
+                    var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
+                    try
                     {
-                        rows.Add(row);
+                        await using var call = await StartFanOutAsync(routes, statement, plan, args, bind, options, scope, cancellationToken, connections).ConfigureAwait(false);
+                        measured = call;
+                        await foreach (var row in consume(call, cancellationToken).ConfigureAwait(false))
+                        {
+                            rows.Add(row);
+                        }
+                    }
+                    catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
+                    {
+                        scope.Fail(ex);
+                        transaction.Fail(ex);
+                        throw;
                     }
                 }
-                catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
+
+                foreach (var row in rows)
                 {
-                    transaction.Fail(ex);
-                    throw;
+                    merged++;
+                    yield return row;
+                }
+
+                yield break;
+            }
+
+            FanOutCall opened;
+            try
+            {
+                opened = await StartFanOutAsync(routes, statement, plan, args, bind, options, scope, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                scope.Fail(ex);
+                throw;
+            }
+
+            await using (var call = opened)
+            {
+                measured = call;
+                await using var merge = consume(call, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                while (true)
+                {
+                    try
+                    {
+                        if (!await merge.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        scope.Fail(ex);
+                        throw;
+                    }
+
+                    merged++;
+                    yield return merge.Current;
                 }
             }
+        }
+        finally
+        {
+            EndFanOut(scope, statement, started, plan.Length, merged, measured);
+        }
+    }
 
-            foreach (var row in rows)
-            {
-                yield return row;
-            }
-
-            yield break;
+    private static async Task<FanOutCall> StartFanOutAsync<TArgs>(
+        Routes routes, int statement, WorkerStatement[] plan, TArgs args, Action<NpgsqlParameterCollection, TArgs> bind,
+        QueryOptions? options, CallScope scope, CancellationToken cancellationToken, Func<Node, NpgsqlConnection>? connections = null)
+    {
+        // Not an iterator: the span made current here is the caller's again on return.
+        if (scope.Activity is not null)
+        {
+            Activity.Current = scope.Activity;
         }
 
-        await using (var call = await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken).ConfigureAwait(false))
+        return await FanOutCall.StartAsync(routes, routes.Texts(statement), plan, args, bind, options, cancellationToken, connections).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a multi-shard read's span and records its width and rows; logs it if it was slow, naming the node
+    /// whose rows came last.
+    /// </summary>
+    private void EndFanOut(CallScope scope, int statement, long started, int width, long? rows, FanOutCall? call)
+    {
+        if (scope.Activity is { IsAllDataRequested: true } activity)
         {
-            await foreach (var row in consume(call, cancellationToken).ConfigureAwait(false))
+            activity.SetTag(Telemetry.Nodes, width);
+            if (rows is not null)
             {
-                yield return row;
+                activity.SetTag(Telemetry.Rows, rows);
             }
+        }
+
+        scope.End();
+        var collection = new KeyValuePair<string, object?>(Telemetry.DbCollection, _names.Collection);
+        if (Telemetry.FanOutWidth.Enabled)
+        {
+            Telemetry.FanOutWidth.Record(width, collection);
+        }
+
+        if (rows is { } read && Telemetry.RowsMerged.Enabled)
+        {
+            Telemetry.RowsMerged.Add(read, collection);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var threshold = _source.SlowFanOutThreshold;
+        if (threshold > TimeSpan.Zero && elapsed >= threshold && call is not null && _source.Logger.IsEnabled(LogLevel.Warning))
+        {
+            var slowest = call.Cursors.MaxBy(c => c.FinishedAt == 0 ? long.MaxValue : c.FinishedAt)!;
+            var slowestTime = slowest.FinishedAt == 0 ? elapsed : Stopwatch.GetElapsedTime(started, slowest.FinishedAt);
+            ShardGenLog.SlowFanOut(
+                _source.Logger, _names.Operations[statement], _names.Collection, (long)elapsed.TotalMilliseconds, width, slowest.Statement.Node.Name, (long)slowestTime.TotalMilliseconds);
         }
     }
 
@@ -256,37 +352,55 @@ internal sealed partial class Executor
         }
 
         var plan = Plan(routes, statement, keys: null, combine: false);
-        if (_source.CurrentTransaction is { } transaction)
+        var scope = CallScope.Start(_names, statement, Telemetry.Kinds.MultiShard, ActivityKind.Internal);
+        var started = Stopwatch.GetTimestamp();
+        FanOutCall? call = null;
+        long? merged = null;
+        try
         {
-            using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
+            if (_source.CurrentTransaction is { } transaction)
             {
-                var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
-                try
+                using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await ReadShardsAsync(routes, statement, plan, read, perShard, connections, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
-                {
-                    transaction.Fail(ex);
-                    throw;
+                    var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        call = await ReadShardsAsync(routes, statement, plan, read, perShard, connections, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is ShardOperationException or OperationCanceledException)
+                    {
+                        transaction.Fail(ex);
+                        throw;
+                    }
                 }
             }
-        }
-        else
-        {
-            await ReadShardsAsync(routes, statement, plan, read, perShard, null, cancellationToken).ConfigureAwait(false);
-        }
+            else
+            {
+                call = await ReadShardsAsync(routes, statement, plan, read, perShard, null, cancellationToken).ConfigureAwait(false);
+            }
 
-        var rows = new List<T>(perShard.Sum(p => p.Count));
-        foreach (var shardRows in perShard)
-        {
-            rows.AddRange(shardRows);
-        }
+            var rows = new List<T>(perShard.Sum(p => p.Count));
+            foreach (var shardRows in perShard)
+            {
+                rows.AddRange(shardRows);
+            }
 
-        return rows;
+            merged = rows.Count;
+            return rows;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            EndFanOut(scope, statement, started, plan.Length, merged, call);
+        }
     }
 
-    private static async Task ReadShardsAsync<T>(
+    /// <summary>Reads every shard of the plan into <paramref name="perShard"/>; returns the call, ended, for its workers' timings.</summary>
+    private static async Task<FanOutCall> ReadShardsAsync<T>(
         Routes routes, int statement, WorkerStatement[] plan, Func<NpgsqlDataReader, T> read, List<T>[] perShard,
         Func<Node, NpgsqlConnection>? connections, CancellationToken cancellationToken)
     {
@@ -295,6 +409,8 @@ internal sealed partial class Executor
         {
             perShard[call.Current.CurrentShard].Add(read(call.Current.Reader));
         }
+
+        return call;
     }
 
     /// <summary>
@@ -310,6 +426,27 @@ internal sealed partial class Executor
     {
         var (_, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var plan = Plan(routes, statement, keys, combine: false);
+        var scope = CallScope.Start(_names, statement, Telemetry.Kinds.MultiShard, ActivityKind.Internal);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await ExecuteFanOutCoreAsync(routes, plan, statement, args, bind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            EndFanOut(scope, statement, started, plan.Length, rows: null, call: null);
+        }
+    }
+
+    private async Task<int> ExecuteFanOutCoreAsync<TArgs>(
+        Routes routes, WorkerStatement[] plan, int statement, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+    {
         var texts = routes.Texts(statement);
         if (_source.CurrentTransaction is { } transaction)
         {

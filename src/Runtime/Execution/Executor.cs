@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using ShardGen.Model;
@@ -23,6 +24,7 @@ internal sealed partial class Executor
         _source = source;
         _index = index;
         _isQuery = isQuery;
+        _names = new CallNames(source.Schema, index, isQuery);
         _onNotice = (_, e) =>
         {
             // Citus forwarded the routed statement to another node: the shard is no longer where the map says.
@@ -34,6 +36,18 @@ internal sealed partial class Executor
     }
 
     private readonly NoticeEventHandler _onNotice;
+
+    /// <summary>What this handle's spans and measurements are called.</summary>
+    private readonly CallNames _names;
+
+    /// <summary>The kind of a call on one target, as spans and measurements name it.</summary>
+    private static string KindOf(Routes routes, bool anywhere = false) => routes.Placement switch
+    {
+        TableKind.Distributed when !anywhere => Telemetry.Kinds.Router,
+        TableKind.Distributed => Telemetry.Kinds.MultiShard,
+        TableKind.Reference => Telemetry.Kinds.Reference,
+        _ => Telemetry.Kinds.Coordinator,
+    };
 
     /// <summary>Every row of a statement on one target: the key's shard, a reference copy, or the coordinator.</summary>
     public Task<List<T>> ListAsync<TArgs, T>(
@@ -74,69 +88,99 @@ internal sealed partial class Executor
         }
 
         var refreshed = false;
-        for (var attempt = 0; ; attempt++)
+        // An iterator shares its flow with the caller's code between rows: the span is made current only around the statement.
+        var scope = CallScope.Start(_names, statement, KindOf(routes), ambient: false);
+        try
         {
-            var target = ReadTarget(map, routes, key, attempt);
-            await using var connection = CreateConnection(map, routes, target.Node);
-            await using var command = new NpgsqlCommand(texts[target.Shard], connection);
-            bind(command.Parameters, args);
-            NpgsqlDataReader reader;
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (Failures.IsServerFailure(ex))
-            {
-                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
+                var target = ReadTarget(map, routes, key, attempt);
+                scope.Target(target.Node, routes, target.Shard, key);
+                await using var connection = CreateConnection(map, routes, target.Node);
+                await using var command = new NpgsqlCommand(texts[target.Shard], connection);
+                bind(command.Parameters, args);
+                NpgsqlDataReader reader;
+                var caller = Activity.Current;
+                try
                 {
-                    continue;
+                    if (scope.Activity is not null)
+                    {
+                        Activity.Current = scope.Activity;
+                    }
+
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Failures.IsServerFailure(ex))
+                {
+                    if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt))
+                    {
+                        continue;
+                    }
+
+                    // Met a shard move's fence before the first row: once, on the placement a reloaded map gives.
+                    if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                    {
+                        (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
+                        continue;
+                    }
+
+                    throw scope.Failed(Failures.OnShard(routes, target.Node, target.Shard, key, ex));
+                }
+                catch (OperationCanceledException ex)
+                {
+                    scope.Fail(ex);
+                    throw;
+                }
+                finally
+                {
+                    if (scope.Activity is not null)
+                    {
+                        Activity.Current = caller;
+                    }
                 }
 
-                // Met a shard move's fence before the first row: once, on the placement a reloaded map gives.
-                if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                var finished = false;
+                try
                 {
-                    (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
-                    continue;
+                    while (true)
+                    {
+                        try
+                        {
+                            finished = !await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (Failures.IsServerFailure(ex))
+                        {
+                            finished = true;
+                            throw scope.Failed(Failures.OnShard(routes, target.Node, target.Shard, key, ex));
+                        }
+                        catch (OperationCanceledException ex)
+                        {
+                            finished = true;
+                            scope.Fail(ex);
+                            throw;
+                        }
+
+                        if (finished)
+                        {
+                            yield break;
+                        }
+
+                        // Npgsql hands out buffered rows without looking at the token: look at it here.
+                        cancellationToken.ThrowIfCancellationRequested();
+                        yield return read(reader);
+                    }
                 }
-
-                throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
-            }
-
-            var finished = false;
-            try
-            {
-                while (true)
+                finally
                 {
-                    try
-                    {
-                        finished = !await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (Failures.IsServerFailure(ex))
-                    {
-                        finished = true;
-                        throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        finished = true;
-                        throw;
-                    }
-
-                    if (finished)
-                    {
-                        yield break;
-                    }
-
-                    // Npgsql hands out buffered rows without looking at the token: look at it here.
-                    cancellationToken.ThrowIfCancellationRequested();
-                    yield return read(reader);
+                    await CloseAsync(command, reader, finished).ConfigureAwait(false);
                 }
             }
-            finally
-            {
-                await CloseAsync(command, reader, finished).ConfigureAwait(false);
-            }
+        }
+        finally
+        {
+            // Also when the caller stops early: the span covers the rows it read.
+            scope.End();
         }
     }
 
@@ -153,6 +197,26 @@ internal sealed partial class Executor
         CancellationToken cancellationToken)
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        var scope = CallScope.Start(_names, statement, KindOf(routes));
+        try
+        {
+            return await ExecuteCoreAsync(map, routes, statement, key, args, bind, scope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            scope.End();
+        }
+    }
+
+    private async Task<int> ExecuteCoreAsync<TArgs>(
+        ShardMap map, Routes routes, int statement, ShardKey key, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CallScope scope, CancellationToken cancellationToken)
+    {
         var texts = routes.Texts(statement);
         var transaction = _source.CurrentTransaction;
         switch (routes.Placement)
@@ -163,6 +227,7 @@ internal sealed partial class Executor
                 // On Citus a reference write (and a query sent as written) is one statement through the coordinator:
                 // Citus writes every copy and commits them together.
                 var target = routes.Placement == TableKind.Distributed ? KeyTarget(routes, key) : new Target(map.Coordinator, 0);
+                scope.Target(target.Node, routes, target.Shard, key);
                 if (transaction is null)
                 {
                     return await ExecuteOnAsync(statement, map, routes, target, key, args, bind, cancellationToken).ConfigureAwait(false);
@@ -246,34 +311,48 @@ internal sealed partial class Executor
         }
 
         var refreshed = false;
-        for (var attempt = 0; ; attempt++)
+        var scope = CallScope.Start(_names, statement, KindOf(routes, anywhere));
+        try
         {
-            var target = ReadTarget(map, routes, key, attempt, anywhere);
-            await using var connection = CreateConnection(map, routes, target.Node, anywhere);
-            await using var command = new NpgsqlCommand(texts[target.Shard], connection);
-            bind(command.Parameters, args);
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                return await consume(reader, state, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (Failures.IsServerFailure(ex))
-            {
-                if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt, anywhere))
+                var target = ReadTarget(map, routes, key, attempt, anywhere);
+                scope.Target(target.Node, routes, target.Shard, key);
+                await using var connection = CreateConnection(map, routes, target.Node, anywhere);
+                await using var command = new NpgsqlCommand(texts[target.Shard], connection);
+                bind(command.Parameters, args);
+                try
                 {
-                    continue;
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    return await consume(reader, state, cancellationToken).ConfigureAwait(false);
                 }
-
-                // Met a shard move's fence: nothing was read; once, on the placement a reloaded map gives.
-                if (!refreshed && !anywhere && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                catch (Exception ex) when (Failures.IsServerFailure(ex))
                 {
-                    (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
-                    continue;
-                }
+                    if (Failures.IsUnavailable(ex) && CanFailOver(map, routes, attempt, anywhere))
+                    {
+                        continue;
+                    }
 
-                throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+                    // Met a shard move's fence: nothing was read; once, on the placement a reloaded map gives.
+                    if (!refreshed && !anywhere && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
+                    {
+                        (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
+                        continue;
+                    }
+
+                    throw Failures.OnShard(routes, target.Node, target.Shard, key, ex);
+                }
             }
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            scope.End();
         }
     }
 

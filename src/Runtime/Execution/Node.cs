@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
@@ -89,9 +90,15 @@ public sealed class Node
             }
         }
 
-        var acquired = after is null
-            ? await slots.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false)
-            : slots.Wait(0, CancellationToken.None);
+        var acquired = slots.Wait(0, CancellationToken.None);
+        if (!acquired && after is null)
+        {
+            // At the cap: how long callers wait for a connection to be returned is measured (shardgen.pool.wait_time).
+            var waiting = Stopwatch.GetTimestamp();
+            acquired = await slots.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false);
+            Telemetry.RecordPoolWait(this, waiting, acquired);
+        }
+
         if (!acquired)
         {
             throw new ShardPoolExhaustedException(this, PoolExhausted(after, where?.Invoke()));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace ShardGen;
@@ -36,6 +37,38 @@ internal sealed class WorkerCursor : IAsyncDisposable
         _ownsConnection = connection is null;
         Statement = statement;
         Index = index;
+        _span = Telemetry.StartWorker(statement);
+    }
+
+    // The worker's child span of the fan-out's span, when the fan-out has one; ended with the worker's last row.
+    private Activity? _span;
+    private long _rows;
+
+    /// <summary>When the worker's last row was read or its statement failed (<see cref="Stopwatch.GetTimestamp"/>); 0 while it runs.</summary>
+    public long FinishedAt { get; private set; }
+
+    /// <summary>The rows read from the worker so far.</summary>
+    public long Rows => _rows;
+
+    private void Finish(Exception? error = null)
+    {
+        _done = true;
+        if (FinishedAt == 0)
+        {
+            FinishedAt = Stopwatch.GetTimestamp();
+        }
+
+        if (_span is { } span)
+        {
+            _span = null;
+            if (error is not null)
+            {
+                Telemetry.SetError(span, error);
+            }
+
+            span.SetTag(Telemetry.Rows, _rows);
+            span.Dispose();
+        }
     }
 
     public WorkerStatement Statement { get; }
@@ -58,8 +91,9 @@ internal sealed class WorkerCursor : IAsyncDisposable
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            _done = true;
-            throw Failure(ex);
+            var failure = Failure(ex);
+            Finish(failure);
+            throw failure;
         }
     }
 
@@ -73,6 +107,12 @@ internal sealed class WorkerCursor : IAsyncDisposable
 
         try
         {
+            if (_span is not null)
+            {
+                // Npgsql's own span of the statement, if Npgsql is listened to, goes under the worker's.
+                Activity.Current = _span;
+            }
+
             _connection ??= await Statement.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
             if (Statement.Combined is { } text)
             {
@@ -88,8 +128,9 @@ internal sealed class WorkerCursor : IAsyncDisposable
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            _done = true;
-            throw Failure(ex);
+            var failure = Failure(ex);
+            Finish(failure);
+            throw failure;
         }
     }
 
@@ -107,24 +148,26 @@ internal sealed class WorkerCursor : IAsyncDisposable
             {
                 if (_batch is null || !await _reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    _done = true;
+                    Finish();
                     return false;
                 }
 
                 _result++;
             }
 
+            _rows++;
             return true;
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
-            _done = true;
-            throw Failure(ex);
+            var failure = Failure(ex);
+            Finish(failure);
+            throw failure;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             // Npgsql cancelled the statement on the server and read up to its end: nothing is left to cancel.
-            _done = true;
+            Finish(ex);
             throw;
         }
     }
@@ -160,9 +203,12 @@ internal sealed class WorkerCursor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A worker stopped before its last row (the caller had enough, or another worker failed) ends its span here.
+        var done = _done;
+        Finish();
         if (_reader is not null)
         {
-            if (!_done)
+            if (!done)
             {
                 // Without this the reader would read every remaining row to get the connection back.
                 try

@@ -52,7 +52,7 @@ internal static class CitusMigration
         public Dictionary<string, (bool Valid, bool BacksConstraint)> Indexes { get; } = new(StringComparer.Ordinal);
     }
 
-    /// <summary>The statements of every phase, in order, for the tables the cluster has (<paramref name="missing"/> are created first, by the caller).</summary>
+    /// <summary>The statements of every phase, in order, for the tables the cluster has (the missing ones are created first, by the caller).</summary>
     private sealed class Plan
     {
         public List<string> Columns { get; } = [];

@@ -44,7 +44,7 @@ public sealed class ShardMap
     /// <see cref="Workers"/>: reference reads rotate over them, and the coordinator's copy. A worker whose
     /// copies are still being filled is not here, but reference writes reach it as every worker.
     /// </summary>
-    internal IReadOnlyList<Node> ReadableCopies { get; }
+    public IReadOnlyList<Node> ReadableCopies { get; }
 
     public IReadOnlyList<ColocationGroup> ColocationGroups { get; }
 

@@ -119,6 +119,7 @@ public sealed partial class ShardedTransaction
         var prepared = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.Prepare, w.Node).ConfigureAwait(false);
+            using var step = StartStepSpan("PREPARE TRANSACTION", w.Node);
             await ExecuteAsync(w.Connection, $"PREPARE TRANSACTION '{w.Gid}'", cancellationToken).ConfigureAwait(false);
             w.Prepared = true;
             return true;
@@ -136,6 +137,7 @@ public sealed partial class ShardedTransaction
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.RecordDecision, null))]).ConfigureAwait(false);
         try
         {
+            using var step = StartStepSpan("record decision", coordinator);
             await using var record = new NpgsqlCommand("INSERT INTO shardgen.commit_decisions (transaction_id, participants) VALUES ($1, $2)", decision);
             record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
             record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = parts.Length });
@@ -150,7 +152,12 @@ public sealed partial class ShardedTransaction
 
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.CommitDecision, null))]).ConfigureAwait(false);
         _deciding = true;
-        var recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
+        Exception? recordError;
+        using (StartStepSpan("COMMIT decision", coordinator))
+        {
+            recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
+        }
+
         await CloseAsync(decision).ConfigureAwait(false);
         if (recordError is { } lost)
         {
@@ -181,6 +188,7 @@ public sealed partial class ShardedTransaction
         var committed = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.CommitPrepared, w.Node).ConfigureAwait(false);
+            using var step = StartStepSpan("COMMIT PREPARED", w.Node);
             await CommitPreparedAsync(w).ConfigureAwait(false);
             return true;
         }))).ConfigureAwait(false);
@@ -188,6 +196,7 @@ public sealed partial class ShardedTransaction
         if (committed.All(c => c.Error is null))
         {
             await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.Forget, null))]).ConfigureAwait(false);
+            using var step = StartStepSpan("forget decision", coordinator);
             await ForgetAsync(transactionId).ConfigureAwait(false);
         }
 

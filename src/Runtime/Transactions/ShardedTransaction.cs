@@ -100,6 +100,22 @@ public sealed partial class ShardedTransaction : IAsyncDisposable
     /// </remarks>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
+        var span = StartCommitSpan();
+        try
+        {
+            await CommitGatedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            EndCommit(span, ex);
+            throw;
+        }
+
+        EndCommit(span, null);
+    }
+
+    private async Task CommitGatedAsync(CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -15,6 +15,18 @@ public sealed class SG0103Tests
     }
 
     [Fact]
+    public async Task A_window_no_WINDOW_clause_defines_is_underlined_on_the_call()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0103:row_number() OVER w|} AS id FROM orders WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+
+            [Query("SELECT row_number() OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
+            public partial Task<List<IdRow>> Good(long t);
+            """));
+    }
+
+    [Fact]
     public async Task An_ambiguous_column_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""

@@ -33,13 +33,34 @@ public sealed class SG0106Tests
     }
 
     [Fact]
-    public async Task The_message_names_both_tables_and_groups_and_the_code_fix_gets_both_types()
+    public async Task Keys_of_different_types_get_no_ColocateWith_advice()
     {
         var diagnostic = await SingleAsync(Queries("""
             [Query("SELECT o.id FROM orders o JOIN readings r ON r.order_id = o.id WHERE o.tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
-            """), "SG0106", "'orders' (colocation group int8)", "'readings' (colocation group uuid)", "ColocateWith", "[Reference]");
-        Assert.Equal("Reading", diagnostic.Properties[ShardGenAnalyzer.FixTypeProperty]);
+            """), "SG0106", "'orders' (colocation group int8)", "'readings' (colocation group uuid)", "different types", "[Reference]");
+        Assert.DoesNotContain("Colocate them", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_of_one_type_get_ColocateWith_advice_and_the_code_fix_gets_both_types()
+    {
+        var diagnostics = await AnalyzeAsync(TableTypes + """
+
+            [Distributed(nameof(TenantId), Colocation = DistributedAttribute.NoColocation)]
+            public sealed record Invoice(long TenantId, long Id, long OrderId);
+
+            public sealed partial class Q
+            {
+                public ShardedDataSource? Source { get; set; }
+
+                [Query("SELECT o.id FROM orders o JOIN invoices i ON i.tenant_id = o.tenant_id AND i.order_id = o.id WHERE o.tenant_id = @t")]
+                public partial Task<List<IdRow>> Bad(long t);
+            }
+            """);
+        var diagnostic = Assert.Single(diagnostics, d => d.Id == "SG0106");
+        Assert.Contains("ColocateWith", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal("Invoice", diagnostic.Properties[ShardGenAnalyzer.FixTypeProperty]);
         Assert.Equal("Order", diagnostic.Properties[ShardGenAnalyzer.FixOtherTypeProperty]);
     }
 

@@ -34,6 +34,16 @@ public sealed class SG0107Tests
     }
 
     [Fact]
+    public async Task An_outer_join_missing_the_key_equality_everywhere_is_reported_once()
+    {
+        // Not joined on the keys at all and an outer join without the equality in its own ON: one problem, one span.
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT o.id FROM orders o {|SG0107:LEFT JOIN customers c ON c.id = o.customer_id|} WHERE o.tenant_id = @t")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """));
+    }
+
+    [Fact]
     public async Task Comma_and_cross_joins_are_underlined_on_the_table()
     {
         await Verifier.VerifyAsync(Queries("""

@@ -81,6 +81,16 @@ public sealed class SG0111Tests
     }
 
     [Fact]
+    public async Task A_window_not_partitioned_by_the_key_is_refused_without_quoting_an_error_Citus_does_not_raise()
+    {
+        var diagnostic = await SingleAsync(Queries("""
+            [Query("SELECT rank() OVER (ORDER BY total) AS id FROM orders")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0111", "partitioned by the distribution key", "as Citus does on its coordinator");
+        Assert.DoesNotContain("could not run distributed query", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_messages_name_the_aggregate_and_what_to_do()
     {
         await SingleAsync(Queries("""

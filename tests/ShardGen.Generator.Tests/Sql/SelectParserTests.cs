@@ -308,7 +308,7 @@ public sealed class SelectParserTests
         const string sql = "SELECT sum(total) OVER (PARTITION BY tenant_id ROWS 3 PRECEDING) AS s FROM t";
         var window = Assert.IsType<WindowCall>(Select(sql).Items[0].Expr);
         Assert.Equal("sum(total) OVER (PARTITION BY tenant_id ROWS 3 PRECEDING)", Text(sql, window.Span));
-        Assert.Equal(["total", "tenant_id"], SqlWalker.Children(window).Select(Show));
+        Assert.Equal(["total", "tenant_id", "3"], SqlWalker.Children(window).Select(Show));
     }
 
     [Fact]
@@ -325,10 +325,12 @@ public sealed class SelectParserTests
     }
 
     [Fact]
-    public void A_subquery_in_FROM_without_an_alias_is_a_syntax_error()
+    public void A_subquery_in_FROM_without_an_alias_is_named_as_PostgreSQL_names_it()
     {
-        var problem = ProblemAt("SELECT * FROM (SELECT 1)", SqlProblemKind.Syntax, "(SELECT 1)");
-        Assert.Contains("needs an alias", problem.Message, StringComparison.Ordinal);
+        const string sql = "SELECT * FROM (SELECT 1)";
+        var from = Select(sql).From!;
+        Assert.Equal(("unnamed_subquery", null), (from.Name, from.Alias));
+        Assert.Equal("(SELECT 1)", Text(sql, from.Span));
     }
 
     [Fact]

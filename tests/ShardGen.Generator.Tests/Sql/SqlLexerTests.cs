@@ -162,22 +162,40 @@ public sealed class SqlLexerTests
     }
 
     [Theory]
-    [InlineData("$$it's$$")]
-    [InlineData("$fn$body$fn$")]
-    [InlineData("$x$unterminated")]
-    public void Dollar_quoted_strings_are_unsupported(string sql)
+    [InlineData("$fn$body$fn$", "body")]
+    [InlineData("$$it's$$", "it's")]
+    [InlineData("$a$ $$ nested $b$ $a$", " $$ nested $b$ ")]
+    [InlineData("U&'d\\0061t\\+000061'", "data")]
+    [InlineData("U&'d!0061t' UESCAPE '!'", "dat")]
+    [InlineData("U&'\\\\'", "\\")]
+    public void Dollar_quoted_and_unicode_escaped_strings_are_strings(string sql, string value)
     {
-        var problem = LexProblem(sql, SqlProblemKind.Unsupported);
-        Assert.Equal(new TextSpan(0, sql.Length), problem.Span);
-        Assert.Contains("Dollar-quoted", problem.Message);
+        var result = SqlLexer.Lex(sql);
+        Assert.Empty(result.Problems);
+        var token = result.Tokens[0];
+        Assert.Equal((SqlTokenKind.String, value, new TextSpan(0, sql.Length)), (token.Kind, token.Value, token.Span));
     }
 
     [Theory]
-    [InlineData("B'101'")]
-    [InlineData("X'1F'")]
-    [InlineData("U&'d\\0061t'")]
+    [InlineData("B'101'", "b101")]
+    [InlineData("X'1F'", "x1F")]
+    public void Bit_strings_are_their_own_tokens(string sql, string value)
+    {
+        var result = SqlLexer.Lex(sql);
+        Assert.Empty(result.Problems);
+        Assert.Equal((SqlTokenKind.BitString, value), (result.Tokens[0].Kind, result.Tokens[0].Value));
+    }
+
+    [Theory]
+    [InlineData("$x$unterminated", "$x$unterminated")]
+    [InlineData("U&'\\00'", "U&'\\00'")]
+    [InlineData("U&'a' UESCAPE 'f'", "U&'a' UESCAPE 'f'")]
+    public void Bad_dollar_quotes_and_unicode_escapes_are_syntax_problems(string sql, string spanText)
+        => Assert.Equal(spanText, Text(sql, LexProblem(sql, SqlProblemKind.Syntax).Span));
+
+    [Theory]
     [InlineData("0x1F")]
-    public void Exotic_constants_are_unsupported(string sql)
+    public void Non_decimal_integers_are_unsupported(string sql)
     {
         var problem = LexProblem(sql, SqlProblemKind.Unsupported);
         Assert.Equal(new TextSpan(0, sql.Length), problem.Span);

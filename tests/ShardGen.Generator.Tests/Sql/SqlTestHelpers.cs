@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ShardGen.Generator;
 using ShardGen.Generator.Sql;
 
 namespace ShardGen.Generator.Tests.Sql;
@@ -63,17 +64,33 @@ internal static class SqlTestHelpers
         BinaryExpr b => $"({b.Operator} {Show(b.Left)} {Show(b.Right)})",
         InExpr i => $"({(i.Negated ? "NOT IN" : "IN")} {Show(i.Operand)} [{string.Join(" ", i.Items.Select(Show))}])",
         AnyExpr a => $"({a.Operator} ANY {Show(a.Operand)} {Show(a.Array)})",
-        BetweenExpr b => $"({(b.Negated ? "NOT BETWEEN" : "BETWEEN")} {Show(b.Operand)} {Show(b.Low)} {Show(b.High)})",
+        AllExpr a => $"({a.Operator} ALL {Show(a.Operand)} {Show(a.Array)})",
+        ArrayExpr a => "[" + string.Join(" ", a.Elements.Select(Show)) + "]",
+        ArraySubqueryExpr a => $"(ARRAY {ShowSelect(a.Query)})",
+        SubscriptExpr s => $"(SUBSCRIPT {Show(s.Operand)} {(s.Lower is null ? "_" : Show(s.Lower))}{(s.Slice ? ":" + (s.Upper is null ? "_" : Show(s.Upper)) : string.Empty)})",
+        RowExpr r => "(ROW" + string.Concat(r.Items.Select(i => " " + Show(i))) + ")",
+        FieldExpr f => $"(FIELD {Show(f.Operand)} {f.Field})",
+        CollateExpr c => $"(COLLATE {Show(c.Operand)} {c.Collation})",
+        NamedArgument n => $"({n.Name} => {Show(n.Value)})",
+        BooleanTestExpr b => $"(IS {(b.Negated ? "NOT " : string.Empty)}{b.Test} {Show(b.Operand)})",
+        DefaultExpr => "DEFAULT",
+        GroupingSetExpr g => $"({g.Kind}" + string.Concat(g.Items.Select(i => " " + Show(i))) + ")",
+        BetweenExpr b => $"({(b.Negated ? "NOT BETWEEN" : "BETWEEN")}{(b.Symmetric ? " SYMMETRIC" : string.Empty)} {Show(b.Operand)} {Show(b.Low)} {Show(b.High)})",
         IsNullExpr n => $"({(n.Negated ? "IS NOT NULL" : "IS NULL")} {Show(n.Operand)})",
-        FunctionCall f => f.Name + "(" + (f.Distinct ? "DISTINCT " : string.Empty) + (f.Star ? "*" : string.Join(" ", f.Arguments.Select(Show))) + ")",
+        FunctionCall f => f.Name + "(" + (f.Distinct ? "DISTINCT " : string.Empty) + (f.Variadic ? "VARIADIC " : string.Empty) + (f.Star ? "*" : string.Join(" ", f.Arguments.Select(Show)))
+            + (f.OrderBy.Count > 0 && !f.WithinGroup ? " ORDER BY " + ShowOrder(f.OrderBy) : string.Empty) + ")"
+            + (f.WithinGroup ? " WITHIN GROUP (" + ShowOrder(f.OrderBy) + ")" : string.Empty),
         CaseExpr c => ShowCase(c),
         CastExpr c => $"(CAST {Show(c.Operand)} {c.TypeName}{(c.ColonSyntax ? " ::" : string.Empty)})",
         SubqueryExpr q => $"(SUBQUERY {ShowSelect(q.Query)})",
         ExistsExpr e => $"(EXISTS {ShowSelect(e.Query)})",
         InSubqueryExpr i => $"({(i.Negated ? "NOT IN" : "IN")} {Show(i.Operand)} {ShowSelect(i.Query)})",
-        WindowCall w => $"(OVER {Show(w.Function)} [{string.Join(" ", w.PartitionBy.Select(Show))}] [{string.Join(" ", w.OrderBy.Select(o => Show(o.Expr) + (o.Descending ? " DESC" : string.Empty)))}])",
+        WindowCall w => $"(OVER {Show(w.Function)}{(w.Name is null ? string.Empty : " " + w.Name)} [{string.Join(" ", w.PartitionBy.Select(Show))}] [{ShowOrder(w.OrderBy)}])",
         _ => throw new ArgumentOutOfRangeException(nameof(expr), expr, null),
     };
+
+    private static string ShowOrder(EquatableArray<OrderItem> items) =>
+        string.Join(" ", items.Select(o => Show(o.Expr) + (o.Descending ? " DESC" : string.Empty) + (o.Using is null ? string.Empty : " USING " + o.Using)));
 
     /// <summary>A subquery, briefly: its items, its FROM table and its WHERE.</summary>
     private static string ShowSelect(SelectStatement select) =>

@@ -1,4 +1,5 @@
 using Npgsql;
+using ShardGen.Testing;
 using ShardGen.Tests.Infrastructure;
 
 namespace ShardGen.Tests.Citus;

@@ -145,6 +145,24 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.BigOrdersPerSetting), Order.Total, [], [] },
         { nameof(ShopQueries.OrdersOfTenantWithSetting), Order.Total, [], [7L] },
 
+        // pinned to one key: PostgreSQL's operators, arrays, full text, regular expressions, rows, LATERAL functions,
+        // ordered-set aggregates and grouping sets, run as written on the key's shard
+        { nameof(ShopQueries.JsonOfTenant), Order.Total, [], [7L, "{\"q\": 3}"] },
+        { nameof(ShopQueries.JsonOfTenant), Order.Total, [], [4L, "{\"tags\": [\"gift\"]}"] },
+        { nameof(ShopQueries.ArraysOfTenant), Order.Total, [], [7L, new[] { "paid", "Gift" }] },
+        { nameof(ShopQueries.ArraysOfTenant), Order.Total, [], [12L, Array.Empty<string>()] },
+        { nameof(ShopQueries.CustomersMatching), Order.Total, [], [7L, "ada"] },
+        { nameof(ShopQueries.CustomersMatching), Order.Total, [], [3L, "Bob 2"] },
+        { nameof(ShopQueries.CustomersByRegex), Order.Total, [], [7L, "^(a|z)"] },
+        { nameof(ShopQueries.OrdersPageBefore), Order.Total, [], [7L, new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero), 700L] },
+        { nameof(ShopQueries.OrdersPageBefore), Order.Total, [], [9L, new DateTimeOffset(2026, 12, 31, 0, 0, 0, TimeSpan.Zero), 1L] },
+        { nameof(ShopQueries.StepsOfOrders), Order.Total, [], [7L] },
+        { nameof(ShopQueries.NotePieces), Order.Total, [], [5L] },
+        { nameof(ShopQueries.MedianOfTenant), Order.None, [], [7L] },
+        { nameof(ShopQueries.MedianOfTenant), Order.None, [], [424242L] },
+        { nameof(ShopQueries.GroupingSetsOfTenant), Order.Total, [], [7L] },
+        { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
+
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
         { nameof(ShopQueries.Settings), Order.Total, [], [] },

@@ -65,6 +65,21 @@ public abstract class DifferentialWrites(DifferentialFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.MarkTopTierOrders));
         await SameAsync(writes, nameof(ShopWrites.TierByOrderCount), new long[] { 2, 7, 11, 19 });
 
+        // Pinned to one key, written as PostgreSQL takes them: UPDATE ... FROM, DELETE ... USING, a multi-column SET, WITH
+        // before UPDATE, DEFAULT in VALUES and a partial-index ON CONFLICT target; and rows locked FOR UPDATE in a transaction.
+        await SameAsync(writes, nameof(ShopWrites.NoteCustomerNames), 9L);
+        await SameAsync(writes, nameof(ShopWrites.DeleteSecondLinesOfCancelled), 7L);
+        await SameAsync(writes, nameof(ShopWrites.BulkFives), 12L);
+        await SameAsync(writes, nameof(ShopWrites.MarkBigWithCte), 7L);
+        await SameAsync(writes, nameof(ShopWrites.InsertWithDefaultNote), 6L, 5000L, joined);
+        await SameAsync(writes, nameof(ShopWrites.InsertWithDefaultNote), 6L, 5000L, joined);
+        await using (var transaction = await fixture.Source.BeginTransactionAsync())
+        {
+            await SameAsync(writes, nameof(ShopWrites.LockOrders), 7L, new long[] { 3, 5, 8 });
+            await SameAsync(writes, nameof(ShopWrites.SetNote), 7L, 5L, "locked, then changed");
+            await transaction.CommitAsync();
+        }
+
         // A multi-row INSERT over two tenants (3 and 11 live on different workers): split by key, all or nothing.
         Assert.NotEqual(await WorkerOfAsync(3), await WorkerOfAsync(11));
         await SameAsync(writes, nameof(ShopWrites.InsertForTwoTenants), 3L, 11L, joined);

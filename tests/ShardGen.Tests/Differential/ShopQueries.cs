@@ -97,6 +97,20 @@ public sealed record NameCountRow(string Name, long N);
 
 public sealed record StatusFirstNoteRow(string Status, string? FirstNote, long N);
 
+public sealed record IdStatusRow(long Id, string Status);
+
+public sealed record IdDoubledRow(long Id, int Doubled);
+
+public sealed record OrderStepRow(long Id, int Step);
+
+public sealed record IdWordRow(long Id, string Word);
+
+public sealed record MedianRow(double? Median, string? Common, decimal? Lowest);
+
+public sealed record GroupingRow(string? Status, int? Quantity, long N, int Level);
+
+public sealed record LockedOrderRow(long Id, string Status, string? Note);
+
 /// <summary>
 /// The [Query] methods of the differential test: every plan kind (router, router with colocated and
 /// reference joins, several keys, every shard with each merge, aggregates, reference, local).
@@ -407,6 +421,59 @@ public sealed partial class ShopQueries
 
     [Query("SELECT key, value FROM settings ORDER BY key")]
     public partial Task<List<SettingRow>> Settings();
+
+    // ---- pinned to one key: what PostgreSQL runs, ShardGen runs as written
+
+    [Query("""
+        SELECT id, ('{"status": "' || status || '", "q": ' || quantity || '}')::jsonb ->> 'status' AS status
+          FROM orders
+         WHERE tenant_id = @tenantId
+           AND ('{"q": ' || quantity || ', "tags": ["' || coalesce(note, 'none') || '"]}')::jsonb @> @filter::jsonb
+           AND ('{"q": 1}')::jsonb ? 'q' AND NOT ('{"a": {"b": 1}}')::jsonb #>> '{a,b}' <> '1'
+         ORDER BY id
+        """)]
+    public partial Task<List<IdStatusRow>> JsonOfTenant(long tenantId, string filter);
+
+    [Query("""
+        SELECT id, (ARRAY[quantity, quantity * 2])[2] AS doubled
+          FROM orders
+         WHERE tenant_id = @tenantId AND ARRAY[status, coalesce(note, '-')] && @tags AND quantity <> ALL (ARRAY[1, 2])
+         ORDER BY id
+        """)]
+    public partial Task<List<IdDoubledRow>> ArraysOfTenant(long tenantId, string[] tags);
+
+    [Query("SELECT id, name FROM customers WHERE tenant_id = @tenantId AND to_tsvector('simple', name) @@ plainto_tsquery('simple', @words) ORDER BY id")]
+    public partial Task<List<NameRow>> CustomersMatching(long tenantId, string words);
+
+    [Query("SELECT id, name FROM customers WHERE tenant_id = @tenantId AND name ~* @pattern AND name !~ '[0-9]{2}' ORDER BY id")]
+    public partial Task<List<NameRow>> CustomersByRegex(long tenantId, string pattern);
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = @tenantId AND (created_at, id) < (@beforeAt, @beforeId) ORDER BY created_at DESC, id DESC LIMIT 10")]
+    public partial Task<List<IdTotalRow>> OrdersPageBefore(long tenantId, DateTimeOffset beforeAt, long beforeId);
+
+    [Query("SELECT o.id, g.step FROM orders o CROSS JOIN LATERAL generate_series(1, o.quantity) AS g(step) WHERE o.tenant_id = @tenantId AND o.id <= 20 ORDER BY o.id, g.step")]
+    public partial Task<List<OrderStepRow>> StepsOfOrders(long tenantId);
+
+    [Query("SELECT o.id, u.word FROM orders o, LATERAL unnest(string_to_array(o.note, 'i')) AS u(word) WHERE o.tenant_id = @tenantId ORDER BY o.id, u.word")]
+    public partial Task<List<IdWordRow>> NotePieces(long tenantId);
+
+    [Query("""
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY weight) AS median, mode() WITHIN GROUP (ORDER BY status) AS common,
+               min(total ORDER BY total) AS lowest
+          FROM orders WHERE tenant_id = @tenantId
+        """)]
+    public partial Task<MedianRow?> MedianOfTenant(long tenantId);
+
+    [Query("""
+        SELECT status, quantity, count(*) AS n, grouping(status, quantity) AS level
+          FROM orders WHERE tenant_id = @tenantId
+         GROUP BY GROUPING SETS ((status), (quantity), ())
+         ORDER BY level, status, quantity
+        """)]
+    public partial Task<List<GroupingRow>> GroupingSetsOfTenant(long tenantId);
+
+    [Query("SELECT status, quantity, count(*) AS n, grouping(status, quantity) AS level FROM orders WHERE tenant_id = @tenantId GROUP BY ROLLUP (status, quantity) ORDER BY level, status, quantity")]
+    public partial Task<List<GroupingRow>> RollupOfTenant(long tenantId);
 }
 
 /// <summary>The write [Query] methods of the differential test.</summary>
@@ -418,6 +485,24 @@ public sealed partial class ShopWrites
 
     [Query("UPDATE orders SET note = @note WHERE tenant_id = @tenantId AND id = @id")]
     public partial Task<int> SetNote(long tenantId, long id, string? note);
+
+    [Query("SELECT id, status, note FROM orders WHERE tenant_id = @tenantId AND id = ANY(@ids) ORDER BY id FOR UPDATE")]
+    public partial Task<List<LockedOrderRow>> LockOrders(long tenantId, long[] ids);
+
+    [Query("UPDATE orders o SET note = c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND o.tenant_id = @tenantId AND o.quantity = 6")]
+    public partial Task<int> NoteCustomerNames(long tenantId);
+
+    [Query("DELETE FROM order_lines l USING orders o WHERE o.tenant_id = l.tenant_id AND o.id = l.order_id AND l.tenant_id = @tenantId AND o.status = 'cancelled' AND l.line_no = 2")]
+    public partial Task<int> DeleteSecondLinesOfCancelled(long tenantId);
+
+    [Query("UPDATE orders SET (note, quantity) = ('bulk', quantity + 1) WHERE tenant_id = @tenantId AND quantity = 5")]
+    public partial Task<int> BulkFives(long tenantId);
+
+    [Query("WITH big AS (SELECT id FROM orders WHERE tenant_id = @tenantId AND total > 900) UPDATE orders SET note = 'big' WHERE tenant_id = @tenantId AND id IN (SELECT id FROM big)")]
+    public partial Task<int> MarkBigWithCte(long tenantId);
+
+    [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at, note) VALUES (@tenantId, @id, 1, 'open', 0, 0, 1, @at, DEFAULT) ON CONFLICT (tenant_id, id) WHERE quantity > 0 DO NOTHING")]
+    public partial Task<int> InsertWithDefaultNote(long tenantId, long id, DateTimeOffset at);
 
     [Query("UPDATE orders SET status = 'archived', note = NULL WHERE quantity = @quantity AND total < @below")]
     public partial Task<int> ArchiveQuantity(int quantity, decimal below);

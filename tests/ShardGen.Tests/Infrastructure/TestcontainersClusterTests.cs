@@ -1,3 +1,4 @@
+using ShardGen.Testing;
 using Xunit;
 
 namespace ShardGen.Tests.Infrastructure;

@@ -1,14 +1,14 @@
 using System.IO.Pipes;
 using System.Net.Sockets;
 using System.Text;
-using ShardGen.Testing;
 using Testcontainers.PostgreSql;
 
-namespace ShardGen.Tests.Infrastructure;
+namespace ShardGen.Testing;
 
 /// <summary>
-/// The same cluster shape as <see cref="LocalPostgresCluster"/>, one <c>postgres:15</c> container per node,
-/// for machines that have a Docker engine but no PostgreSQL binaries.
+/// The same cluster shape as <see cref="LocalPostgresCluster"/>, one <c>postgres:15</c> container per node (with
+/// <c>max_prepared_transactions</c> set for two-phase commit), for machines that have a Docker engine but no PostgreSQL
+/// binaries. Check <see cref="DockerAvailable"/> first, and skip rather than fail where it is false.
 /// </summary>
 public sealed class TestcontainersCluster : IPostgresCluster
 {
@@ -28,6 +28,7 @@ public sealed class TestcontainersCluster : IPostgresCluster
 
     public IReadOnlyList<string> WorkerConnectionStrings { get; }
 
+    /// <summary>Starts a coordinator and <paramref name="workers"/> workers, each in a container of its own, in parallel.</summary>
     public static async Task<TestcontainersCluster> StartAsync(int workers = 2, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workers);

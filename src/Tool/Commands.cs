@@ -1,0 +1,170 @@
+using System.Globalization;
+using Npgsql;
+using ShardGen.Model;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ShardGen.Tool;
+
+/// <summary><c>shardgen status</c>: what the cluster holds, read from its metadata and its nodes.</summary>
+internal sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<ClusterSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ClusterSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var map = await source.RefreshAsync(cancellationToken);
+        console.MarkupLineInterpolated($"[bold]{(source.Engine == ShardEngine.Citus ? "Citus" : "ShardGen")} cluster[/], metadata version {map.Version}");
+
+        var shards = await ShardsPerNodeAsync(source, map, cancellationToken);
+        var nodes = new Table().AddColumns("node", "role", "address", "reference copies", "shards", "shard data", "prepared transactions");
+        foreach (var node in map.Workers.Prepend(map.Coordinator))
+        {
+            var isCoordinator = ReferenceEquals(node, map.Coordinator);
+            var (count, bytes) = shards.GetValueOrDefault(node.Name);
+            var prepared = await ScalarAsync<long>(node, "SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'shardgen\\_%'", null, cancellationToken);
+            nodes.AddRow(
+                Markup.Escape(node.Name), isCoordinator ? "coordinator" : "worker", Markup.Escape($"{node.Host}:{node.Port}/{node.Database}"),
+                isCoordinator ? "source" : map.ReadableCopies.Contains(node) ? "ready" : "filling",
+                count.ToString(CultureInfo.InvariantCulture), Size(bytes), prepared.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(nodes);
+        var groups = new Table().AddColumns("colocation group", "key type", "shards", "shards per node");
+        foreach (var group in map.ColocationGroups)
+        {
+            var perNode = Enumerable.Range(0, group.ShardCount).GroupBy(group.NodeOfShard).Select(g => $"{g.Key.Name} {g.Count()}");
+            groups.AddRow(Markup.Escape(group.Name), group.KeyType.SqlType(), group.ShardCount.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", perNode)));
+        }
+
+        console.Write(groups);
+        return 0;
+    }
+
+    // Per node: how many shard tables it holds, and their size with indexes (pg_total_relation_size on the node).
+    private static async Task<Dictionary<string, (int Count, long Bytes)>> ShardsPerNodeAsync(ShardedDataSource source, ShardMap map, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
+        if (source.Engine == ShardEngine.Citus)
+        {
+            return result;
+        }
+
+        var names = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        await using (var coordinator = await map.Coordinator.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var command = new NpgsqlCommand(
+            "SELECT n.name, s.table_name || '_' || s.shard_id FROM shardgen.shards s JOIN shardgen.placements p USING (shard_id) JOIN shardgen.nodes n USING (node_id)", coordinator))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!names.TryGetValue(reader.GetString(0), out var list))
+                {
+                    names[reader.GetString(0)] = list = [];
+                }
+
+                list.Add(reader.GetString(1));
+            }
+        }
+
+        foreach (var node in map.Workers)
+        {
+            var tables = names.GetValueOrDefault(node.Name) ?? [];
+            var bytes = await ScalarAsync<long>(node,
+                "SELECT coalesce(sum(pg_total_relation_size(to_regclass(quote_ident(t)))), 0)::bigint FROM unnest($1) t", tables.ToArray(), cancellationToken);
+            result[node.Name] = (tables.Count, bytes);
+        }
+
+        return result;
+    }
+
+    private static async Task<T> ScalarAsync<T>(Node node, string sql, string[]? names, CancellationToken cancellationToken)
+    {
+        await using var connection = await node.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (names is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        }
+
+        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static string Size(long bytes) => bytes switch
+    {
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F0} kB"),
+        < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):F1} MB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):F2} GB"),
+    };
+}
+
+/// <summary><c>shardgen apply</c>: ApplySchemaAsync of the application's model.</summary>
+internal sealed class ApplyCommand(IAnsiConsole console) : AsyncCommand<ModelSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ModelSettings settings, CancellationToken cancellationToken)
+    {
+        var schema = ModelLoader.Load(settings.Assembly!);
+        await using var source = Sources.Build(settings, schema);
+        await source.ApplySchemaAsync(cancellationToken);
+        var map = await source.RefreshAsync(cancellationToken);
+        console.MarkupLineInterpolated($"Applied the model of {schema.Tables.Count} tables; metadata version {map.Version}.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen migrate</c>: the dry run (PlanSchemaAsync) or the migration of the application's model.</summary>
+internal sealed class MigrateCommand(IAnsiConsole console) : AsyncCommand<MigrateSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, MigrateSettings settings, CancellationToken cancellationToken)
+    {
+        var schema = ModelLoader.Load(settings.Assembly!);
+        var options = new SchemaApplyOptions { AllowDestructiveChanges = settings.AllowDestructive };
+        await using var source = Sources.Build(settings, schema);
+        var plan = await source.PlanSchemaAsync(options, cancellationToken);
+        console.WriteLine(plan.ToString());
+        if (plan.Refused.Count > 0)
+        {
+            console.MarkupLine("[red]The migration is refused[/] (above); nothing was changed.");
+            return 1;
+        }
+
+        if (settings.DryRun || plan.IsEmpty)
+        {
+            return 0;
+        }
+
+        await source.ApplySchemaAsync(options, cancellationToken);
+        console.MarkupLineInterpolated($"Migrated: {plan.Statements.Count} statements run.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen recover</c>: RecoverAsync.</summary>
+internal sealed class RecoverCommand(IAnsiConsole console) : AsyncCommand<ClusterSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ClusterSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var result = await source.RecoverAsync(cancellationToken);
+        console.WriteLine(result.ToString());
+        return 0;
+    }
+}
+
+internal static class Sources
+{
+    public static ShardedDataSource Build(ClusterSettings settings, SchemaDefinition schema)
+    {
+        var builder = new ShardedDataSourceBuilder(settings.CoordinatorConnection).UseSchema(schema).UseTransactionRecovery(TimeSpan.Zero, onLoad: false);
+        if (settings.Citus)
+        {
+            builder.UseCitus();
+        }
+
+        for (var i = 0; i < settings.Workers.Length; i++)
+        {
+            builder.AddWorker(settings.Workers[i]);
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,60 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ShardGen.Tool;
+
+/// <summary>How to reach the cluster: the coordinator, and the workers as the application gives them.</summary>
+internal class ClusterSettings : CommandSettings
+{
+    [CommandOption("-c|--coordinator <CONNECTION>")]
+    [Description("The coordinator's Npgsql connection string (else SHARDGEN_COORDINATOR).")]
+    public string? Coordinator { get; init; }
+
+    [CommandOption("-w|--worker <CONNECTION>")]
+    [Description("A worker's connection string, as the application gives it (repeat for each; workers the cluster knows are found in its metadata).")]
+    public string[] Workers { get; init; } = [];
+
+    [CommandOption("--citus")]
+    [Description("The coordinator runs Citus: the topology is Citus's own.")]
+    public bool Citus { get; init; }
+
+    public string CoordinatorConnection => Coordinator ?? Environment.GetEnvironmentVariable("SHARDGEN_COORDINATOR") ?? "";
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(CoordinatorConnection)
+            ? ValidationResult.Error("Give the coordinator: --coordinator \"<Npgsql connection string>\" (or set SHARDGEN_COORDINATOR).")
+            : ValidationResult.Success();
+}
+
+/// <summary>A compiled model as well: the application's assembly, whose generated ShardDatabase holds it.</summary>
+internal class ModelSettings : ClusterSettings
+{
+    [CommandOption("-a|--assembly <PATH>")]
+    [Description("The application's built assembly (bin/Release/net10.0/App.dll): its generated ShardDatabase.Schema is the model.")]
+    public string? Assembly { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var cluster = base.Validate();
+        if (!cluster.Successful)
+        {
+            return cluster;
+        }
+
+        return string.IsNullOrWhiteSpace(Assembly)
+            ? ValidationResult.Error("Give the application's assembly: --assembly bin/Release/net10.0/App.dll (build it first).")
+            : ValidationResult.Success();
+    }
+}
+
+internal sealed class MigrateSettings : ModelSettings
+{
+    [CommandOption("--dry-run")]
+    [Description("Print the statements the migration would run, phase by phase and node by node, and change nothing.")]
+    public bool DryRun { get; init; }
+
+    [CommandOption("--allow-destructive")]
+    [Description("Also make destructive changes: drop what the model no longer has, change types, nullability and keys.")]
+    public bool AllowDestructive { get; init; }
+}

@@ -1,0 +1,34 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ShardGen.Tool;
+
+/// <summary>
+/// The <c>shardgen</c> command line (docs/operations.md): what a cluster holds, and the schema operations of a compiled
+/// model. Every command reaches the cluster through the runtime's own <see cref="ShardedDataSource"/>, so what it does is
+/// what an application's call does.
+/// </summary>
+internal static class ShardGenCommand
+{
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("shardgen");
+            config.ConfigureConsole(console);
+            config.AddCommand<StatusCommand>("status")
+                .WithDescription("Nodes, colocation groups, shards and their sizes per node, and prepared transactions waiting for recovery.")
+                .WithExample("status", "--coordinator", "\"Host=db0;Username=app;Database=app\"");
+            config.AddCommand<ApplyCommand>("apply")
+                .WithDescription("Creates what the compiled model needs and migrates the tables the cluster has to it, additive changes only (ApplySchemaAsync).")
+                .WithExample("apply", "--assembly", "bin/Release/net10.0/App.dll", "--coordinator", "\"Host=db0;...\"", "--worker", "\"Host=db1;...\"");
+            config.AddCommand<MigrateCommand>("migrate")
+                .WithDescription("Shows (--dry-run) or applies the migration of the cluster to the compiled model; destructive changes only with --allow-destructive.")
+                .WithExample("migrate", "--assembly", "bin/Release/net10.0/App.dll", "--coordinator", "\"Host=db0;...\"", "--dry-run");
+            config.AddCommand<RecoverCommand>("recover")
+                .WithDescription("Settles the distributed transactions a crash left prepared on the workers (RecoverAsync).");
+        });
+        return app.RunAsync(args, cancellationToken);
+    }
+}

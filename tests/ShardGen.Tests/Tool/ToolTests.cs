@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+using ShardGen.Testing;
+using ShardGen.Tests.Infrastructure;
+using ShardGen.Tool;
+using Spectre.Console;
+
+namespace ShardGen.Tests.Tool;
+
+/// <summary>
+/// The <c>shardgen</c> command line (docs/operations.md), run in-process against a throwaway cluster, with this test
+/// assembly as the application whose compiled model it loads.
+/// </summary>
+public sealed class ToolTests
+{
+    private static readonly string Assembly = typeof(ShardDatabase).Assembly.Location;
+
+    [Fact]
+    public async Task Migrate_dry_run_prints_the_plan_and_changes_nothing_then_apply_creates_the_cluster_and_status_shows_it()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        string[] where = ["--coordinator", cluster.CoordinatorConnectionString, "--worker", cluster.WorkerConnectionStrings[0], "--worker", cluster.WorkerConnectionStrings[1]];
+
+        var (code, output) = await RunAsync(["migrate", "--assembly", Assembly, "--dry-run", .. where]);
+        Assert.True(code == 0, output);
+        Assert.Contains("-- phase: create", output, StringComparison.Ordinal);
+        Assert.Contains("CREATE TABLE IF NOT EXISTS \"accounts_{shardid}\"", output, StringComparison.Ordinal);
+        Assert.False(await Sql.ScalarAsync<bool>(cluster.CoordinatorConnectionString, "SELECT to_regclass('shardgen.tables') IS NOT NULL"));
+
+        (code, output) = await RunAsync(["apply", "--assembly", Assembly, .. where]);
+        Assert.True(code == 0, output);
+        Assert.Contains($"Applied the model of {ShardDatabase.Schema.Tables.Count} tables", output, StringComparison.Ordinal);
+        Assert.Equal(ShardDatabase.Schema.Tables.Count, await Sql.ScalarAsync<long>(cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.tables"));
+
+        (code, output) = await RunAsync(["migrate", "--assembly", Assembly, "--dry-run", .. where]);
+        Assert.True(code == 0, output);
+        Assert.Contains("-- nothing to do", output, StringComparison.Ordinal);
+
+        // Status needs only the coordinator: the workers come from the metadata.
+        (code, output) = await RunAsync(["status", "--coordinator", cluster.CoordinatorConnectionString]);
+        Assert.True(code == 0, output);
+        var workers = await Sql.QueryAsync(cluster.CoordinatorConnectionString,
+            "SELECT n.name, count(p.shard_id) FROM shardgen.nodes n LEFT JOIN shardgen.placements p USING (node_id) WHERE n.role = 'worker' GROUP BY n.node_id, n.name ORDER BY n.node_id");
+        Assert.Equal(2, workers.Count);
+        foreach (var worker in workers)
+        {
+            Assert.Matches($@"{Regex.Escape((string)worker[0]!)}\s*│\s*worker\s*│[^\n]*│\s*ready\s*│\s*{worker[1]}\s*│", output);
+        }
+
+        Assert.Matches($@"int8\s*│\s*bigint\s*│\s*32\s*│\s*{Regex.Escape((string)workers[0][0]!)} 16, {Regex.Escape((string)workers[1][0]!)} 16", output);
+
+        (code, output) = await RunAsync(["recover", "--coordinator", cluster.CoordinatorConnectionString]);
+        Assert.True(code == 0, output);
+        Assert.Contains("committed 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_coordinator_or_assembly_is_a_clear_error()
+    {
+        var (code, output) = await RunAsync(["status"], environmentCoordinator: false);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--coordinator", output, StringComparison.Ordinal);
+
+        (code, output) = await RunAsync(["migrate", "--coordinator", "Host=127.0.0.1", "--dry-run"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--assembly", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string[] args, bool environmentCoordinator = true)
+    {
+        var saved = Environment.GetEnvironmentVariable("SHARDGEN_COORDINATOR");
+        if (!environmentCoordinator)
+        {
+            Environment.SetEnvironmentVariable("SHARDGEN_COORDINATOR", null);
+        }
+
+        try
+        {
+            var writer = new StringWriter();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+                Out = new AnsiConsoleOutput(writer),
+            });
+            console.Profile.Width = 400;
+            var code = await ShardGenCommand.RunAsync(args, console);
+            return (code, writer.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SHARDGEN_COORDINATOR", saved);
+        }
+    }
+}
