@@ -287,7 +287,8 @@ internal sealed class ShardMove
         try
         {
             await ExecuteOnAsync(connection, transaction, block.Token, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
-            var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_lsn()::text", block.Token).ConfigureAwait(false);
+            // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
+            var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_insert_lsn()::text", block.Token).ConfigureAwait(false);
             await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
             var tables = await ProveAsync(shards, connection, transaction, sourceSchema: null, target, block.Token).ConfigureAwait(false);
             var fence = Identifiers.Quote(move.Name);
