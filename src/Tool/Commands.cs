@@ -150,6 +150,62 @@ internal sealed class RecoverCommand(IAnsiConsole console) : AsyncCommand<Cluste
     }
 }
 
+/// <summary>
+/// <c>shardgen move</c>: moves a shard group online (MoveShardGroupAsync, docs/operations.md), showing its steps as a live
+/// status in a terminal and as plain lines otherwise; Ctrl-C stops it cleanly (the next move or run settles what it left).
+/// </summary>
+internal sealed class MoveCommand(IAnsiConsole console) : AsyncCommand<MoveSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, MoveSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        ShardMoveResult result;
+        if (console.Profile.Capabilities.Interactive)
+        {
+            result = await console.Status().StartAsync("Moving", async status =>
+                await source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!, progress: new Steps(step => status.Status($"Moving: {step}")), cancellationToken: cancellationToken));
+        }
+        else
+        {
+            result = await source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!,
+                progress: new Steps(step => console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {step}")), cancellationToken: cancellationToken);
+        }
+
+        if (result.Tables.Count == 0)
+        {
+            console.MarkupLineInterpolated($"Shard {result.ShardIndex} of group '{result.ColocationGroup}' is on '{result.Target}' already: nothing moved.");
+            return 0;
+        }
+
+        console.MarkupLineInterpolated(
+            $"Moved shard {result.ShardIndex} of group '{result.ColocationGroup}' from '{result.Source}' to '{result.Target}' in {result.Elapsed.TotalSeconds:F1} s; writes waited {result.WriteBlock.TotalMilliseconds:F0} ms.");
+        foreach (var table in result.Tables)
+        {
+            console.MarkupLineInterpolated($"  {table.ShardTable}: {table.Rows} rows, checksum {table.Checksum:x32} on both copies");
+        }
+
+        return 0;
+    }
+
+    // Reports on the caller's thread as the move reaches each step (Progress<T> would post to a pool thread).
+    private sealed class Steps(Action<ShardMoveStep> report) : IProgress<ShardMoveStep>
+    {
+        public void Report(ShardMoveStep value) => report(value);
+    }
+}
+
+/// <summary><c>shardgen cleanup</c>: drops the fenced old copies of finished moves (CleanUpShardMovesAsync).</summary>
+internal sealed class CleanUpCommand(IAnsiConsole console) : AsyncCommand<ClusterSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ClusterSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var dropped = await source.CleanUpShardMovesAsync(cancellationToken);
+        console.MarkupLineInterpolated($"Dropped the fenced copies of {dropped} finished moves.");
+        return 0;
+    }
+}
+
 internal static class Sources
 {
     public static ShardedDataSource Build(ClusterSettings settings, SchemaDefinition schema)

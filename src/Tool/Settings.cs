@@ -58,3 +58,26 @@ internal sealed class MigrateSettings : ModelSettings
     [Description("Also make destructive changes: drop what the model no longer has, change types, nullability and keys.")]
     public bool AllowDestructive { get; init; }
 }
+
+internal sealed class MoveSettings : ClusterSettings
+{
+    [CommandOption("-g|--group <NAME>")]
+    [Description("The colocation group (as status lists it, e.g. int8).")]
+    public string? Group { get; init; }
+
+    [CommandOption("-s|--shard <INDEX>")]
+    [Description("The shard index to move: every table of the group at that index moves together.")]
+    public int? Shard { get; init; }
+
+    [CommandOption("-t|--to <WORKER>")]
+    [Description("The worker to move it to, by the name status lists.")]
+    public string? To { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var cluster = base.Validate();
+        return !cluster.Successful ? cluster
+            : Group is null || Shard is null || To is null ? ValidationResult.Error("Give the shard group and the target: --group <name> --shard <index> --to <worker>.")
+            : ValidationResult.Success();
+    }
+}

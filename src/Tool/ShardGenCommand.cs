@@ -26,6 +26,11 @@ internal static class ShardGenCommand
             config.AddCommand<MigrateCommand>("migrate")
                 .WithDescription("Shows (--dry-run) or applies the migration of the cluster to the compiled model; destructive changes only with --allow-destructive.")
                 .WithExample("migrate", "--assembly", "bin/Release/net10.0/App.dll", "--coordinator", "\"Host=db0;...\"", "--dry-run");
+            config.AddCommand<MoveCommand>("move")
+                .WithDescription("Moves a shard group online to another worker: logical replication copy, a short write block with a checksum proof, the old copy fenced (docs/operations.md).")
+                .WithExample("move", "--coordinator", "\"Host=db0;...\"", "--group", "int8", "--shard", "5", "--to", "db3:5432/app");
+            config.AddCommand<CleanUpCommand>("cleanup")
+                .WithDescription("Drops the fenced old copies that finished moves left.");
             config.AddCommand<RecoverCommand>("recover")
                 .WithDescription("Settles the distributed transactions a crash left prepared on the workers (RecoverAsync).");
         });

@@ -54,6 +54,33 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public async Task Move_moves_a_shard_group_to_another_worker_with_plain_progress_lines_and_cleanup_drops_the_fenced_copy()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
+        string[] coordinator = ["--coordinator", cluster.CoordinatorConnectionString];
+        var (code, output) = await RunAsync(["apply", "--assembly", Assembly, .. coordinator, .. cluster.WorkerConnectionStrings.SelectMany(w => new[] { "--worker", w })]);
+        Assert.True(code == 0, output);
+
+        const string PlacementOfShard0 = """
+            SELECT DISTINCT n.name FROM shardgen.shards s JOIN shardgen.placements p USING (shard_id) JOIN shardgen.nodes n USING (node_id)
+              JOIN shardgen.tables t USING (table_name) JOIN shardgen.colocation_groups g USING (group_id) WHERE g.name = 'int8' AND s.shard_index = 0
+            """;
+        var source = Assert.Single(await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, PlacementOfShard0));
+        var target = (await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, "SELECT name FROM shardgen.nodes WHERE role = 'worker' ORDER BY node_id")).First(n => n != source);
+
+        (code, output) = await RunAsync(["move", .. coordinator, "--group", "int8", "--shard", "0", "--to", target]);
+        Assert.True(code == 0, output);
+        Assert.Contains("WriteBlock", output, StringComparison.Ordinal);
+        Assert.Contains($"Moved shard 0 of group 'int8' from '{source}' to '{target}'", output, StringComparison.Ordinal);
+        Assert.Contains("checksum", output, StringComparison.Ordinal);
+        Assert.Equal([target], await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, PlacementOfShard0));
+
+        (code, output) = await RunAsync(["cleanup", .. coordinator]);
+        Assert.True(code == 0, output);
+        Assert.Contains("Dropped the fenced copies of 1 finished moves", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_coordinator_or_assembly_is_a_clear_error()
     {
         var (code, output) = await RunAsync(["status"], environmentCoordinator: false);
