@@ -347,18 +347,18 @@ internal static class CitusCatalog
         foreach (var table in topology.Missing.OrderBy(t => t.Kind).ThenBy(t => t.Name, StringComparer.Ordinal))
         {
             var statements = new List<string> { NativeDdl.CreateTable(table) };
-            var name = Literal(Identifiers.Quote(table.Name));
+            var name = Identifiers.Literal(Identifiers.Quote(table.Name));
             switch (table.Kind)
             {
                 case TableKind.Reference:
                     statements.Add($"SELECT create_reference_table({name})");
                     break;
                 case TableKind.Distributed when colocateWith.TryGetValue(table.ColocationGroup!, out var first):
-                    statements.Add($"SELECT create_distributed_table({name}, {Literal(table.DistributionColumn!)}, colocate_with => {Literal(Identifiers.Quote(first))})");
+                    statements.Add($"SELECT create_distributed_table({name}, {Identifiers.Literal(table.DistributionColumn!)}, colocate_with => {Identifiers.Literal(Identifiers.Quote(first))})");
                     break;
                 case TableKind.Distributed:
                     statements.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"SELECT create_distributed_table({name}, {Literal(table.DistributionColumn!)}, colocate_with => 'none', shard_count => {shardCount})"));
+                        $"SELECT create_distributed_table({name}, {Identifiers.Literal(table.DistributionColumn!)}, colocate_with => 'none', shard_count => {shardCount})"));
                     colocateWith[table.ColocationGroup!] = table.Name;
                     break;
             }
@@ -366,8 +366,6 @@ internal static class CitusCatalog
             yield return (table, statements);
         }
     }
-
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static string Kind(TableKind kind) => kind.ToString().ToLowerInvariant();
 

@@ -16,14 +16,6 @@ internal static class CitusMigration
 {
     private const long OnlineLockKey = 0x5348_4152_4443_4958; // "SHARDCIX"
 
-    private const string StepsDdl = """
-        CREATE SCHEMA IF NOT EXISTS shardgen;
-        CREATE TABLE IF NOT EXISTS shardgen.migration_steps (
-            step_id text PRIMARY KEY,
-            table_name text NOT NULL,
-            applied_at timestamptz NOT NULL DEFAULT now());
-        """;
-
     private const string StateSql = """
         SELECT m.name, 'column', a.attname, a.attnotnull, d.adbin IS NOT NULL
           FROM unnest($1::text[]) AS m(name)
@@ -118,7 +110,7 @@ internal static class CitusMigration
             // Under the lock: two processes creating the schema at once would collide on its name.
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await LockAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            await using (var create = new NpgsqlCommand(StepsDdl, connection, transaction))
+            await using (var create = new NpgsqlCommand(MetadataStore.MigrationStepsDdl, connection, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -64,11 +64,17 @@ internal static class MetadataStore
             shard_id bigint NOT NULL REFERENCES shardgen.shards,
             node_id integer NOT NULL REFERENCES shardgen.nodes,
             PRIMARY KEY (shard_id, node_id));
+        """ + MigrationStepsDdl + TransactionCatalogDdl;
+
+    /// <summary>The hand-written migration steps that have run (<see cref="MigrationStep"/>); on Citus, created by the first apply that runs one.</summary>
+    public const string MigrationStepsDdl = """
+
+        CREATE SCHEMA IF NOT EXISTS shardgen;
         CREATE TABLE IF NOT EXISTS shardgen.migration_steps (
             step_id text PRIMARY KEY,
             table_name text NOT NULL,
             applied_at timestamptz NOT NULL DEFAULT now());
-        """ + TransactionCatalogDdl;
+        """;
 
     /// <summary>
     /// The distributed-transaction records: the cluster's id (the first part of every global

@@ -323,8 +323,8 @@ internal static class SchemaMigration
                 {
                     // The primary key's name is PostgreSQL's (the table's, shortened to fit): read it where it is.
                     work.Add(node, "DO $sg$DECLARE key name; BEGIN SELECT conname INTO key FROM pg_constraint WHERE conrelid = "
-                        + SqlLiteral(physical) + "::regclass AND contype = 'p'; IF key IS NOT NULL THEN EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', "
-                        + SqlLiteral(copy.Physical) + ", key); END IF; END$sg$");
+                        + Identifiers.Literal(physical) + "::regclass AND contype = 'p'; IF key IS NOT NULL THEN EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', "
+                        + Identifiers.Literal(copy.Physical) + ", key); END IF; END$sg$");
                     work.Add(node, $"ALTER TABLE {physical} ADD PRIMARY KEY ({string.Join(", ", table.PrimaryKey.Select(Identifiers.Quote))})");
                 }
 
@@ -701,8 +701,6 @@ internal static class SchemaMigration
 
         return command;
     }
-
-    private static string SqlLiteral(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static ShardGenException Failed(ShardedDataSource source, string phase, Node node, Exception ex) =>
         new($"The {phase} phase of the schema migration failed on node '{node.Name}' ({node.Host}:{node.Port}): {Failures.Underlying(ex, source.IncludeErrorDetail)}. "
