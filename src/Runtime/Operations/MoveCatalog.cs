@@ -36,12 +36,24 @@ internal static class MoveCatalog
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MetadataStore.LockApplyAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand(Ddl, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await EnsureAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates <c>shardgen.moves</c> if needed in <paramref name="transaction"/>, which holds apply's lock.</summary>
+    public static async Task EnsureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Ddl, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many moves from or to node <paramref name="nodeId"/> are unfinished or keep a fenced copy there.</summary>
+    public static async Task<long> PendingOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int nodeId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM shardgen.moves WHERE $1 IN (source_node, target_node) AND state IN ('copying', 'switched')", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = nodeId });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>The moves in <paramref name="states"/>, oldest first.</summary>

@@ -18,7 +18,7 @@ internal sealed class ShardMove
     private readonly ShardedDataSource _source;
     private readonly NpgsqlConnection _control;
     private readonly ShardMoveOptions _options;
-    private readonly IProgress<ShardMoveStep>? _progress;
+    private IProgress<ShardMoveStep>? _progress;
     private readonly Func<MetadataRows, ShardMap> _buildMap;
     private MetadataRows _rows = null!;
     private ShardMap _map = null!;
@@ -111,8 +111,31 @@ internal sealed class ShardMove
         return (finished, dropped);
     }
 
+    /// <summary>The metadata as the last settle or move left it.</summary>
+    public MetadataRows Rows => _rows;
+
+    /// <summary>
+    /// <see cref="MoveAsync"/> from the metadata as it is now, reporting its steps to <paramref name="progress"/> when given;
+    /// cancelled, it settles the move before it returns (undone, or finished when the source was fenced already).
+    /// </summary>
+    public async Task<ShardMoveResult> MoveOrSettleAsync(
+        string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveStep>? progress, CancellationToken cancellationToken)
+    {
+        _progress = progress ?? _progress;
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await MoveAsync(groupName, shardIndex, targetName, settled, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await SettleAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Moves shard <paramref name="shardIndex"/> of <paramref name="groupName"/> to <paramref name="targetName"/>.</summary>
-    public async Task<ShardMoveResult> MoveAsync(string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, CancellationToken cancellationToken)
+    private async Task<ShardMoveResult> MoveAsync(string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var group = _rows.Groups.FirstOrDefault(g => g.Name == groupName)
@@ -183,12 +206,8 @@ internal sealed class ShardMove
     private List<MovedShard> ShardsOf(int groupId, int shardIndex) =>
         [.. _rows.Tables.Where(t => t.GroupId == groupId).OrderBy(t => t.Name, StringComparer.Ordinal).Select(table => new MovedShard(
             table,
-            ShapeOf(table),
+            _source.RecordedShape(table),
             _rows.Shards.First(s => s.Table == table.Name && s.ShardIndex == shardIndex)))];
-
-    private TableShape ShapeOf(TableRow row) =>
-        (_source.Schema.TryGetTable(row.Name, out var table) ? TableComparison.Of(table, row).Recorded : TableShape.Parse(row.Canonical, []))
-        ?? throw new ShardGenException($"The recorded shape of table '{row.Name}' cannot be read by this version of ShardGen; nothing was moved.");
 
     // The target's tables in the cluster's recorded shape (hash-range check, indexes, foreign keys), in one transaction,
     // with a trigger that refuses every write but replication's (which runs as session_replication_role = replica, where

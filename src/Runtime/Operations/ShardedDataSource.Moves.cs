@@ -31,7 +31,7 @@ public sealed partial class ShardedDataSource
             async move =>
             {
                 var (finished, _) = await move.SettleAsync(cancellationToken).ConfigureAwait(false);
-                return await move.MoveAsync(colocationGroup, shardIndex, targetWorker, finished, cancellationToken).ConfigureAwait(false);
+                return await move.MoveOrSettleAsync(colocationGroup, shardIndex, targetWorker, finished, null, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
