@@ -206,6 +206,91 @@ internal sealed class CleanUpCommand(IAnsiConsole console) : AsyncCommand<Cluste
     }
 }
 
+/// <summary><c>shardgen add-worker</c>: AddWorkerAsync, the worker's reference copies made whole before it serves reads.</summary>
+internal sealed class AddWorkerCommand(IAnsiConsole console) : AsyncCommand<AddWorkerSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, AddWorkerSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var map = await source.AddWorkerAsync(settings.Connection, settings.Name, cancellationToken);
+        var address = new NpgsqlConnectionStringBuilder(settings.Connection);
+        var name = settings.Name ?? $"{address.Host}:{address.Port}/{address.Database ?? address.Username}";
+        console.MarkupLineInterpolated($"Worker '{name}' added with its reference copies; the cluster has {map.Workers.Count} workers (metadata version {map.Version}). It holds no shards yet: run `shardgen rebalance`.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen rebalance</c>: the plan (PlanRebalanceAsync), then its moves (RebalanceAsync) unless --plan.</summary>
+internal sealed class RebalanceCommand(IAnsiConsole console) : AsyncCommand<RebalanceSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, RebalanceSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var options = new RebalanceOptions { Strategy = settings.BySize ? RebalanceStrategy.ByDiskSize : RebalanceStrategy.ByShardCount };
+        var plan = await source.PlanRebalanceAsync(options, cancellationToken);
+        console.Write(plan.ToString());
+        if (settings.PlanOnly || plan.IsEmpty)
+        {
+            return 0;
+        }
+
+        var moves = await Moving.RunAsync(console, "Rebalancing", progress => source.RebalanceAsync(options, progress: progress, cancellationToken: cancellationToken));
+        console.MarkupLineInterpolated($"Rebalanced: {moves.Count} shard groups moved; the longest write block was {(moves.Count == 0 ? 0 : moves.Max(m => m.WriteBlock.TotalMilliseconds)):F0} ms.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen drain</c>: DrainWorkerAsync, every shard group off the worker, then the worker removed.</summary>
+internal sealed class DrainCommand(IAnsiConsole console) : AsyncCommand<DrainSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, DrainSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var moves = await Moving.RunAsync(console, "Draining", progress => source.DrainWorkerAsync(settings.Worker, progress: progress, cancellationToken: cancellationToken));
+        console.MarkupLineInterpolated($"Drained '{settings.Worker}': {moves.Count} shard groups moved, the worker removed from the cluster.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen verify</c>: VerifyAsync; exits with 1 when the data and the metadata differ.</summary>
+internal sealed class VerifyCommand(IAnsiConsole console) : AsyncCommand<ClusterSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ClusterSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var result = await source.VerifyAsync(cancellationToken);
+        console.MarkupLineInterpolated($"Checked {result.ShardTables} shard tables ({result.ShardRows} rows) and {result.ReferenceCopies} reference copies.");
+        foreach (var problem in result.Problems)
+        {
+            console.MarkupLineInterpolated($"[red]problem[/]: {problem.Message}");
+        }
+
+        console.MarkupLine(result.IsSound ? "The data matches the metadata." : $"[red]{result.Problems.Count} problems.[/]");
+        return result.IsSound ? 0 : 1;
+    }
+}
+
+/// <summary>Shows a rebalance's or a drain's moves as a live status in a terminal and as plain lines otherwise.</summary>
+internal static class Moving
+{
+    public static async Task<T> RunAsync<T>(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<T>> run)
+    {
+        static string Line(RebalanceProgress p) =>
+            $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Step}";
+        if (console.Profile.Capabilities.Interactive)
+        {
+            return await console.Status().StartAsync(what, status => run(new Reported(p => status.Status($"{what}: {Line(p)}"))));
+        }
+
+        return await run(new Reported(p => console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {Line(p)}")));
+    }
+
+    private sealed class Reported(Action<RebalanceProgress> report) : IProgress<RebalanceProgress>
+    {
+        public void Report(RebalanceProgress value) => report(value);
+    }
+}
+
 internal static class Sources
 {
     public static ShardedDataSource Build(ClusterSettings settings, SchemaDefinition schema)

@@ -81,3 +81,32 @@ internal sealed class MoveSettings : ClusterSettings
             : ValidationResult.Success();
     }
 }
+
+internal sealed class AddWorkerSettings : ClusterSettings
+{
+    [CommandArgument(0, "<CONNECTION>")]
+    [Description("The new worker's Npgsql connection string; other processes reach it with their coordinator's credentials.")]
+    public string Connection { get; init; } = "";
+
+    [CommandOption("-n|--name <NAME>")]
+    [Description("Its name in the metadata (default host:port/database).")]
+    public string? Name { get; init; }
+}
+
+internal sealed class DrainSettings : ClusterSettings
+{
+    [CommandArgument(0, "<WORKER>")]
+    [Description("The worker to empty and remove, by the name status lists.")]
+    public string Worker { get; init; } = "";
+}
+
+internal sealed class RebalanceSettings : ClusterSettings
+{
+    [CommandOption("--plan")]
+    [Description("Show the plan (moves, and each worker before and after) and change nothing.")]
+    public bool PlanOnly { get; init; }
+
+    [CommandOption("--by-size")]
+    [Description("Even out the shard groups' size on disk instead of their count (Citus's by_disk_size).")]
+    public bool BySize { get; init; }
+}

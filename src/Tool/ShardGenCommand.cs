@@ -29,6 +29,17 @@ internal static class ShardGenCommand
             config.AddCommand<MoveCommand>("move")
                 .WithDescription("Moves a shard group online to another worker: logical replication copy, a short write block with a checksum proof, the old copy fenced (docs/operations.md).")
                 .WithExample("move", "--coordinator", "\"Host=db0;...\"", "--group", "int8", "--shard", "5", "--to", "db3:5432/app");
+            config.AddCommand<AddWorkerCommand>("add-worker")
+                .WithDescription("Adds a worker: registered with its reference tables copied and made identical before any read goes there; it then holds no shards (run rebalance).")
+                .WithExample("add-worker", "--coordinator", "\"Host=db0;...\"", "\"Host=db3;Username=app;Database=app\"");
+            config.AddCommand<RebalanceCommand>("rebalance")
+                .WithDescription("Evens the shard groups out over the workers, by count (default) or --by-size; shows the plan first (--plan: only the plan), then moves them online one by one. Resumable; Ctrl-C undoes the move under way.")
+                .WithExample("rebalance", "--coordinator", "\"Host=db0;...\"", "--plan");
+            config.AddCommand<DrainCommand>("drain")
+                .WithDescription("Moves every shard group off a worker online, then removes it from the cluster.")
+                .WithExample("drain", "--coordinator", "\"Host=db0;...\"", "db1:5432/app");
+            config.AddCommand<VerifyCommand>("verify")
+                .WithDescription("Reads every row: each shard row checked against PostgreSQL's own hash function on its worker, no stray shard copies, reference copies identical to the coordinator's. Exit code 1 on a difference.");
             config.AddCommand<CleanUpCommand>("cleanup")
                 .WithDescription("Drops the fenced old copies that finished moves left.");
             config.AddCommand<RecoverCommand>("recover")

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ShardGen.Testing;
 using ShardGen.Tests.Infrastructure;
+using ShardGen.Tests.Model;
 using ShardGen.Tool;
 using Spectre.Console;
 
@@ -78,6 +79,63 @@ public sealed class ToolTests
         (code, output) = await RunAsync(["cleanup", .. coordinator]);
         Assert.True(code == 0, output);
         Assert.Contains("Dropped the fenced copies of 1 finished moves", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Add_worker_rebalance_verify_and_drain_grow_a_cluster_from_two_workers_to_three_and_back()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
+        await using (var source = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(ShardDatabase.Schema).UseShardCount(4)
+            .AddWorker(cluster.WorkerConnectionStrings[0], "w1").AddWorker(cluster.WorkerConnectionStrings[1], "w2").Build())
+        {
+            var db = new ShardDatabase(source);
+            await db.ApplySchemaAsync();
+            await db.Currencies.InsertAsync(new Currency("EUR", "Euro", 2));
+            for (var id = 0; id < 100; id++)
+            {
+                await db.Accounts.InsertAsync(new Account(id, id, "seed", id));
+            }
+        }
+
+        string[] coordinator = ["--coordinator", cluster.CoordinatorConnectionString];
+        var (code, output) = await RunAsync(["add-worker", .. coordinator, "--name", "w3", cluster.WorkerConnectionStrings[2]]);
+        Assert.True(code == 0, output);
+        Assert.Contains("Worker 'w3' added", output, StringComparison.Ordinal);
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(cluster.WorkerConnectionStrings[2], "SELECT count(*) FROM currencies"));
+
+        (code, output) = await RunAsync(["rebalance", .. coordinator, "--plan"]);
+        Assert.True(code == 0, output);
+        var planned = Regex.Matches(output, @"move (\S+) shard (\d+) \(\d+ kB\): w[12] -> w3").Count;
+        Assert.True(planned > 0, output);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.placements p JOIN shardgen.nodes n USING (node_id) WHERE n.name = 'w3'"));
+
+        (code, output) = await RunAsync(["rebalance", .. coordinator]);
+        Assert.True(code == 0, output);
+        Assert.Contains($"move {planned}/{planned}: ", output, StringComparison.Ordinal);
+        Assert.Contains($"Rebalanced: {planned} shard groups moved", output, StringComparison.Ordinal);
+        Assert.True(await Sql.ScalarAsync<long>(cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.placements p JOIN shardgen.nodes n USING (node_id) WHERE n.name = 'w3'") > 0);
+
+        (code, output) = await RunAsync(["verify", .. coordinator]);
+        Assert.True(code == 0, output);
+        Assert.Contains("(100 rows)", output, StringComparison.Ordinal);
+        Assert.Contains("The data matches the metadata.", output, StringComparison.Ordinal);
+
+        (code, output) = await RunAsync(["drain", .. coordinator, "w1"]);
+        Assert.True(code == 0, output);
+        Assert.Contains("Drained 'w1'", output, StringComparison.Ordinal);
+        Assert.Equal(["w2", "w3"], await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString, "SELECT name FROM shardgen.nodes WHERE role = 'worker' ORDER BY name"));
+
+        // A row put on the wrong shard by hand: verify says so and exits with 1.
+        var shard = Assert.Single(await Sql.ColumnAsync<string>(cluster.CoordinatorConnectionString,
+            "SELECT s.table_name || '_' || s.shard_id FROM shardgen.shards s JOIN shardgen.placements p USING (shard_id) JOIN shardgen.nodes n USING (node_id) WHERE n.name = 'w3' AND s.table_name = 'accounts' ORDER BY s.shard_index LIMIT 1"));
+        await Sql.ExecuteAsync(cluster.WorkerConnectionStrings[2], $"ALTER TABLE {shard} DROP CONSTRAINT {shard}_hash_range");
+        var range = Assert.Single(await Sql.QueryAsync(cluster.CoordinatorConnectionString, "SELECT min_hash, max_hash FROM shardgen.shards WHERE table_name || '_' || shard_id = $1", shard));
+        var stranger = await Sql.ScalarAsync<long>(cluster.WorkerConnectionStrings[2],
+            "SELECT k FROM generate_series(1000::bigint, 100000) k WHERE hashint8(k) NOT BETWEEN $1 AND $2 LIMIT 1", range[0]!, range[1]!);
+        await Sql.ExecuteAsync(cluster.WorkerConnectionStrings[2], $"INSERT INTO {shard} (tenant_id, id, owner, balance) VALUES ($1, 1, 'misplaced', 0)", stranger);
+        (code, output) = await RunAsync(["verify", .. coordinator]);
+        Assert.Equal(1, code);
+        Assert.Contains($"1 rows of shard table \"{shard}\" on worker 'w3'", output, StringComparison.Ordinal);
     }
 
     [Fact]
