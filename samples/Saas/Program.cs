@@ -8,13 +8,24 @@ using ShardGen.Testing;
 
 // With SHARDGEN_COORDINATOR (and SHARDGEN_WORKER_1, SHARDGEN_WORKER_2, ...) set, the sample uses
 // those servers and leaves them running; without, it starts a throwaway cluster and stops it.
+// With --keep, the throwaway cluster (and a spare server, for growing it to three workers with the shardgen tool)
+// is left running; --stop <directory> stops it (README, "Growing the cluster").
 // With --citus "<connection string>" (or SHARDGEN_CITUS_COORDINATOR) it runs the same sections on a
 // Citus cluster: the workers are Citus's own, read from its catalogs (docs/citus.md).
 const int TenantCount = 1000;
-var citus = args.Length >= 2 && args[0] == "--citus" ? args[1] : Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR");
-if (args.Length > 0 && (args[0] != "--citus" || args.Length != 2 || string.IsNullOrWhiteSpace(args[1])))
+const string Usage = "usage: dotnet run --project samples/Saas [-- --keep | --stop <directory> | --citus \"<connection string of a Citus coordinator>\"]";
+var keep = args is ["--keep"];
+if (args is ["--stop", var kept])
 {
-    Console.Error.WriteLine("usage: dotnet run --project samples/Saas [-- --citus \"<connection string of a Citus coordinator>\"]");
+    await LocalPostgresCluster.StopKeptAsync(kept);
+    Console.WriteLine($"Stopped the cluster in {kept} and removed its files.");
+    return 0;
+}
+
+var citus = args is ["--citus", var given] ? given : Environment.GetEnvironmentVariable("SHARDGEN_CITUS_COORDINATOR");
+if (args.Length > 0 && !keep && (args is not ["--citus", _] || string.IsNullOrWhiteSpace(citus)))
+{
+    Console.Error.WriteLine(Usage);
     return 2;
 }
 
@@ -28,12 +39,21 @@ var workers = Enumerable.Range(1, 64)
 LocalPostgresCluster? cluster = null;
 if (string.IsNullOrWhiteSpace(coordinator))
 {
-    Console.WriteLine("No SHARDGEN_COORDINATOR set: starting a throwaway cluster (1 coordinator + 2 workers) from the local PostgreSQL binaries...");
+    Console.WriteLine(keep
+        ? "No SHARDGEN_COORDINATOR set: starting a cluster to keep (1 coordinator + 2 workers, and a spare server; wal_level = logical, for shard moves)..."
+        : "No SHARDGEN_COORDINATOR set: starting a throwaway cluster (1 coordinator + 2 workers) from the local PostgreSQL binaries...");
     var started = Stopwatch.StartNew();
-    cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+    cluster = keep
+        ? await LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } })
+        : await LocalPostgresCluster.StartAsync(workers: 2);
     coordinator = cluster.CoordinatorConnectionString;
-    workers = [.. cluster.WorkerConnectionStrings];
-    Console.WriteLine($"  cluster up in {started.Elapsed.TotalSeconds:F1} s: coordinator port {cluster.Coordinator.Port}, workers {string.Join(", ", cluster.Workers.Select(w => w.Port))}");
+    workers = [.. cluster.WorkerConnectionStrings.Take(2)];
+    Console.WriteLine($"  cluster up in {started.Elapsed.TotalSeconds:F1} s: coordinator port {cluster.Coordinator.Port}, workers {string.Join(", ", cluster.Workers.Take(2).Select(w => w.Port))}");
+}
+else if (keep)
+{
+    Console.Error.WriteLine("--keep starts a cluster of its own: unset SHARDGEN_COORDINATOR.");
+    return 2;
 }
 else if (workers.Count == 0 && string.IsNullOrWhiteSpace(citus))
 {
@@ -96,7 +116,20 @@ try
 }
 finally
 {
-    if (cluster is not null)
+    if (cluster is not null && keep)
+    {
+        cluster.KeepRunning();
+        Console.WriteLine();
+        Console.WriteLine($"The cluster is left running in {cluster.RootDirectory}. Grow it from two workers to three with the shardgen tool:");
+        Console.WriteLine($"  export SHARDGEN_COORDINATOR=\"{cluster.CoordinatorConnectionString}\"");
+        Console.WriteLine($"  dotnet run --project src/Tool -- add-worker --name worker3 \"{cluster.WorkerConnectionStrings[2]}\"");
+        Console.WriteLine("  dotnet run --project src/Tool -- rebalance --plan");
+        Console.WriteLine("  dotnet run --project src/Tool -- rebalance");
+        Console.WriteLine("  dotnet run --project src/Tool -- verify");
+        Console.WriteLine("  dotnet run --project src/Tool -- status");
+        Console.WriteLine($"Stop it with: dotnet run --project samples/Saas -- --stop {cluster.RootDirectory}");
+    }
+    else if (cluster is not null)
     {
         Console.WriteLine();
         Console.WriteLine("Stopping the throwaway cluster.");

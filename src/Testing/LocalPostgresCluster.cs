@@ -173,6 +173,43 @@ public sealed class LocalPostgresCluster : IPostgresCluster
         }
     }
 
+    /// <summary>
+    /// Leaves the servers running and their files in place when this object is disposed and when the process ends: for
+    /// a cluster to try things on from a terminal (the sample's <c>--keep</c>). Stop it with <see cref="StopKeptAsync"/>.
+    /// </summary>
+    public void KeepRunning()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= _processExitHandler;
+        Volatile.Write(ref _disposed, 1);
+    }
+
+    /// <summary>Stops the servers of a cluster left running with <see cref="KeepRunning"/> and deletes its files.</summary>
+    /// <param name="rootDirectory">The cluster's <see cref="RootDirectory"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for the servers.</param>
+    /// <exception cref="PostgresClusterException">The directory holds no such cluster, or a server could not be stopped; its files are left.</exception>
+    public static async Task StopKeptAsync(string rootDirectory, CancellationToken cancellationToken = default)
+    {
+        string[] dataDirectories = Directory.Exists(rootDirectory)
+            ? [.. Directory.GetDirectories(rootDirectory).Select(node => Path.Combine(node, "data")).Where(data => File.Exists(Path.Combine(data, "PG_VERSION")))]
+            : [];
+        if (dataDirectories.Length == 0)
+        {
+            throw new PostgresClusterException($"{rootDirectory} holds no cluster started by LocalPostgresCluster.");
+        }
+
+        PostgresServerTools tools = await PostgresServerTools.LocateAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (string data in dataDirectories.Where(data => File.Exists(Path.Combine(data, "postmaster.pid"))))
+        {
+            ProcessResult result = await tools.RunAsync("pg_ctl", ["stop", "-w", "-t", "60", "-D", data, "-m", "fast"], rootDirectory, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
+            if (result.ExitCode != 0 && File.Exists(Path.Combine(data, "postmaster.pid")))
+            {
+                throw new PostgresClusterException($"The server in {data} could not be stopped: `{result.CommandLine}` exited with code {result.ExitCode}: {result.Output}");
+            }
+        }
+
+        Directory.Delete(rootDirectory, recursive: true);
+    }
+
     public override string ToString() => $"{nameof(LocalPostgresCluster)}({string.Join(", ", Nodes)})";
 
     private static IReadOnlyList<KeyValuePair<string, string>> MergeSettings(IReadOnlyDictionary<string, string>? extra)
