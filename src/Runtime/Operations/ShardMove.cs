@@ -328,14 +328,12 @@ internal sealed class ShardMove
     private static async Task<List<MovedShardTable>> ProveAsync(
         List<MovedShard> shards, NpgsqlConnection source, NpgsqlTransaction sourceTransaction, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
     {
-        await ExecuteOnAsync(source, sourceTransaction, cancellationToken, ShardChecksum.Settings).ConfigureAwait(false);
         await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await ExecuteOnAsync(target, targetTransaction, cancellationToken, ShardChecksum.Settings).ConfigureAwait(false);
         var tables = new List<MovedShardTable>();
         foreach (var shard in shards)
         {
-            var onSource = ShardChecksum.ComputeAsync(source, sourceTransaction, shard.Shape, sourceSchema, shard.ShardTable, cancellationToken);
-            var onTarget = ShardChecksum.ComputeAsync(target, targetTransaction, shard.Shape, null, shard.ShardTable, cancellationToken);
+            var onSource = ShardChecksum.ComputeAsync(source, shard.Shape, sourceSchema, shard.ShardTable, cancellationToken);
+            var onTarget = ShardChecksum.ComputeAsync(target, shard.Shape, null, shard.ShardTable, cancellationToken);
             var (sourceRows, sourceSum) = await onSource.ConfigureAwait(false);
             var (targetRows, targetSum) = await onTarget.ConfigureAwait(false);
             if (sourceRows != targetRows || sourceSum != targetSum)

@@ -99,21 +99,15 @@ public sealed partial class ShardedDataSource
         }
 
         await using var transaction = await coordinator.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await using (var batch = new NpgsqlBatch(coordinator, transaction))
+        await using (var command = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", references.Select(r => Identifiers.Quote(r.Name)))} IN SHARE MODE", coordinator, transaction))
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"LOCK TABLE {string.Join(", ", references.Select(r => Identifiers.Quote(r.Name)))} IN SHARE MODE"));
-            foreach (var setting in ShardChecksum.Settings)
-            {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var expected = new List<(long Rows, UInt128 Checksum)>();
         foreach (var (name, shape) in references)
         {
-            expected.Add(await ShardChecksum.ComputeAsync(coordinator, transaction, shape, null, name, cancellationToken).ConfigureAwait(false));
+            expected.Add(await ShardChecksum.ComputeAsync(coordinator, shape, null, name, cancellationToken).ConfigureAwait(false));
         }
 
         var checkedCopies = 0;
@@ -132,7 +126,7 @@ public sealed partial class ShardedDataSource
                         await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
                     }
 
-                    actual = await ReferenceChecksumAsync(connection, shape, name, cancellationToken).ConfigureAwait(false);
+                    actual = await ShardChecksum.ComputeAsync(connection, shape, null, name, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (actual != expected[i])
@@ -145,24 +139,6 @@ public sealed partial class ShardedDataSource
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return checkedCopies;
-    }
-
-    private static async Task<(long Rows, UInt128 Checksum)> ReferenceChecksumAsync(NpgsqlConnection connection, TableShape shape, string name, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            foreach (var setting in ShardChecksum.Settings)
-            {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var result = await ShardChecksum.ComputeAsync(connection, transaction, shape, null, name, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
     }
 
     private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string physical, CancellationToken cancellationToken)
