@@ -18,7 +18,7 @@ public sealed class TelemetryCollection
 }
 
 [Collection("telemetry")]
-public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private LocalPostgresCluster _cluster = null!;
     private readonly CollectingLoggerProvider _logs = new();
@@ -26,7 +26,8 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        // Logical replication on, for the shard move of the fenced-call tests.
+        _cluster = await LocalPostgresCluster.StartAsync(workers: 2, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
     }
 
@@ -36,7 +37,7 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.DisposeAsync();
     }
 
-    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null, int? maxConnections = null)
+    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null, int? maxConnections = null, bool refreshMap = true)
     {
         var builder = new ShardedDataSourceBuilder(_cluster.CoordinatorConnectionString)
             .UseSchema(TransactionCluster.Schema)
@@ -44,6 +45,11 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
             .UseTransactionRecovery(TimeSpan.Zero, onLoad: false)
             .UseLoggerFactory(_loggerFactory)
             .IncludeErrorDetail(includeErrorDetail);
+        if (!refreshMap)
+        {
+            builder.UseMapRefresh(TimeSpan.Zero);
+        }
+
         if (maxConnections is { } max)
         {
             builder.UseMaxConnectionsPerNode(max);
@@ -202,6 +208,10 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, result.Committed);
         var recover = Assert.Single(capture.Spans, s => s.DisplayName == "shardgen.recover");
         Assert.Equal(1, recover.GetTagItem("shardgen.recovery.committed"));
+        var action = Assert.Single(capture.Spans, s => s.ParentSpanId == recover.SpanId);
+        Assert.Equal("shardgen.recovery COMMIT PREPARED", action.DisplayName);
+        Assert.Equal("worker2", action.GetTagItem("shardgen.node"));
+        Assert.Equal(ActivityStatusCode.Unset, action.Status);
         Assert.Equal(1, Assert.Single(capture.Of("shardgen.recovery.actions"), m => (string?)m.Tags["shardgen.recovery.action"] == "commit").Value);
         Assert.Contains(_logs.Entries, e => e.EventId.Id == 2001 && e.Level == LogLevel.Information && e.Message.Contains("1 committed"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(_cluster.WorkerConnectionStrings[1], "SELECT count(*) FROM pg_prepared_xacts"));
