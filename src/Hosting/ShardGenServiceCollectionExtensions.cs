@@ -145,8 +145,7 @@ public static class ShardGenServiceCollectionExtensions
 
         // One start-up service per cluster: refused duplicates above keep it to one each.
         services.AddSingleton<IHostedService>(provider => new ShardGenStartup(
-            provider, name, section, provider.GetRequiredService<IOptionsMonitor<ShardGenOptions>>().Get(name ?? Options.Options.DefaultName),
-            provider.GetRequiredService<ILogger<ShardGenStartup>>()));
+            provider, name, section, provider.GetRequiredService<IOptionsMonitor<ShardGenOptions>>(), provider.GetRequiredService<ILogger<ShardGenStartup>>()));
         return new ShardGenServicesBuilder(services, name);
 
         ShardedDataSource Build(IServiceProvider provider, ShardGenOptions options)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ShardGen.Hosting;
 
@@ -9,11 +10,13 @@ namespace ShardGen.Hosting;
 /// as <paramref name="cluster"/>) if <see cref="ShardGenOptions.ApplySchemaOnStart"/>, and says in one log line what it did
 /// either way, naming the cluster's configuration section. A failed apply stops the host's start with the error.
 /// </summary>
-internal sealed partial class ShardGenStartup(IServiceProvider services, string? cluster, string section, ShardGenOptions options, ILogger<ShardGenStartup> logger) : IHostedService
+/// <remarks>The options are read when the host starts, not when the service is built: another hosted service may provide them.</remarks>
+internal sealed partial class ShardGenStartup(
+    IServiceProvider services, string? cluster, string section, IOptionsMonitor<ShardGenOptions> options, ILogger<ShardGenStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.ApplySchemaOnStart)
+        if (!options.Get(cluster ?? Options.DefaultName).ApplySchemaOnStart)
         {
             SchemaNotApplied(logger, section);
             return;
