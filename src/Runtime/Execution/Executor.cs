@@ -74,11 +74,39 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
+
+        // An iterator shares its flow with the caller's code between rows: the span is made current only around the statement.
+        var scope = CallScope.Start(_names, statement, KindOf(routes), ambient: false);
         if (_source.CurrentTransaction is { } transaction)
         {
-            // In a transaction the rows are read first: the next call needs the same connection.
-            var rows = await ReadInTransactionAsync(
-                transaction, map, routes, texts, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken).ConfigureAwait(false);
+            // In a transaction the rows are read first: the next call needs the same connection. The span covers that read.
+            List<T> rows;
+            var caller = Activity.Current;
+            try
+            {
+                if (scope.Activity is not null)
+                {
+                    Activity.Current = scope.Activity;
+                }
+
+                rows = await ReadInTransactionAsync(
+                    transaction, map, routes, texts, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                scope.Fail(ex);
+                throw;
+            }
+            finally
+            {
+                if (scope.Activity is not null)
+                {
+                    Activity.Current = caller;
+                }
+
+                scope.End();
+            }
+
             foreach (var row in rows)
             {
                 yield return row;
@@ -88,8 +116,6 @@ internal sealed partial class Executor
         }
 
         var refreshed = false;
-        // An iterator shares its flow with the caller's code between rows: the span is made current only around the statement.
-        var scope = CallScope.Start(_names, statement, KindOf(routes), ambient: false);
         try
         {
             for (var attempt = 0; ; attempt++)

@@ -107,6 +107,36 @@ public sealed partial class TelemetryTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task Reads_in_a_transaction_have_their_call_span()
+    {
+        await using var source = CreateSource();
+        var db = new ShardDatabase(source);
+        await db.ApplySchemaAsync();
+        await db.Accounts.InsertAsync(new Account(77, 1, "in a transaction", 1m));
+
+        using var capture = new TelemetryCapture();
+        await using (var tx = await source.BeginTransactionAsync())
+        {
+            Assert.NotNull(await db.Accounts.GetAsync(77, 1));
+            var streamed = new List<Account>();
+            await foreach (var account in source.Query(Queries.TestQueries.AccountsOfTenant).StreamAsync(
+                77L, 77L, static (p, t) => p.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = t }), AccountRowMapper.Read, default))
+            {
+                streamed.Add(account);
+            }
+
+            Assert.Single(streamed);
+            await tx.CommitAsync();
+        }
+
+        var reads = capture.Spans.Where(s => s.DisplayName == "SELECT accounts").ToList();
+        Assert.Equal(2, reads.Count);
+        Assert.All(reads, r => Assert.Equal("router", r.GetTagItem("shardgen.call.kind")));
+        Assert.Single(reads, r => (string?)r.GetTagItem("shardgen.query") == Queries.TestQueries.AccountsOfTenant.Name);
+        Assert.Equal(2, capture.Of("shardgen.call.duration").Count(m => (string?)m.Tags["db.operation.name"] == "SELECT"));
+    }
+
+    [Fact]
     public async Task The_key_is_in_the_span_only_when_the_user_opts_in()
     {
         await using var source = CreateSource(includeErrorDetail: true);
