@@ -64,7 +64,7 @@ public sealed class ShardGenOptions
     /// </summary>
     public bool? IncludeErrorDetail { get; set; }
 
-    /// <summary>A multi-shard read that takes this long or longer is logged as slow (<see cref="ShardedDataSourceBuilder.UseSlowFanOutThreshold"/>; one second when unset).</summary>
+    /// <summary>A call on several nodes (a multi-shard read or write, a reference write, a bulk insert) that takes this long or longer is logged as slow (<see cref="ShardedDataSourceBuilder.UseSlowFanOutThreshold"/>; one second when unset).</summary>
     public TimeSpan? SlowFanOutThreshold { get; set; }
 
     /// <summary>
