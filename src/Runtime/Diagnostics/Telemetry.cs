@@ -60,6 +60,7 @@ internal static class Telemetry
     public const string Key = "shardgen.key";
     public const string Rows = "shardgen.rows";
     public const string Nodes = "shardgen.nodes";
+    public const string Parts = "shardgen.parts";
     public const string Outcome = "shardgen.transaction.outcome";
     public const string TwoPhase = "shardgen.transaction.two_phase";
     public const string Participants = "shardgen.transaction.participants";

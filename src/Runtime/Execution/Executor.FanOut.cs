@@ -515,6 +515,32 @@ internal sealed partial class Executor
     }
 
     /// <summary>
+    /// The span over the routed parts of a multi-row INSERT split by key (<see cref="ShardedQuery.StartSplitCall"/>): current in
+    /// the caller's flow until disposed. Its parts are routed calls with their own spans and measurements; it measures nothing.
+    /// </summary>
+    public SplitCall StartSplitCall(int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if (!Telemetry.Source.HasListeners())
+        {
+            return default;
+        }
+
+        var span = Telemetry.Source.StartActivity(_names.SpanNames[0], ActivityKind.Internal);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(Telemetry.DbSystem, Telemetry.PostgreSql);
+            span.SetTag(Telemetry.DbOperation, _names.Operations[0]);
+            span.SetTag(Telemetry.DbCollection, _names.Collection);
+            span.SetTag(Telemetry.CallKind, Telemetry.Kinds.MultiShard);
+            span.SetTag(Telemetry.QueryName, _names.Query);
+            span.SetTag(Telemetry.Parts, parts);
+        }
+
+        return new SplitCall(span);
+    }
+
+    /// <summary>
     /// Which worker runs which shards: every worker of the group with all its shards (and its combined
     /// text from the snapshot), or only the shards holding <paramref name="keys"/>, each once (a
     /// combined text for part of a worker's shards is composed here).

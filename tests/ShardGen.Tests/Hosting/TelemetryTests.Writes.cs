@@ -131,6 +131,40 @@ public sealed partial class TelemetryTests
     }
 
     [Fact]
+    public async Task A_multi_row_insert_split_by_key_has_one_span_over_its_routed_parts_and_their_commit()
+    {
+        await using var source = CreateSource();
+        var db = new ShardDatabase(source);
+        await db.ApplySchemaAsync();
+        var map = await source.GetShardMapAsync();
+        var (onWorker1, onWorker2) = (TenantOn(map, "worker1"), TenantOn(map, "worker2"));
+        var queries = new AccountQueries(source);
+
+        using var capture = new TelemetryCapture();
+        Assert.Equal(2, await queries.OpenInBoth(onWorker1, onWorker2, 9, 1m));
+
+        var call = Assert.Single(capture.Spans, s => s.DisplayName == "INSERT accounts" && s.ParentSpanId == default);
+        Assert.Equal(ActivityKind.Internal, call.Kind);
+        Assert.Equal("multi-shard", call.GetTagItem("shardgen.call.kind"));
+        Assert.Equal("ShardGen.Tests.Transactions.AccountQueries.OpenInBoth", call.GetTagItem("shardgen.query"));
+        Assert.Equal(2, call.GetTagItem("shardgen.parts"));
+        var parts = capture.Spans.Where(s => s.ParentSpanId == call.SpanId && s.DisplayName == "INSERT accounts").ToList();
+        Assert.Equal(["worker1", "worker2"], parts.Select(p => (string)p.GetTagItem("shardgen.node")!).Order());
+        Assert.All(parts, p => Assert.Equal("router", p.GetTagItem("shardgen.call.kind")));
+        var commit = Assert.Single(capture.Spans, s => s.DisplayName == "shardgen.commit");
+        Assert.Equal(call.SpanId, commit.ParentSpanId);
+        Assert.Equal(true, commit.GetTagItem("shardgen.transaction.two_phase"));
+
+        // Run again, the first part's row is there already: the method's span says the call failed, and how.
+        capture.Clear();
+        await Assert.ThrowsAsync<ShardOperationException>(() => queries.OpenInBoth(onWorker1, onWorker2, 9, 1m));
+        var failed = Assert.Single(capture.Spans, s => s.DisplayName == "INSERT accounts" && s.ParentSpanId == default);
+        Assert.Equal(ActivityStatusCode.Error, failed.Status);
+        Assert.Equal("23505", failed.GetTagItem("error.type"));
+        Assert.Contains(failed.Events, e => e.Name == "exception");
+    }
+
+    [Fact]
     public async Task A_reference_write_has_a_child_span_per_copy_and_a_slow_one_is_logged()
     {
         await using var source = CreateSource(slowFanOut: TimeSpan.FromTicks(1));
