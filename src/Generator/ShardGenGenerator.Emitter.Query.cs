@@ -289,58 +289,89 @@ public sealed partial class ShardGenGenerator
         /// <summary>
         /// A multi-row INSERT over several keys: each key's statement routed to its shard, all in the caller's transaction
         /// or in one of their own (a plain commit on one worker, two-phase commit across workers), rows returned in order.
+        /// The parts and their commit run under one span of the method (<c>StartSplitCall</c>), marked failed if they fail.
         /// </summary>
         private static void WriteRowsInsert(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan, string definition, string cancellation)
         {
             var (args, bind) = Binding(plan);
             var returning = plan.Outputs.Count > 0;
             var read = returning ? ReaderMapper(method, plan) : null;
+            var streamed = method.Shape == ResultShape.Stream;
             writer.Line("var arguments = " + args + ";");
-            writer.Line($"await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, {cancellation}).ConfigureAwait(false) : null;");
-            for (var i = 0; i < plan.Rows.Count; i++)
+            writer.Line($"var split = source.Query({definition}).StartSplitCall({plan.Rows.Count.ToString(CultureInfo.InvariantCulture)});");
+            if (streamed)
             {
-                var target = i == 0 ? definition : $"ShardGenQueries.{method.MethodName}__More[{(i - 1).ToString(CultureInfo.InvariantCulture)}]";
-                var key = plan.Rows[i].Key.Parameter ?? plan.Rows[i].Key.Literal!;
-                if (returning)
-                {
-                    var call = $"await source.Query({target}).ListAsync({key}, arguments, {bind}, {read}, {cancellation}).ConfigureAwait(false)";
-                    writer.Line(i == 0 ? $"var rows = {call};" : $"rows.AddRange({call});");
-                }
-                else
-                {
-                    var call = $"await source.Query({target}).ExecuteAsync({key}, arguments, {bind}, {cancellation}).ConfigureAwait(false)";
-                    writer.Line(i == 0 ? $"var affected = {call};" : $"affected += {call};");
-                }
+                // The rows go out after the span ended: an iterator cannot yield inside a try with a catch.
+                var open = method.ReturnType.IndexOf('<') + 1;
+                var element = method.ReturnType.Substring(open, method.ReturnType.LastIndexOf('>') - open);
+                writer.Line($"var rows = new global::System.Collections.Generic.List<{element}>();");
             }
 
-            writer.Line("if (transaction is not null)");
+            writer.Line("try");
             using (writer.Block())
             {
-                writer.Line($"await transaction.CommitAsync({cancellation}).ConfigureAwait(false);");
+                writer.Line($"await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, {cancellation}).ConfigureAwait(false) : null;");
+                for (var i = 0; i < plan.Rows.Count; i++)
+                {
+                    var target = i == 0 ? definition : $"ShardGenQueries.{method.MethodName}__More[{(i - 1).ToString(CultureInfo.InvariantCulture)}]";
+                    var key = plan.Rows[i].Key.Parameter ?? plan.Rows[i].Key.Literal!;
+                    if (returning)
+                    {
+                        var call = $"await source.Query({target}).ListAsync({key}, arguments, {bind}, {read}, {cancellation}).ConfigureAwait(false)";
+                        writer.Line(i == 0 && !streamed ? $"var rows = {call};" : $"rows.AddRange({call});");
+                    }
+                    else
+                    {
+                        var call = $"await source.Query({target}).ExecuteAsync({key}, arguments, {bind}, {cancellation}).ConfigureAwait(false)";
+                        writer.Line(i == 0 ? $"var affected = {call};" : $"affected += {call};");
+                    }
+                }
+
+                writer.Line("if (transaction is not null)");
+                using (writer.Block())
+                {
+                    writer.Line($"await transaction.CommitAsync({cancellation}).ConfigureAwait(false);");
+                }
+
+                switch (method.Shape)
+                {
+                    case ResultShape.None:
+                    case ResultShape.Stream:
+                        break;
+                    case ResultShape.AffectedRows:
+                    case ResultShape.Scalar when !returning:
+                        writer.Line("return affected;");
+                        break;
+                    case ResultShape.List:
+                        writer.Line("return rows;");
+                        break;
+                    default:
+                        writer.Line("return rows.Count > 0 ? rows[0] : default!;");
+                        break;
+                }
             }
 
-            switch (method.Shape)
+            writer.Line("catch (global::System.Exception exception)");
+            using (writer.Block())
             {
-                case ResultShape.None:
-                    break;
-                case ResultShape.AffectedRows:
-                case ResultShape.Scalar when !returning:
-                    writer.Line("return affected;");
-                    break;
-                case ResultShape.List:
-                    writer.Line("return rows;");
-                    break;
-                case ResultShape.Stream:
-                    writer.Line("foreach (var row in rows)");
-                    using (writer.Block())
-                    {
-                        writer.Line("yield return row;");
-                    }
+                writer.Line("split.Fail(exception);");
+                writer.Line("throw;");
+            }
 
-                    break;
-                default:
-                    writer.Line("return rows.Count > 0 ? rows[0] : default!;");
-                    break;
+            writer.Line("finally");
+            using (writer.Block())
+            {
+                writer.Line("split.Dispose();");
+            }
+
+            if (streamed)
+            {
+                writer.Line();
+                writer.Line("foreach (var row in rows)");
+                using (writer.Block())
+                {
+                    writer.Line("yield return row;");
+                }
             }
         }
 

@@ -7,9 +7,9 @@ namespace ShardGen.Hosting;
 /// ShardGen's health check (<see cref="ShardedDataSource.CheckHealthAsync"/>): the registration's failure status
 /// (Unhealthy by default) when a node is out of reach or no shard map loads — calls fail; Degraded when the map in use
 /// is behind the cluster's, prepared transactions wait for recovery, or a worker's reference copies are incomplete —
-/// calls work, something needs a look. The data names each finding.
+/// calls work, something needs a look. The data names each finding, and the cluster when it was registered by name.
 /// </summary>
-internal sealed class ShardGenHealthCheck(ShardedDataSource source, TimeSpan? preparedLongerThan) : IHealthCheck
+internal sealed class ShardGenHealthCheck(ShardedDataSource source, TimeSpan? preparedLongerThan, string? cluster = null) : IHealthCheck
 {
     public const string DefaultName = "shardgen";
 
@@ -25,12 +25,18 @@ internal sealed class ShardGenHealthCheck(ShardedDataSource source, TimeSpan? pr
             ["prepared_transactions_waiting"] = health.PreparedTransactionsWaiting,
             ["workers_without_reference_copies"] = health.WorkersWithoutReferenceCopies,
         };
-        if (health.IsHealthy)
+        if (cluster is not null)
         {
-            return HealthCheckResult.Healthy($"{source.Engine} cluster: every node answers, shard map version {health.MapVersion} is current.", data);
+            data["cluster"] = cluster;
         }
 
-        var description = string.Join("; ", health.Problems);
+        var which = cluster is null ? $"{source.Engine} cluster" : $"{source.Engine} cluster '{cluster}'";
+        if (health.IsHealthy)
+        {
+            return HealthCheckResult.Healthy($"{which}: every node answers, shard map version {health.MapVersion} is current.", data);
+        }
+
+        var description = (cluster is null ? "" : $"{which}: ") + string.Join("; ", health.Problems);
         return health.IsUnavailable
             ? new HealthCheckResult(context.Registration.FailureStatus, description, data: data)
             : HealthCheckResult.Degraded(description, data: data);

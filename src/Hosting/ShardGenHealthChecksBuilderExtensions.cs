@@ -8,19 +8,23 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ShardGenHealthChecksBuilderExtensions
 {
     /// <summary>
-    /// Adds ShardGen's health check of the registered <see cref="ShardedDataSource"/> (<c>docs/hosting.md</c>):
-    /// <paramref name="failureStatus"/> (Unhealthy by default) when a node is out of reach or no shard map loads, Degraded
-    /// when the map is behind, prepared transactions have waited longer than <paramref name="preparedLongerThan"/>
-    /// (a minute by default) or reference copies are incomplete.
+    /// Adds ShardGen's health check of the registered <see cref="ShardedDataSource"/> (<c>docs/hosting.md</c>), or of the
+    /// cluster registered as <paramref name="cluster"/> (<c>AddKeyedShardGen("eu", ...)</c>): <paramref name="failureStatus"/>
+    /// (Unhealthy by default) when a node is out of reach or no shard map loads, Degraded when the map is behind, prepared
+    /// transactions have waited longer than <paramref name="preparedLongerThan"/> (a minute by default) or reference copies
+    /// are incomplete. Named <paramref name="name"/>, by default <c>shardgen</c>, or <c>shardgen-{cluster}</c> for a named cluster.
     /// </summary>
     public static IHealthChecksBuilder AddShardGen(
-        this IHealthChecksBuilder builder, string name = ShardGenHealthCheck.DefaultName, HealthStatus? failureStatus = null,
-        IEnumerable<string>? tags = null, TimeSpan? timeout = null, TimeSpan? preparedLongerThan = null)
+        this IHealthChecksBuilder builder, string? name = null, HealthStatus? failureStatus = null,
+        IEnumerable<string>? tags = null, TimeSpan? timeout = null, TimeSpan? preparedLongerThan = null, string? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(new HealthCheckRegistration(
-            name,
-            provider => new ShardGenHealthCheck(provider.GetRequiredService<ShardedDataSource>(), preparedLongerThan),
+            name ?? (cluster is null ? ShardGenHealthCheck.DefaultName : $"{ShardGenHealthCheck.DefaultName}-{cluster}"),
+            provider => new ShardGenHealthCheck(
+                cluster is null ? provider.GetRequiredService<ShardedDataSource>() : provider.GetRequiredKeyedService<ShardedDataSource>(cluster),
+                preparedLongerThan,
+                cluster),
             failureStatus,
             tags,
             timeout));

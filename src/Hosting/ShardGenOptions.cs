@@ -11,6 +11,17 @@ public sealed class ShardGenOptions
     /// <summary>The configuration section bound by default: <c>ShardGen</c>.</summary>
     public const string SectionName = "ShardGen";
 
+    /// <summary>
+    /// The configuration section a cluster registered by name (<c>services.AddKeyedShardGen(name, ...)</c>) is bound from:
+    /// <c>ShardGen:Clusters:{name}</c>, e.g. <c>ShardGen:Clusters:eu:Coordinator</c> (environment variable
+    /// <c>ShardGen__Clusters__eu__Coordinator</c>).
+    /// </summary>
+    public static string ClusterSectionName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return $"{SectionName}:Clusters:{name}";
+    }
+
     /// <summary>The coordinator's Npgsql connection string (on Citus, the Citus coordinator's). Required.</summary>
     public string? Coordinator { get; set; }
 
@@ -53,7 +64,7 @@ public sealed class ShardGenOptions
     /// </summary>
     public bool? IncludeErrorDetail { get; set; }
 
-    /// <summary>A multi-shard read that takes this long or longer is logged as slow (<see cref="ShardedDataSourceBuilder.UseSlowFanOutThreshold"/>; one second when unset).</summary>
+    /// <summary>A call on several nodes (a multi-shard read or write, a reference write, a bulk insert) that takes this long or longer is logged as slow (<see cref="ShardedDataSourceBuilder.UseSlowFanOutThreshold"/>; one second when unset).</summary>
     public TimeSpan? SlowFanOutThreshold { get; set; }
 
     /// <summary>
@@ -62,21 +73,25 @@ public sealed class ShardGenOptions
     /// </summary>
     public bool ApplySchemaOnStart { get; set; }
 
-    /// <summary>A builder with these options, checked: what is missing or contradictory is an error that names the setting.</summary>
-    internal ShardedDataSourceBuilder CreateBuilder()
+    /// <summary>
+    /// A builder with these options, checked: what is missing or contradictory is an error that names the setting, under
+    /// <paramref name="section"/> (the section the options were bound from).
+    /// </summary>
+    internal ShardedDataSourceBuilder CreateBuilder(string section = SectionName)
     {
+        var variable = section.Replace(":", "__", StringComparison.Ordinal);
         if (string.IsNullOrWhiteSpace(Coordinator))
         {
             throw new InvalidOperationException(
-                $"ShardGen has no coordinator: set the configuration value '{SectionName}:Coordinator' (environment variable {SectionName}__Coordinator) "
+                $"ShardGen has no coordinator: set the configuration value '{section}:Coordinator' (environment variable {variable}__Coordinator) "
                 + "to the coordinator's connection string, or set ShardGenOptions.Coordinator in AddShardGen(...).");
         }
 
         if (Engine == ShardEngine.Native && Workers.Count == 0)
         {
             throw new InvalidOperationException(
-                $"ShardGen has no worker: add at least one under '{SectionName}:Workers' (e.g. '{SectionName}:Workers:worker1' or the environment variable "
-                + $"{SectionName}__Workers__worker1) with the worker's connection string, or set Engine to Citus.");
+                $"ShardGen has no worker: add at least one under '{section}:Workers' (e.g. '{section}:Workers:worker1' or the environment variable "
+                + $"{variable}__Workers__worker1) with the worker's connection string, or set Engine to Citus.");
         }
 
         var builder = new ShardedDataSourceBuilder(Coordinator);
@@ -89,7 +104,7 @@ public sealed class ShardGenOptions
         {
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new InvalidOperationException($"ShardGen worker '{name}' has no connection string ('{SectionName}:Workers:{name}' is empty).");
+                throw new InvalidOperationException($"ShardGen worker '{name}' has no connection string ('{section}:Workers:{name}' is empty).");
             }
 
             builder.AddWorker(connectionString, name);
@@ -116,7 +131,7 @@ public sealed class ShardGenOptions
         }
         else if (ConnectTimeout is not null)
         {
-            throw new InvalidOperationException($"'{SectionName}:ConnectTimeout' is set without '{SectionName}:CommandTimeout': set both (UseNodeTimeouts takes them together).");
+            throw new InvalidOperationException($"'{section}:ConnectTimeout' is set without '{section}:CommandTimeout': set both (UseNodeTimeouts takes them together).");
         }
 
         if (RecoveryInterval is { } recovery)

@@ -12,7 +12,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>
 /// <c>services.AddShardGen(...)</c>, in the shape of Npgsql's <c>AddNpgsqlDataSource</c>: one <see cref="ShardedDataSource"/>
 /// for the application, a singleton the container builds on first use (with the container's <see cref="ILoggerFactory"/>,
-/// also handed to Npgsql) and disposes with itself (<c>docs/hosting.md</c>).
+/// also handed to Npgsql) and disposes with itself; or, for an application that talks to several clusters, one keyed
+/// singleton per cluster name (<c>AddKeyedShardGen("eu", ...)</c>, then <c>[FromKeyedServices("eu")]</c>), as
+/// <c>AddKeyedSingleton</c> and Npgsql's <c>AddNpgsqlDataSource(..., serviceKey: "eu")</c> register one (<c>docs/hosting.md</c>).
 /// </summary>
 public static class ShardGenServiceCollectionExtensions
 {
@@ -37,6 +39,7 @@ public static class ShardGenServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(schema);
+        Refuse(services, name: null);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ShardGenOptions>, BindFromConfiguration>());
         var options = services.AddOptions<ShardGenOptions>();
         if (configure is not null)
@@ -44,7 +47,7 @@ public static class ShardGenServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        return Register(services, schema, configureDataSource);
+        return Register(services, name: null, ShardGenOptions.SectionName, schema, configureDataSource);
     }
 
     /// <summary>
@@ -57,21 +60,97 @@ public static class ShardGenServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(configuration);
+        Refuse(services, name: null);
         services.AddOptions<ShardGenOptions>().Bind(configuration);
-        return Register(services, schema, configureDataSource: null);
+        return Register(services, name: null, SectionOf(configuration), schema, configureDataSource: null);
     }
 
-    private static ShardGenServicesBuilder Register(IServiceCollection services, SchemaDefinition schema, Action<ShardedDataSourceBuilder>? configureDataSource)
+    /// <summary>
+    /// Registers one of several clusters: a <see cref="ShardedDataSource"/> serving <paramref name="schema"/>, a keyed singleton
+    /// under the service key <paramref name="name"/> (<c>[FromKeyedServices("eu")] ShardedDataSource</c>,
+    /// <c>GetRequiredKeyedService&lt;ShardedDataSource&gt;("eu")</c>), built from the <see cref="ShardGenOptions"/> named
+    /// <paramref name="name"/>: the container's <see cref="IConfiguration"/> section <c>ShardGen:Clusters:{name}</c>
+    /// (<see cref="ShardGenOptions.ClusterSectionName"/>) when there is one, then <paramref name="configure"/>. Its start-up
+    /// service applies its schema when its <see cref="ShardGenOptions.ApplySchemaOnStart"/> says so. Each name once; an
+    /// unnamed <c>AddShardGen</c> may sit beside the named ones.
+    /// </summary>
+    /// <returns>A builder whose registrations (database, query classes, health check) are keyed by <paramref name="name"/> too.</returns>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddKeyedShardGen("eu", ShardDatabase.Schema).AddDatabase&lt;ShardDatabase&gt;().AddHealthChecks();
+    /// builder.Services.AddKeyedShardGen("us", ShardDatabase.Schema).AddDatabase&lt;ShardDatabase&gt;().AddHealthChecks();
+    /// app.MapGet("/eu/orders/{id}", (long id, [FromKeyedServices("eu")] ShardDatabase db) => db.Orders.ListAsync(id));
+    /// </code>
+    /// </example>
+    public static ShardGenServicesBuilder AddKeyedShardGen(
+        this IServiceCollection services, string name, SchemaDefinition schema, Action<ShardGenOptions>? configure = null,
+        Action<ShardedDataSourceBuilder>? configureDataSource = null)
     {
-        if (services.Any(d => d.ServiceType == typeof(ShardedDataSource)))
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(schema);
+        Refuse(services, name);
+        var section = ShardGenOptions.ClusterSectionName(name);
+        services.AddSingleton<IConfigureOptions<ShardGenOptions>>(provider => new BindClusterFromConfiguration(provider, name, section));
+        var options = services.AddOptions<ShardGenOptions>(name);
+        if (configure is not null)
         {
-            throw new InvalidOperationException("AddShardGen was already called: one application has one ShardedDataSource (its tables, its cluster).");
+            options.Configure(configure);
         }
 
-        services.AddSingleton(provider =>
+        return Register(services, name, section, schema, configureDataSource);
+    }
+
+    /// <summary>
+    /// Registers one of several clusters as <see cref="AddKeyedShardGen(IServiceCollection, string, SchemaDefinition, Action{ShardGenOptions}?, Action{ShardedDataSourceBuilder}?)"/>
+    /// does, its options bound from <paramref name="configuration"/> (e.g. <c>builder.Configuration.GetSection("Sharding:Eu")</c>)
+    /// instead of <c>ShardGen:Clusters:{name}</c>.
+    /// </summary>
+    public static ShardGenServicesBuilder AddKeyedShardGen(this IServiceCollection services, string name, SchemaDefinition schema, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(configuration);
+        Refuse(services, name);
+        services.AddOptions<ShardGenOptions>(name).Bind(configuration);
+        return Register(services, name, SectionOf(configuration), schema, configureDataSource: null);
+    }
+
+    private static void Refuse(IServiceCollection services, string? name)
+    {
+        if (name is null && services.Any(d => d.ServiceType == typeof(ShardedDataSource) && !d.IsKeyedService))
         {
-            var options = provider.GetRequiredService<IOptions<ShardGenOptions>>().Value;
-            var builder = options.CreateBuilder().UseSchema(schema);
+            throw new InvalidOperationException(
+                "AddShardGen was already called: one application has one unnamed ShardedDataSource. To talk to several clusters, register each under a name: AddKeyedShardGen(\"eu\", ...).");
+        }
+
+        if (name is not null && services.Any(d => d.ServiceType == typeof(ShardedDataSource) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+        {
+            throw new InvalidOperationException($"AddKeyedShardGen(\"{name}\", ...) was already called: each cluster name is registered once.");
+        }
+    }
+
+    private static ShardGenServicesBuilder Register(
+        IServiceCollection services, string? name, string section, SchemaDefinition schema, Action<ShardedDataSourceBuilder>? configureDataSource)
+    {
+        if (name is null)
+        {
+            services.AddSingleton(provider => Build(provider, provider.GetRequiredService<IOptions<ShardGenOptions>>().Value));
+        }
+        else
+        {
+            services.AddKeyedSingleton(name, (provider, _) => Build(provider, provider.GetRequiredService<IOptionsMonitor<ShardGenOptions>>().Get(name)));
+        }
+
+        // One start-up service per cluster: refused duplicates above keep it to one each.
+        services.AddSingleton<IHostedService>(provider => new ShardGenStartup(
+            provider, name, section, provider.GetRequiredService<IOptionsMonitor<ShardGenOptions>>(), provider.GetRequiredService<ILogger<ShardGenStartup>>()));
+        return new ShardGenServicesBuilder(services, name);
+
+        ShardedDataSource Build(IServiceProvider provider, ShardGenOptions options)
+        {
+            var builder = options.CreateBuilder(section).UseSchema(schema);
             if (provider.GetService<ILoggerFactory>() is { } loggerFactory)
             {
                 builder.UseLoggerFactory(loggerFactory);
@@ -79,15 +158,32 @@ public static class ShardGenServiceCollectionExtensions
 
             configureDataSource?.Invoke(builder);
             return builder.Build();
-        });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ShardGenStartup>());
-        return new ShardGenServicesBuilder(services);
+        }
     }
+
+    private static string SectionOf(IConfiguration configuration) =>
+        configuration is IConfigurationSection { Path: { Length: > 0 } path } ? path : ShardGenOptions.SectionName;
 
     // The container's configuration, section ShardGen, when the container has one (a host always does).
     private sealed class BindFromConfiguration(IServiceProvider provider) : IConfigureOptions<ShardGenOptions>
     {
         public void Configure(ShardGenOptions options) =>
             provider.GetService<IConfiguration>()?.GetSection(ShardGenOptions.SectionName).Bind(options);
+    }
+
+    // A named cluster's section, ShardGen:Clusters:{name}, of the container's configuration when it has one.
+    private sealed class BindClusterFromConfiguration(IServiceProvider provider, string cluster, string section) : IConfigureNamedOptions<ShardGenOptions>
+    {
+        public void Configure(string? name, ShardGenOptions options)
+        {
+            if (name == cluster)
+            {
+                provider.GetService<IConfiguration>()?.GetSection(section).Bind(options);
+            }
+        }
+
+        public void Configure(ShardGenOptions options)
+        {
+        }
     }
 }

@@ -153,7 +153,7 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         }
 
         var map = await GetShardMapAsync(cancellationToken).ConfigureAwait(false);
-        return await RecordRecoveryAsync(TransactionRecovery.RunAsync(this, map, cancellationToken)).ConfigureAwait(false);
+        return await RecordRecoveryAsync(() => TransactionRecovery.RunAsync(this, map, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>The current shard map, read from the coordinator's metadata on first use.</summary>

@@ -268,7 +268,7 @@ public sealed class ShardedDataSourceBuilder
     private ILoggerFactory? _loggerFactory;
     private TimeSpan _slowFanOutThreshold = DefaultSlowFanOutThreshold;
 
-    /// <summary>How long a multi-shard call may take before it is logged as slow, by default (<see cref="UseSlowFanOutThreshold"/>).</summary>
+    /// <summary>How long a call on several nodes may take before it is logged as slow, by default (<see cref="UseSlowFanOutThreshold"/>).</summary>
     public static readonly TimeSpan DefaultSlowFanOutThreshold = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -283,8 +283,9 @@ public sealed class ShardedDataSourceBuilder
     }
 
     /// <summary>
-    /// A multi-shard read that takes <paramref name="threshold"/> or longer, from its start to its last row, is logged
-    /// as a warning naming its slowest node (by default <see cref="DefaultSlowFanOutThreshold"/>; <see cref="TimeSpan.Zero"/>: never).
+    /// A call on several nodes that takes <paramref name="threshold"/> or longer is logged as a warning naming the node whose
+    /// part took longest: a multi-shard read (from its start to its last row), a multi-shard write, a reference write on every
+    /// copy, a bulk insert (by default <see cref="DefaultSlowFanOutThreshold"/>; <see cref="TimeSpan.Zero"/>: never).
     /// </summary>
     public ShardedDataSourceBuilder UseSlowFanOutThreshold(TimeSpan threshold)
     {

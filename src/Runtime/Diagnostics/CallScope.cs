@@ -36,6 +36,14 @@ internal sealed class CallNames
         }
     }
 
+    /// <summary>A call that is none of the table's statements (a bulk insert's <c>COPY</c>): one operation on <paramref name="collection"/>.</summary>
+    public CallNames(string collection, string operation)
+    {
+        Collection = collection;
+        Operations = [operation];
+        SpanNames = [$"{operation} {collection}"];
+    }
+
     public string Collection { get; }
 
     /// <summary>The <c>[Query]</c> method (<c>Namespace.Type.Method</c>); null for a table's own statements.</summary>
@@ -57,6 +65,12 @@ internal sealed class CallNames
         return end == 0 ? "SQL" : text[..end].ToString().ToUpperInvariant();
     }
 }
+
+/// <summary>
+/// When one node's part of a call that ran on several nodes started and finished (<see cref="Stopwatch.GetTimestamp"/>;
+/// <paramref name="Finished"/> 0 while it runs): what the slow-call log names the slowest node by.
+/// </summary>
+internal readonly record struct NodeTime(Node Node, long Started, long Finished);
 
 /// <summary>
 /// One call's span and duration measurement. Started only when something listens (an

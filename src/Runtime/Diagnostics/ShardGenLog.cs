@@ -18,6 +18,12 @@ internal static partial class ShardGenLog
     [LoggerMessage(1003, LogLevel.Information, "A routed call ran on another node than the map said (Citus forwarded it: the shard moved); reloading the shard map")]
     public static partial void StaleRoute(ILogger logger);
 
+    [LoggerMessage(1004, LogLevel.Information, "A call {Operation} on '{Collection}' met a shard move's fence on node '{FencedNode}' (the map it used was older than the move); ran it again on node '{Node}' (shard {ShardId}, shard map version {Version})")]
+    public static partial void FencedCallRetried(ILogger logger, string operation, string collection, string fencedNode, string node, long shardId, long version);
+
+    [LoggerMessage(1005, LogLevel.Information, "A call {Operation} on '{Collection}' in a transaction met a shard move's fence on node '{FencedNode}'; it failed as retryable and the shard map was reloaded (version {Version}): the transaction must run again")]
+    public static partial void FencedCallInTransaction(ILogger logger, string operation, string collection, string fencedNode, long? version);
+
     [LoggerMessage(2001, LogLevel.Information, "Recovery settled prepared transactions: {Committed} committed, {RolledBack} rolled back, {InFlight} in flight, {Failed} failed, {RecordsRemoved} decision records removed")]
     public static partial void RecoverySettled(ILogger logger, int committed, int rolledBack, int inFlight, int failed, int recordsRemoved);
 
@@ -39,7 +45,7 @@ internal static partial class ShardGenLog
     [LoggerMessage(3003, LogLevel.Error, "The outcome of a distributed transaction on {Participants} is not known: its prepared parts wait for recovery")]
     public static partial void TwoPhaseOutcomeUnknown(ILogger logger, string participants, Exception exception);
 
-    [LoggerMessage(4001, LogLevel.Warning, "Slow multi-shard call {Operation} on '{Collection}': {ElapsedMs} ms over {Nodes} node(s); slowest node '{SlowestNode}' ({SlowestMs} ms)")]
-    public static partial void SlowFanOut(ILogger logger, string operation, string collection, long elapsedMs, int nodes, string slowestNode, long slowestMs);
+    [LoggerMessage(4001, LogLevel.Warning, "Slow {Kind} call {Operation} on '{Collection}': {ElapsedMs} ms over {Nodes} node(s); slowest node '{SlowestNode}' ({SlowestMs} ms)")]
+    public static partial void SlowCall(ILogger logger, string kind, string operation, string collection, long elapsedMs, int nodes, string slowestNode, long slowestMs);
 
 }

@@ -2,30 +2,32 @@ using System.Diagnostics;
 
 namespace ShardGen;
 
-// A commit's span (shardgen.commit) with a child span per step of two-phase commit, the outcome measured, and
-// the outcome of a two-phase commit logged.
+// A commit's span (shardgen.commit) with a child span per step of two-phase commit (and of its rollback), each marked
+// failed when its step fails, the outcome measured, and the outcome of a two-phase commit logged.
 public sealed partial class ShardedTransaction
 {
     private static Activity? StartCommitSpan() =>
         Telemetry.Source.HasListeners() ? Telemetry.Source.StartActivity("shardgen.commit", ActivityKind.Internal) : null;
 
     /// <summary>A step of two-phase commit on one node, under the commit's span (the current activity); null when nobody listens.</summary>
-    private static Activity? StartStepSpan(string step, Node node)
+    private static Activity? StartStepSpan(string step, Node node) => Telemetry.StartStep($"shardgen.2pc {step}", step, node);
+
+    /// <summary>
+    /// Runs a step of two-phase commit on one node in its span (when <paramref name="traced"/>), which ends with status
+    /// Error, <c>error.type</c> and an <c>exception</c> event if the step fails.
+    /// </summary>
+    private static async Task InStepAsync(string step, Node node, Func<Task> action, bool traced = true)
     {
-        if (Activity.Current is not { } commit || !ReferenceEquals(commit.Source, Telemetry.Source))
+        using var span = traced ? StartStepSpan(step, node) : null;
+        try
         {
-            return null;
+            await action().ConfigureAwait(false);
         }
-
-        var span = Telemetry.Source.StartActivity($"shardgen.2pc {step}", ActivityKind.Client);
-        if (span is { IsAllDataRequested: true })
+        catch (Exception ex)
         {
-            span.SetTag(Telemetry.DbSystem, Telemetry.PostgreSql);
-            span.SetTag(Telemetry.DbOperation, step);
-            Telemetry.SetNode(span, node);
+            Telemetry.SetError(span, ex);
+            throw;
         }
-
-        return span;
     }
 
     private void EndCommit(Activity? span, Exception? error)

@@ -41,6 +41,9 @@ internal static class Telemetry
     public static readonly Counter<long> MapLoads = Meter.CreateCounter<long>(
         "shardgen.map.loads", "{load}", "Shard maps loaded from the coordinator (first use, refresh, apply).");
 
+    public static readonly Counter<long> Retries = Meter.CreateCounter<long>(
+        "shardgen.call.retries", "{retry}", "Calls that met a shard move's fence: run again on the new placement, or (in a transaction) failed as retryable with the map reloaded.");
+
     // Tag names: OpenTelemetry's database conventions where they apply, shardgen.* for the rest.
     public const string DbSystem = "db.system.name";
     public const string DbOperation = "db.operation.name";
@@ -57,12 +60,16 @@ internal static class Telemetry
     public const string Key = "shardgen.key";
     public const string Rows = "shardgen.rows";
     public const string Nodes = "shardgen.nodes";
+    public const string Parts = "shardgen.parts";
     public const string Outcome = "shardgen.transaction.outcome";
     public const string TwoPhase = "shardgen.transaction.two_phase";
     public const string Participants = "shardgen.transaction.participants";
     public const string RecoveryAction = "shardgen.recovery.action";
     public const string MapVersion = "shardgen.map.version";
     public const string PoolOutcome = "shardgen.pool.outcome";
+    public const string RetryReason = "shardgen.retry.reason";
+    public const string RetryNode = "shardgen.retry.node";
+    public const string RetryInTransaction = "shardgen.retry.in_transaction";
 
     public const string PostgreSql = "postgresql";
 
@@ -86,9 +93,22 @@ internal static class Telemetry
 
     /// <summary>
     /// A worker's span under the multi-shard call's span, which is <see cref="Activity.Current"/> while the
-    /// call starts its workers; null when that call has no span (nobody listens).
+    /// call starts its workers; null when that call has no span (nobody listens). <see cref="Activity.Current"/> stays the
+    /// call's span: the next worker's span is a sibling, not a child.
     /// </summary>
     public static Activity? StartWorker(WorkerStatement statement)
+    {
+        var span = StartNode(statement.Node, current: false);
+        span?.SetTag(ShardCount, statement.Shards.Length);
+        return span;
+    }
+
+    /// <summary>
+    /// A node's span under the current call's span (<see cref="Activity.Current"/>, a ShardGen span), named and tagged as
+    /// the call is, with the node's attributes; null when the call has no span. With <paramref name="current"/> it becomes
+    /// <see cref="Activity.Current"/> (so that Npgsql's span of the statement goes under it) until it is disposed.
+    /// </summary>
+    public static Activity? StartNode(Node node, bool current = true)
     {
         if (Activity.Current is not { IsAllDataRequested: true } parent || !ReferenceEquals(parent.Source, Source))
         {
@@ -101,13 +121,63 @@ internal static class Telemetry
             span.SetTag(DbSystem, PostgreSql);
             span.SetTag(DbOperation, parent.GetTagItem(DbOperation));
             span.SetTag(DbCollection, parent.GetTagItem(DbCollection));
-            span.SetTag(ShardCount, statement.Shards.Length);
-            SetNode(span, statement.Node);
+            if (parent.GetTagItem(QueryName) is { } query)
+            {
+                span.SetTag(QueryName, query);
+            }
+
+            SetNode(span, node);
         }
 
-        // The next worker's span is a sibling, not a child.
-        Activity.Current = parent;
+        if (!current)
+        {
+            Activity.Current = parent;
+        }
+
         return span;
+    }
+
+    /// <summary>
+    /// A step of a protocol on one node (two-phase commit, recovery) under the current ShardGen span; null when there is
+    /// none (nobody listens). Disposing it makes its parent current again.
+    /// </summary>
+    public static Activity? StartStep(string name, string operation, Node node)
+    {
+        if (Activity.Current is not { } parent || !ReferenceEquals(parent.Source, Source))
+        {
+            return null;
+        }
+
+        var span = Source.StartActivity(name, ActivityKind.Client);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(DbSystem, PostgreSql);
+            span.SetTag(DbOperation, operation);
+            SetNode(span, node);
+        }
+
+        return span;
+    }
+
+    /// <summary>Ends a node's span: its rows, and its error (<see cref="SetError"/>) if it failed.</summary>
+    public static void EndNode(Activity? span, long? rows, Exception? error = null)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        if (error is not null)
+        {
+            SetError(span, error);
+        }
+
+        if (rows is not null && span.IsAllDataRequested)
+        {
+            span.SetTag(Rows, rows);
+        }
+
+        span.Dispose();
     }
 
     /// <summary>A wait at a node's connection cap that started at <paramref name="started"/> has ended, with a connection or without.</summary>
@@ -130,6 +200,11 @@ internal static class Telemetry
         activity.SetTag(DbNamespace, node.Database);
     }
 
+    /// <summary>
+    /// Marks a span failed as OpenTelemetry's conventions say: status Error with the exception's message, <c>error.type</c>,
+    /// and an <c>exception</c> event (<c>exception.type</c>, <c>exception.message</c>, <c>exception.stacktrace</c>). The
+    /// message of a ShardGen exception is redacted unless the data source opts in (<c>IncludeErrorDetail</c>).
+    /// </summary>
     public static void SetError(Activity? activity, Exception ex)
     {
         if (activity is null)
@@ -139,5 +214,9 @@ internal static class Telemetry
 
         activity.SetStatus(ActivityStatusCode.Error, ex.Message);
         activity.SetTag(ErrorType, ErrorTypeOf(ex));
+        if (activity.IsAllDataRequested)
+        {
+            activity.AddException(ex);
+        }
     }
 }

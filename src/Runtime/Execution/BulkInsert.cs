@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Npgsql;
@@ -54,6 +55,7 @@ internal sealed class BulkInsert<T>
     private readonly string[] _copy;
     private readonly List<T>?[] _buffers;
     private readonly Channel<(int Shard, List<T> Rows)>[] _channels;
+    private readonly NodeTime[] _times;
     private long _written;
 
     // On Citus: one COPY stream into the distributed table, through one session, and Citus sends each row to its shard.
@@ -76,6 +78,7 @@ internal sealed class BulkInsert<T>
             : [.. Enumerable.Repeat($"COPY {Identifiers.Quote(routes.Table)} ({columns}) FROM STDIN (FORMAT BINARY)", _group.ShardCount)];
         _buffers = new List<T>?[_group.ShardCount];
         _channels = new Channel<(int, List<T>)>[citusSession is null ? _group.ShardsByWorker.Count : 1];
+        _times = new NodeTime[_channels.Length];
         for (var i = 0; i < _channels.Length; i++)
         {
             // Two batches queued per worker: enough to keep it busy, little enough to hold back a fast reader.
@@ -84,11 +87,11 @@ internal sealed class BulkInsert<T>
     }
 
     public static Task<long> RunAsync(
-        ShardedDataSource source, int tableIndex, IEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        ShardedDataSource source, int tableIndex, CallNames names, IEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
         IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return RunAsync(source, tableIndex, key, write, progress, options, async (insert, ct) =>
+        return RunAsync(source, tableIndex, names, key, write, progress, options, async (insert, ct) =>
         {
             foreach (var row in rows)
             {
@@ -98,11 +101,11 @@ internal sealed class BulkInsert<T>
     }
 
     public static Task<long> RunAsync(
-        ShardedDataSource source, int tableIndex, IAsyncEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        ShardedDataSource source, int tableIndex, CallNames names, IAsyncEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
         IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return RunAsync(source, tableIndex, key, write, progress, options, async (insert, ct) =>
+        return RunAsync(source, tableIndex, names, key, write, progress, options, async (insert, ct) =>
         {
             await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false))
             {
@@ -112,7 +115,7 @@ internal sealed class BulkInsert<T>
     }
 
     private static async Task<long> RunAsync(
-        ShardedDataSource source, int tableIndex, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
+        ShardedDataSource source, int tableIndex, CallNames names, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
         IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, Func<BulkInsert<T>, CancellationToken, Task> produce,
         CancellationToken cancellationToken)
     {
@@ -127,7 +130,12 @@ internal sealed class BulkInsert<T>
         var ambient = source.CurrentTransaction;
         var citusSession = map.Engine == ShardEngine.Citus ? ambient?.SessionNode ?? map.Coordinator : null;
         var insert = new BulkInsert<T>(routes, key, write, progress, options ?? BulkInsertOptions.Default, citusSession);
+
+        // A multi-shard call: an Internal span over a child span per node written, the commit of its own transaction under it.
+        var scope = CallScope.Start(names, 0, Telemetry.Kinds.MultiShard, ActivityKind.Internal);
+        var started = Stopwatch.GetTimestamp();
         var transaction = ambient ?? source.BeginImplicitTransaction();
+        long? written = null;
         try
         {
             using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
@@ -140,7 +148,13 @@ internal sealed class BulkInsert<T>
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            written = insert._written;
             return insert._written;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
         }
         finally
         {
@@ -149,6 +163,9 @@ internal sealed class BulkInsert<T>
                 // Rolls back on every worker unless the commit above ran.
                 await transaction.DisposeAsync().ConfigureAwait(false);
             }
+
+            var reached = insert._times.Count(t => t.Node is not null);
+            source.EndMultiNodeCall(scope, names, 0, Telemetry.Kinds.MultiShard, started, reached, written, read: false, insert._times);
         }
     }
 
@@ -158,7 +175,7 @@ internal sealed class BulkInsert<T>
         var writers = new Task[_channels.Length];
         for (var i = 0; i < writers.Length; i++)
         {
-            writers[i] = WriteWorkerAsync(transaction, _citusSession ?? _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
+            writers[i] = WriteWorkerAsync(transaction, i, _citusSession ?? _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
         }
 
         Exception? failure = null;
@@ -225,34 +242,72 @@ internal sealed class BulkInsert<T>
     private ValueTask SendAsync(int shard, List<T> rows, CancellationToken cancellationToken) =>
         _channels[_citusSession is null ? _group.WorkerOfShard(shard) : 0].Writer.WriteAsync((shard, rows), cancellationToken);
 
-    private async Task WriteWorkerAsync(ShardedTransaction transaction, Node node, ChannelReader<(int Shard, List<T> Rows)> batches, CancellationToken cancellationToken)
+    private async Task WriteWorkerAsync(ShardedTransaction transaction, int index, Node node, ChannelReader<(int Shard, List<T> Rows)> batches, CancellationToken cancellationToken)
     {
-        // A worker that receives no row is never reached: it takes no part in the transaction.
+        // A worker that receives no row is never reached: it takes no part in the transaction, and has no span.
         NpgsqlConnection? connection = null;
-        await foreach (var (shard, rows) in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        Activity? span = null;
+        long rowsHere = 0;
+        HashSet<int>? shards = null;
+        try
         {
-            connection ??= await transaction.ConnectionAsync(
-                node,
-                () => Failures.Where(_routes, node, shard, ShardKey.None),
-                ex => Failures.OnShard(_routes, node, shard, ShardKey.None, ex),
-                cancellationToken).ConfigureAwait(false);
-            try
+            await foreach (var (shard, rows) in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await using var importer = await connection.BeginBinaryImportAsync(_copy[shard], cancellationToken).ConfigureAwait(false);
-                foreach (var row in rows)
+                if (connection is null)
                 {
-                    _write(importer, row);
+                    // The node's span, a child of the call's, is current in this flow: Npgsql's spans of its COPYs go under it.
+                    span = Telemetry.StartNode(node);
+                    shards = span is null ? null : [];
+                    _times[index] = new NodeTime(node, Stopwatch.GetTimestamp(), 0);
+                    connection = await transaction.ConnectionAsync(
+                        node,
+                        () => Failures.Where(_routes, node, shard, ShardKey.None),
+                        ex => Failures.OnShard(_routes, node, shard, ShardKey.None, ex),
+                        cancellationToken).ConfigureAwait(false);
                 }
 
-                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await using var importer = await connection.BeginBinaryImportAsync(_copy[shard], cancellationToken).ConfigureAwait(false);
+                    foreach (var row in rows)
+                    {
+                        _write(importer, row);
+                    }
+
+                    await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Failures.IsServerFailure(ex))
+                {
+                    throw Failures.OnShard(_routes, node, shard, ShardKey.None, ex);
+                }
+
+                rowsHere += rows.Count;
+                shards?.Add(shard);
+                var written = Interlocked.Add(ref _written, rows.Count);
+                _progress?.Report(new BulkInsertProgress(_routes.Table, _routes.ShardIds[shard], _routes.ShardTables[shard], shard, node.Name, rows.Count, written));
             }
-            catch (Exception ex) when (Failures.IsServerFailure(ex))
+        }
+        catch (Exception ex)
+        {
+            EndNode(ex);
+            throw;
+        }
+
+        EndNode(null);
+
+        void EndNode(Exception? error)
+        {
+            if (_times[index].Node is not null)
             {
-                throw Failures.OnShard(_routes, node, shard, ShardKey.None, ex);
+                _times[index] = _times[index] with { Finished = Stopwatch.GetTimestamp() };
             }
 
-            var written = Interlocked.Add(ref _written, rows.Count);
-            _progress?.Report(new BulkInsertProgress(_routes.Table, _routes.ShardIds[shard], _routes.ShardTables[shard], shard, node.Name, rows.Count, written));
+            if (span is not null && shards is not null)
+            {
+                span.SetTag(Telemetry.ShardCount, shards.Count);
+            }
+
+            Telemetry.EndNode(span, rowsHere, error);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ShardGen;
@@ -171,39 +170,10 @@ internal sealed partial class Executor
     /// Ends a multi-shard read's span and records its width and rows; logs it if it was slow, naming the node
     /// whose rows came last.
     /// </summary>
-    private void EndFanOut(CallScope scope, int statement, long started, int width, long? rows, FanOutCall? call)
-    {
-        if (scope.Activity is { IsAllDataRequested: true } activity)
-        {
-            activity.SetTag(Telemetry.Nodes, width);
-            if (rows is not null)
-            {
-                activity.SetTag(Telemetry.Rows, rows);
-            }
-        }
-
-        scope.End();
-        var collection = new KeyValuePair<string, object?>(Telemetry.DbCollection, _names.Collection);
-        if (Telemetry.FanOutWidth.Enabled)
-        {
-            Telemetry.FanOutWidth.Record(width, collection);
-        }
-
-        if (rows is { } read && Telemetry.RowsMerged.Enabled)
-        {
-            Telemetry.RowsMerged.Add(read, collection);
-        }
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var threshold = _source.SlowFanOutThreshold;
-        if (threshold > TimeSpan.Zero && elapsed >= threshold && call is not null && _source.Logger.IsEnabled(LogLevel.Warning))
-        {
-            var slowest = call.Cursors.MaxBy(c => c.FinishedAt == 0 ? long.MaxValue : c.FinishedAt)!;
-            var slowestTime = slowest.FinishedAt == 0 ? elapsed : Stopwatch.GetElapsedTime(started, slowest.FinishedAt);
-            ShardGenLog.SlowFanOut(
-                _source.Logger, _names.Operations[statement], _names.Collection, (long)elapsed.TotalMilliseconds, width, slowest.Statement.Node.Name, (long)slowestTime.TotalMilliseconds);
-        }
-    }
+    private void EndFanOut(CallScope scope, int statement, long started, int width, long? rows, FanOutCall? call) =>
+        _source.EndMultiNodeCall(
+            scope, _names, statement, Telemetry.Kinds.MultiShard, started, width, rows, read: true,
+            call?.Cursors.Select(c => new NodeTime(c.Statement.Node, started, c.FinishedAt)));
 
     /// <summary>The workers' rows one worker after another.</summary>
     private static async IAsyncEnumerable<T> ConcatenateAsync<T>(FanOutCall call, Func<NpgsqlDataReader, T> read, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -428,9 +398,13 @@ internal sealed partial class Executor
         var plan = Plan(routes, statement, keys, combine: false);
         var scope = CallScope.Start(_names, statement, Telemetry.Kinds.MultiShard, ActivityKind.Internal);
         var started = Stopwatch.GetTimestamp();
+        var times = new NodeTime[plan.Length];
+        long? affected = null;
         try
         {
-            return await ExecuteFanOutCoreAsync(routes, plan, statement, args, bind, cancellationToken).ConfigureAwait(false);
+            var rows = await ExecuteFanOutCoreAsync(routes, plan, statement, args, bind, times, cancellationToken).ConfigureAwait(false);
+            affected = rows;
+            return rows;
         }
         catch (Exception ex)
         {
@@ -439,20 +413,20 @@ internal sealed partial class Executor
         }
         finally
         {
-            EndFanOut(scope, statement, started, plan.Length, rows: null, call: null);
+            _source.EndMultiNodeCall(scope, _names, statement, Telemetry.Kinds.MultiShard, started, plan.Length, affected, read: false, times);
         }
     }
 
     private async Task<int> ExecuteFanOutCoreAsync<TArgs>(
         Routes routes, WorkerStatement[] plan, int statement, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, NodeTime[] times, CancellationToken cancellationToken)
     {
         var texts = routes.Texts(statement);
         if (_source.CurrentTransaction is { } transaction)
         {
             using (await transaction.EnterAsync(cancellationToken).ConfigureAwait(false))
             {
-                return await ExecuteFanOutInTransactionAsync(transaction, routes, texts, plan, args, bind, cancellationToken).ConfigureAwait(false);
+                return await ExecuteFanOutInTransactionAsync(transaction, routes, texts, plan, args, bind, times, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -462,7 +436,7 @@ internal sealed partial class Executor
             int rows;
             using (await writes.EnterAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows = await ExecuteFanOutInTransactionAsync(writes, routes, texts, plan, args, bind, cancellationToken).ConfigureAwait(false);
+                rows = await ExecuteFanOutInTransactionAsync(writes, routes, texts, plan, args, bind, times, cancellationToken).ConfigureAwait(false);
             }
 
             await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -473,7 +447,7 @@ internal sealed partial class Executor
         var outcomes = new Task<(int Affected, ShardOperationException? Failure)>[plan.Length];
         for (var i = 0; i < plan.Length; i++)
         {
-            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], null, args, bind, cancellationToken);
+            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], null, args, bind, times, i, cancellationToken);
         }
 
         var affected = 0;
@@ -490,28 +464,80 @@ internal sealed partial class Executor
         return affected;
     }
 
+    /// <summary>
+    /// One worker's batch of a multi-shard write, in the worker's span (a child of the call's, current in this method's flow
+    /// so that Npgsql's span of the batch goes under it); notes in <paramref name="times"/> when it started and finished.
+    /// </summary>
     private static async Task<(int Affected, ShardOperationException? Failure)> ExecuteOnWorkerAsync<TArgs>(
         Routes routes, string[] texts, WorkerStatement worker, NpgsqlConnection? transactionConnection, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, NodeTime[] times, int index, CancellationToken cancellationToken)
     {
+        var span = Telemetry.StartNode(worker.Node);
+        span?.SetTag(Telemetry.ShardCount, worker.Shards.Length);
+        var started = Stopwatch.GetTimestamp();
+        (int Affected, ShardOperationException? Failure) outcome;
         try
         {
-            var connection = transactionConnection ?? await worker.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
-            await using var owned = transactionConnection is null ? connection : null;
-            await using var batch = WorkerCursor.CreateBatch(connection, texts, worker.Shards, args, bind);
+            outcome = await RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            times[index] = new NodeTime(worker.Node, started, Stopwatch.GetTimestamp());
+            Telemetry.EndNode(span, rows: null, ex);
+            throw;
+        }
+
+        times[index] = new NodeTime(worker.Node, started, Stopwatch.GetTimestamp());
+        Telemetry.EndNode(span, outcome.Failure is null ? outcome.Affected : null, outcome.Failure);
+        return outcome;
+
+        async Task<(int, ShardOperationException?)> RunAsync()
+        {
             try
             {
-                return (await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), null);
+                var connection = transactionConnection ?? await worker.Node.OpenConnectionAsync(null, null, cancellationToken).ConfigureAwait(false);
+                await using var owned = transactionConnection is null ? connection : null;
+                await using var batch = WorkerCursor.CreateBatch(connection, texts, worker.Shards, args, bind);
+                try
+                {
+                    return (await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), null);
+                }
+                catch (Exception ex) when (Failures.IsServerFailure(ex))
+                {
+                    return (0, WorkerCursor.Failure(routes, worker, batch, worker.Shards[0], ex));
+                }
             }
             catch (Exception ex) when (Failures.IsServerFailure(ex))
             {
-                return (0, WorkerCursor.Failure(routes, worker, batch, worker.Shards[0], ex));
+                return (0, Failures.OnWorker(routes, worker.Node, worker.Shards, ex));
             }
         }
-        catch (Exception ex) when (Failures.IsServerFailure(ex))
+    }
+
+    /// <summary>
+    /// The span over the routed parts of a multi-row INSERT split by key (<see cref="ShardedQuery.StartSplitCall"/>): current in
+    /// the caller's flow until disposed. Its parts are routed calls with their own spans and measurements; it measures nothing.
+    /// </summary>
+    public SplitCall StartSplitCall(int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if (!Telemetry.Source.HasListeners())
         {
-            return (0, Failures.OnWorker(routes, worker.Node, worker.Shards, ex));
+            return default;
         }
+
+        var span = Telemetry.Source.StartActivity(_names.SpanNames[0], ActivityKind.Internal);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(Telemetry.DbSystem, Telemetry.PostgreSql);
+            span.SetTag(Telemetry.DbOperation, _names.Operations[0]);
+            span.SetTag(Telemetry.DbCollection, _names.Collection);
+            span.SetTag(Telemetry.CallKind, Telemetry.Kinds.MultiShard);
+            span.SetTag(Telemetry.QueryName, _names.Query);
+            span.SetTag(Telemetry.Parts, parts);
+        }
+
+        return new SplitCall(span);
     }
 
     /// <summary>

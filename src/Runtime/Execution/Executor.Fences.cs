@@ -52,18 +52,69 @@ internal sealed partial class Executor
     /// <summary>
     /// A call in a transaction that met a fence cannot run again by itself (the transaction's earlier statements ran on the
     /// old placement): the map is reloaded so that the caller's retry of the whole transaction goes to the new one, and
-    /// the call fails as retryable (<see cref="ShardOperationException.IsRetryable"/>).
+    /// the call fails as retryable (<see cref="ShardOperationException.IsRetryable"/>). Reported as a retry left to the caller.
     /// </summary>
-    private async Task ReloadAfterFenceAsync(ShardMap map, Routes routes, ShardKey key)
+    private async Task ReloadAfterFenceAsync(ShardMap map, Routes routes, ShardKey key, int statement, Node fenced, Activity? span)
     {
         using var bound = new CancellationTokenSource(FenceWait);
+        (ShardMap Map, Routes Routes)? moved = null;
         try
         {
-            await RoutesAfterFenceAsync(map, routes, key, bound.Token).ConfigureAwait(false);
+            moved = await RoutesAfterFenceAsync(map, routes, key, bound.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ShardGenException or OperationCanceledException || Failures.IsServerFailure(ex))
         {
             // The failure the caller gets is the fence's; the timer or the next fenced call reloads the map.
+        }
+
+        var version = moved?.Map.Version;
+        if (span is { IsAllDataRequested: true })
+        {
+            var tags = new ActivityTagsCollection
+            {
+                [Telemetry.RetryReason] = "fenced",
+                [Telemetry.Node] = fenced.Name,
+                [Telemetry.RetryInTransaction] = true,
+            };
+            if (version is not null)
+            {
+                tags[Telemetry.MapVersion] = version;
+            }
+
+            span.AddEvent(new ActivityEvent("shardgen.retry", tags: tags));
+        }
+
+        CountRetry(inTransaction: true);
+        ShardGenLog.FencedCallInTransaction(_source.Logger, _names.Operations[statement], _names.Collection, fenced.Name, version);
+    }
+
+    /// <summary>
+    /// A call met a fence on <paramref name="fenced"/> and runs again on the placement of the reloaded map: an event
+    /// <c>shardgen.retry</c> on its span, the retry counted, and a log line (without the key).
+    /// </summary>
+    private void OnFencedRetry(Activity? span, int statement, Node fenced, ShardMap map, Routes routes, ShardKey key)
+    {
+        var target = KeyTarget(routes, key);
+        span?.AddEvent(new ActivityEvent("shardgen.retry", tags: new ActivityTagsCollection
+        {
+            [Telemetry.RetryReason] = "fenced",
+            [Telemetry.Node] = fenced.Name,
+            [Telemetry.RetryNode] = target.Node.Name,
+            [Telemetry.MapVersion] = map.Version,
+        }));
+        CountRetry(inTransaction: false);
+        ShardGenLog.FencedCallRetried(_source.Logger, _names.Operations[statement], _names.Collection, fenced.Name, target.Node.Name, routes.ShardIds[target.Shard], map.Version);
+    }
+
+    private void CountRetry(bool inTransaction)
+    {
+        if (Telemetry.Retries.Enabled)
+        {
+            Telemetry.Retries.Add(
+                1,
+                new KeyValuePair<string, object?>(Telemetry.RetryReason, "fenced"),
+                new KeyValuePair<string, object?>(Telemetry.DbCollection, _names.Collection),
+                new KeyValuePair<string, object?>(Telemetry.RetryInTransaction, inTransaction));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using ShardGen.Model;
 
@@ -71,7 +72,7 @@ internal sealed partial class Executor
     /// </remarks>
     private async Task<int> ExecuteOnCopiesAsync<TArgs>(
         ShardedTransaction transaction, ShardMap map, Routes routes, string[] texts, ShardKey key, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, List<NodeTime> times, CancellationToken cancellationToken)
     {
         if (transaction.Options.SingleWorkerOnly)
         {
@@ -89,12 +90,16 @@ internal sealed partial class Executor
             node => ex => Failures.OnShard(routes, node, 0, key, ex),
             cancellationToken).ConfigureAwait(false);
         var coordinator = new Target(map.Coordinator, 0);
-        var (affected, workers) = await transaction.RunInTurnAsync(
+        var (affected, workers) = await OnCopyAsync(
             coordinator.Node,
-            () => Describe(routes, coordinator, key),
-            connection => ExecuteOnCoordinatorCopyAsync(connection, texts[0], args, bind, cancellationToken),
-            ex => Failures.OnShard(routes, coordinator.Node, 0, key, ex),
-            cancellationToken).ConfigureAwait(false);
+            times,
+            () => transaction.RunInTurnAsync(
+                coordinator.Node,
+                () => Describe(routes, coordinator, key),
+                connection => ExecuteOnCoordinatorCopyAsync(connection, texts[0], args, bind, cancellationToken),
+                ex => Failures.OnShard(routes, coordinator.Node, 0, key, ex),
+                cancellationToken),
+            result => result.Affected).ConfigureAwait(false);
         if (!map.Workers.Select(w => w.Name).SequenceEqual(workers, StringComparer.Ordinal))
         {
             try
@@ -114,12 +119,16 @@ internal sealed partial class Executor
             var target = new Target(worker, 0);
             try
             {
-                await transaction.RunInTurnAsync(
+                await OnCopyAsync(
                     target.Node,
-                    () => Describe(routes, target, key),
-                    connection => ExecuteNonQueryAsync(connection, texts[0], args, bind, cancellationToken),
-                    ex => Failures.OnShard(routes, target.Node, 0, key, ex),
-                    cancellationToken).ConfigureAwait(false);
+                    times,
+                    () => transaction.RunInTurnAsync(
+                        target.Node,
+                        () => Describe(routes, target, key),
+                        connection => ExecuteNonQueryAsync(connection, texts[0], args, bind, cancellationToken),
+                        ex => Failures.OnShard(routes, target.Node, 0, key, ex),
+                        cancellationToken),
+                    rows => rows).ConfigureAwait(false);
             }
             catch (Exception ex) when (!transaction.HasEnded)
             {
@@ -131,6 +140,29 @@ internal sealed partial class Executor
         }
 
         return affected;
+    }
+
+    /// <summary>
+    /// One copy's write of a reference write, in the copy's node span (a child of the call's, current in this method's flow
+    /// so that Npgsql's span goes under it), noted in <paramref name="times"/>.
+    /// </summary>
+    private static async Task<T> OnCopyAsync<T>(Node node, List<NodeTime> times, Func<Task<T>> write, Func<T, int> rows)
+    {
+        var span = Telemetry.StartNode(node);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await write().ConfigureAwait(false);
+            times.Add(new NodeTime(node, started, Stopwatch.GetTimestamp()));
+            Telemetry.EndNode(span, rows(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            times.Add(new NodeTime(node, started, Stopwatch.GetTimestamp()));
+            Telemetry.EndNode(span, rows: null, ex);
+            throw;
+        }
     }
 
     // The write, then the workers the metadata lists, read in a statement of its own so that its snapshot
@@ -157,13 +189,13 @@ internal sealed partial class Executor
 
     private static async Task<int> ExecuteFanOutInTransactionAsync<TArgs>(
         ShardedTransaction transaction, Routes routes, string[] texts, WorkerStatement[] plan, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, NodeTime[] times, CancellationToken cancellationToken)
     {
         var connections = await EnlistAsync(transaction, routes, plan, cancellationToken).ConfigureAwait(false);
         var outcomes = new Task<(int Affected, ShardOperationException? Failure)>[plan.Length];
         for (var i = 0; i < plan.Length; i++)
         {
-            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], connections(plan[i].Node), args, bind, cancellationToken);
+            outcomes[i] = ExecuteOnWorkerAsync(routes, texts, plan[i], connections(plan[i].Node), args, bind, times, i, cancellationToken);
         }
 
         var affected = 0;

@@ -74,11 +74,39 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
+
+        // An iterator shares its flow with the caller's code between rows: the span is made current only around the statement.
+        var scope = CallScope.Start(_names, statement, KindOf(routes), ambient: false);
         if (_source.CurrentTransaction is { } transaction)
         {
-            // In a transaction the rows are read first: the next call needs the same connection.
-            var rows = await ReadInTransactionAsync(
-                transaction, map, routes, texts, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken).ConfigureAwait(false);
+            // In a transaction the rows are read first: the next call needs the same connection. The span covers that read.
+            List<T> rows;
+            var caller = Activity.Current;
+            try
+            {
+                if (scope.Activity is not null)
+                {
+                    Activity.Current = scope.Activity;
+                }
+
+                rows = await ReadInTransactionAsync(
+                    transaction, map, routes, texts, key, args, bind, read, static (reader, read, ct) => ReadListAsync(reader, read, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                scope.Fail(ex);
+                throw;
+            }
+            finally
+            {
+                if (scope.Activity is not null)
+                {
+                    Activity.Current = caller;
+                }
+
+                scope.End();
+            }
+
             foreach (var row in rows)
             {
                 yield return row;
@@ -88,8 +116,6 @@ internal sealed partial class Executor
         }
 
         var refreshed = false;
-        // An iterator shares its flow with the caller's code between rows: the span is made current only around the statement.
-        var scope = CallScope.Start(_names, statement, KindOf(routes), ambient: false);
         try
         {
             for (var attempt = 0; ; attempt++)
@@ -121,6 +147,7 @@ internal sealed partial class Executor
                     // Met a shard move's fence before the first row: once, on the placement a reloaded map gives.
                     if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
                     {
+                        OnFencedRetry(scope.Activity, statement, target.Node, moved.Map, moved.Routes, key);
                         (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
                         continue;
                     }
@@ -197,10 +224,18 @@ internal sealed partial class Executor
         CancellationToken cancellationToken)
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
-        var scope = CallScope.Start(_names, statement, KindOf(routes));
+
+        // A reference write on the native engine writes every copy itself: an Internal span over a child span per copy.
+        var copies = routes.Placement == TableKind.Reference && map.Engine != ShardEngine.Citus;
+        var scope = CallScope.Start(_names, statement, KindOf(routes), copies ? ActivityKind.Internal : ActivityKind.Client);
+        var times = copies ? new List<NodeTime>(map.Workers.Count + 1) : null;
+        var started = copies ? Stopwatch.GetTimestamp() : 0;
+        long? affected = null;
         try
         {
-            return await ExecuteCoreAsync(map, routes, statement, key, args, bind, scope, cancellationToken).ConfigureAwait(false);
+            var rows = await ExecuteCoreAsync(map, routes, statement, key, args, bind, scope, times, cancellationToken).ConfigureAwait(false);
+            affected = rows;
+            return rows;
         }
         catch (Exception ex)
         {
@@ -209,13 +244,20 @@ internal sealed partial class Executor
         }
         finally
         {
-            scope.End();
+            if (times is null)
+            {
+                scope.End();
+            }
+            else
+            {
+                _source.EndMultiNodeCall(scope, _names, statement, Telemetry.Kinds.Reference, started, times.Count, affected, read: false, times);
+            }
         }
     }
 
     private async Task<int> ExecuteCoreAsync<TArgs>(
         ShardMap map, Routes routes, int statement, ShardKey key, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CallScope scope, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, CallScope scope, List<NodeTime>? times, CancellationToken cancellationToken)
     {
         var texts = routes.Texts(statement);
         var transaction = _source.CurrentTransaction;
@@ -230,7 +272,7 @@ internal sealed partial class Executor
                 scope.Target(target.Node, routes, target.Shard, key);
                 if (transaction is null)
                 {
-                    return await ExecuteOnAsync(statement, map, routes, target, key, args, bind, cancellationToken).ConfigureAwait(false);
+                    return await ExecuteOnAsync(statement, map, routes, target, key, args, bind, scope, cancellationToken).ConfigureAwait(false);
                 }
 
                 try
@@ -239,18 +281,18 @@ internal sealed partial class Executor
                 }
                 catch (ShardOperationException ex) when (IsFenced(routes, ex.InnerException!))
                 {
-                    await ReloadAfterFenceAsync(map, routes, key).ConfigureAwait(false);
+                    await ReloadAfterFenceAsync(map, routes, key, statement, target.Node, scope.Activity).ConfigureAwait(false);
                     throw;
                 }
             default:
                 if (transaction is not null)
                 {
-                    return await ExecuteOnCopiesAsync(transaction, map, routes, texts, key, args, bind, cancellationToken).ConfigureAwait(false);
+                    return await ExecuteOnCopiesAsync(transaction, map, routes, texts, key, args, bind, times!, cancellationToken).ConfigureAwait(false);
                 }
 
                 await using (var copies = _source.BeginImplicitTransaction())
                 {
-                    var affected = await ExecuteOnCopiesAsync(copies, map, routes, texts, key, args, bind, cancellationToken).ConfigureAwait(false);
+                    var affected = await ExecuteOnCopiesAsync(copies, map, routes, texts, key, args, bind, times!, cancellationToken).ConfigureAwait(false);
                     await copies.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return affected;
                 }
@@ -297,23 +339,23 @@ internal sealed partial class Executor
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         var texts = routes.Texts(statement);
-        if (_source.CurrentTransaction is { } transaction)
-        {
-            try
-            {
-                return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken, anywhere).ConfigureAwait(false);
-            }
-            catch (ShardOperationException ex) when (IsFenced(routes, ex.InnerException!))
-            {
-                await ReloadAfterFenceAsync(map, routes, key).ConfigureAwait(false);
-                throw;
-            }
-        }
-
         var refreshed = false;
         var scope = CallScope.Start(_names, statement, KindOf(routes, anywhere));
         try
         {
+            if (_source.CurrentTransaction is { } transaction)
+            {
+                try
+                {
+                    return await ReadInTransactionAsync(transaction, map, routes, texts, key, args, bind, state, consume, cancellationToken, anywhere).ConfigureAwait(false);
+                }
+                catch (ShardOperationException ex) when (IsFenced(routes, ex.InnerException!))
+                {
+                    await ReloadAfterFenceAsync(map, routes, key, statement, KeyTarget(routes, key).Node, scope.Activity).ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             for (var attempt = 0; ; attempt++)
             {
                 var target = ReadTarget(map, routes, key, attempt, anywhere);
@@ -337,6 +379,7 @@ internal sealed partial class Executor
                     // Met a shard move's fence: nothing was read; once, on the placement a reloaded map gives.
                     if (!refreshed && !anywhere && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
                     {
+                        OnFencedRetry(scope.Activity, statement, target.Node, moved.Map, moved.Routes, key);
                         (map, routes, texts, refreshed, attempt) = (moved.Map, moved.Routes, moved.Routes.Texts(statement), true, -1);
                         continue;
                     }
@@ -372,7 +415,7 @@ internal sealed partial class Executor
 
     private async Task<int> ExecuteOnAsync<TArgs>(
         int statement, ShardMap map, Routes routes, Target target, ShardKey key, TArgs args,
-        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
+        Action<NpgsqlParameterCollection, TArgs> bind, CallScope scope, CancellationToken cancellationToken)
     {
         for (var refreshed = false; ; refreshed = true)
         {
@@ -390,8 +433,10 @@ internal sealed partial class Executor
                 // rolled back; once, on the placement a reloaded map gives.
                 if (!refreshed && IsFenced(routes, ex) && await RoutesAfterFenceAsync(map, routes, key, cancellationToken).ConfigureAwait(false) is { } moved)
                 {
+                    OnFencedRetry(scope.Activity, statement, target.Node, moved.Map, moved.Routes, key);
                     (map, routes) = moved;
                     target = KeyTarget(routes, key);
+                    scope.Target(target.Node, routes, target.Shard, key);
                     continue;
                 }
 

@@ -210,6 +210,13 @@ public sealed class ShardedQuery
         return _executor.ExecuteFanOutAsync(0, keys, args, bind, cancellationToken);
     }
 
+    /// <summary>
+    /// For generated code: starts the span of a multi-row <c>INSERT</c> split by key into <paramref name="parts"/> routed
+    /// calls (this query's and its further parts'), named as this query's call and of kind <c>multi-shard</c>. Dispose it
+    /// once the parts and their commit are done, after <see cref="SplitCall.Fail"/> if they failed.
+    /// </summary>
+    public SplitCall StartSplitCall(int parts) => _executor.StartSplitCall(parts);
+
     public override string ToString() => Definition.Name;
 
     private void EnsureOneTarget()

@@ -19,7 +19,11 @@ public sealed class ShardedTable
         Definition = definition;
         Index = index;
         _executor = new Executor(source, index, isQuery: false);
+        _bulkInsertNames = new CallNames(definition.Name, "COPY");
     }
+
+    /// <summary>What a bulk insert's span and measurements are called: <c>COPY {table}</c>.</summary>
+    private readonly CallNames _bulkInsertNames;
 
     public ShardedDataSource Source { get; }
 
@@ -72,11 +76,11 @@ public sealed class ShardedTable
     public Task<long> BulkInsertAsync<T>(
         IEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
         IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
-        => BulkInsert<T>.RunAsync(Source, Index, rows, key, write, progress, options, cancellationToken);
+        => BulkInsert<T>.RunAsync(Source, Index, _bulkInsertNames, rows, key, write, progress, options, cancellationToken);
 
     /// <summary>As <see cref="BulkInsertAsync{T}(IEnumerable{T}, Func{T, ShardKey}, Action{NpgsqlBinaryImporter, T}, IProgress{BulkInsertProgress}?, BulkInsertOptions?, CancellationToken)"/>, reading the rows as they come.</summary>
     public Task<long> BulkInsertAsync<T>(
         IAsyncEnumerable<T> rows, Func<T, ShardKey> key, Action<NpgsqlBinaryImporter, T> write,
         IProgress<BulkInsertProgress>? progress, BulkInsertOptions? options, CancellationToken cancellationToken)
-        => BulkInsert<T>.RunAsync(Source, Index, rows, key, write, progress, options, cancellationToken);
+        => BulkInsert<T>.RunAsync(Source, Index, _bulkInsertNames, rows, key, write, progress, options, cancellationToken);
 }

@@ -119,8 +119,7 @@ public sealed partial class ShardedTransaction
         var prepared = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.Prepare, w.Node).ConfigureAwait(false);
-            using var step = StartStepSpan("PREPARE TRANSACTION", w.Node);
-            await ExecuteAsync(w.Connection, $"PREPARE TRANSACTION '{w.Gid}'", cancellationToken).ConfigureAwait(false);
+            await InStepAsync("PREPARE TRANSACTION", w.Node, () => ExecuteAsync(w.Connection, $"PREPARE TRANSACTION '{w.Gid}'", cancellationToken)).ConfigureAwait(false);
             w.Prepared = true;
             return true;
         }))).ConfigureAwait(false);
@@ -137,11 +136,13 @@ public sealed partial class ShardedTransaction
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.RecordDecision, null))]).ConfigureAwait(false);
         try
         {
-            using var step = StartStepSpan("record decision", coordinator);
-            await using var record = new NpgsqlCommand("INSERT INTO shardgen.commit_decisions (transaction_id, participants) VALUES ($1, $2)", decision);
-            record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
-            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = parts.Length });
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await InStepAsync("record decision", coordinator, async () =>
+            {
+                await using var record = new NpgsqlCommand("INSERT INTO shardgen.commit_decisions (transaction_id, participants) VALUES ($1, $2)", decision);
+                record.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = transactionId });
+                record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = parts.Length });
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failures.IsServerFailure(ex))
         {
@@ -152,11 +153,7 @@ public sealed partial class ShardedTransaction
 
         await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.CommitDecision, null))]).ConfigureAwait(false);
         _deciding = true;
-        Exception? recordError;
-        using (StartStepSpan("COMMIT decision", coordinator))
-        {
-            recordError = await TryAsync(() => ExecuteAsync(decision, "COMMIT", CancellationToken.None)).ConfigureAwait(false);
-        }
+        var recordError = await TryAsync(() => InStepAsync("COMMIT decision", coordinator, () => ExecuteAsync(decision, "COMMIT", CancellationToken.None))).ConfigureAwait(false);
 
         await CloseAsync(decision).ConfigureAwait(false);
         if (recordError is { } lost)
@@ -188,15 +185,13 @@ public sealed partial class ShardedTransaction
         var committed = await Task.WhenAll(parts.Select(w => TryAsync(async () =>
         {
             await StepAsync(TransactionStep.CommitPrepared, w.Node).ConfigureAwait(false);
-            using var step = StartStepSpan("COMMIT PREPARED", w.Node);
-            await CommitPreparedAsync(w).ConfigureAwait(false);
+            await InStepAsync("COMMIT PREPARED", w.Node, () => CommitPreparedAsync(w)).ConfigureAwait(false);
             return true;
         }))).ConfigureAwait(false);
         await AbandonOnCrashAsync(committed.Select(c => c.Error)).ConfigureAwait(false);
         if (committed.All(c => c.Error is null))
         {
             await AbandonOnCrashAsync([await TryAsync(() => StepAsync(TransactionStep.Forget, null))]).ConfigureAwait(false);
-            using var step = StartStepSpan("forget decision", coordinator);
             await ForgetAsync(transactionId).ConfigureAwait(false);
         }
 
@@ -279,7 +274,7 @@ public sealed partial class ShardedTransaction
         if (_decision is { } decision)
         {
             _decision = null;
-            await TryAsync(() => ExecuteAsync(decision, "ROLLBACK", CancellationToken.None)).ConfigureAwait(false);
+            await TryAsync(() => InStepAsync("ROLLBACK decision", _source.Coordinator, () => ExecuteAsync(decision, "ROLLBACK", CancellationToken.None), UsedTwoPhaseCommit)).ConfigureAwait(false);
             await CloseAsync(decision).ConfigureAwait(false);
         }
 
@@ -296,8 +291,9 @@ public sealed partial class ShardedTransaction
 
         await Task.WhenAll(participants.Select(async p =>
         {
-            var sql = p.Prepared ? $"ROLLBACK PREPARED '{p.Gid}'" : "ROLLBACK";
-            await TryAsync(() => ExecuteAsync(p.Connection, sql, CancellationToken.None)).ConfigureAwait(false);
+            // A span per part when a two-phase commit rolls back.
+            var (step, sql) = p.Prepared ? ("ROLLBACK PREPARED", $"ROLLBACK PREPARED '{p.Gid}'") : ("ROLLBACK", "ROLLBACK");
+            await TryAsync(() => InStepAsync(step, p.Node, () => ExecuteAsync(p.Connection, sql, CancellationToken.None), UsedTwoPhaseCommit)).ConfigureAwait(false);
             if (!p.Prepared && p.Gid is not null)
             {
                 // Its PREPARE did not report success (it failed, was cancelled, or its answer was lost): if it was
@@ -396,6 +392,7 @@ public sealed partial class ShardedTransaction
     // The record is only needed while a part may still be prepared; recovery removes any left behind.
     private async Task ForgetAsync(Guid transactionId)
     {
+        using var step = StartStepSpan("forget decision", _source.Coordinator);
         try
         {
             await using var connection = await _source.OpenAsync(_source.Coordinator, CancellationToken.None, HeldNodes()).ConfigureAwait(false);
@@ -406,6 +403,7 @@ public sealed partial class ShardedTransaction
         catch (Exception ex) when (ex is ShardGenException || Failures.IsServerFailure(ex))
         {
             // Recovery removes it.
+            Telemetry.SetError(step, ex);
         }
     }
 

@@ -180,7 +180,7 @@ internal static class TransactionRecovery
 
         int committed = 0, rolledBack = 0, inFlight = 0, failed = 0;
         var unsettled = new HashSet<Guid>();
-        var settled = await Task.WhenAll(connections.Select((connection, i) => SettleAsync(connection, listed[i] ?? [], fates, cancellationToken))).ConfigureAwait(false);
+        var settled = await Task.WhenAll(connections.Select((connection, i) => SettleAsync(nodes[i], connection, listed[i] ?? [], fates, cancellationToken))).ConfigureAwait(false);
         foreach (var outcome in settled)
         {
             committed += outcome.Committed;
@@ -234,8 +234,10 @@ internal static class TransactionRecovery
         }
     }
 
+    // Each part settled has a span under the run's (shardgen.recovery COMMIT PREPARED / ROLLBACK PREPARED), marked failed when
+    // its statement fails.
     private static async Task<NodeOutcome> SettleAsync(
-        NpgsqlConnection? connection, List<PreparedPart> parts, Dictionary<Guid, Fate> fates, CancellationToken cancellationToken)
+        Node node, NpgsqlConnection? connection, List<PreparedPart> parts, Dictionary<Guid, Fate> fates, CancellationToken cancellationToken)
     {
         var outcome = new NodeOutcome();
         if (parts.Count == 0 || connection is null)
@@ -255,10 +257,12 @@ internal static class TransactionRecovery
                     continue;
                 }
 
+                var action = fate == Fate.Commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED";
+                using var span = Telemetry.StartStep($"shardgen.recovery {action}", action, node);
                 try
                 {
                     // Both statements refuse to run inside a transaction block: this connection has none.
-                    await ShardedTransaction.ExecuteAsync(connection, fate == Fate.Commit ? $"COMMIT PREPARED '{part.Gid}'" : $"ROLLBACK PREPARED '{part.Gid}'", cancellationToken).ConfigureAwait(false);
+                    await ShardedTransaction.ExecuteAsync(connection, $"{action} '{part.Gid}'", cancellationToken).ConfigureAwait(false);
                     if (fate == Fate.Commit)
                     {
                         outcome.Committed++;
@@ -272,10 +276,16 @@ internal static class TransactionRecovery
                 {
                     // Settled meanwhile by its committer.
                 }
-                catch (PostgresException)
+                catch (PostgresException ex)
                 {
+                    Telemetry.SetError(span, ex);
                     outcome.Failed++;
                     outcome.Unsettled.Add(part.TransactionId);
+                }
+                catch (Exception ex) when (Failures.IsServerFailure(ex))
+                {
+                    Telemetry.SetError(span, ex);
+                    throw;
                 }
             }
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ShardGen.Hosting;
@@ -180,6 +181,100 @@ public sealed class AddShardGenTests(ClusterFixture fixture)
         Assert.True(options.IncludeErrorDetail);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.SlowFanOutThreshold);
         Assert.True(options.ApplySchemaOnStart);
+    }
+
+    [Fact]
+    public async Task Two_keyed_clusters_each_bound_from_its_own_section_with_their_own_services_start_up_and_health_check()
+    {
+        var (eu, us) = (await CreateDatabasesAsync("sg_keyed_eu"), await CreateDatabasesAsync("sg_keyed_us"));
+        var logs = new CollectingLoggerProvider();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(ClusterSettings("eu", eu, shards: 4).Concat(ClusterSettings("us", us, shards: 2)));
+        builder.Logging.ClearProviders().AddProvider(logs);
+        builder.Services.AddKeyedShardGen("eu", ShardDatabase.Schema).AddDatabase<ShardDatabase>().AddQueries<AccountQueries>().AddQueries<ClusterReport>().AddHealthChecks();
+        builder.Services.AddKeyedShardGen("us", ShardDatabase.Schema).AddDatabase<ShardDatabase>().AddQueries<AccountQueries>().AddQueries<ClusterReport>().AddHealthChecks();
+        builder.Services.AddSingleton<TwoClusters>();
+
+        using var host = builder.Build();
+        await host.StartAsync();
+        var services = host.Services;
+        var (euSource, usSource) = (services.GetRequiredKeyedService<ShardedDataSource>("eu"), services.GetRequiredKeyedService<ShardedDataSource>("us"));
+        Assert.NotSame(euSource, usSource);
+        Assert.Null(services.GetService<ShardedDataSource>());
+
+        // Each cluster's services are built on its own data source; a class takes both with [FromKeyedServices].
+        var both = services.GetRequiredService<TwoClusters>();
+        Assert.Same(euSource, both.Eu.DataSource);
+        Assert.Same(usSource, both.Us.DataSource);
+        Assert.Same(both.Eu, services.GetRequiredKeyedService<ShardDatabase>("eu"));
+        Assert.Same(euSource, services.GetRequiredKeyedService<AccountQueries>("eu").Source);
+        Assert.Same(usSource, services.GetRequiredKeyedService<AccountQueries>("us").Source);
+        Assert.Same(both.Us, services.GetRequiredKeyedService<ClusterReport>("us").Db);
+
+        // Each start-up service applied its cluster's schema with its own section's shard count, and said which.
+        Assert.Equal(4, await Sql.ScalarAsync<int>(WithDatabase(Cluster.CoordinatorConnectionString, eu), "SELECT DISTINCT shard_count FROM shardgen.colocation_groups"));
+        Assert.Equal(2, await Sql.ScalarAsync<int>(WithDatabase(Cluster.CoordinatorConnectionString, us), "SELECT DISTINCT shard_count FROM shardgen.colocation_groups"));
+        Assert.Single(logs.Entries, e => e.EventId.Id == 5003 && e.Message.Contains("ShardGen:Clusters:eu"));
+        Assert.Single(logs.Entries, e => e.EventId.Id == 5003 && e.Message.Contains("ShardGen:Clusters:us"));
+
+        // A row written through one cluster is in its databases only.
+        await both.Eu.Accounts.InsertAsync(new Account(42, 1, "eu only", 1m));
+        Assert.Equal("eu only", (await both.Eu.Accounts.GetAsync(42, 1))?.Owner);
+        Assert.Null(await both.Us.Accounts.GetAsync(42, 1));
+
+        // One health check per cluster, named after it; the clusters' findings are their own.
+        var health = services.GetRequiredService<HealthCheckService>();
+        var report = await health.CheckHealthAsync();
+        Assert.Equal(["shardgen-eu", "shardgen-us"], report.Entries.Keys.Order());
+        Assert.All(report.Entries.Values, e => Assert.Equal(HealthStatus.Healthy, e.Status));
+        Assert.Equal("eu", report.Entries["shardgen-eu"].Data["cluster"]);
+        await Sql.ExecuteAsync(WithDatabase(Cluster.CoordinatorConnectionString, us), "UPDATE shardgen.metadata SET version = version + 1");
+        report = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, report.Entries["shardgen-eu"].Status);
+        Assert.Equal(HealthStatus.Degraded, report.Entries["shardgen-us"].Status);
+        Assert.StartsWith("Native cluster 'us': ", report.Entries["shardgen-us"].Description);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void A_keyed_cluster_names_its_own_settings_in_errors_and_each_name_is_registered_once()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddKeyedShardGen("eu", ShardDatabase.Schema);
+        services.AddShardGen(ShardDatabase.Schema, o => o.Coordinator = Cluster.CoordinatorConnectionString);
+        Assert.Throws<InvalidOperationException>(() => services.AddKeyedShardGen("eu", ShardDatabase.Schema));
+        services.AddKeyedShardGen("us", ShardDatabase.Schema, configuration: new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sharding:Us:Coordinator"] = "Host=us-coordinator",
+        }).Build().GetSection("Sharding:Us"));
+
+        using var provider = services.BuildServiceProvider();
+        var missing = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<ShardedDataSource>("eu"));
+        Assert.Contains("'ShardGen:Clusters:eu:Coordinator'", missing.Message);
+        Assert.Contains("ShardGen__Clusters__eu__Coordinator", missing.Message);
+        var noWorker = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<ShardedDataSource>("us"));
+        Assert.Contains("'Sharding:Us:Workers'", noWorker.Message);
+        var unnamed = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<ShardedDataSource>());
+        Assert.Contains("'ShardGen:Workers'", unnamed.Message);
+        Assert.Equal("Host=us-coordinator", provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ShardGenOptions>>().Get("us").Coordinator);
+    }
+
+    private Dictionary<string, string?> ClusterSettings(string name, string database, int shards) =>
+        Settings(database, apply: true, shards).ToDictionary(s => s.Key.Replace("ShardGen:", $"ShardGen:Clusters:{name}:", StringComparison.Ordinal), s => s.Value);
+
+    /// <summary>A class that works with both clusters.</summary>
+    public sealed class TwoClusters([FromKeyedServices("eu")] ShardDatabase eu, [FromKeyedServices("us")] ShardDatabase us)
+    {
+        public ShardDatabase Eu { get; } = eu;
+
+        public ShardDatabase Us { get; } = us;
+    }
+
+    /// <summary>A class of queries over one cluster's generated database.</summary>
+    public sealed class ClusterReport(ShardDatabase db)
+    {
+        public ShardDatabase Db { get; } = db;
     }
 
     private static string WithDatabase(string connectionString, string database) =>

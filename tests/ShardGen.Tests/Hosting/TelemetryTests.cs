@@ -18,7 +18,7 @@ public sealed class TelemetryCollection
 }
 
 [Collection("telemetry")]
-public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private LocalPostgresCluster _cluster = null!;
     private readonly CollectingLoggerProvider _logs = new();
@@ -26,7 +26,8 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await LocalPostgresCluster.StartAsync(workers: 2);
+        // Logical replication on, for the shard move of the fenced-call tests.
+        _cluster = await LocalPostgresCluster.StartAsync(workers: 2, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
     }
 
@@ -36,7 +37,7 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.DisposeAsync();
     }
 
-    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null, int? maxConnections = null)
+    private ShardedDataSource CreateSource(bool includeErrorDetail = false, TimeSpan? slowFanOut = null, int? maxConnections = null, bool refreshMap = true)
     {
         var builder = new ShardedDataSourceBuilder(_cluster.CoordinatorConnectionString)
             .UseSchema(TransactionCluster.Schema)
@@ -44,6 +45,11 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
             .UseTransactionRecovery(TimeSpan.Zero, onLoad: false)
             .UseLoggerFactory(_loggerFactory)
             .IncludeErrorDetail(includeErrorDetail);
+        if (!refreshMap)
+        {
+            builder.UseMapRefresh(TimeSpan.Zero);
+        }
+
         if (maxConnections is { } max)
         {
             builder.UseMaxConnectionsPerNode(max);
@@ -98,6 +104,36 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(ActivityStatusCode.Error, failed.Status);
         Assert.Equal("23505", failed.GetTagItem("error.type"));
         Assert.Contains(capture.Of("shardgen.call.duration"), m => (string?)m.Tags.GetValueOrDefault("error.type") == "23505");
+    }
+
+    [Fact]
+    public async Task Reads_in_a_transaction_have_their_call_span()
+    {
+        await using var source = CreateSource();
+        var db = new ShardDatabase(source);
+        await db.ApplySchemaAsync();
+        await db.Accounts.InsertAsync(new Account(77, 1, "in a transaction", 1m));
+
+        using var capture = new TelemetryCapture();
+        await using (var tx = await source.BeginTransactionAsync())
+        {
+            Assert.NotNull(await db.Accounts.GetAsync(77, 1));
+            var streamed = new List<Account>();
+            await foreach (var account in source.Query(Queries.TestQueries.AccountsOfTenant).StreamAsync(
+                77L, 77L, static (p, t) => p.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = t }), AccountRowMapper.Read, default))
+            {
+                streamed.Add(account);
+            }
+
+            Assert.Single(streamed);
+            await tx.CommitAsync();
+        }
+
+        var reads = capture.Spans.Where(s => s.DisplayName == "SELECT accounts").ToList();
+        Assert.Equal(2, reads.Count);
+        Assert.All(reads, r => Assert.Equal("router", r.GetTagItem("shardgen.call.kind")));
+        Assert.Single(reads, r => (string?)r.GetTagItem("shardgen.query") == Queries.TestQueries.AccountsOfTenant.Name);
+        Assert.Equal(2, capture.Of("shardgen.call.duration").Count(m => (string?)m.Tags["db.operation.name"] == "SELECT"));
     }
 
     [Fact]
@@ -202,6 +238,10 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, result.Committed);
         var recover = Assert.Single(capture.Spans, s => s.DisplayName == "shardgen.recover");
         Assert.Equal(1, recover.GetTagItem("shardgen.recovery.committed"));
+        var action = Assert.Single(capture.Spans, s => s.ParentSpanId == recover.SpanId);
+        Assert.Equal("shardgen.recovery COMMIT PREPARED", action.DisplayName);
+        Assert.Equal("worker2", action.GetTagItem("shardgen.node"));
+        Assert.Equal(ActivityStatusCode.Unset, action.Status);
         Assert.Equal(1, Assert.Single(capture.Of("shardgen.recovery.actions"), m => (string?)m.Tags["shardgen.recovery.action"] == "commit").Value);
         Assert.Contains(_logs.Entries, e => e.EventId.Id == 2001 && e.Level == LogLevel.Information && e.Message.Contains("1 committed"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(_cluster.WorkerConnectionStrings[1], "SELECT count(*) FROM pg_prepared_xacts"));

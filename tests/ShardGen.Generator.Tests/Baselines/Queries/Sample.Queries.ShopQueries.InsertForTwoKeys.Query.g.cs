@@ -34,13 +34,26 @@ partial class ShopQueries
     {
         var source = this.Source;
         var arguments = (a, b, status);
-        await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, default).ConfigureAwait(false) : null;
-        var rows = await source.Query(ShardGenQueries.InsertForTwoKeys).ListAsync(a, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
-        rows.AddRange(await source.Query(ShardGenQueries.InsertForTwoKeys__More[0]).ListAsync(b, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false));
-        if (transaction is not null)
+        var split = source.Query(ShardGenQueries.InsertForTwoKeys).StartSplitCall(2);
+        try
         {
-            await transaction.CommitAsync(default).ConfigureAwait(false);
+            await using var transaction = source.CurrentTransaction is null ? await source.BeginTransactionAsync(null, default).ConfigureAwait(false) : null;
+            var rows = await source.Query(ShardGenQueries.InsertForTwoKeys).ListAsync(a, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false);
+            rows.AddRange(await source.Query(ShardGenQueries.InsertForTwoKeys__More[0]).ListAsync(b, arguments, static (parameters, args) => { parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.a }); parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = args.b }); parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = args.status }); }, static reader => new global::Sample.Queries.IdRow(global::ShardGen.SqlValues.To<long>(reader.GetValue(0))), default).ConfigureAwait(false));
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(default).ConfigureAwait(false);
+            }
+            return rows;
         }
-        return rows;
+        catch (global::System.Exception exception)
+        {
+            split.Fail(exception);
+            throw;
+        }
+        finally
+        {
+            split.Dispose();
+        }
     }
 }
