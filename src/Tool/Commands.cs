@@ -188,9 +188,9 @@ internal sealed class MoveCommand(IAnsiConsole console) : AsyncCommand<MoveSetti
     }
 
     // Reports on the caller's thread as the move reaches each step (Progress<T> would post to a pool thread).
-    private sealed class Steps(Action<ShardMoveStep> report) : IProgress<ShardMoveStep>
+    private sealed class Steps(Action<ShardMoveProgress> report) : IProgress<ShardMoveProgress>
     {
-        public void Report(ShardMoveStep value) => report(value);
+        public void Report(ShardMoveProgress value) => report(value);
     }
 }
 
@@ -276,7 +276,7 @@ internal static class Moving
     public static async Task<T> RunAsync<T>(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<T>> run)
     {
         static string Line(RebalanceProgress p) =>
-            $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Step}";
+            $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}";
         if (console.Profile.Capabilities.Interactive)
         {
             return await console.Status().StartAsync(what, status => run(new Reported(p => status.Status($"{what}: {Line(p)}"))));

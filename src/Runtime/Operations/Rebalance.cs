@@ -69,8 +69,12 @@ public sealed record RebalancePlan(RebalanceStrategy Strategy, IReadOnlyList<Pla
     }
 }
 
-/// <summary>Where a rebalance is: the move under way (1-based, of <paramref name="Moves"/>) and its step.</summary>
-public sealed record RebalanceProgress(int Move, int Moves, PlannedShardMove Current, ShardMoveStep Step);
+/// <summary>Where a rebalance is: the move under way (1-based, of <paramref name="Moves"/>) and where that move is.</summary>
+public sealed record RebalanceProgress(int Move, int Moves, PlannedShardMove Current, ShardMoveProgress Progress)
+{
+    /// <summary>The step of the move under way.</summary>
+    public ShardMoveStep Step => Progress.Step;
+}
 
 /// <summary>
 /// The planning half of a rebalance, a pure function of the metadata and the shard groups' sizes: per colocation group,

@@ -18,12 +18,12 @@ internal sealed class ShardMove
     private readonly ShardedDataSource _source;
     private readonly NpgsqlConnection _control;
     private readonly ShardMoveOptions _options;
-    private IProgress<ShardMoveStep>? _progress;
+    private IProgress<ShardMoveProgress>? _progress;
     private readonly Func<MetadataRows, ShardMap> _buildMap;
     private MetadataRows _rows = null!;
     private ShardMap _map = null!;
 
-    private ShardMove(ShardedDataSource source, NpgsqlConnection control, ShardMoveOptions options, IProgress<ShardMoveStep>? progress, Func<MetadataRows, ShardMap> buildMap)
+    private ShardMove(ShardedDataSource source, NpgsqlConnection control, ShardMoveOptions options, IProgress<ShardMoveProgress>? progress, Func<MetadataRows, ShardMap> buildMap)
     {
         _source = source;
         _control = control;
@@ -37,7 +37,7 @@ internal sealed class ShardMove
     /// with it), takes the move lock, and runs <paramref name="work"/> after settling what earlier moves left.
     /// </summary>
     public static async Task<T> WithLockAsync<T>(
-        ShardedDataSource source, ShardMoveOptions options, IProgress<ShardMoveStep>? progress, Func<MetadataRows, ShardMap> buildMap,
+        ShardedDataSource source, ShardMoveOptions options, IProgress<ShardMoveProgress>? progress, Func<MetadataRows, ShardMap> buildMap,
         Func<ShardMove, Task<T>> work, CancellationToken cancellationToken)
     {
         var unpooled = new NpgsqlConnectionStringBuilder(source.Coordinator.ConnectionString) { Pooling = false }.ConnectionString;
@@ -64,7 +64,7 @@ internal sealed class ShardMove
 
         try
         {
-            progress?.Report(ShardMoveStep.Settling);
+            progress?.Report(new ShardMoveProgress(ShardMoveStep.Settling, 0, 0, 0, TimeSpan.Zero));
             await move.ReloadAsync(cancellationToken).ConfigureAwait(false);
             return await work(move).ConfigureAwait(false);
         }
@@ -119,7 +119,7 @@ internal sealed class ShardMove
     /// cancelled, it settles the move before it returns (undone, or finished when the source was fenced already).
     /// </summary>
     public async Task<ShardMoveResult> MoveOrSettleAsync(
-        string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveStep>? progress, CancellationToken cancellationToken)
+        string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveProgress>? progress, CancellationToken cancellationToken)
     {
         _progress = progress ?? _progress;
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -163,30 +163,69 @@ internal sealed class ShardMove
         var source = NodeById(sourceId);
         var target = NodeById(targetRow.Id);
 
-        _progress?.Report(ShardMoveStep.Copying);
+        var progress = new Reporter(_progress);
+        progress.Report(ShardMoveStep.Copying);
         await CreateTargetTablesAsync(move, target, group, shards, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, long> estimates;
         await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
         {
             await ExecuteOnAsync(connection, $"CREATE PUBLICATION {Identifiers.Quote(move.Name)} FOR TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", cancellationToken).ConfigureAwait(false);
+            estimates = await EstimatedRowsAsync(connection, move, cancellationToken).ConfigureAwait(false);
         }
 
+        progress.RowsEstimated = estimates.Values.Sum();
         await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await CreateSubscriptionAsync(targetConnection, move, source, cancellationToken).ConfigureAwait(false);
         await WaitAsync(
             "the initial copy of the rows", _options.CopyTimeout, cancellationToken,
-            ct => CopiedAsync(targetConnection, move, ct)).ConfigureAwait(false);
+            async ct =>
+            {
+                if (await CopiedAsync(targetConnection, move, ct).ConfigureAwait(false))
+                {
+                    return true;
+                }
 
-        _progress?.Report(ShardMoveStep.CatchingUp);
+                if (progress.Due)
+                {
+                    progress.RowsCopied = await RowsCopiedAsync(targetConnection, move, estimates, ct).ConfigureAwait(false);
+                    progress.Report(ShardMoveStep.Copying);
+                }
+
+                return false;
+            }).ConfigureAwait(false);
+
+        progress.RowsCopied = progress.RowsEstimated;
+        progress.Report(ShardMoveStep.CatchingUp);
         await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
         {
             var position = await ScalarOnAsync<string>(connection, null, "SELECT pg_current_wal_lsn()::text", cancellationToken).ConfigureAwait(false);
-            await WaitAsync("the catch-up before the write block", _options.CatchUpTimeout, cancellationToken, ct => CaughtUpAsync(targetConnection, move, position, ct)).ConfigureAwait(false);
+            await WaitAsync(
+                "the catch-up before the write block", _options.CatchUpTimeout, cancellationToken,
+                async ct =>
+                {
+                    if (await CaughtUpAsync(targetConnection, move, position, ct).ConfigureAwait(false))
+                    {
+                        return true;
+                    }
+
+                    if (progress.Due)
+                    {
+                        progress.LagBytes = await ScalarOnAsync<long>(
+                            connection, null,
+                            "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), 0)::bigint FROM pg_replication_slots WHERE slot_name = $1",
+                            ct, move.Name).ConfigureAwait(false);
+                        progress.Report(ShardMoveStep.CatchingUp);
+                    }
+
+                    return false;
+                }).ConfigureAwait(false);
         }
 
-        _progress?.Report(ShardMoveStep.WriteBlock);
+        progress.LagBytes = 0;
+        progress.Report(ShardMoveStep.WriteBlock);
         var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, targetConnection, shards, cancellationToken).ConfigureAwait(false);
-        _progress?.Report(ShardMoveStep.Fenced);
-        await SwitchAsync(move, cancellationToken).ConfigureAwait(false);
+        progress.Report(ShardMoveStep.Fenced);
+        await SwitchAsync(move, progress, cancellationToken).ConfigureAwait(false);
         return new ShardMoveResult(moveId, groupName, shardIndex, source.Name, target.Name, tables, writeBlock, Stopwatch.GetElapsedTime(started));
     }
 
@@ -353,7 +392,7 @@ internal sealed class ShardMove
     /// After the fence committed: the target's write trigger goes, then the metadata names the target (version bumped,
     /// move <c>switched</c>) in one coordinator transaction, then the subscription and publication are dropped.
     /// </summary>
-    private async Task SwitchAsync(MoveRow move, CancellationToken cancellationToken)
+    private async Task SwitchAsync(MoveRow move, Reporter progress, CancellationToken cancellationToken)
     {
         var target = NodeById(move.TargetNode);
         await using (var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false))
@@ -381,7 +420,7 @@ internal sealed class ShardMove
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _progress?.Report(ShardMoveStep.Switched);
+        progress.Report(ShardMoveStep.Switched);
         await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
     }
 
@@ -405,7 +444,7 @@ internal sealed class ShardMove
             await using var transaction = await sourceConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var tables = await ProveAsync(shards, sourceConnection, transaction, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            await SwitchAsync(move, cancellationToken).ConfigureAwait(false);
+            await SwitchAsync(move, new Reporter(_progress), cancellationToken).ConfigureAwait(false);
             return new ShardMoveResult(move.Id, group.Name, move.ShardIndex, source.Name, target.Name, tables, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
         }
 
@@ -447,6 +486,45 @@ internal sealed class ShardMove
         await using var source = await _source.OpenAsync(NodeById(move.SourceNode), cancellationToken).ConfigureAwait(false);
         await ExecuteOnAsync(source, $"DROP PUBLICATION IF EXISTS {name}", cancellationToken).ConfigureAwait(false);
         await ScalarOnAsync<object>(source, null, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", cancellationToken, move.Name).ConfigureAwait(false);
+    }
+
+    // Per shard table, the rows the source's statistics give (pg_class.reltuples; 0 for a table never analysed).
+    private static async Task<Dictionary<string, long>> EstimatedRowsAsync(NpgsqlConnection source, MoveRow move, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT t, coalesce(greatest(c.reltuples, 0), 0)::bigint FROM unnest($1) t LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(t))", source);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = move.ShardTables });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var estimates = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            estimates[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return estimates;
+    }
+
+    // The rows copied so far: a table whose initial copy is done counts as its estimate; one being copied, as the rows its
+    // table synchronization worker's COPY has processed (pg_stat_progress_copy on the target).
+    private static async Task<long> RowsCopiedAsync(NpgsqlConnection target, MoveRow move, Dictionary<string, long> estimates, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT t, coalesce(r.srsubstate IN ('r', 's'), false), coalesce(p.tuples_processed, 0)
+              FROM unnest($1) t
+              LEFT JOIN pg_subscription_rel r ON r.srrelid = to_regclass(quote_ident(t)) AND r.srsubid = (SELECT oid FROM pg_subscription WHERE subname = $2)
+              LEFT JOIN pg_stat_progress_copy p ON p.relid = to_regclass(quote_ident(t))
+            """, target);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = move.ShardTables });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = move.Name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var copied = 0L;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            copied += reader.GetBoolean(1) ? estimates.GetValueOrDefault(reader.GetString(0)) : reader.GetInt64(2);
+        }
+
+        return copied;
     }
 
     // Polls a condition every few milliseconds until it holds, at most for the time given (or until the token ends it).
@@ -496,6 +574,29 @@ internal sealed class ShardMove
         }
 
         return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>What the move reports: its step, rows copied of those estimated, the replication lag, the time since the copy began.</summary>
+    private sealed class Reporter(IProgress<ShardMoveProgress>? progress)
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private long _reported = Stopwatch.GetTimestamp();
+
+        public long RowsCopied { get; set; }
+
+        public long RowsEstimated { get; set; }
+
+        public long LagBytes { get; set; }
+
+        /// <summary>Whether it is time for another report of the same step.</summary>
+        public bool Due => progress is not null && Stopwatch.GetElapsedTime(_reported) >= Interval;
+
+        public void Report(ShardMoveStep step)
+        {
+            _reported = Stopwatch.GetTimestamp();
+            progress?.Report(new ShardMoveProgress(step, RowsCopied, RowsEstimated, LagBytes, Stopwatch.GetElapsedTime(_started)));
+        }
     }
 
     /// <summary>One table's shard at the moved index.</summary>

@@ -47,6 +47,28 @@ public enum ShardMoveStep
     Switched,
 }
 
+/// <summary>Where a shard group move is, reported as each step begins and about twice a second while it copies and catches up.</summary>
+/// <param name="Step">The step.</param>
+/// <param name="RowsCopied">Rows copied to the target so far (a table whose copy is done counts as its estimate).</param>
+/// <param name="RowsEstimated">The rows the source's statistics give for the moved shard tables (<c>pg_class.reltuples</c>; 0 before the copy, or for tables never analysed).</param>
+/// <param name="LagBytes">While catching up: how much of the source's WAL the target has still to confirm.</param>
+/// <param name="Elapsed">Time since the copy began.</param>
+public sealed record ShardMoveProgress(ShardMoveStep Step, long RowsCopied, long RowsEstimated, long LagBytes, TimeSpan Elapsed)
+{
+    /// <summary>While copying: the time left at the rate so far; null when it cannot be told.</summary>
+    public TimeSpan? Remaining =>
+        Step == ShardMoveStep.Copying && RowsCopied > 0 && RowsEstimated > RowsCopied ? Elapsed * ((double)(RowsEstimated - RowsCopied) / RowsCopied) : null;
+
+    /// <summary>One line for a person: the step, and rows and time left while copying, or the lag while catching up.</summary>
+    public override string ToString() => Step switch
+    {
+        ShardMoveStep.Copying when RowsEstimated > 0 => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"copying: {RowsCopied:N0} of ~{RowsEstimated:N0} rows ({Math.Min(100, 100.0 * RowsCopied / RowsEstimated):F0}%){(Remaining is { } left ? $", ~{Math.Ceiling(left.TotalSeconds):F0} s left" : "")}"),
+        ShardMoveStep.CatchingUp when LagBytes > 0 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"catching up: {LagBytes / 1024.0:N0} kB behind"),
+        _ => Step.ToString(),
+    };
+}
+
 /// <summary>What a shard group move did.</summary>
 /// <param name="MoveId">The move's row in <c>shardgen.moves</c> on the coordinator (0 when nothing had to move).</param>
 /// <param name="ColocationGroup">The colocation group.</param>

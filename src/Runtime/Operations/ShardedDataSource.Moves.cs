@@ -20,7 +20,7 @@ public sealed partial class ShardedDataSource
     /// <exception cref="ShardGenException">A step failed or ran past its bound (<see cref="ShardMoveOptions"/>); the shards
     /// stay where the metadata says, and the next run cleans up.</exception>
     public async Task<ShardMoveResult> MoveShardGroupAsync(
-        string colocationGroup, int shardIndex, string targetWorker, ShardMoveOptions? options = null, IProgress<ShardMoveStep>? progress = null,
+        string colocationGroup, int shardIndex, string targetWorker, ShardMoveOptions? options = null, IProgress<ShardMoveProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(colocationGroup);

@@ -38,7 +38,7 @@ public sealed partial class ShardedDataSource
                 var done = new List<ShardMoveResult>();
                 foreach (var (planned, number) in plan.Moves.Select((m, i) => (m, i + 1)))
                 {
-                    var steps = progress is null ? null : new Progress<ShardMoveStep>(step => progress.Report(new RebalanceProgress(number, plan.Moves.Count, planned, step)));
+                    var steps = progress is null ? null : new Forwarded(report => progress.Report(new RebalanceProgress(number, plan.Moves.Count, planned, report)));
                     done.Add(await move.MoveOrSettleAsync(planned.ColocationGroup, planned.ShardIndex, planned.Target, [], steps, cancellationToken).ConfigureAwait(false));
                 }
 
@@ -87,5 +87,11 @@ public sealed partial class ShardedDataSource
         }
 
         return sizes;
+    }
+
+    // Forwards a move's reports as they happen, on the mover's own flow (Progress<T> would post them later, out of order).
+    private sealed class Forwarded(Action<ShardMoveProgress> forward) : IProgress<ShardMoveProgress>
+    {
+        public void Report(ShardMoveProgress value) => forward(value);
     }
 }

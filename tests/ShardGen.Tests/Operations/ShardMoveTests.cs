@@ -322,6 +322,37 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         Assert.Equal(0L, await Sql.ScalarAsync<long>(worker2, "SELECT count(*) FROM pg_replication_slots"));
     }
 
+    [Fact]
+    public async Task A_move_reports_its_steps_in_order_with_the_rows_estimated_and_copied()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 3);
+        var accounts = tenants.SelectMany(tenant => Enumerable.Range(0, 500).Select(id => new Account(tenant, id, "seed", id))).ToList();
+        await db.Accounts.BulkInsertAsync(accounts);
+        await Sql.ExecuteAsync(cluster.Workers[0].ConnectionString, "ANALYZE");
+
+        var reports = new List<ShardMoveProgress>();
+        var result = await live.MoveShardGroupAsync(Group, shard, "worker2", progress: new Reported(reports.Add));
+
+        var steps = reports.Select(r => r.Step).Distinct().ToArray();
+        Assert.Equal([ShardMoveStep.Settling, ShardMoveStep.Copying, ShardMoveStep.CatchingUp, ShardMoveStep.WriteBlock, ShardMoveStep.Fenced, ShardMoveStep.Switched], steps);
+        Assert.Equal(1500L, result.Tables.Sum(t => t.Rows));
+        var caughtUp = reports.First(r => r.Step == ShardMoveStep.CatchingUp);
+        Assert.Equal((1500L, 1500L), (caughtUp.RowsCopied, caughtUp.RowsEstimated));
+        Assert.All(reports.Where(r => r.Step == ShardMoveStep.Copying), r => Assert.InRange(r.RowsCopied, 0, 1500));
+        Assert.True(reports.Select(r => r.Elapsed).SequenceEqual(reports.Select(r => r.Elapsed).Order()));
+
+        // What a terminal shows: rows and time left while copying, the lag while catching up.
+        var copying = new ShardMoveProgress(ShardMoveStep.Copying, 250, 1000, 0, TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(6), copying.Remaining);
+        Assert.Equal("copying: 250 of ~1,000 rows (25%), ~6 s left", copying.ToString());
+        Assert.Equal("catching up: 2 kB behind", new ShardMoveProgress(ShardMoveStep.CatchingUp, 1000, 1000, 2048, TimeSpan.FromSeconds(3)).ToString());
+        Assert.Null(new ShardMoveProgress(ShardMoveStep.Copying, 0, 1000, 0, TimeSpan.FromSeconds(1)).Remaining);
+    }
+
     private static Task<LocalPostgresCluster> StartAsync() =>
         LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
 
@@ -374,9 +405,14 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
 
     private sealed class MoverDiedException : Exception;
 
-    // Reports each step as it happens, on the mover's own flow (Progress<T> would post it later).
-    private sealed class Steps(Action<ShardMoveStep> onStep) : IProgress<ShardMoveStep>
+    private sealed class Reported(Action<ShardMoveProgress> onReport) : IProgress<ShardMoveProgress>
     {
-        public void Report(ShardMoveStep value) => onStep(value);
+        public void Report(ShardMoveProgress value) => onReport(value);
+    }
+
+    // Reports each step as it happens, on the mover's own flow (Progress<T> would post it later).
+    private sealed class Steps(Action<ShardMoveStep> onStep) : IProgress<ShardMoveProgress>
+    {
+        public void Report(ShardMoveProgress value) => onStep(value.Step);
     }
 }
