@@ -175,7 +175,7 @@ public sealed partial class ShardGenGenerator
                     foreach (var column in table.Columns)
                     {
                         var defaultSql = column.DefaultSql is { } value ? $" {{ DefaultSql = {Literal(value)} }}" : string.Empty;
-                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column.Type))}, IsNullable: {Bool(column.IsNullable)}){defaultSql},");
+                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column))}, IsNullable: {Bool(column.IsNullable)}){defaultSql},");
                     }
                 }
 

@@ -26,7 +26,7 @@ public sealed partial class ShardGenGenerator
         public const string ReferenceAttribute = "ShardGen.ReferenceAttribute";
         public const string LocalAttribute = "ShardGen.LocalAttribute";
 
-        private const string ColumnAttribute = "ShardGen.ColumnAttribute";
+        public const string ColumnAttribute = "ShardGen.ColumnAttribute";
         private const string PrimaryKeyAttribute = "ShardGen.PrimaryKeyAttribute";
         private const string NotMappedAttribute = "ShardGen.NotMappedAttribute";
         private const string SetsRequiredMembersAttribute = "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute";
@@ -223,6 +223,7 @@ public sealed partial class ShardGenGenerator
                 return Skip(RuleIds.TypeCannotBeTable, $"ShardGen cannot construct '{type.Name}' from its columns: give it a constructor whose parameters match properties, with the other properties settable (set or init), or mark get-only properties [NotMapped].");
             }
 
+            ReadTypeModifiers(type, fullName, properties, columns, distributionKey, problems);
             var objects = new TableObjectReader(type, fullName, tableName, properties, columns, distributionKey, problems);
             objects.Read();
 
@@ -335,7 +336,7 @@ public sealed partial class ShardGenGenerator
 
             var columnAttribute = property.GetAttributes().FirstOrDefault(a => IsAttribute(a, ColumnAttribute));
             string columnName;
-            if (columnAttribute is null)
+            if (columnAttribute is null || (columnAttribute.AttributeConstructor is { Parameters.Length: 0 }))
             {
                 columnName = Naming.ColumnName(property.Name);
             }
