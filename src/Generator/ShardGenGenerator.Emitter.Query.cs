@@ -274,6 +274,8 @@ public sealed partial class ShardGenGenerator
                 Add(pull.Key);
             }
 
+            var keyLists = new HashSet<string>(plan.Pulls.Select(p => p.KeysList).Append(plan.KeysList).OfType<string>(), System.StringComparer.Ordinal);
+
             foreach (var parameter in method.Parameters)
             {
                 var name = Naming.EscapeIdentifier(parameter.Name);
@@ -298,6 +300,18 @@ public sealed partial class ShardGenGenerator
                 }
 
                 writer.Line();
+
+                // The keys of a text key list become ShardKeys, whose conversion would blame its own parameter for a null.
+                if (parameter.Kind == QueryParameterKind.List && parameter.Value?.Type == ColumnType.String && keyLists.Contains(parameter.Name))
+                {
+                    writer.Line($"if (global::System.Linq.Enumerable.Contains({name}, null))");
+                    using (writer.Block())
+                    {
+                        writer.Line($"throw new global::System.ArgumentException({QueryPlanner.CSharpString($"'{parameter.Name}' holds a null: its values are the distribution keys that route this query to their shards, and a key cannot be null.")}, nameof({name}));");
+                    }
+
+                    writer.Line();
+                }
             }
         }
 

@@ -66,6 +66,26 @@ public sealed class QueryArgumentTests(QueryFixture fixture)
 
         var tenants = await Assert.ThrowsAsync<ArgumentNullException>(() => _queries.AccountsOf(null!));
         Assert.Equal("tenantIds", tenants.ParamName);
+
+        var element = await Assert.ThrowsAsync<ArgumentException>(() => _queries.OfCodes(["ARG-2", null!]));
+        Assert.Equal("codes", element.ParamName);
+        Assert.Contains("holds a null", element.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_repository_refuses_a_null_text_key_by_its_parameter_or_the_row()
+    {
+        var vouchers = fixture.Db.Vouchers;
+        Assert.Equal("code", (await Assert.ThrowsAsync<ArgumentNullException>(() => vouchers.GetAsync(null!, 1))).ParamName);
+        Assert.Equal("code", (await Assert.ThrowsAsync<ArgumentNullException>(() => vouchers.DeleteAsync(null!, 1))).ParamName);
+        Assert.Equal("code", (await Assert.ThrowsAsync<ArgumentNullException>(() => vouchers.ListAsync(null!))).ParamName);
+        Assert.Equal("code", (await Assert.ThrowsAsync<ArgumentNullException>(() => vouchers.CountAsync(null!))).ParamName);
+
+        var row = await Assert.ThrowsAsync<ArgumentException>(() => vouchers.InsertAsync(new Voucher(null!, 1, "nobody")));
+        Assert.IsNotType<ArgumentNullException>(row);
+        Assert.Equal("row", row.ParamName);
+        Assert.Contains("Code", row.Message, StringComparison.Ordinal);
+        Assert.Equal("row", (await Assert.ThrowsAsync<ArgumentException>(() => vouchers.UpsertAsync(new Voucher(null!, 1, "nobody")))).ParamName);
     }
 
     [Fact]
