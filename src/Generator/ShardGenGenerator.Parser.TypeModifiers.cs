@@ -103,9 +103,9 @@ public sealed partial class ShardGenGenerator
 
                 if (given.Count > 1)
                 {
-                    var (second, secondName) = given[1];
-                    Report($"{What} gives its column's type twice ({string.Join(" and ", given.Select(g => Describe(g.Name)))}): give it in one place.",
-                        At(second, secondName, secondName == ColumnAttribute ? "TypeName" : null));
+                    var secondName = given[1].Name;
+                    Report($"{Capitalized(What)} gives its column's type twice ({string.Join(" and ", given.Select(g => Describe(g.Name)))}): give it in one place.",
+                        At(secondName, secondName == ColumnAttribute ? "TypeName" : null));
                     return null;
                 }
 
@@ -113,8 +113,8 @@ public sealed partial class ShardGenGenerator
                 var stored = name == ColumnAttribute ? FromTypeName(attribute0) : name == MaxLengthAttribute ? FromMaxLength(attribute0) : FromPrecision(attribute0, name);
                 if (stored is not null && _isDistributionKey)
                 {
-                    Report($"{What} is the distribution key, whose type is its key type's own ({SqlTypes.SqlType(_column.Type)}): colocated tables hash and join the same key type, and Citus colocates only tables whose distribution columns have the same type. Remove the modifier (check the length with a [Check] constraint if needed).",
-                        At(attribute0, name, name == ColumnAttribute ? "TypeName" : name == MaxLengthAttribute ? "length" : "precision"));
+                    Report($"{Capitalized(What)} is the distribution key, whose type is its key type's own ({SqlTypes.SqlType(_column.Type)}): colocated tables hash and join the same key type, and Citus colocates only tables whose distribution columns have the same type. Remove the modifier (check the length with a [Check] constraint if needed).",
+                        At(name, name == ColumnAttribute ? "TypeName" : name == MaxLengthAttribute ? "length" : "precision"));
                     return null;
                 }
 
@@ -130,8 +130,8 @@ public sealed partial class ShardGenGenerator
                     return null;
                 }
 
-                var precisionAt = At(attribute, name, "precision");
-                var scaleAt = At(attribute, name, "scale");
+                var precisionAt = At(name, "precision");
+                var scaleAt = At(name, "scale");
                 switch (_column.Type)
                 {
                     case ColumnType.Decimal:
@@ -155,7 +155,7 @@ public sealed partial class ShardGenGenerator
 
             private string? FromMaxLength(AttributeData attribute)
             {
-                var at = At(attribute, MaxLengthAttribute, "length");
+                var at = At(MaxLengthAttribute, "length");
                 if (attribute.ConstructorArguments[0].Value is not int length)
                 {
                     return null;
@@ -172,7 +172,7 @@ public sealed partial class ShardGenGenerator
 
             private string? FromTypeName(AttributeData attribute)
             {
-                var at = At(attribute, ColumnAttribute, "TypeName");
+                var at = At(ColumnAttribute, "TypeName");
                 var text = (string)Named(attribute, "TypeName").Value!;
                 var normalized = Regex.Replace(text.Trim().ToLowerInvariant(), @"\s+", " ");
                 normalized = Regex.Replace(Regex.Replace(normalized, @" ?([(,]) ?", "$1"), @" \)", ")");
@@ -282,7 +282,7 @@ public sealed partial class ShardGenGenerator
                     return null;
                 }
 
-                return FormattableString($"numeric({precision},{digits})");
+                return "numeric(" + precision.ToString(CultureInfo.InvariantCulture) + "," + digits.ToString(CultureInfo.InvariantCulture) + ")";
             }
 
             private string? Seconds(int precision, AttributeRef at, string what)
@@ -318,10 +318,16 @@ public sealed partial class ShardGenGenerator
 
             private static string Capitalized(string what) => what.Length > 0 && char.IsLower(what[0]) ? char.ToUpperInvariant(what[0]) + what.Substring(1) : what;
 
-            private static string FormattableString(System.FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+            // A modifier too large for an int is out of every range: int.MaxValue says so.
+            private static int? Integer(Group group)
+            {
+                if (!group.Success)
+                {
+                    return null;
+                }
 
-            private static int? Integer(Group group) =>
-                group.Success && int.TryParse(group.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : (int?)(group.Success ? int.MaxValue : null);
+                return int.TryParse(group.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : int.MaxValue;
+            }
 
             private static string Describe(string attribute) => attribute switch
             {
@@ -330,8 +336,8 @@ public sealed partial class ShardGenGenerator
                 _ => "[Precision]",
             };
 
-            private AttributeRef At(AttributeData attribute, string name, string? argument) =>
-                new(name == ColumnAttribute ? ColumnAttribute : name == MaxLengthAttribute ? MaxLengthAttribute : attribute.AttributeClass!.ToDisplayString(), 0, argument);
+            // The attributes' metadata names are their display names (none is nested or generic).
+            private static AttributeRef At(string attribute, string? argument) => new(attribute, 0, argument);
 
             private void Report(string message, AttributeRef at) =>
                 _problems.Add(new TableProblem(_fullName, RuleIds.TypeModifierNotValid, message, ProblemTarget.SchemaAttribute, _property.Name, Skipped: false, At: at));
