@@ -2,8 +2,8 @@ using ShardGen;
 
 namespace AnalyzerTour;
 
-// One mistake per rule of indexes, constraints, foreign keys and defaults (SG0013-SG0022). ShardGen leaves the
-// index, constraint or default out and keeps the table; it says why on the attribute or the argument at fault.
+// One mistake per rule of indexes, constraints, foreign keys, defaults and type modifiers (SG0013-SG0023). ShardGen leaves the
+// index, constraint, default or modifier out and keeps the table; it says why on the attribute or the argument at fault.
 
 // SG0013: "Sku" names no property of ProductQuestion: an index names stored properties (use nameof).
 [Distributed(nameof(ShopId))]
@@ -55,3 +55,7 @@ public sealed record StockAlert(long ShopId, long Id, long? ProductId);
 // SG0022: a default is a constant of the property's type: "weekly" is not an int.
 [Distributed(nameof(ShopId))]
 public sealed record Newsletter(long ShopId, long Id, [property: Default("weekly")] int Frequency);
+
+// SG0023: numeric(p,s) keeps s of its p digits after the point: a scale of 4 does not fit a precision of 3.
+[Distributed(nameof(ShopId))]
+public sealed record Payout(long ShopId, long Id, [property: Precision(3, 4)] decimal Amount);

@@ -84,6 +84,9 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor DefaultNotValid = Error(RuleIds.DefaultNotValid, SchemaCategory,
         "Column default is not valid", "[Default] is a constant of the property's type; [DefaultSql] a PostgreSQL expression; a property has at most one of them.");
 
+    public static readonly DiagnosticDescriptor TypeModifierNotValid = Error(RuleIds.TypeModifierNotValid, SchemaCategory,
+        "Type modifier is not valid", "[Precision], [MaxLength] and [Column(TypeName = ...)] give a column's type a modifier PostgreSQL accepts for the type the property maps to.");
+
     // ---- SG0100-SG0119: [Query] SQL
 
     public static readonly DiagnosticDescriptor SyntaxError = Error(RuleIds.SyntaxError, QueryCategory,
@@ -164,7 +167,7 @@ internal static class Diagnostics
         ColocateWithNotDistributed, ColocateWithOtherKeyType, ColumnTypeNotSupported, NoPrimaryKey, TypeCannotBeTable, NameClash,
         NullablePrimaryKey, TableObjectNamesNoProperty, TableObjectIsEmpty, TableObjectNameNotValid, TableObjectNameTaken,
         UniqueWithoutDistributionKey, IndexMethodNotSupported, ForeignKeyNotSupported, ForeignKeyDoesNotMatch, ForeignKeyActionNotSupported,
-        DefaultNotValid, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
+        DefaultNotValid, TypeModifierNotValid, SyntaxError, UnsupportedSql, UnknownTable, UnknownColumn, UnknownParameter, ParameterTypeMismatch,
         NotColocated, JoinNotOnDistributionKey, ReferenceOnOuterSide, LocalJoinedWithDistributed, UpdatesDistributionKey,
         NotCombinable, WriteNotRoutable, ResultNotMappable, MethodNotGenerated, UnrelatedKeysEquated, RunsOnAllShards, AggregateOrderLimitAfterMerge,
         RowsBroughtToCoordinator, InternalError);

@@ -30,6 +30,7 @@ internal static class RuleIds
     public const string ForeignKeyDoesNotMatch = "SG0020";
     public const string ForeignKeyActionNotSupported = "SG0021";
     public const string DefaultNotValid = "SG0022";
+    public const string TypeModifierNotValid = "SG0023";
 
     // ---- SG0100-SG0199: [Query] SQL
     public const string SyntaxError = "SG0100";

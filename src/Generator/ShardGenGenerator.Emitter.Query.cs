@@ -199,6 +199,8 @@ public sealed partial class ShardGenGenerator
             writer.Line($"{string.Join(" ", modifiers)} async partial {method.ReturnType} {Naming.EscapeIdentifier(method.MethodName)}({parameters})");
             using (writer.Block())
             {
+                WriteArgumentChecks(writer, method, plan);
+
                 // A method that makes several calls (or may, on Citus, make another one) reaches its data source once.
                 var source = method.DataSource!;
                 if (plan.WrittenParts.Count > 0 || plan.Rows.Count > 1 || plan.Pulls.Count > 0)
@@ -242,6 +244,74 @@ public sealed partial class ShardGenGenerator
                 }
 
                 WriteMerge(writer, method, plan, args, bind, cancellation, options);
+            }
+        }
+
+        /// <summary>
+        /// Null checks of the arguments a call cannot do without, named after the method's own parameters: a list bound
+        /// for <c>= ANY(@list)</c>, and a string parameter that routes the call (a distribution key). Without them the
+        /// runtime's helpers would throw an <see cref="System.ArgumentNullException"/> naming their own parameters.
+        /// </summary>
+        private static void WriteArgumentChecks(IndentedWriter writer, QueryMethodSpec method, QueryPlan plan)
+        {
+            var routing = new HashSet<string>(System.StringComparer.Ordinal);
+            void Add(RouteKey? key)
+            {
+                if (key?.Parameter is { } parameter)
+                {
+                    routing.Add(parameter);
+                }
+            }
+
+            Add(plan.Key);
+            foreach (var key in plan.Keys.Concat(plan.Rows.Select(r => r.Key)).Concat(plan.Pulls.SelectMany(p => p.Keys)))
+            {
+                Add(key);
+            }
+
+            foreach (var pull in plan.Pulls)
+            {
+                Add(pull.Key);
+            }
+
+            var keyLists = new HashSet<string>(plan.Pulls.Select(p => p.KeysList).Append(plan.KeysList).OfType<string>(), System.StringComparer.Ordinal);
+
+            foreach (var parameter in method.Parameters)
+            {
+                var name = Naming.EscapeIdentifier(parameter.Name);
+                string message;
+                if (parameter.Kind == QueryParameterKind.List)
+                {
+                    message = $"'{parameter.Name}' is the list of values of @{parameter.Name} (= ANY(@{parameter.Name})) and cannot be null: pass an empty list to match no rows.";
+                }
+                else if (parameter.Kind == QueryParameterKind.Value && parameter.Value?.Type == ColumnType.String && routing.Contains(name))
+                {
+                    message = $"'{parameter.Name}' is the distribution key that routes this query to its shard and cannot be null.";
+                }
+                else
+                {
+                    continue;
+                }
+
+                writer.Line($"if ({name} is null)");
+                using (writer.Block())
+                {
+                    writer.Line($"throw new global::System.ArgumentNullException(nameof({name}), {QueryPlanner.CSharpString(message)});");
+                }
+
+                writer.Line();
+
+                // The keys of a text key list become ShardKeys, whose conversion would blame its own parameter for a null.
+                if (parameter.Kind == QueryParameterKind.List && parameter.Value?.Type == ColumnType.String && keyLists.Contains(parameter.Name))
+                {
+                    writer.Line($"if (global::System.Linq.Enumerable.Contains({name}, null))");
+                    using (writer.Block())
+                    {
+                        writer.Line($"throw new global::System.ArgumentException({QueryPlanner.CSharpString($"'{parameter.Name}' holds a null: its values are the distribution keys that route this query to their shards, and a key cannot be null.")}, nameof({name}));");
+                    }
+
+                    writer.Line();
+                }
             }
         }
 

@@ -175,7 +175,7 @@ public sealed partial class ShardGenGenerator
                     foreach (var column in table.Columns)
                     {
                         var defaultSql = column.DefaultSql is { } value ? $" {{ DefaultSql = {Literal(value)} }}" : string.Empty;
-                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column.Type))}, IsNullable: {Bool(column.IsNullable)}){defaultSql},");
+                        writer.Line($"new({Literal(column.ColumnName)}, {Literal(SqlTypes.SqlType(column))}, IsNullable: {Bool(column.IsNullable)}){defaultSql},");
                     }
                 }
 
@@ -303,6 +303,7 @@ public sealed partial class ShardGenGenerator
                     writer.Line($"public {Task}<{names.RowType}?> GetAsync({names.KeyParameterList}, {CancellationTokenParameter})");
                     using (writer.Block())
                     {
+                        WriteKeyNullCheck(writer, table, names);
                         writer.Line("return _table.QuerySingleAsync(");
                         using (writer.Indent())
                         {
@@ -359,6 +360,7 @@ public sealed partial class ShardGenGenerator
                     writer.Line($"public async {Task}<bool> DeleteAsync({names.KeyParameterList}, {CancellationTokenParameter})");
                     using (writer.Block())
                     {
+                        WriteKeyNullCheck(writer, table, names);
                         writer.Line("var deleted = await _table.ExecuteAsync(");
                         using (writer.Indent())
                         {
@@ -378,6 +380,7 @@ public sealed partial class ShardGenGenerator
                     writer.Line($"public {Task}<global::System.Collections.Generic.List<{names.RowType}>> ListAsync({names.DistributionKeyParameter}, {CancellationTokenParameter})");
                     using (writer.Block())
                     {
+                        WriteKeyNullCheck(writer, table, names);
                         writer.Line("return _table.QueryListAsync(");
                         using (writer.Indent())
                         {
@@ -396,6 +399,7 @@ public sealed partial class ShardGenGenerator
                     writer.Line($"public {Task}<long> CountAsync({names.DistributionKeyParameter}, {CancellationTokenParameter})");
                     using (writer.Block())
                     {
+                        WriteKeyNullCheck(writer, table, names);
                         writer.Line("return _table.QuerySingleAsync(");
                         using (writer.Indent())
                         {
@@ -450,6 +454,36 @@ public sealed partial class ShardGenGenerator
             {
                 writer.Line("global::System.ArgumentNullException.ThrowIfNull(row);");
             }
+
+            // A text key converts to ShardKey, which would blame its own parameter; the caller's is the row.
+            if (table.Kind == TableKind.Distributed && table.Columns[table.DistributionKey].Type == ColumnType.String)
+            {
+                var property = Naming.EscapeIdentifier(table.Columns[table.DistributionKey].PropertyName);
+                writer.Line($"if (row.{property} is null)");
+                using (writer.Block())
+                {
+                    writer.Line($"throw new global::System.ArgumentException({Literal($"The row's {table.Columns[table.DistributionKey].PropertyName} is null: it is the distribution key that places the row in its shard, and cannot be null.")}, nameof(row));");
+                }
+
+                writer.Line();
+            }
+        }
+
+        /// <summary>A null text distribution key is refused by the method's own parameter name (ShardKey's conversion would name its own).</summary>
+        private static void WriteKeyNullCheck(IndentedWriter writer, TableSpec table, TableNames names)
+        {
+            if (table.Kind != TableKind.Distributed || table.Columns[table.DistributionKey].Type != ColumnType.String)
+            {
+                return;
+            }
+
+            writer.Line($"if ({names.DistributionKeyName} is null)");
+            using (writer.Block())
+            {
+                writer.Line($"throw new global::System.ArgumentNullException(nameof({names.DistributionKeyName}), {Literal($"'{names.DistributionKeyName.TrimStart('@')}' is the distribution key that routes this call to its shard and cannot be null.")});");
+            }
+
+            writer.Line();
         }
 
         /// <summary>The arguments and bind lambda of a statement over the primary key ($1..$k in key order).</summary>

@@ -26,7 +26,7 @@ public sealed partial class ShardGenGenerator
         public const string ReferenceAttribute = "ShardGen.ReferenceAttribute";
         public const string LocalAttribute = "ShardGen.LocalAttribute";
 
-        private const string ColumnAttribute = "ShardGen.ColumnAttribute";
+        public const string ColumnAttribute = "ShardGen.ColumnAttribute";
         private const string PrimaryKeyAttribute = "ShardGen.PrimaryKeyAttribute";
         private const string NotMappedAttribute = "ShardGen.NotMappedAttribute";
         private const string SetsRequiredMembersAttribute = "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute";
@@ -108,6 +108,7 @@ public sealed partial class ShardGenGenerator
             var columns = new List<ColumnSpec>(properties.Count);
             var oblivious = new List<bool>(properties.Count);
             var columnNames = new HashSet<string>(StringComparer.Ordinal);
+            var unsupported = false;
             foreach (var property in properties)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -119,7 +120,16 @@ public sealed partial class ShardGenGenerator
 
                 if (column is null)
                 {
-                    return Skip(RuleIds.ColumnTypeNotSupported, $"Property '{property.Name}' of '{type.Name}' is {property.Type.ToDisplayString()}, which ShardGen cannot store: use a supported type (numbers, bool, string, Guid, dates and times, byte[], enums) or mark it [NotMapped].", ProblemTarget.Property, property.Name);
+                    // Every property that cannot be stored is reported (the type is skipped once all are known): a user
+                    // fixes them in one build instead of one per build.
+                    Skip(RuleIds.ColumnTypeNotSupported, $"Property '{property.Name}' of '{type.Name}' is {property.Type.ToDisplayString()}, which ShardGen cannot store: use a supported type (numbers, bool, string, Guid, dates and times, byte[], enums) or mark it [NotMapped].", ProblemTarget.Property, property.Name);
+                    unsupported = true;
+                    continue;
+                }
+
+                if (unsupported)
+                {
+                    continue;
                 }
 
                 if (!columnNames.Add(column.ColumnName))
@@ -129,6 +139,11 @@ public sealed partial class ShardGenGenerator
 
                 columns.Add(column);
                 oblivious.Add(isOblivious);
+            }
+
+            if (unsupported)
+            {
+                return null;
             }
 
             if (columns.Count == 0)
@@ -208,6 +223,7 @@ public sealed partial class ShardGenGenerator
                 return Skip(RuleIds.TypeCannotBeTable, $"ShardGen cannot construct '{type.Name}' from its columns: give it a constructor whose parameters match properties, with the other properties settable (set or init), or mark get-only properties [NotMapped].");
             }
 
+            ReadTypeModifiers(type, fullName, properties, columns, distributionKey, problems);
             var objects = new TableObjectReader(type, fullName, tableName, properties, columns, distributionKey, problems);
             objects.Read();
 
@@ -320,7 +336,7 @@ public sealed partial class ShardGenGenerator
 
             var columnAttribute = property.GetAttributes().FirstOrDefault(a => IsAttribute(a, ColumnAttribute));
             string columnName;
-            if (columnAttribute is null)
+            if (columnAttribute is null || (columnAttribute.AttributeConstructor is { Parameters.Length: 0 }))
             {
                 columnName = Naming.ColumnName(property.Name);
             }

@@ -93,7 +93,10 @@ internal static class SqlTypes
     /// <summary>Whether a column of this type holds a reference (string, byte[]) rather than a value type.</summary>
     public static bool IsReferenceType(ColumnType type) => type == ColumnType.String || type == ColumnType.ByteArray;
 
-    /// <summary>The PostgreSQL type of a column.</summary>
+    /// <summary>The PostgreSQL type of a column as its DDL writes it: with the modifier the model gives it, if any.</summary>
+    public static string SqlType(ColumnSpec column) => column.StoredType ?? SqlType(column.Type);
+
+    /// <summary>The PostgreSQL type of a column type, without a modifier.</summary>
     public static string SqlType(ColumnType type) => type switch
     {
         ColumnType.Boolean => "boolean",

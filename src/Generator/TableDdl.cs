@@ -24,7 +24,7 @@ internal static class TableDdl
         var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(SqlText.Identifier(physical)).Append(" (");
         foreach (var column in table.Columns)
         {
-            sql.Append(SqlText.Identifier(column.ColumnName)).Append(' ').Append(SqlTypes.SqlType(column.Type));
+            sql.Append(SqlText.Identifier(column.ColumnName)).Append(' ').Append(SqlTypes.SqlType(column));
             if (column.DefaultSql is { } value)
             {
                 sql.Append(" DEFAULT ").Append(value);

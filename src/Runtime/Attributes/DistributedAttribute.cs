@@ -46,13 +46,35 @@ public sealed class LocalAttribute : Attribute
     public string? Table { get; set; }
 }
 
-/// <summary>Names the column a property maps to (by default the snake_case of the property name).</summary>
+/// <summary>
+/// The column a property maps to: its name (by default the snake_case of the property name) and, as EF Core's
+/// <c>[Column(TypeName = ...)]</c>, its PostgreSQL type with a type modifier.
+/// </summary>
+/// <example><code>
+/// [Column("total_due")] public decimal Total { get; set; }
+/// [Column(TypeName = "numeric(12,2)")] public decimal Price { get; set; }
+/// [Column(TypeName = "char(3)")] public string Currency { get; set; } = "";
+/// </code></example>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class ColumnAttribute : Attribute
 {
+    /// <summary>Keeps the default column name (to give only <see cref="TypeName"/>).</summary>
+    public ColumnAttribute()
+    {
+    }
+
     public ColumnAttribute(string name) => Name = name;
 
-    public string Name { get; }
+    /// <summary>The column name; null for the snake_case of the property name.</summary>
+    public string? Name { get; }
+
+    /// <summary>
+    /// The column's PostgreSQL type, a form of the type the property's CLR type maps to: <c>numeric(p,s)</c> for
+    /// <c>decimal</c>; <c>varchar(n)</c>, <c>char(n)</c> or <c>text</c> for <c>string</c>; <c>timestamptz(p)</c> for
+    /// <c>DateTime</c> and <c>DateTimeOffset</c>; <c>time(p)</c> for <c>TimeOnly</c>; <c>interval(p)</c> for <c>TimeSpan</c>.
+    /// See "Type modifiers" in docs/schema.md.
+    /// </summary>
+    public string? TypeName { get; set; }
 }
 
 /// <summary>

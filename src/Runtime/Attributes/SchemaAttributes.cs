@@ -162,3 +162,32 @@ public sealed class DefaultSqlAttribute : Attribute
     /// <summary>The PostgreSQL expression.</summary>
     public string Sql { get; }
 }
+
+/// <summary>
+/// The precision (and scale) of the column, as EF Core's <c>[Precision]</c>: <c>numeric(p,s)</c> for <c>decimal</c>
+/// (1 &lt;= p &lt;= 1000, 0 &lt;= s &lt;= p; the scale is 0 when left out); fractional digits of the seconds, 0 to 6,
+/// for <c>DateTime</c> and <c>DateTimeOffset</c> (<c>timestamp(p) with time zone</c>), <c>TimeOnly</c> (<c>time(p)</c>) and
+/// <c>TimeSpan</c> (<c>interval(p)</c>). A string's length is <c>[MaxLength(n)]</c>
+/// (<c>System.ComponentModel.DataAnnotations</c>): <c>character varying(n)</c>.
+/// </summary>
+/// <example><code>
+/// [Precision(12, 2)] public decimal Total { get; set; }
+/// [Precision(3)] public DateTimeOffset CreatedAt { get; set; }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class PrecisionAttribute : Attribute
+{
+    public PrecisionAttribute(int precision) => Precision = precision;
+
+    public PrecisionAttribute(int precision, int scale)
+    {
+        Precision = precision;
+        Scale = scale;
+    }
+
+    /// <summary>The number of significant digits of a <c>numeric</c>, or the fractional digits of the seconds of a time.</summary>
+    public int Precision { get; }
+
+    /// <summary>The digits after the decimal point of a <c>numeric</c>; null when not given (0).</summary>
+    public int? Scale { get; }
+}

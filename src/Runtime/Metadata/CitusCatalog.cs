@@ -246,9 +246,10 @@ internal static class CitusCatalog
         return new CitusTopology(rows, missing, differences, missingColumns, typeChanges);
     }
 
-    // A column the model reads must be there with its type (or that type with a modifier, numeric(12,2) for numeric);
-    // columns the cluster has beyond the model's do not matter to statements that name their columns. A column the
-    // cluster lacks is apply's to add (when nullable).
+    // A column the model reads must be there with its type as format_type writes it, modifier included (numeric(12,2) is
+    // another type than numeric: a change of modifier is a type change an apply makes only with the opt-in); columns the
+    // cluster has beyond the model's do not matter to statements that name their columns. A column the cluster lacks is
+    // apply's to add (when nullable).
     private static void CompareColumns(TableDefinition table, Dictionary<string, string>? cluster, List<(TableDefinition, ColumnDefinition, string)> typeChanges, List<(TableDefinition, ColumnDefinition)> missingColumns)
     {
         foreach (var column in table.Columns)
@@ -257,8 +258,7 @@ internal static class CitusCatalog
             {
                 missingColumns.Add((table, column));
             }
-            else if (!string.Equals(type, column.SqlType, StringComparison.OrdinalIgnoreCase)
-                && !type.StartsWith(column.SqlType + "(", StringComparison.OrdinalIgnoreCase))
+            else if (!string.Equals(type, column.SqlType, StringComparison.OrdinalIgnoreCase))
             {
                 typeChanges.Add((table, column, type));
             }
@@ -414,8 +414,12 @@ internal sealed record CitusTopology(
         .Concat(allowDestructive ? [] : TypeChanges.Select(TypeChange).Select(t => t
             + ": a destructive change, made only with SchemaApplyOptions.AllowDestructiveChanges (Citus rewrites every shard), or revert the model change"));
 
-    /// <summary>What a process running with the model cannot live with: every difference, and every column the cluster lacks or has with another type.</summary>
-    public IEnumerable<string> ForRunning() => Differences.Concat(TypeChanges.Select(TypeChange)).Concat(MissingColumns.Select(m =>
+    /// <summary>
+    /// What a process running with the model cannot live with: every difference, and every column the cluster lacks or has
+    /// with another type (another modifier of the same type is read and written as before).
+    /// </summary>
+    public IEnumerable<string> ForRunning() => Differences
+        .Concat(TypeChanges.Where(t => !SqlTypeName.DiffersOnlyInModifier(t.ClusterType, t.Column.SqlType)).Select(TypeChange)).Concat(MissingColumns.Select(m =>
         $"table '{m.Table.Name}': the model has column \"{m.Column.Name}\" ({m.Column.SqlType}), the cluster's table has no such column. "
         + "If this model is newer than the cluster's, apply it first with ApplySchemaAsync (from one process, before this binary serves calls); "
         + "if the column was dropped from the cluster, this process is older than the cluster's model and cannot run against it"));

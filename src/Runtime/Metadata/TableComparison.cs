@@ -167,7 +167,14 @@ internal sealed class TableComparison
             if (existing.SqlType != column.SqlType)
             {
                 var text = $"table '{name}': column \"{column.Name}\" is {column.SqlType} in the model, {existing.SqlType} in the cluster";
-                _breaking.Add(text + ": this model's reads and writes of it would fail");
+
+                // Another modifier of the same type (numeric(12,2) for numeric(10,2)) is read and written as before: a
+                // process with either model runs; only the apply that changes it needs the opt-in.
+                if (!SqlTypeName.DiffersOnlyInModifier(existing.SqlType, column.SqlType))
+                {
+                    _breaking.Add(text + ": this model's reads and writes of it would fail");
+                }
+
                 _destructive.Add(text + " (the change rewrites every copy of the table, casting each value)");
                 Destructive.AlterTypes.Add(column);
             }

@@ -37,6 +37,23 @@ public sealed class SG0008Tests
     }
 
     [Fact]
+    public async Task Every_unsupported_property_is_reported_on_its_own_span()
+    {
+        await Verifier.VerifyAsync(Usings + """
+            [Distributed(nameof(TenantId))]
+            public sealed class Order
+            {
+                public long TenantId { get; set; }
+                public List<string> {|SG0008:Tags|} { get; set; } = [];
+                public long Id { get; set; }
+                public object? {|SG0008:Extra|} { get; set; }
+                public ulong {|SG0008:Counter|} { get; set; }
+                public string Note { get; set; } = "";
+            }
+            """);
+    }
+
+    [Fact]
     public async Task The_message_names_the_property_and_its_type()
     {
         await SingleAsync(Usings + """

@@ -66,6 +66,11 @@ public sealed partial class UserAccountRepository
     /// <summary>Reads the row with the given primary key; null when there is none.</summary>
     public global::System.Threading.Tasks.Task<global::Sample.Shop.UserAccount?> GetAsync(string email, global::System.Threading.CancellationToken cancellationToken = default)
     {
+        if (email is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(email), "'email' is the distribution key that routes this call to its shard and cannot be null.");
+        }
+
         return _table.QuerySingleAsync(
             email,
             GetStatement,
@@ -79,6 +84,11 @@ public sealed partial class UserAccountRepository
     public global::System.Threading.Tasks.Task InsertAsync(global::Sample.Shop.UserAccount row, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ArgumentNullException.ThrowIfNull(row);
+        if (row.Email is null)
+        {
+            throw new global::System.ArgumentException("The row's Email is null: it is the distribution key that places the row in its shard, and cannot be null.", nameof(row));
+        }
+
         return _table.ExecuteAsync(row.Email, InsertStatement, row, global::Sample.Shop.UserAccountRowMapper.Bind, cancellationToken);
     }
 
@@ -86,6 +96,11 @@ public sealed partial class UserAccountRepository
     public global::System.Threading.Tasks.Task UpsertAsync(global::Sample.Shop.UserAccount row, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ArgumentNullException.ThrowIfNull(row);
+        if (row.Email is null)
+        {
+            throw new global::System.ArgumentException("The row's Email is null: it is the distribution key that places the row in its shard, and cannot be null.", nameof(row));
+        }
+
         return _table.ExecuteAsync(row.Email, UpsertStatement, row, global::Sample.Shop.UserAccountRowMapper.Bind, cancellationToken);
     }
 
@@ -93,6 +108,11 @@ public sealed partial class UserAccountRepository
     public async global::System.Threading.Tasks.Task<bool> UpdateAsync(global::Sample.Shop.UserAccount row, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ArgumentNullException.ThrowIfNull(row);
+        if (row.Email is null)
+        {
+            throw new global::System.ArgumentException("The row's Email is null: it is the distribution key that places the row in its shard, and cannot be null.", nameof(row));
+        }
+
         var updated = await _table.ExecuteAsync(row.Email, UpdateStatement, row, global::Sample.Shop.UserAccountRowMapper.Bind, cancellationToken).ConfigureAwait(false);
         return updated > 0;
     }
@@ -100,6 +120,11 @@ public sealed partial class UserAccountRepository
     /// <summary>Deletes the row with the given primary key; false when there is none.</summary>
     public async global::System.Threading.Tasks.Task<bool> DeleteAsync(string email, global::System.Threading.CancellationToken cancellationToken = default)
     {
+        if (email is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(email), "'email' is the distribution key that routes this call to its shard and cannot be null.");
+        }
+
         var deleted = await _table.ExecuteAsync(
             email,
             DeleteStatement,
@@ -112,6 +137,11 @@ public sealed partial class UserAccountRepository
     /// <summary>Reads every row of one distribution key, ordered by primary key.</summary>
     public global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Shop.UserAccount>> ListAsync(string email, global::System.Threading.CancellationToken cancellationToken = default)
     {
+        if (email is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(email), "'email' is the distribution key that routes this call to its shard and cannot be null.");
+        }
+
         return _table.QueryListAsync(
             email,
             ListStatement,
@@ -124,6 +154,11 @@ public sealed partial class UserAccountRepository
     /// <summary>Counts the rows of one distribution key.</summary>
     public global::System.Threading.Tasks.Task<long> CountAsync(string email, global::System.Threading.CancellationToken cancellationToken = default)
     {
+        if (email is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(email), "'email' is the distribution key that routes this call to its shard and cannot be null.");
+        }
+
         return _table.QuerySingleAsync(
             email,
             CountStatement,

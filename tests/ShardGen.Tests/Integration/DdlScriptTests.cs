@@ -32,7 +32,7 @@ public sealed class DdlScriptTests(ShardedDatabaseFixture fixture)
         Assert.Equal(["distributed", "entries", "tenant_id", "accounts", null], byTable["entries"]);
         Assert.Equal(["distributed", "readings", "device_id", "none", 32], byTable["readings"]);
         Assert.False(byTable.ContainsKey("settings"));
-        Assert.Equal(11, calls.Count); // 9 distributed tables and 2 reference tables
+        Assert.Equal(12, calls.Count); // 10 distributed tables and 2 reference tables
 
         // Every column and key of the model exists as the model says.
         Assert.Equal(["tenant_id", "id"], await Sql.ColumnAsync<string>(connectionString, """

@@ -102,6 +102,8 @@ internal static class ModelVersions
                     "bigint" => NpgsqlDbType.Bigint,
                     "integer" => NpgsqlDbType.Integer,
                     "uuid" => NpgsqlDbType.Uuid,
+                    var type when type.StartsWith("numeric", StringComparison.Ordinal) => NpgsqlDbType.Numeric,
+                    var type when type.StartsWith("timestamp", StringComparison.Ordinal) => NpgsqlDbType.TimestampTz,
                     _ => NpgsqlDbType.Text,
                 },
             });

@@ -35,6 +35,11 @@ partial class ShopQueries
     [global::System.CodeDom.Compiler.GeneratedCode("ShardGen.Generator", "0.1.0")]
     public async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Sample.Queries.StatusCount>> MultiKey(long[] ids)
     {
+        if (ids is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(ids), "'ids' is the list of values of @ids (= ANY(@ids)) and cannot be null: pass an empty list to match no rows.");
+        }
+
         var source = this.Source;
         if (source.Engine == global::ShardGen.ShardEngine.Citus)
         {
