@@ -126,12 +126,15 @@ internal static partial class QueryPlanner
         private void Note(string rule, TextSpan span, string message) => Notes.Add(new QueryProblem(rule, message, span.Start, span.Length));
 
         /// <summary>A fan-out over every shard is worth knowing: it is noted on the routing table's name.</summary>
-        private void NoteAllShards(Pin? pin, bool write)
+        private void NoteAllShards(Pin? pin, bool write, IEnumerable<SqlExpr> conditions)
         {
             if (pin is null && _bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Distributed) is { } routing)
             {
-                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
-                    $"This {(write ? "write" : "query")} has no condition on the distribution key of '{routing.Table.Table.TableName}', so it runs on every shard (32 by default): pin it with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+                var what = write ? "write" : "query";
+                var keyColumn = $"{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName}";
+                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan, UnroutedKeyCondition(conditions) is { } condition
+                    ? $"The condition '{SqlTextOf(condition)}' on the distribution key of this {what} is not a value ShardGen can compute before the {what} runs (a parameter, a literal, integer arithmetic and casts of them, or a list of those), so it runs on every shard (32 by default): compute the key in C# and pin it with '{keyColumn} = @...' if it is meant for one key."
+                    : $"This {what} has no condition on the distribution key of '{routing.Table.Table.TableName}', so it runs on every shard (32 by default): pin it with '{keyColumn} = @...' if it is meant for one key.");
             }
         }
 
@@ -279,7 +282,7 @@ internal static partial class QueryPlanner
                 return null;
             }
 
-            NoteAllShards(pin, write: false);
+            NoteAllShards(pin, write: false, TopLevelConditions(select));
             return PlanFanOutSelect(select, outputs, members, routing!, pin);
         }
 
@@ -1025,7 +1028,7 @@ internal static partial class QueryPlanner
                     var routeKey = KeyValue(row[index], table);
                     if (routeKey is null)
                     {
-                        return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
+                        return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter, a literal, or integer arithmetic and casts of them, so that the row can be routed.");
                     }
 
                     keys.Add(routeKey);
@@ -1112,7 +1115,7 @@ internal static partial class QueryPlanner
                 if (pin is null)
                 {
                     _scope = _root;
-                    NoteAllShards(null, write: true);
+                    NoteAllShards(null, write: true, Enumerable.Empty<SqlExpr>());
                 }
 
                 _scope = _root;
@@ -1281,7 +1284,7 @@ internal static partial class QueryPlanner
 
             if (pin is null)
             {
-                NoteAllShards(null, write: true);
+                NoteAllShards(null, write: true, Conjuncts(where));
             }
 
             return Problems.Count > 0 ? null : WritePlan(statement, pin?.Single, pin, returning);
@@ -2396,16 +2399,22 @@ internal static partial class QueryPlanner
                 if (condition is BinaryExpr { Operator: "=" } equality)
                 {
                     var (column, value) = equality.Left is ColumnRef ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
-                    var identity = value switch
+                    if (column is ColumnRef key && Resolve(key) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column))
                     {
-                        ParameterRef parameter => "@" + (ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
-                        Literal { Kind: LiteralKind.Integer or LiteralKind.String } literal => literal.Kind + ":" + literal.Value,
-                        UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } => "Integer:-" + negative.Value,
-                        _ => null,
-                    };
-                    if (identity is not null && column is ColumnRef key && Resolve(key) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column))
-                    {
-                        yield return (resolved.Binding, identity);
+                        // The key value the run time routes by (so that 'tenant_id = 42' and 'tenant_id = 40 + 2' pin the same key), else the text of a parameter or literal.
+                        var identity = KeyValue(value, resolved.Binding.Table.Table, report: false) is { } routed
+                            ? "key:" + (routed.Parameter ?? routed.Literal)
+                            : value switch
+                            {
+                                ParameterRef parameter => "@" + (ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
+                                Literal { Kind: LiteralKind.Integer or LiteralKind.String } literal => literal.Kind + ":" + literal.Value,
+                                UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } => "Integer:-" + negative.Value,
+                                _ => null,
+                            };
+                        if (identity is not null)
+                        {
+                            yield return (resolved.Binding, identity);
+                        }
                     }
                 }
             }
@@ -2508,7 +2517,7 @@ internal static partial class QueryPlanner
             var keys = new List<RouteKey>();
             foreach (var (key, value) in branches)
             {
-                if (value is not (ParameterRef or Literal or UnaryExpr) || KeyValue(value, Resolve(key)!.Value.Binding.Table.Table) is not { } routeKey)
+                if (KeyValue(value, Resolve(key)!.Value.Binding.Table.Table) is not { } routeKey)
                 {
                     return null;
                 }
@@ -2520,7 +2529,7 @@ internal static partial class QueryPlanner
         }
 
         /// <summary>A distribution key value the run time can route by, of the key's own type; null for anything else.</summary>
-        private RouteKey? KeyValue(SqlExpr value, TableSpec table)
+        private RouteKey? KeyValue(SqlExpr value, TableSpec table, bool report = true)
         {
             switch (value)
             {
@@ -2529,7 +2538,11 @@ internal static partial class QueryPlanner
                         || (table.KeyType == DistributionKeyType.Int64 && spec.Type is ColumnType.Int32 or ColumnType.Int16);
                     if (!matches && table.KeyType == DistributionKeyType.Int32 && spec.Type is ColumnType.Int64 or ColumnType.UInt32 && spec.EnumTypeName is null)
                     {
-                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is {SqlTypes.ClrTypeName(spec.Type)} but distribution key '{table.Columns[table.DistributionKey].ColumnName}' of '{table.TableName}' is integer: a long cannot pick the shard of an int key. Make the parameter an int.");
+                        if (report)
+                        {
+                            Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is {SqlTypes.ClrTypeName(spec.Type)} but distribution key '{table.Columns[table.DistributionKey].ColumnName}' of '{table.TableName}' is integer: a long cannot pick the shard of an int key. Make the parameter an int.");
+                        }
+
                         return null;
                     }
 
@@ -2540,7 +2553,11 @@ internal static partial class QueryPlanner
 
                     if (spec.IsNullable)
                     {
-                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        if (report)
+                        {
+                            Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        }
+
                         return null;
                     }
 
@@ -2554,17 +2571,17 @@ internal static partial class QueryPlanner
 
                     return new RouteKey(null, integer.Value + (isLong ? "L" : string.Empty));
                 case UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64:
-                    return KeyValue(negative with { Value = "-" + negative.Value }, table);
+                    return KeyValue(negative with { Value = "-" + negative.Value }, table, report);
                 case Literal { Kind: LiteralKind.String } number when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64
                     && long.TryParse(number.Value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
                     // PostgreSQL reads '42' as the key's integer type.
-                    return KeyValue(new Literal(number.Span, LiteralKind.Integer, number.Value.Trim()), table);
+                    return KeyValue(new Literal(number.Span, LiteralKind.Integer, number.Value.Trim()), table, report);
                 case Literal { Kind: LiteralKind.String } text when table.KeyType == DistributionKeyType.Text:
                     return new RouteKey(null, CSharpString(text.Value));
                 case Literal { Kind: LiteralKind.String } uuid when table.KeyType == DistributionKeyType.Uuid && Guid.TryParse(uuid.Value, out var guid):
                     return new RouteKey(null, $"new global::System.Guid(\"{guid:D}\")");
                 default:
-                    return null;
+                    return ComputedKeyValue(value, table);
             }
         }
 

@@ -163,6 +163,13 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.GroupingSetsOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
 
+        // key conditions written as expressions, routed to the key's shard
+        { nameof(ShopQueries.FoldedKey), Order.Total, [], [] },
+        { nameof(ShopQueries.CastKey), Order.Total, [], [] },
+        { nameof(ShopQueries.ComputedKey), Order.Total, [], [6L] },
+        { nameof(ShopQueries.ComputedKey), Order.Total, [], [long.MaxValue - 1] },
+        { nameof(ShopQueries.ComputedKeyJoined), Order.Total, [], [4L] },
+
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
         { nameof(ShopQueries.Settings), Order.Total, [], [] },

@@ -422,6 +422,20 @@ public sealed partial class ShopQueries
     [Query("SELECT key, value FROM settings ORDER BY key")]
     public partial Task<List<SettingRow>> Settings();
 
+    // ---- key conditions written as expressions: routed to the key's shard (folded at build time, or computed before the call)
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = 3 + 4 AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> FoldedKey();
+
+    [Query("SELECT id, total FROM orders WHERE '12'::bigint = tenant_id AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> CastKey();
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = @tenantId + 1 AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> ComputedKey(long tenantId);
+
+    [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = CAST(@tenantId AS bigint) * 2 - 1 AND o.quantity = 6 ORDER BY o.id")]
+    public partial Task<List<RecentOrderRow>> ComputedKeyJoined(long tenantId);
+
     // ---- pinned to one key: what PostgreSQL runs, ShardGen runs as written
 
     [Query("""
@@ -536,6 +550,12 @@ public sealed partial class ShopWrites
 
     [Query("UPDATE customers SET tier = (SELECT count(*) FROM orders o WHERE o.tenant_id = customers.tenant_id AND o.customer_id = customers.id) % 4 WHERE tenant_id = ANY(@ids)")]
     public partial Task<int> TierByOrderCount(long[] ids);
+
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a * 2, 930, 'Doubled', NULL, 1, @joinedAt), ('3'::bigint, 931, 'Cast', 'DE', 2, @joinedAt), (@a + @a, 932, 'Doubled again', 'FR', 3, @joinedAt)")]
+    public partial Task<int> InsertComputedKeys(long a, DateTimeOffset joinedAt);
+
+    [Query("UPDATE orders SET note = 'computed key' WHERE tenant_id = @tenantId - 1 AND quantity = 4")]
+    public partial Task<int> NoteOfComputedKey(long tenantId);
 
     [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
     public partial Task DeleteTier(long tenantId, int tier);

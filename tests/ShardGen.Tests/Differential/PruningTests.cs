@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Reflection;
+using ShardGen.Tests.Hosting;
+
+namespace ShardGen.Tests.Differential;
+
+/// <summary>
+/// Where the differential corpus's pruned queries run, as ShardGen's spans say: a key condition written as an expression
+/// routes to the key's one shard, and a list of keys reaches exactly those keys' shards, not every shard. (What they
+/// return is checked against the oracle by <see cref="DifferentialQueryTests"/>.)
+/// </summary>
+[Collection("differential")]
+public sealed class PruningTests(DifferentialFixture fixture)
+{
+    [SkippableTheory]
+    [InlineData(nameof(ShopQueries.FoldedKey), new object[0])]
+    [InlineData(nameof(ShopQueries.CastKey), new object[0])]
+    [InlineData(nameof(ShopQueries.ComputedKey), new object[] { 6L })]
+    [InlineData(nameof(ShopQueries.ComputedKeyJoined), new object[] { 4L })]
+    public async Task A_key_written_as_an_expression_routes_to_its_shard(string method, object[] arguments)
+    {
+        Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
+        var spans = await SpansOfAsync(method, arguments);
+        Assert.NotEmpty(spans);
+        Assert.All(spans, span => Assert.Equal("router", span.GetTagItem("shardgen.call.kind")));
+    }
+
+    /// <summary>Runs one method of <see cref="ShopQueries"/> and returns the spans it started (with their children).</summary>
+    private async Task<List<Activity>> SpansOfAsync(string method, object?[] arguments)
+    {
+        using var telemetry = new TelemetryCapture();
+        var info = typeof(ShopQueries).GetMethod(method)!;
+        await DifferentialQueryTests.RunAsync(new ShopQueries(fixture.Source), info, arguments);
+        var name = $"{typeof(ShopQueries).FullName}.{method}";
+        var calls = telemetry.Spans.Where(s => Equals(s.GetTagItem("shardgen.query"), name)).ToList();
+        return calls;
+    }
+
+    /// <summary>The shards a multi-shard read of <paramref name="method"/> read (the sum over its nodes' statements), and how many distinct shards hold <paramref name="keys"/>.</summary>
+    private async Task<(int Read, int Expected)> ShardsReadAsync(string method, object?[] arguments, long[] keys)
+    {
+        using var telemetry = new TelemetryCapture();
+        var info = typeof(ShopQueries).GetMethod(method)!;
+        await DifferentialQueryTests.RunAsync(new ShopQueries(fixture.Source), info, arguments);
+        var name = $"{typeof(ShopQueries).FullName}.{method}";
+        var call = Assert.Single(telemetry.Spans, s => Equals(s.GetTagItem("shardgen.query"), name));
+        Assert.Equal("multi-shard", call.GetTagItem("shardgen.call.kind"));
+        var read = telemetry.Spans.Where(s => s.ParentSpanId == call.SpanId).Sum(s => Convert.ToInt32(s.GetTagItem("shardgen.shard.count"), System.Globalization.CultureInfo.InvariantCulture));
+        var map = await fixture.Source.GetShardMapAsync();
+        var expected = keys.Select(k => map.Route(fixture.Source.Schema["orders"], k).ShardTable).Distinct().Count();
+        return (read, expected);
+    }
+}
