@@ -193,6 +193,23 @@ internal static partial class QueryPlanner
             }
         }
 
+        /// <summary>The keys of a one-dimensional <c>ARRAY[...]</c> of key values (each as <see cref="KeyValue"/> reads it); null when any element is not one.</summary>
+        private List<RouteKey>? ArrayKeys(ArrayExpr array, TableSpec table)
+        {
+            var keys = new List<RouteKey>();
+            foreach (var element in array.Elements)
+            {
+                if (element is ArrayExpr || KeyValue(element, table) is not { } key)
+                {
+                    return null;
+                }
+
+                keys.Add(key);
+            }
+
+            return keys.Count > 0 ? keys : null;
+        }
+
         /// <summary>
         /// A top-level condition that restricts a distribution key to values (<c>key = x</c>, <c>key IN (...)</c>, <c>key = ANY(...)</c>)
         /// that ShardGen cannot compute before the statement runs (<c>key = abs(@a)</c>, <c>key = (SELECT ...)</c>); null when there is none.

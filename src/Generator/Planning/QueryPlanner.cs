@@ -2474,6 +2474,14 @@ internal static partial class QueryPlanner
                         }
 
                         break;
+                    case AnyExpr { Operator: "=", Array: ArrayExpr array } arrayAny when IsDistributionKey(arrayAny.Operand) && multiple is null:
+                        // key = ANY(ARRAY[a, b]) prunes as key IN (a, b) does (Citus reads both as the same list).
+                        if (ArrayKeys(array, Resolve((ColumnRef)arrayAny.Operand)!.Value.Binding.Table.Table) is { } arrayKeys)
+                        {
+                            multiple = new Pin(null, arrayKeys.Distinct().ToEquatableArray(), null);
+                        }
+
+                        break;
                     case BinaryExpr { Operator: "OR" } disjunction when multiple is null && OrKeys(disjunction) is { } orKeys:
                         multiple = new Pin(null, orKeys.Distinct().ToEquatableArray(), null);
                         break;
@@ -2508,6 +2516,9 @@ internal static partial class QueryPlanner
                         break;
                     case InExpr { Negated: false, Operand: ColumnRef key } @in when IsDistributionKey(key):
                         branches.AddRange(@in.Items.Select(item => (key, item)));
+                        break;
+                    case AnyExpr { Operator: "=", Operand: ColumnRef key, Array: ArrayExpr { Elements: { Count: > 0 } } array } when IsDistributionKey(key):
+                        branches.AddRange(array.Elements.Select(element => (key, element)));
                         break;
                     default:
                         return null;

@@ -106,6 +106,12 @@ public sealed class SG0120Tests
 
             [Query("UPDATE orders SET status = 'x' WHERE tenant_id = @t * 10 + 1")]
             public partial Task<int> ComputedWrite(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = ANY(ARRAY[1, @t, 40 + 2])")]
+            public partial Task<List<IdRow>> AnyOfArray(long t);
+
+            [Query("DELETE FROM orders WHERE tenant_id = ANY(ARRAY[@a, @b]) OR tenant_id = 3")]
+            public partial Task<int> AnyOfArrayOrKey(long a, long b);
             """));
     }
 
@@ -116,6 +122,10 @@ public sealed class SG0120Tests
             [Query("SELECT id FROM orders WHERE tenant_id = abs(@t)")]
             public partial Task<List<IdRow>> Computed(long t);
             """), "SG0120", "'tenant_id = abs(@t)'", "not a value ShardGen can compute", "every shard");
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = ANY(ARRAY[1, abs(@t)])")]
+            public partial Task<List<IdRow>> ArrayWithAFunction(long t);
+            """), "SG0120", "'tenant_id = ANY(ARRAY[1, abs(@t)])'", "not a value ShardGen can compute");
         await SingleAsync(Queries("""
             [Query("SELECT id FROM orders WHERE tenant_id = 2147483647 * 2147483647 * 4")]
             public partial Task<List<IdRow>> Overflows();

@@ -170,6 +170,11 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.ComputedKey), Order.Total, [], [long.MaxValue - 1] },
         { nameof(ShopQueries.ComputedKeyJoined), Order.Total, [], [4L] },
 
+        // key = ANY(ARRAY[...]), on the listed keys' shards
+        { nameof(ShopQueries.CountPerTenantOfArray), Order.Total, [], [11L] },
+        { nameof(ShopQueries.CountPerTenantOfArray), Order.Total, [], [7L] },
+        { nameof(ShopQueries.StatusOfArray), Order.Total, [], [2L, 9L] },
+
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },
         { nameof(ShopQueries.Settings), Order.Total, [], [] },

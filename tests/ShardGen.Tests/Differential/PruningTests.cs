@@ -25,6 +25,16 @@ public sealed class PruningTests(DifferentialFixture fixture)
         Assert.All(spans, span => Assert.Equal("router", span.GetTagItem("shardgen.call.kind")));
     }
 
+    [SkippableTheory]
+    [InlineData(nameof(ShopQueries.CountPerTenantOfArray), new object[] { 11L }, new long[] { 1, 7, 19, 11 })]
+    [InlineData(nameof(ShopQueries.StatusOfArray), new object[] { 2L, 9L }, new long[] { 2, 9, 404 })]
+    public async Task Key_equal_to_ANY_of_an_ARRAY_reads_the_listed_keys_shards(string method, object[] arguments, long[] keys)
+    {
+        Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
+        var (read, expected) = await ShardsReadAsync(method, arguments, keys);
+        Assert.Equal(expected, read);
+    }
+
     /// <summary>Runs one method of <see cref="ShopQueries"/> and returns the spans it started (with their children).</summary>
     private async Task<List<Activity>> SpansOfAsync(string method, object?[] arguments)
     {

@@ -436,6 +436,14 @@ public sealed partial class ShopQueries
     [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = CAST(@tenantId AS bigint) * 2 - 1 AND o.quantity = 6 ORDER BY o.id")]
     public partial Task<List<RecentOrderRow>> ComputedKeyJoined(long tenantId);
 
+    // ---- key = ANY(ARRAY[...]): the listed keys' shards
+
+    [Query("SELECT tenant_id, count(*) AS n FROM orders WHERE tenant_id = ANY(ARRAY[1, 7, 13 + 6, @extra]) GROUP BY tenant_id ORDER BY tenant_id")]
+    public partial Task<List<TenantCountRow>> CountPerTenantOfArray(long extra);
+
+    [Query("SELECT status, count(*) AS n FROM orders WHERE tenant_id = ANY(ARRAY[@a, @b]) OR tenant_id = 404 GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusCountRow>> StatusOfArray(long a, long b);
+
     // ---- pinned to one key: what PostgreSQL runs, ShardGen runs as written
 
     [Query("""
@@ -553,6 +561,9 @@ public sealed partial class ShopWrites
 
     [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a * 2, 930, 'Doubled', NULL, 1, @joinedAt), ('3'::bigint, 931, 'Cast', 'DE', 2, @joinedAt), (@a + @a, 932, 'Doubled again', 'FR', 3, @joinedAt)")]
     public partial Task<int> InsertComputedKeys(long a, DateTimeOffset joinedAt);
+
+    [Query("DELETE FROM order_lines WHERE tenant_id = ANY(ARRAY[@a, @b, 20]) AND qty = 5 AND line_no = 1")]
+    public partial Task<int> DeleteLinesOfArray(long a, long b);
 
     [Query("UPDATE orders SET note = 'computed key' WHERE tenant_id = @tenantId - 1 AND quantity = 4")]
     public partial Task<int> NoteOfComputedKey(long tenantId);
