@@ -1227,10 +1227,6 @@ internal static partial class QueryPlanner
             foreach (var set in sets)
             {
                 BindSet(set, table);
-                if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName)
-                {
-                    Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
-                }
             }
 
             if (where is not null)
@@ -1268,6 +1264,15 @@ internal static partial class QueryPlanner
             }
 
             var pin = table.Kind == TableKind.Distributed ? FindPin(Conjuncts(where)) : null;
+            if (table.Kind == TableKind.Distributed)
+            {
+                RefuseKeyChanges(sets, table, pin);
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
+            }
+
             if (_root.Children.Count > 0)
             {
                 CheckSubqueries(Conjuncts(where).ToList(), null, table.Kind == TableKind.Distributed ? QueryTarget.FanOut : QueryTarget.Reference, null, pin);

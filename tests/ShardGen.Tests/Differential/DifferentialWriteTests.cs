@@ -54,6 +54,8 @@ public abstract class DifferentialWrites(DifferentialFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.NoteOfComputedKey), 8L);
         await SameAsync(writes, nameof(ShopWrites.InsertComputedKeys), 5L, joined);
         await SameAsync(writes, nameof(ShopWrites.DeleteLinesOfArray), 4L, 15L);
+        await SameAsync(writes, nameof(ShopWrites.NoteKeepingTheKey), 7L);
+        await SameAsync(writes, nameof(ShopWrites.NoteKeepingALiteralKey));
         await SameAsync(writes, nameof(ShopWrites.RenameCountry), "JP", "Nippon");
         await SameAsync(writes, nameof(ShopWrites.UpsertSetting), "theme", "light");
 

@@ -565,6 +565,12 @@ public sealed partial class ShopWrites
     [Query("DELETE FROM order_lines WHERE tenant_id = ANY(ARRAY[@a, @b, 20]) AND qty = 5 AND line_no = 1")]
     public partial Task<int> DeleteLinesOfArray(long a, long b);
 
+    [Query("UPDATE orders SET tenant_id = @tenantId, note = 'same tenant' WHERE tenant_id = @tenantId AND quantity = 3")]
+    public partial Task<int> NoteKeepingTheKey(long tenantId);
+
+    [Query("UPDATE orders SET (note, tenant_id) = ('same tenant again', 2 * 7) WHERE tenant_id = 14 AND quantity = 2")]
+    public partial Task<int> NoteKeepingALiteralKey();
+
     [Query("UPDATE orders SET note = 'computed key' WHERE tenant_id = @tenantId - 1 AND quantity = 4")]
     public partial Task<int> NoteOfComputedKey(long tenantId);
 
