@@ -401,16 +401,27 @@ internal static partial class QueryPlanner
                 return Fail(RuleIds.UnsupportedSql, set.OperatorSpans[distinctOp.i], $"{distinctOp.op} {OneShard} Over several shards, UNION ALL of branches partitioned by the key is supported.");
             }
 
+            var (keys, pinned) = BranchKeys(branches);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
             foreach (var branch in branches)
             {
                 _scope = branch.Scope;
                 var query = branch.Query;
                 var groupedOnKey = query.GroupBy.Select(g => ResolvePosition(g, branch.Outputs)).Any(IsDistributionKey);
+                var aggregates = query.GroupBy.Count > 0 || query.Having is not null || StatementExpressions(query).Any(ContainsAggregate);
+
+                // A branch pinned to one key has all its rows on that key's shard (and none elsewhere): duplicates, groups and
+                // windows are whole there. Only an aggregate without GROUP BY returns a row from every shard it runs on.
                 var why =
                     !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
                     : branch.Scope.Children.Count > 0 ? "has a subquery"
+                    : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"
-                    : (query.GroupBy.Count > 0 || StatementExpressions(query).Any(ContainsAggregate)) && !groupedOnKey ? "aggregates groups that span shards"
+                    : aggregates && !groupedOnKey ? "aggregates groups that span shards"
                     : StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)) ? "has a window not partitioned by the distribution key"
                     : null;
                 _scope = _root;
@@ -441,9 +452,14 @@ internal static partial class QueryPlanner
             }
 
             var routing = distributed[0];
-            Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
-                $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
-            return FanOutPlan(RoutingTableOf(routing), null, parts, tables, "SELECT * FROM (", WorkerSuffix(sortKeys, limit), members, merge);
+            if (keys is null)
+            {
+                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
+                    $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+            }
+
+            var pin = keys is null ? null : new Pin(null, keys.Distinct().ToEquatableArray(), null);
+            return FanOutPlan(RoutingTableOf(routing), pin, parts, tables, "SELECT * FROM (", WorkerSuffix(sortKeys, limit), members, merge);
         }
 
         /// <summary>The SELECT bound in <paramref name="scope"/>: a branch's, or a subquery's inside one.</summary>

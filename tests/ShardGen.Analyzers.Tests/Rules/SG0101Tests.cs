@@ -155,6 +155,21 @@ public sealed class SG0101Tests
     }
 
     [Fact]
+    public async Task A_UNION_ALL_branch_pinned_to_one_key_that_aggregates_without_GROUP_BY_says_why()
+    {
+        // Pinned branches may remove duplicates, group and window (their rows are on one shard), but an aggregate
+        // without GROUP BY returns a row from every shard the statement runs on.
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT DISTINCT id FROM orders WHERE tenant_id = @a UNION ALL SELECT count(*) FROM orders WHERE tenant_id = @b GROUP BY status")]
+            public partial Task<List<IdRow>> Fine(long a, long b);
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @a UNION ALL SELECT count(*) FROM orders WHERE tenant_id = @b")]
+            public partial Task<List<IdRow>> Bad(long a, long b);
+            """), "SG0101", "aggregates without GROUP BY, so every shard the statement runs on would return a row");
+    }
+
+    [Fact]
     public async Task UNION_ALL_in_a_FROM_subquery_is_named_as_written_with_a_true_reason()
     {
         // It was reported as "UNION is not supported", which is false: UNION ALL runs, as the whole statement.

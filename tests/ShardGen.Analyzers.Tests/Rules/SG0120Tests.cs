@@ -112,6 +112,9 @@ public sealed class SG0120Tests
 
             [Query("DELETE FROM orders WHERE tenant_id = ANY(ARRAY[@a, @b]) OR tenant_id = 3")]
             public partial Task<int> AnyOfArrayOrKey(long a, long b);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @a UNION ALL SELECT id FROM customers WHERE tenant_id IN (@b, 3) ORDER BY id LIMIT 5")]
+            public partial Task<List<IdRow>> UnionAllOfPinnedBranches(long a, long b);
             """));
     }
 

@@ -133,6 +133,10 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.EuropeThenAsia), Order.Total, [], [] },
         { nameof(ShopQueries.BigOrdersAndTopCustomers), Order.Total, [], [] },
         { nameof(ShopQueries.UnionAllUnordered), Order.None, [], [] },
+        { nameof(ShopQueries.OrdersOfPinnedBranches), Order.Total, [], [7L, 11L] },
+        { nameof(ShopQueries.OrdersOfPinnedBranches), Order.Total, [], [3L, 3L] },
+        { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [7L] },
+        { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [2L] },
 
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },

@@ -28,7 +28,9 @@ public sealed class PruningTests(DifferentialFixture fixture)
     [SkippableTheory]
     [InlineData(nameof(ShopQueries.CountPerTenantOfArray), new object[] { 11L }, new long[] { 1, 7, 19, 11 })]
     [InlineData(nameof(ShopQueries.StatusOfArray), new object[] { 2L, 9L }, new long[] { 2, 9, 404 })]
-    public async Task Key_equal_to_ANY_of_an_ARRAY_reads_the_listed_keys_shards(string method, object[] arguments, long[] keys)
+    [InlineData(nameof(ShopQueries.OrdersOfPinnedBranches), new object[] { 7L, 11L }, new long[] { 7, 11, 20 })]
+    [InlineData(nameof(ShopQueries.StatusesOfPinnedBranches), new object[] { 7L }, new long[] { 7, 13, 3 })]
+    public async Task Key_lists_and_UNION_ALL_branches_pinned_to_keys_read_those_keys_shards(string method, object[] arguments, long[] keys)
     {
         Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
         var (read, expected) = await ShardsReadAsync(method, arguments, keys);

@@ -383,6 +383,12 @@ public sealed partial class ShopQueries
     [Query("SELECT tenant_id, id FROM orders WHERE total > 980 UNION ALL SELECT tenant_id, id FROM customers WHERE tier = 3 ORDER BY tenant_id DESC, id LIMIT 25 OFFSET 3")]
     public partial Task<List<KeyRow>> BigOrdersAndTopCustomers();
 
+    [Query("SELECT tenant_id, id, total FROM orders WHERE tenant_id = @a AND quantity = 6 UNION ALL SELECT o.tenant_id, o.id, o.total FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id IN (@b, 20) AND c.tier = 3 AND o.total > 900 ORDER BY tenant_id, id LIMIT 40")]
+    public partial Task<List<KeyTotalRow>> OrdersOfPinnedBranches(long a, long b);
+
+    [Query("SELECT DISTINCT status FROM orders WHERE tenant_id = @a UNION ALL SELECT status FROM orders WHERE tenant_id = 20 - @a AND quantity = 2 GROUP BY status HAVING count(*) > 2 UNION ALL SELECT min(status) OVER (ORDER BY id) FROM orders WHERE tenant_id = 3 AND quantity = 1")]
+    public partial Task<List<StatusRow>> StatusesOfPinnedBranches(long a);
+
     [Query("SELECT tenant_id, id FROM orders WHERE quantity = 6 AND total < 20 UNION ALL SELECT c.tenant_id, c.id FROM customers c JOIN orders o ON o.tenant_id = c.tenant_id AND o.customer_id = c.id WHERE o.total > 995")]
     public partial Task<List<KeyRow>> UnionAllUnordered();
 
