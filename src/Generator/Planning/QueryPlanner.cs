@@ -1198,7 +1198,8 @@ internal static partial class QueryPlanner
             var table = _bindings[0].Table.Table;
 
             // UPDATE ... FROM and DELETE ... USING read other tables: their distributed tables must be colocated with the target
-            // and joined to it on the key, and the whole statement then runs on the target's shard (see RequireOneNode).
+            // and joined to it on the key. The whole statement then runs on the target's shard, or, over several shards, on each
+            // shard with its own tables when the list holds tables joined by inner joins only (see FromRunsPerShard).
             var from = statement switch
             {
                 UpdateStatement update => update.From,
@@ -1239,6 +1240,8 @@ internal static partial class QueryPlanner
                 {
                     return null;
                 }
+
+                _fromRunsPerShard = table.Kind == TableKind.Distributed && FromRunsPerShard(from) ? (statement as UpdateStatement)?.FromSpan ?? (statement as DeleteStatement)?.UsingSpan : null;
             }
             foreach (var set in sets)
             {

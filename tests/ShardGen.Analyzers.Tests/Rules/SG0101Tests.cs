@@ -170,6 +170,34 @@ public sealed class SG0101Tests
     }
 
     [Fact]
+    public async Task UPDATE_FROM_and_DELETE_USING_over_several_shards_run_per_shard_over_colocated_and_reference_tables()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE {|SG0120:orders|} o SET status = c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id")]
+            public partial Task<int> Colocated();
+
+            [Query("DELETE FROM orders o USING customers c JOIN countries k ON k.code = c.country_code WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND k.name = 'x' AND o.tenant_id IN (1, 2)")]
+            public partial Task<int> ColocatedAndReference();
+
+            [Query("UPDATE {|SG0120:orders|} o SET status = k.name FROM countries k WHERE k.id = o.customer_id")]
+            public partial Task<int> Reference();
+            """));
+    }
+
+    [Fact]
+    public async Task UPDATE_FROM_with_an_outer_join_or_a_subquery_over_several_shards_still_runs_only_pinned()
+    {
+        await SingleAsync(Queries("""
+            [Query("UPDATE orders o SET status = 'x' FROM customers c LEFT JOIN countries k ON k.code = c.country_code WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND k.id IS NULL")]
+            public partial Task<int> Outer();
+            """), "SG0101", "UPDATE ... FROM only in a statement that runs whole on one node", "over several shards");
+        await SingleAsync(Queries("""
+            [Query("DELETE FROM orders o USING (SELECT tenant_id, id FROM customers) c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id")]
+            public partial Task<int> Derived();
+            """), "SG0101", "DELETE ... USING only in a statement that runs whole on one node");
+    }
+
+    [Fact]
     public async Task UNION_ALL_in_a_FROM_subquery_is_named_as_written_with_a_true_reason()
     {
         // It was reported as "UNION is not supported", which is false: UNION ALL runs, as the whole statement.

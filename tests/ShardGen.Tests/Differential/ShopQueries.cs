@@ -577,6 +577,15 @@ public sealed partial class ShopWrites
     [Query("UPDATE orders SET (note, tenant_id) = ('same tenant again', 2 * 7) WHERE tenant_id = 14 AND quantity = 2")]
     public partial Task<int> NoteKeepingALiteralKey();
 
+    [Query("UPDATE orders o SET note = c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND o.quantity = 6 AND c.tier = 2")]
+    public partial Task<int> NoteCustomerNamesEverywhere();
+
+    [Query("DELETE FROM order_lines l USING orders o WHERE o.tenant_id = l.tenant_id AND o.id = l.order_id AND o.status = 'cancelled' AND l.line_no = 3")]
+    public partial Task<int> DeleteThirdLinesOfCancelledEverywhere();
+
+    [Query("UPDATE customers c SET name = c.name || ' (' || k.name || ')' FROM countries k, orders o WHERE k.code = c.country_code AND k.region = @region AND o.tenant_id = c.tenant_id AND o.customer_id = c.id AND o.total > 990 AND c.tenant_id = ANY(@ids)")]
+    public partial Task<int> NameCountriesOfBigBuyers(string region, long[] ids);
+
     [Query("UPDATE orders SET note = 'computed key' WHERE tenant_id = @tenantId - 1 AND quantity = 4")]
     public partial Task<int> NoteOfComputedKey(long tenantId);
 
