@@ -229,8 +229,9 @@ internal static partial class QueryPlanner
             return text.Length <= 80 ? text : text.Substring(0, 77) + "...";
         }
 
+        // A computed operand is parenthesized when it is itself an operation (a parameter, "(long)t", needs none).
         private static string Operand(IntegerTerm term) => term.Constant is { } value
             ? value.ToString(CultureInfo.InvariantCulture) + "L"
-            : "(" + term.Computed + ")";
+            : term.Computed!.IndexOf(' ') < 0 ? term.Computed : "(" + term.Computed + ")";
     }
 }
