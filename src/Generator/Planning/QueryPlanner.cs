@@ -245,6 +245,13 @@ internal static partial class QueryPlanner
                 }
             }
 
+            // A window whose partitions span shards is computed where the rows meet, as Citus computes it on its coordinator.
+            if (target == QueryTarget.FanOut && pin?.Single is null && !_pull && WindowsNeedRowsTogether(select))
+            {
+                _pull = true;
+                _pullForWindows = true;
+            }
+
             // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.
             if ((_pull || (target == QueryTarget.FanOut && pin?.Single is null)) && RefuseOneNodeConstructs(select, _pull ? "on the coordinator, after reading distributed rows" : "over several shards"))
             {
@@ -1792,7 +1799,7 @@ internal static partial class QueryPlanner
             {
                 if (!window.PartitionBy.Any(IsDistributionKey))
                 {
-                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards only when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it does not yet bring the rows together to compute other windows, as Citus does on its coordinator. Pin the query to one key, or add the key to PARTITION BY.");
+                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries, common table expressions or named windows. Pin the query to one key, add the key to PARTITION BY, or move the subquery into a [Query] of its own.");
                 }
             }
         }
@@ -1873,11 +1880,12 @@ internal static partial class QueryPlanner
                 if (pin is null)
                 {
                     Note(RuleIds.RunsOnAllShards, binding.Reference.NameSpan,
-                        $"This query reads every shard of '{table.TableName}' (32 by default) and joins the rows on the coordinator: pin it with '{binding.Alias}.{table.Columns[table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+                        $"This query reads every shard of '{table.TableName}' (32 by default) and {(_pullForWindows ? "computes its window functions" : "joins the rows")} on the coordinator: pin it with '{binding.Alias}.{table.Columns[table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
                 }
 
-                Note(RuleIds.RowsBroughtToCoordinator, binding.Reference.NameSpan,
-                    $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator and joined there: it holds the local and reference tables, the workers the shards. Filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows.");
+                Note(RuleIds.RowsBroughtToCoordinator, binding.Reference.NameSpan, _pullForWindows
+                    ? $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator, where its window functions not partitioned by the distribution key are computed over all of them (as Citus computes them on its coordinator). Partition the windows by the key to compute them on the shards, or filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows."
+                    : $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator and joined there: it holds the local and reference tables, the workers the shards. Filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows.");
                 var builder = new SqlBuilder(_sql, _edits).Text("SELECT ");
                 builder.Text(string.Join(", ", used.Select(c => $"{SqlText.Identifier(binding.Alias)}.{SqlText.Identifier(c.ColumnName)}::text")));
                 builder.Text(" FROM ").Slot(table.TableName).Text(" AS " + SqlText.Identifier(binding.Alias));

@@ -142,6 +142,9 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },
         { nameof(ShopQueries.StatusShareWithinTenant), Order.None, [], [] },
+        { nameof(ShopQueries.RankedAcrossTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.NumberedPerCustomerOfTwoTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.StatusesRankedOverTenants), Order.Total, [], [] },
 
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },

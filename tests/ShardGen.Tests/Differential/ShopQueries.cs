@@ -109,6 +109,8 @@ public sealed record MedianRow(double? Median, string? Common, decimal? Lowest);
 
 public sealed record GroupingRow(string? Status, int? Quantity, long N, int Level);
 
+public sealed record StatusCountRankRow(string Status, long N, long R);
+
 public sealed record LockedOrderRow(long Id, string Status, string? Note);
 
 /// <summary>
@@ -405,6 +407,15 @@ public sealed partial class ShopQueries
 
     [Query("SELECT tenant_id, id, count(*) OVER (PARTITION BY tenant_id, status) AS n FROM orders WHERE quantity = 1 AND total > 800")]
     public partial Task<List<KeyCountRow>> StatusShareWithinTenant();
+
+    [Query("SELECT tenant_id, id, rank() OVER (ORDER BY total DESC, tenant_id, id) AS n FROM orders WHERE quantity = 6 ORDER BY n LIMIT 25")]
+    public partial Task<List<KeyCountRow>> RankedAcrossTenants();
+
+    [Query("SELECT tenant_id, id, row_number() OVER (PARTITION BY customer_id ORDER BY total DESC, tenant_id, id) AS n FROM orders WHERE tenant_id IN (3, 4) AND quantity > 4 ORDER BY tenant_id, id")]
+    public partial Task<List<KeyCountRow>> NumberedPerCustomerOfTwoTenants();
+
+    [Query("SELECT o.status, count(*) AS n, rank() OVER (ORDER BY count(*) DESC, o.status) AS r FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE c.tier = 2 GROUP BY o.status ORDER BY r")]
+    public partial Task<List<StatusCountRankRow>> StatusesRankedOverTenants();
 
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 
