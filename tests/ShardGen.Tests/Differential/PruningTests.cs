@@ -22,7 +22,8 @@ public sealed class PruningTests(DifferentialFixture fixture)
         Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
         var spans = await SpansOfAsync(method, arguments);
         Assert.NotEmpty(spans);
-        Assert.All(spans, span => Assert.Equal("router", span.GetTagItem("shardgen.call.kind")));
+        Assert.All(spans.Where(span => span.GetTagItem("shardgen.call.kind") is not null), span => Assert.Equal("router", span.GetTagItem("shardgen.call.kind")));
+        Assert.Contains(spans, span => Equals(span.GetTagItem("shardgen.call.kind"), "router"));
     }
 
     [SkippableTheory]
@@ -55,9 +56,12 @@ public sealed class PruningTests(DifferentialFixture fixture)
         var info = typeof(ShopQueries).GetMethod(method)!;
         await DifferentialQueryTests.RunAsync(new ShopQueries(fixture.Source), info, arguments);
         var name = $"{typeof(ShopQueries).FullName}.{method}";
-        var call = Assert.Single(telemetry.Spans, s => Equals(s.GetTagItem("shardgen.query"), name));
+        // The call's own span: the one of this method's spans that no other of them contains (its nodes' spans are its children).
+        var spans = telemetry.Spans.Where(s => Equals(s.GetTagItem("shardgen.query"), name)).ToList();
+        var call = Assert.Single(spans, s => !spans.Any(parent => parent.SpanId == s.ParentSpanId));
         Assert.Equal("multi-shard", call.GetTagItem("shardgen.call.kind"));
-        var read = telemetry.Spans.Where(s => s.ParentSpanId == call.SpanId).Sum(s => Convert.ToInt32(s.GetTagItem("shardgen.shard.count"), System.Globalization.CultureInfo.InvariantCulture));
+        var read = telemetry.Spans.Where(s => s.ParentSpanId == call.SpanId && s.GetTagItem("shardgen.shard.count") is not null)
+            .Sum(s => Convert.ToInt32(s.GetTagItem("shardgen.shard.count"), System.Globalization.CultureInfo.InvariantCulture));
         var map = await fixture.Source.GetShardMapAsync();
         var expected = keys.Select(k => map.Route(fixture.Source.Schema["orders"], k).ShardTable).Distinct().Count();
         return (read, expected);
