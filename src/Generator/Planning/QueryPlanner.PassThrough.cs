@@ -335,7 +335,7 @@ internal static partial class QueryPlanner
         private bool RefuseOneNodeConstructs(SqlStatement statement, string where)
         {
             var found = false;
-            foreach (var (span, what) in RouterOnly(statement).Distinct())
+            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard))
             {
                 found = true;
                 Fail(RuleIds.UnsupportedSql, span, $"ShardGen runs {what} only in a statement that runs whole on one node: pin every distributed table to one key (tenant_id = @tenant), or read only reference or local tables. This statement runs {where}.");

@@ -126,12 +126,15 @@ internal static partial class QueryPlanner
         private void Note(string rule, TextSpan span, string message) => Notes.Add(new QueryProblem(rule, message, span.Start, span.Length));
 
         /// <summary>A fan-out over every shard is worth knowing: it is noted on the routing table's name.</summary>
-        private void NoteAllShards(Pin? pin, bool write)
+        private void NoteAllShards(Pin? pin, bool write, IEnumerable<SqlExpr> conditions)
         {
             if (pin is null && _bindings.FirstOrDefault(b => b.Table.Table.Kind == TableKind.Distributed) is { } routing)
             {
-                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
-                    $"This {(write ? "write" : "query")} has no condition on the distribution key of '{routing.Table.Table.TableName}', so it runs on every shard (32 by default): pin it with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+                var what = write ? "write" : "query";
+                var keyColumn = $"{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName}";
+                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan, UnroutedKeyCondition(conditions) is { } condition
+                    ? $"The condition '{SqlTextOf(condition)}' on the distribution key of this {what} is not a value ShardGen can compute before the {what} runs (a parameter, a literal, integer arithmetic and casts of them, or a list of those), so it runs on every shard (32 by default): compute the key in C# and pin it with '{keyColumn} = @...' if it is meant for one key."
+                    : $"This {what} has no condition on the distribution key of '{routing.Table.Table.TableName}', so it runs on every shard (32 by default): pin it with '{keyColumn} = @...' if it is meant for one key.");
             }
         }
 
@@ -242,6 +245,13 @@ internal static partial class QueryPlanner
                 }
             }
 
+            // A window whose partitions span shards is computed where the rows meet, as Citus computes it on its coordinator.
+            if (target == QueryTarget.FanOut && pin?.Single is null && !_pull && WindowsNeedRowsTogether(select))
+            {
+                _pull = true;
+                _pullForWindows = true;
+            }
+
             // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.
             if ((_pull || (target == QueryTarget.FanOut && pin?.Single is null)) && RefuseOneNodeConstructs(select, _pull ? "on the coordinator, after reading distributed rows" : "over several shards"))
             {
@@ -279,7 +289,7 @@ internal static partial class QueryPlanner
                 return null;
             }
 
-            NoteAllShards(pin, write: false);
+            NoteAllShards(pin, write: false, TopLevelConditions(select));
             return PlanFanOutSelect(select, outputs, members, routing!, pin);
         }
 
@@ -398,16 +408,27 @@ internal static partial class QueryPlanner
                 return Fail(RuleIds.UnsupportedSql, set.OperatorSpans[distinctOp.i], $"{distinctOp.op} {OneShard} Over several shards, UNION ALL of branches partitioned by the key is supported.");
             }
 
+            var (keys, pinned) = BranchKeys(branches);
+            if (Problems.Count > 0)
+            {
+                return null;
+            }
+
             foreach (var branch in branches)
             {
                 _scope = branch.Scope;
                 var query = branch.Query;
                 var groupedOnKey = query.GroupBy.Select(g => ResolvePosition(g, branch.Outputs)).Any(IsDistributionKey);
+                var aggregates = query.GroupBy.Count > 0 || query.Having is not null || StatementExpressions(query).Any(ContainsAggregate);
+
+                // A branch pinned to one key has all its rows on that key's shard (and none elsewhere): duplicates, groups and
+                // windows are whole there. Only an aggregate without GROUP BY returns a row from every shard it runs on.
                 var why =
                     !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
                     : branch.Scope.Children.Count > 0 ? "has a subquery"
+                    : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"
-                    : (query.GroupBy.Count > 0 || StatementExpressions(query).Any(ContainsAggregate)) && !groupedOnKey ? "aggregates groups that span shards"
+                    : aggregates && !groupedOnKey ? "aggregates groups that span shards"
                     : StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)) ? "has a window not partitioned by the distribution key"
                     : null;
                 _scope = _root;
@@ -438,9 +459,14 @@ internal static partial class QueryPlanner
             }
 
             var routing = distributed[0];
-            Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
-                $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
-            return FanOutPlan(RoutingTableOf(routing), null, parts, tables, "SELECT * FROM (", WorkerSuffix(sortKeys, limit), members, merge);
+            if (keys is null)
+            {
+                Note(RuleIds.RunsOnAllShards, routing.Reference.NameSpan,
+                    $"This UNION ALL has no condition on the distribution key of '{routing.Table.Table.TableName}' in every branch, so it runs on every shard (32 by default): pin every branch with '{routing.Alias}.{routing.Table.Table.Columns[routing.Table.Table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+            }
+
+            var pin = keys is null ? null : new Pin(null, keys.Distinct().ToEquatableArray(), null);
+            return FanOutPlan(RoutingTableOf(routing), pin, parts, tables, "SELECT * FROM (", WorkerSuffix(sortKeys, limit), members, merge);
         }
 
         /// <summary>The SELECT bound in <paramref name="scope"/>: a branch's, or a subquery's inside one.</summary>
@@ -1025,7 +1051,7 @@ internal static partial class QueryPlanner
                     var routeKey = KeyValue(row[index], table);
                     if (routeKey is null)
                     {
-                        return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter or a literal, so that the row can be routed.");
+                        return Problems.Count > 0 ? null : Fail(RuleIds.WriteNotRoutable, row[index].Span, $"The distribution key '{keyColumn}' must be a parameter, a literal, or integer arithmetic and casts of them, so that the row can be routed.");
                     }
 
                     keys.Add(routeKey);
@@ -1112,7 +1138,7 @@ internal static partial class QueryPlanner
                 if (pin is null)
                 {
                     _scope = _root;
-                    NoteAllShards(null, write: true);
+                    NoteAllShards(null, write: true, Enumerable.Empty<SqlExpr>());
                 }
 
                 _scope = _root;
@@ -1179,7 +1205,8 @@ internal static partial class QueryPlanner
             var table = _bindings[0].Table.Table;
 
             // UPDATE ... FROM and DELETE ... USING read other tables: their distributed tables must be colocated with the target
-            // and joined to it on the key, and the whole statement then runs on the target's shard (see RequireOneNode).
+            // and joined to it on the key. The whole statement then runs on the target's shard, or, over several shards, on each
+            // shard with its own tables when the list holds tables joined by inner joins only (see FromRunsPerShard).
             var from = statement switch
             {
                 UpdateStatement update => update.From,
@@ -1220,14 +1247,12 @@ internal static partial class QueryPlanner
                 {
                     return null;
                 }
+
+                _fromRunsPerShard = table.Kind == TableKind.Distributed && FromRunsPerShard(from) ? (statement as UpdateStatement)?.FromSpan ?? (statement as DeleteStatement)?.UsingSpan : null;
             }
             foreach (var set in sets)
             {
                 BindSet(set, table);
-                if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName)
-                {
-                    Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
-                }
             }
 
             if (where is not null)
@@ -1265,6 +1290,15 @@ internal static partial class QueryPlanner
             }
 
             var pin = table.Kind == TableKind.Distributed ? FindPin(Conjuncts(where)) : null;
+            if (table.Kind == TableKind.Distributed)
+            {
+                RefuseKeyChanges(sets, table, pin);
+                if (Problems.Count > 0)
+                {
+                    return null;
+                }
+            }
+
             if (_root.Children.Count > 0)
             {
                 CheckSubqueries(Conjuncts(where).ToList(), null, table.Kind == TableKind.Distributed ? QueryTarget.FanOut : QueryTarget.Reference, null, pin);
@@ -1281,7 +1315,7 @@ internal static partial class QueryPlanner
 
             if (pin is null)
             {
-                NoteAllShards(null, write: true);
+                NoteAllShards(null, write: true, Conjuncts(where));
             }
 
             return Problems.Count > 0 ? null : WritePlan(statement, pin?.Single, pin, returning);
@@ -1765,7 +1799,7 @@ internal static partial class QueryPlanner
             {
                 if (!window.PartitionBy.Any(IsDistributionKey))
                 {
-                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards only when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it does not yet bring the rows together to compute other windows, as Citus does on its coordinator. Pin the query to one key, or add the key to PARTITION BY.");
+                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries, common table expressions or named windows. Pin the query to one key, add the key to PARTITION BY, or move the subquery into a [Query] of its own.");
                 }
             }
         }
@@ -1846,11 +1880,12 @@ internal static partial class QueryPlanner
                 if (pin is null)
                 {
                     Note(RuleIds.RunsOnAllShards, binding.Reference.NameSpan,
-                        $"This query reads every shard of '{table.TableName}' (32 by default) and joins the rows on the coordinator: pin it with '{binding.Alias}.{table.Columns[table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
+                        $"This query reads every shard of '{table.TableName}' (32 by default) and {(_pullForWindows ? "computes its window functions" : "joins the rows")} on the coordinator: pin it with '{binding.Alias}.{table.Columns[table.DistributionKey].ColumnName} = @...' if it is meant for one key.");
                 }
 
-                Note(RuleIds.RowsBroughtToCoordinator, binding.Reference.NameSpan,
-                    $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator and joined there: it holds the local and reference tables, the workers the shards. Filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows.");
+                Note(RuleIds.RowsBroughtToCoordinator, binding.Reference.NameSpan, _pullForWindows
+                    ? $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator, where its window functions not partitioned by the distribution key are computed over all of them (as Citus computes them on its coordinator). Partition the windows by the key to compute them on the shards, or filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows."
+                    : $"The rows of '{table.TableName}' that this query reads ({string.Join(", ", used.Select(c => c.ColumnName))}) are brought to the coordinator and joined there: it holds the local and reference tables, the workers the shards. Filter '{table.TableName}' by its own columns (or pin its key) to bring fewer rows.");
                 var builder = new SqlBuilder(_sql, _edits).Text("SELECT ");
                 builder.Text(string.Join(", ", used.Select(c => $"{SqlText.Identifier(binding.Alias)}.{SqlText.Identifier(c.ColumnName)}::text")));
                 builder.Text(" FROM ").Slot(table.TableName).Text(" AS " + SqlText.Identifier(binding.Alias));
@@ -2396,16 +2431,22 @@ internal static partial class QueryPlanner
                 if (condition is BinaryExpr { Operator: "=" } equality)
                 {
                     var (column, value) = equality.Left is ColumnRef ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
-                    var identity = value switch
+                    if (column is ColumnRef key && Resolve(key) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column))
                     {
-                        ParameterRef parameter => "@" + (ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
-                        Literal { Kind: LiteralKind.Integer or LiteralKind.String } literal => literal.Kind + ":" + literal.Value,
-                        UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } => "Integer:-" + negative.Value,
-                        _ => null,
-                    };
-                    if (identity is not null && column is ColumnRef key && Resolve(key) is { } resolved && IsKeyColumn(resolved.Binding, resolved.Column))
-                    {
-                        yield return (resolved.Binding, identity);
+                        // The key value the run time routes by (so that 'tenant_id = 42' and 'tenant_id = 40 + 2' pin the same key), else the text of a parameter or literal.
+                        var identity = KeyValue(value, resolved.Binding.Table.Table, report: false) is { } routed
+                            ? "key:" + (routed.Parameter ?? routed.Literal)
+                            : value switch
+                            {
+                                ParameterRef parameter => "@" + (ParameterNamed(parameter.Name)?.Name ?? parameter.Name),
+                                Literal { Kind: LiteralKind.Integer or LiteralKind.String } literal => literal.Kind + ":" + literal.Value,
+                                UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } => "Integer:-" + negative.Value,
+                                _ => null,
+                            };
+                        if (identity is not null)
+                        {
+                            yield return (resolved.Binding, identity);
+                        }
                     }
                 }
             }
@@ -2465,6 +2506,14 @@ internal static partial class QueryPlanner
                         }
 
                         break;
+                    case AnyExpr { Operator: "=", Array: ArrayExpr array } arrayAny when IsDistributionKey(arrayAny.Operand) && multiple is null:
+                        // key = ANY(ARRAY[a, b]) prunes as key IN (a, b) does (Citus reads both as the same list).
+                        if (ArrayKeys(array, Resolve((ColumnRef)arrayAny.Operand)!.Value.Binding.Table.Table) is { } arrayKeys)
+                        {
+                            multiple = new Pin(null, arrayKeys.Distinct().ToEquatableArray(), null);
+                        }
+
+                        break;
                     case BinaryExpr { Operator: "OR" } disjunction when multiple is null && OrKeys(disjunction) is { } orKeys:
                         multiple = new Pin(null, orKeys.Distinct().ToEquatableArray(), null);
                         break;
@@ -2500,6 +2549,9 @@ internal static partial class QueryPlanner
                     case InExpr { Negated: false, Operand: ColumnRef key } @in when IsDistributionKey(key):
                         branches.AddRange(@in.Items.Select(item => (key, item)));
                         break;
+                    case AnyExpr { Operator: "=", Operand: ColumnRef key, Array: ArrayExpr { Elements: { Count: > 0 } } array } when IsDistributionKey(key):
+                        branches.AddRange(array.Elements.Select(element => (key, element)));
+                        break;
                     default:
                         return null;
                 }
@@ -2508,7 +2560,7 @@ internal static partial class QueryPlanner
             var keys = new List<RouteKey>();
             foreach (var (key, value) in branches)
             {
-                if (value is not (ParameterRef or Literal or UnaryExpr) || KeyValue(value, Resolve(key)!.Value.Binding.Table.Table) is not { } routeKey)
+                if (KeyValue(value, Resolve(key)!.Value.Binding.Table.Table) is not { } routeKey)
                 {
                     return null;
                 }
@@ -2520,7 +2572,7 @@ internal static partial class QueryPlanner
         }
 
         /// <summary>A distribution key value the run time can route by, of the key's own type; null for anything else.</summary>
-        private RouteKey? KeyValue(SqlExpr value, TableSpec table)
+        private RouteKey? KeyValue(SqlExpr value, TableSpec table, bool report = true)
         {
             switch (value)
             {
@@ -2529,7 +2581,11 @@ internal static partial class QueryPlanner
                         || (table.KeyType == DistributionKeyType.Int64 && spec.Type is ColumnType.Int32 or ColumnType.Int16);
                     if (!matches && table.KeyType == DistributionKeyType.Int32 && spec.Type is ColumnType.Int64 or ColumnType.UInt32 && spec.EnumTypeName is null)
                     {
-                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is {SqlTypes.ClrTypeName(spec.Type)} but distribution key '{table.Columns[table.DistributionKey].ColumnName}' of '{table.TableName}' is integer: a long cannot pick the shard of an int key. Make the parameter an int.");
+                        if (report)
+                        {
+                            Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' is {SqlTypes.ClrTypeName(spec.Type)} but distribution key '{table.Columns[table.DistributionKey].ColumnName}' of '{table.TableName}' is integer: a long cannot pick the shard of an int key. Make the parameter an int.");
+                        }
+
                         return null;
                     }
 
@@ -2540,7 +2596,11 @@ internal static partial class QueryPlanner
 
                     if (spec.IsNullable)
                     {
-                        Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        if (report)
+                        {
+                            Fail(RuleIds.ParameterTypeMismatch, reference.Span, $"Parameter '{parameter.Name}' routes the query by the distribution key, so it cannot be nullable.");
+                        }
+
                         return null;
                     }
 
@@ -2554,17 +2614,17 @@ internal static partial class QueryPlanner
 
                     return new RouteKey(null, integer.Value + (isLong ? "L" : string.Empty));
                 case UnaryExpr { Operator: "-", Operand: Literal { Kind: LiteralKind.Integer } negative } when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64:
-                    return KeyValue(negative with { Value = "-" + negative.Value }, table);
+                    return KeyValue(negative with { Value = "-" + negative.Value }, table, report);
                 case Literal { Kind: LiteralKind.String } number when table.KeyType is DistributionKeyType.Int32 or DistributionKeyType.Int64
                     && long.TryParse(number.Value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
                     // PostgreSQL reads '42' as the key's integer type.
-                    return KeyValue(new Literal(number.Span, LiteralKind.Integer, number.Value.Trim()), table);
+                    return KeyValue(new Literal(number.Span, LiteralKind.Integer, number.Value.Trim()), table, report);
                 case Literal { Kind: LiteralKind.String } text when table.KeyType == DistributionKeyType.Text:
                     return new RouteKey(null, CSharpString(text.Value));
                 case Literal { Kind: LiteralKind.String } uuid when table.KeyType == DistributionKeyType.Uuid && Guid.TryParse(uuid.Value, out var guid):
                     return new RouteKey(null, $"new global::System.Guid(\"{guid:D}\")");
                 default:
-                    return null;
+                    return ComputedKeyValue(value, table);
             }
         }
 

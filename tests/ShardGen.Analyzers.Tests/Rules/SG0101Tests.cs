@@ -155,6 +155,49 @@ public sealed class SG0101Tests
     }
 
     [Fact]
+    public async Task A_UNION_ALL_branch_pinned_to_one_key_that_aggregates_without_GROUP_BY_says_why()
+    {
+        // Pinned branches may remove duplicates, group and window (their rows are on one shard), but an aggregate
+        // without GROUP BY returns a row from every shard the statement runs on.
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT DISTINCT id FROM orders WHERE tenant_id = @a UNION ALL SELECT count(*) FROM orders WHERE tenant_id = @b GROUP BY status")]
+            public partial Task<List<IdRow>> Fine(long a, long b);
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @a UNION ALL SELECT count(*) FROM orders WHERE tenant_id = @b")]
+            public partial Task<List<IdRow>> Bad(long a, long b);
+            """), "SG0101", "aggregates without GROUP BY, so every shard the statement runs on would return a row");
+    }
+
+    [Fact]
+    public async Task UPDATE_FROM_and_DELETE_USING_over_several_shards_run_per_shard_over_colocated_and_reference_tables()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE {|SG0120:orders|} o SET status = c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id")]
+            public partial Task<int> Colocated();
+
+            [Query("DELETE FROM orders o USING customers c JOIN countries k ON k.code = c.country_code WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND k.name = 'x' AND o.tenant_id IN (1, 2)")]
+            public partial Task<int> ColocatedAndReference();
+
+            [Query("UPDATE {|SG0120:orders|} o SET status = k.name FROM countries k WHERE k.id = o.customer_id")]
+            public partial Task<int> Reference();
+            """));
+    }
+
+    [Fact]
+    public async Task UPDATE_FROM_with_an_outer_join_or_a_subquery_over_several_shards_still_runs_only_pinned()
+    {
+        await SingleAsync(Queries("""
+            [Query("UPDATE orders o SET status = 'x' FROM customers c LEFT JOIN countries k ON k.code = c.country_code WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND k.id IS NULL")]
+            public partial Task<int> Outer();
+            """), "SG0101", "UPDATE ... FROM only in a statement that runs whole on one node", "over several shards");
+        await SingleAsync(Queries("""
+            [Query("DELETE FROM orders o USING (SELECT tenant_id, id FROM customers) c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id")]
+            public partial Task<int> Derived();
+            """), "SG0101", "DELETE ... USING only in a statement that runs whole on one node");
+    }
+
+    [Fact]
     public async Task UNION_ALL_in_a_FROM_subquery_is_named_as_written_with_a_true_reason()
     {
         // It was reported as "UNION is not supported", which is false: UNION ALL runs, as the whole statement.

@@ -36,6 +36,49 @@ public sealed class SG0110Tests
     }
 
     [Fact]
+    public async Task The_key_set_to_another_value_than_the_pinned_one_is_refused_with_that_reason()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE orders SET {|SG0110:tenant_id|} = @t + 1 WHERE tenant_id = @t")]
+            public partial Task<int> Next(long t);
+
+            [Query("UPDATE orders SET {|SG0110:tenant_id|} = 42 WHERE tenant_id = 41")]
+            public partial Task<int> OtherLiteral();
+
+            [Query("UPDATE orders SET {|SG0110:tenant_id|} = 42 WHERE tenant_id IN (42, 43)")]
+            public partial Task<int> OneOfSeveral();
+
+            [Query("UPDATE orders SET ({|SG0110:tenant_id|}, status) = (@n, 'x') WHERE tenant_id = @t")]
+            public partial Task<int> Row(long t, long n);
+
+            [Query("UPDATE orders SET {|SG0110:tenant_id|} = 42 WHERE id = 42")]
+            public partial Task<int> NotPinned();
+            """));
+        await SingleAsync(Queries("""
+            [Query("UPDATE orders SET tenant_id = @n WHERE tenant_id = @t AND id = @id")]
+            public partial Task<int> Move(long t, long id, long n);
+            """), "SG0110", "may differ from the key the WHERE clause pins the rows to", "Delete it and insert it");
+    }
+
+    [Fact]
+    public async Task The_key_set_to_the_value_it_is_pinned_to_or_to_itself_changes_nothing_and_is_accepted()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE orders SET tenant_id = @t, status = @status WHERE tenant_id = @t AND id = @id")]
+            public partial Task<int> SameParameter(long t, long id, string status);
+
+            [Query("UPDATE orders SET status = 'x', tenant_id = 40 + 2 WHERE '42'::bigint = tenant_id")]
+            public partial Task<int> SameValue();
+
+            [Query("UPDATE orders SET (status, tenant_id) = ('x', @t) WHERE tenant_id = @t")]
+            public partial Task<int> SameInARow(long t);
+
+            [Query("UPDATE {|SG0120:orders|} o SET tenant_id = o.tenant_id, status = 'x' WHERE o.id = @id")]
+            public partial Task<int> Itself(long id);
+            """));
+    }
+
+    [Fact]
     public async Task Updates_of_other_columns_raise_nothing()
     {
         await Verifier.VerifyAsync(Queries("""

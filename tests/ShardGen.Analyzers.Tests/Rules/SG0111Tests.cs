@@ -81,12 +81,29 @@ public sealed class SG0111Tests
     }
 
     [Fact]
-    public async Task A_window_not_partitioned_by_the_key_is_refused_without_quoting_an_error_Citus_does_not_raise()
+    public async Task A_window_not_partitioned_by_the_key_is_computed_on_the_coordinator_as_Citus_computes_it()
+    {
+        // Citus raises no error for it ("could not run distributed query ..." was quoted here once): it computes the window on its coordinator, and so does ShardGen.
+        await SingleAsync(Queries("""
+            [Query("SELECT rank() OVER (ORDER BY total) AS id FROM orders")]
+            public partial Task<List<IdRow>> Ranked();
+            """), "SG0122", "window functions not partitioned by the distribution key are computed over all of them", "as Citus computes them on its coordinator");
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT row_number() OVER (ORDER BY total DESC) AS id FROM {|SG0120:{|SG0122:orders|}|}")]
+            public partial Task<List<IdRow>> Unpartitioned();
+
+            [Query("SELECT count(*) OVER (PARTITION BY customer_id) AS id FROM {|SG0122:orders|} WHERE tenant_id = ANY(@ts)")]
+            public partial Task<List<IdRow>> PartitionedByAnotherColumn(long[] ts);
+            """));
+    }
+
+    [Fact]
+    public async Task A_window_not_partitioned_by_the_key_in_a_statement_with_a_subquery_is_refused_with_the_reason()
     {
         var diagnostic = await SingleAsync(Queries("""
-            [Query("SELECT rank() OVER (ORDER BY total) AS id FROM orders")]
+            [Query("SELECT rank() OVER (ORDER BY total) AS id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id)")]
             public partial Task<List<IdRow>> Bad();
-            """), "SG0111", "partitioned by the distribution key", "as Citus does on its coordinator");
+            """), "SG0111", "brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries");
         Assert.DoesNotContain("could not run distributed query", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
@@ -155,11 +172,8 @@ public sealed class SG0111Tests
     public async Task A_window_function_over_several_shards_not_partitioned_by_the_key_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT {|SG0111:row_number() OVER (ORDER BY total DESC)|} AS id FROM orders")]
-            public partial Task<List<IdRow>> Unpartitioned();
-
-            [Query("SELECT {|SG0111:count(*) OVER (PARTITION BY customer_id)|} AS id FROM orders WHERE tenant_id = ANY(@ts)")]
-            public partial Task<List<IdRow>> PartitionedByAnotherColumn(long[] ts);
+            [Query("SELECT {|SG0111:row_number() OVER (ORDER BY total DESC)|} AS id FROM orders o WHERE o.id IN (SELECT c.id FROM customers c WHERE c.tenant_id = o.tenant_id)")]
+            public partial Task<List<IdRow>> UnpartitionedWithASubquery();
 
             [Query("SELECT {|SG0111:rank() OVER (PARTITION BY tenant_id ORDER BY count(*))|} AS id FROM orders GROUP BY status, total")]
             public partial Task<List<IdRow>> OverGroupsThatSpanShards();

@@ -30,17 +30,29 @@ public sealed class SG0112Tests
     public async Task One_row_of_a_multi_row_INSERT_without_a_routable_key_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), ({|SG0112:@t * 2|}, 2, 1, 'a', 1, now())")]
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), ({|SG0112:abs(@t)|}, 2, 1, 'a', 1, now())")]
             public partial Task<int> Bad(long t);
             """));
     }
 
     [Fact]
-    public async Task A_key_computed_by_an_expression_is_underlined()
+    public async Task A_key_computed_by_a_function_is_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES ({|SG0112:@t + 1|}, 1, 1, 'a', 1, now())")]
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES ({|SG0112:abs(@t) + 1|}, 1, 1, 'a', 1, now())")]
             public partial Task<int> Bad(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_key_computed_by_integer_arithmetic_and_casts_is_routed()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t + 1, 1, 1, 'a', 1, now())")]
+            public partial Task<int> Computed(long t);
+
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()), (@t * 2, 2, 1, 'a', 1, now()), ('7'::bigint, 3, 1, 'a', 1, now())")]
+            public partial Task<int> SplitByKey(long t);
             """));
     }
 

@@ -77,6 +77,73 @@ public sealed class SG0120Tests
     }
 
     [Fact]
+    public async Task Key_conditions_written_as_expressions_pin_the_query()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = 40 + 2")]
+            public partial Task<List<IdRow>> Folded();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = '42'::bigint")]
+            public partial Task<List<IdRow>> CastString();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = CAST(42.0 AS bigint) AND status = 'open'")]
+            public partial Task<List<IdRow>> CastNumeric();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = bigint '42'")]
+            public partial Task<List<IdRow>> TypedLiteral();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = -(6 * 7) % 100")]
+            public partial Task<List<IdRow>> Negated();
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t + 1")]
+            public partial Task<List<IdRow>> Computed(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = (@t::bigint * 2) / 3")]
+            public partial Task<List<IdRow>> ComputedCast(int t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id IN (1 + 1, @t - 1) OR tenant_id = '7'::int8")]
+            public partial Task<List<IdRow>> ListOfExpressions(long t);
+
+            [Query("UPDATE orders SET status = 'x' WHERE tenant_id = @t * 10 + 1")]
+            public partial Task<int> ComputedWrite(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = ANY(ARRAY[1, @t, 40 + 2])")]
+            public partial Task<List<IdRow>> AnyOfArray(long t);
+
+            [Query("DELETE FROM orders WHERE tenant_id = ANY(ARRAY[@a, @b]) OR tenant_id = 3")]
+            public partial Task<int> AnyOfArrayOrKey(long a, long b);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @a UNION ALL SELECT id FROM customers WHERE tenant_id IN (@b, 3) ORDER BY id LIMIT 5")]
+            public partial Task<List<IdRow>> UnionAllOfPinnedBranches(long a, long b);
+            """));
+    }
+
+    [Fact]
+    public async Task A_key_condition_ShardGen_cannot_compute_is_named_as_such()
+    {
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = abs(@t)")]
+            public partial Task<List<IdRow>> Computed(long t);
+            """), "SG0120", "'tenant_id = abs(@t)'", "not a value ShardGen can compute", "every shard");
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = ANY(ARRAY[1, abs(@t)])")]
+            public partial Task<List<IdRow>> ArrayWithAFunction(long t);
+            """), "SG0120", "'tenant_id = ANY(ARRAY[1, abs(@t)])'", "not a value ShardGen can compute");
+        await SingleAsync(Queries("""
+            [Query("SELECT c.id FROM customers c WHERE c.tenant_id IN (SELECT o.tenant_id FROM orders o WHERE o.total > 100)")]
+            public partial Task<List<IdRow>> KeysOfASubquery();
+            """), "SG0120", "'c.tenant_id IN (SELECT o.tenant_id FROM orders o WHERE o.total > 100)'", "not a value ShardGen can compute");
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = 2147483647 * 2147483647 * 4")]
+            public partial Task<List<IdRow>> Overflows();
+            """), "SG0120", "not a value ShardGen can compute");
+        await SingleAsync(Queries("""
+            [Query("DELETE FROM orders WHERE tenant_id = @t / 0")]
+            public partial Task<int> ByZero(long t);
+            """), "SG0120", "key of this write", "not a value ShardGen can compute");
+    }
+
+    [Fact]
     public async Task Queries_pinned_to_keys_and_reference_or_local_tables_raise_nothing()
     {
         await Verifier.VerifyAsync(Queries("""

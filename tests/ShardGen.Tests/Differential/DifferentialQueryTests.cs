@@ -133,11 +133,18 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.EuropeThenAsia), Order.Total, [], [] },
         { nameof(ShopQueries.BigOrdersAndTopCustomers), Order.Total, [], [] },
         { nameof(ShopQueries.UnionAllUnordered), Order.None, [], [] },
+        { nameof(ShopQueries.OrdersOfPinnedBranches), Order.Total, [], [7L, 11L] },
+        { nameof(ShopQueries.OrdersOfPinnedBranches), Order.Total, [], [3L, 3L] },
+        { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [7L] },
+        { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [2L] },
 
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },
         { nameof(ShopQueries.StatusShareWithinTenant), Order.None, [], [] },
+        { nameof(ShopQueries.RankedAcrossTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.NumberedPerCustomerOfTwoTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.StatusesRankedOverTenants), Order.Total, [], [] },
 
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },
@@ -162,6 +169,18 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.MedianOfTenant), Order.None, [], [424242L] },
         { nameof(ShopQueries.GroupingSetsOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
+
+        // key conditions written as expressions, routed to the key's shard
+        { nameof(ShopQueries.FoldedKey), Order.Total, [], [] },
+        { nameof(ShopQueries.CastKey), Order.Total, [], [] },
+        { nameof(ShopQueries.ComputedKey), Order.Total, [], [6L] },
+        { nameof(ShopQueries.ComputedKey), Order.Total, [], [long.MaxValue - 1] },
+        { nameof(ShopQueries.ComputedKeyJoined), Order.Total, [], [4L] },
+
+        // key = ANY(ARRAY[...]), on the listed keys' shards
+        { nameof(ShopQueries.CountPerTenantOfArray), Order.Total, [], [11L] },
+        { nameof(ShopQueries.CountPerTenantOfArray), Order.Total, [], [7L] },
+        { nameof(ShopQueries.StatusOfArray), Order.Total, [], [2L, 9L] },
 
         // reference and local
         { nameof(ShopQueries.CountriesIn), Order.Total, [], ["EU"] },

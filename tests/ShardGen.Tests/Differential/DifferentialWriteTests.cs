@@ -51,6 +51,16 @@ public abstract class DifferentialWrites(DifferentialFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.UpsertCustomer), 3L, 500L, "Neue Kundin", "DE", joined);
         await SameAsync(writes, nameof(ShopWrites.UpsertCustomer), 3L, 500L, "Renamed", "DE", joined);
         await SameAsync(writes, nameof(ShopWrites.DeleteTier), 4L, 2);
+        await SameAsync(writes, nameof(ShopWrites.NoteOfComputedKey), 8L);
+        await SameAsync(writes, nameof(ShopWrites.InsertComputedKeys), 5L, joined);
+        await SameAsync(writes, nameof(ShopWrites.DeleteLinesOfArray), 4L, 15L);
+        await SameAsync(writes, nameof(ShopWrites.NoteKeepingTheKey), 7L);
+        await SameAsync(writes, nameof(ShopWrites.NoteKeepingALiteralKey));
+
+        // UPDATE ... FROM and DELETE ... USING over several shards: colocated tables joined on the key, reference tables.
+        await SameAsync(writes, nameof(ShopWrites.NoteCustomerNamesEverywhere));
+        await SameAsync(writes, nameof(ShopWrites.DeleteThirdLinesOfCancelledEverywhere));
+        await SameAsync(writes, nameof(ShopWrites.NameCountriesOfBigBuyers), "EU", new long[] { 1, 3, 7, 8, 13 });
         await SameAsync(writes, nameof(ShopWrites.RenameCountry), "JP", "Nippon");
         await SameAsync(writes, nameof(ShopWrites.UpsertSetting), "theme", "light");
 

@@ -109,6 +109,8 @@ public sealed record MedianRow(double? Median, string? Common, decimal? Lowest);
 
 public sealed record GroupingRow(string? Status, int? Quantity, long N, int Level);
 
+public sealed record StatusCountRankRow(string Status, long N, long R);
+
 public sealed record LockedOrderRow(long Id, string Status, string? Note);
 
 /// <summary>
@@ -383,6 +385,12 @@ public sealed partial class ShopQueries
     [Query("SELECT tenant_id, id FROM orders WHERE total > 980 UNION ALL SELECT tenant_id, id FROM customers WHERE tier = 3 ORDER BY tenant_id DESC, id LIMIT 25 OFFSET 3")]
     public partial Task<List<KeyRow>> BigOrdersAndTopCustomers();
 
+    [Query("SELECT tenant_id, id, total FROM orders WHERE tenant_id = @a AND quantity = 6 UNION ALL SELECT o.tenant_id, o.id, o.total FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id IN (@b, 20) AND c.tier = 3 AND o.total > 900 ORDER BY tenant_id, id LIMIT 40")]
+    public partial Task<List<KeyTotalRow>> OrdersOfPinnedBranches(long a, long b);
+
+    [Query("SELECT DISTINCT status FROM orders WHERE tenant_id = @a UNION ALL SELECT status FROM orders WHERE tenant_id = 20 - @a AND quantity = 2 GROUP BY status HAVING count(*) > 2 UNION ALL SELECT min(status) OVER (ORDER BY id) FROM orders WHERE tenant_id = 3 AND quantity = 1")]
+    public partial Task<List<StatusRow>> StatusesOfPinnedBranches(long a);
+
     [Query("SELECT tenant_id, id FROM orders WHERE quantity = 6 AND total < 20 UNION ALL SELECT c.tenant_id, c.id FROM customers c JOIN orders o ON o.tenant_id = c.tenant_id AND o.customer_id = c.id WHERE o.total > 995")]
     public partial Task<List<KeyRow>> UnionAllUnordered();
 
@@ -399,6 +407,15 @@ public sealed partial class ShopQueries
 
     [Query("SELECT tenant_id, id, count(*) OVER (PARTITION BY tenant_id, status) AS n FROM orders WHERE quantity = 1 AND total > 800")]
     public partial Task<List<KeyCountRow>> StatusShareWithinTenant();
+
+    [Query("SELECT tenant_id, id, rank() OVER (ORDER BY total DESC, tenant_id, id) AS n FROM orders WHERE quantity = 6 ORDER BY n LIMIT 25")]
+    public partial Task<List<KeyCountRow>> RankedAcrossTenants();
+
+    [Query("SELECT tenant_id, id, row_number() OVER (PARTITION BY customer_id ORDER BY total DESC, tenant_id, id) AS n FROM orders WHERE tenant_id IN (3, 4) AND quantity > 4 ORDER BY tenant_id, id")]
+    public partial Task<List<KeyCountRow>> NumberedPerCustomerOfTwoTenants();
+
+    [Query("SELECT o.status, count(*) AS n, rank() OVER (ORDER BY count(*) DESC, o.status) AS r FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE c.tier = 2 GROUP BY o.status ORDER BY r")]
+    public partial Task<List<StatusCountRankRow>> StatusesRankedOverTenants();
 
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 
@@ -421,6 +438,28 @@ public sealed partial class ShopQueries
 
     [Query("SELECT key, value FROM settings ORDER BY key")]
     public partial Task<List<SettingRow>> Settings();
+
+    // ---- key conditions written as expressions: routed to the key's shard (folded at build time, or computed before the call)
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = 3 + 4 AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> FoldedKey();
+
+    [Query("SELECT id, total FROM orders WHERE '12'::bigint = tenant_id AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> CastKey();
+
+    [Query("SELECT id, total FROM orders WHERE tenant_id = @tenantId + 1 AND quantity = 6 ORDER BY id")]
+    public partial Task<List<IdTotalRow>> ComputedKey(long tenantId);
+
+    [Query("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE o.tenant_id = CAST(@tenantId AS bigint) * 2 - 1 AND o.quantity = 6 ORDER BY o.id")]
+    public partial Task<List<RecentOrderRow>> ComputedKeyJoined(long tenantId);
+
+    // ---- key = ANY(ARRAY[...]): the listed keys' shards
+
+    [Query("SELECT tenant_id, count(*) AS n FROM orders WHERE tenant_id = ANY(ARRAY[1, 7, 13 + 6, @extra]) GROUP BY tenant_id ORDER BY tenant_id")]
+    public partial Task<List<TenantCountRow>> CountPerTenantOfArray(long extra);
+
+    [Query("SELECT status, count(*) AS n FROM orders WHERE tenant_id = ANY(ARRAY[@a, @b]) OR tenant_id = 404 GROUP BY status ORDER BY status")]
+    public partial Task<List<StatusCountRow>> StatusOfArray(long a, long b);
 
     // ---- pinned to one key: what PostgreSQL runs, ShardGen runs as written
 
@@ -536,6 +575,30 @@ public sealed partial class ShopWrites
 
     [Query("UPDATE customers SET tier = (SELECT count(*) FROM orders o WHERE o.tenant_id = customers.tenant_id AND o.customer_id = customers.id) % 4 WHERE tenant_id = ANY(@ids)")]
     public partial Task<int> TierByOrderCount(long[] ids);
+
+    [Query("INSERT INTO customers (tenant_id, id, name, country_code, tier, joined_at) VALUES (@a * 2, 930, 'Doubled', NULL, 1, @joinedAt), ('3'::bigint, 931, 'Cast', 'DE', 2, @joinedAt), (@a + @a, 932, 'Doubled again', 'FR', 3, @joinedAt)")]
+    public partial Task<int> InsertComputedKeys(long a, DateTimeOffset joinedAt);
+
+    [Query("DELETE FROM order_lines WHERE tenant_id = ANY(ARRAY[@a, @b, 20]) AND qty = 5 AND line_no = 1")]
+    public partial Task<int> DeleteLinesOfArray(long a, long b);
+
+    [Query("UPDATE orders SET tenant_id = @tenantId, note = 'same tenant' WHERE tenant_id = @tenantId AND quantity = 3")]
+    public partial Task<int> NoteKeepingTheKey(long tenantId);
+
+    [Query("UPDATE orders SET (note, tenant_id) = ('same tenant again', 2 * 7) WHERE tenant_id = 14 AND quantity = 2")]
+    public partial Task<int> NoteKeepingALiteralKey();
+
+    [Query("UPDATE orders o SET note = c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND o.quantity = 6 AND c.tier = 2")]
+    public partial Task<int> NoteCustomerNamesEverywhere();
+
+    [Query("DELETE FROM order_lines l USING orders o WHERE o.tenant_id = l.tenant_id AND o.id = l.order_id AND o.status = 'cancelled' AND l.line_no = 3")]
+    public partial Task<int> DeleteThirdLinesOfCancelledEverywhere();
+
+    [Query("UPDATE customers c SET name = c.name || ' (' || k.name || ')' FROM countries k, orders o WHERE k.code = c.country_code AND k.region = @region AND o.tenant_id = c.tenant_id AND o.customer_id = c.id AND o.total > 990 AND c.tenant_id = ANY(@ids)")]
+    public partial Task<int> NameCountriesOfBigBuyers(string region, long[] ids);
+
+    [Query("UPDATE orders SET note = 'computed key' WHERE tenant_id = @tenantId - 1 AND quantity = 4")]
+    public partial Task<int> NoteOfComputedKey(long tenantId);
 
     [Query("DELETE FROM customers WHERE tenant_id = @tenantId AND tier = @tier")]
     public partial Task DeleteTier(long tenantId, int tier);
