@@ -4,10 +4,13 @@ using ShardGen.Testing;
 namespace ShardGen.Benchmarks;
 
 /// <summary>
-/// A shard group move (docs/operations.md) on its own cluster of two workers with wal_level = logical and two shards
-/// per group: the rows are bulk inserted, then shard 0 of the group (about half of them) moves to the other worker while
-/// four clients insert routed rows. Reported: the move's time, how long writes were blocked, and the clients' routed
-/// inserts per second during the move against the same clients just before it.
+/// A shard group move and a rebalance (docs/operations.md) on a cluster of two workers (plus a spare server) with
+/// wal_level = logical and two shards per group: the rows are bulk inserted, then shard 0 of the group (about half of
+/// them) moves to the other worker while four clients insert routed rows into it; then the spare server is added as a
+/// third worker and a rebalance evens the group out again (one of its two shards, now on one worker, moves) while the
+/// clients insert on. Reported: the move's
+/// time, how long writes were blocked, and the clients' routed inserts per second and p99 latency during the move and
+/// during the rebalance against the same clients just before them.
 /// </summary>
 public static class Move
 {
@@ -16,12 +19,12 @@ public static class Move
     public static async Task<List<Figure>> RunAsync(Options options)
     {
         await using var cluster = await LocalPostgresCluster.StartAsync(
-            workers: 2, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
+            workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
         var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString)
             .UseSchema(ShardDatabase.Schema)
             .UseShardCount(2)
             .UseTransactionRecovery(TimeSpan.Zero, onLoad: false);
-        for (var i = 0; i < cluster.Workers.Count; i++)
+        for (var i = 0; i < 2; i++)
         {
             builder.AddWorker(cluster.Workers[i].ConnectionString, $"worker{i + 1}");
         }
@@ -34,32 +37,41 @@ public static class Move
         var group = map.GroupOf(IngestItemRepository.Definition)!;
         var tenants = Enumerable.Range(0, Rows.Tenants).Select(t => (long)t).Where(t => group.ShardIndexOf(t) == 0).ToArray();
 
-        // Routed inserts into the moving shard by a few clients, counted per phase.
+        // Routed inserts into shard 0 by a few clients until a phase ends: how many per second, and their p99 latency.
         var next = (long)options.Rows;
-        async Task<long> InsertUntilAsync(Task phase)
+        async Task<(double Rate, double P99)> InsertUntilAsync(Task phase)
         {
-            var done = 0L;
-            while (!phase.IsCompleted)
+            var clock = Stopwatch.StartNew();
+            var latencies = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
             {
-                var id = Interlocked.Increment(ref next);
-                await db.IngestItems.InsertAsync(new IngestItem(tenants[id % tenants.Length], id, "moving", 1, 1m, null));
-                done++;
-            }
+                var mine = new List<double>();
+                while (!phase.IsCompleted)
+                {
+                    var id = Interlocked.Increment(ref next);
+                    var started = Stopwatch.GetTimestamp();
+                    await db.IngestItems.InsertAsync(new IngestItem(tenants[id % tenants.Length], id, "moving", 1, 1m, null));
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
 
-            return done;
+                return mine;
+            })));
+            var all = latencies.SelectMany(l => l).Order().ToArray();
+            return (all.Length / clock.Elapsed.TotalSeconds, all.Length == 0 ? double.NaN : all[(int)Math.Min(all.Length - 1, Math.Ceiling(all.Length * 0.99) - 1)]);
         }
 
-        var before = Task.Delay(TimeSpan.FromSeconds(options.Quick ? 2 : 5));
-        var clock = Stopwatch.StartNew();
-        var inserted = (await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(() => InsertUntilAsync(before))))).Sum();
-        var beforeRate = inserted / clock.Elapsed.TotalSeconds;
-
+        var quiet = TimeSpan.FromSeconds(options.Quick ? 2 : 5);
+        var before = await InsertUntilAsync(Task.Delay(quiet));
         var moving = source.MoveShardGroupAsync(group.Name, 0, map.Workers.First(w => !ReferenceEquals(w, group.NodeOfShard(0))).Name);
-        clock.Restart();
-        inserted = (await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(() => InsertUntilAsync(moving))))).Sum();
-        var duringRate = inserted / clock.Elapsed.TotalSeconds;
+        var duringMove = await InsertUntilAsync(moving);
         var result = await moving;
         var rows = result.Tables.Sum(t => t.Rows);
+
+        // Both shards are on one worker now: a third worker joins, and a rebalance spreads the group again.
+        await source.AddWorkerAsync(cluster.Workers[2].ConnectionString, "worker3");
+        var beforeRebalance = await InsertUntilAsync(Task.Delay(quiet));
+        var rebalancing = source.RebalanceAsync();
+        var duringRebalance = await InsertUntilAsync(rebalancing);
+        var rebalanced = await rebalancing;
 
         return
         [
@@ -67,8 +79,16 @@ public static class Move
                 HigherIsBetter: false, Figure.NoGoal, 0),
             new Figure("move", "write block of that move (lock, final catch-up, checksums of both copies, fence)", result.WriteBlock.TotalMilliseconds, double.NaN, "ms",
                 HigherIsBetter: false, "≤ 1,000 ms", 1_000),
-            new Figure("move", $"routed inserts into the moving shard during the move vs before ({Clients} clients)", duringRate, beforeRate, "rows/s",
+            new Figure("move", $"routed inserts into the moving shard during the move vs before ({Clients} clients)", duringMove.Rate, before.Rate, "rows/s",
                 HigherIsBetter: true, "≥ 0.8 of before", 0.8),
+            new Figure("move", "p99 latency of those inserts during the move vs before", duringMove.P99, before.P99, "ms",
+                HigherIsBetter: false, Figure.NoGoal, 0),
+            new Figure("move", $"rebalance after a third worker joined (the two shards of the group were on one worker): {rebalanced.Count} shard group moves ({rebalanced.Sum(m => m.Tables.Sum(t => t.Rows)):N0} rows), longest write block {(rebalanced.Count == 0 ? 0 : rebalanced.Max(m => m.WriteBlock.TotalMilliseconds)):N0} ms",
+                rebalanced.Sum(m => m.Elapsed.TotalSeconds), double.NaN, "s", HigherIsBetter: false, Figure.NoGoal, 0),
+            new Figure("move", $"routed inserts during the rebalance vs before ({Clients} clients)", duringRebalance.Rate, beforeRebalance.Rate, "rows/s",
+                HigherIsBetter: true, "≥ 0.8 of before", 0.8),
+            new Figure("move", "p99 latency of those inserts during the rebalance vs before", duringRebalance.P99, beforeRebalance.P99, "ms",
+                HigherIsBetter: false, Figure.NoGoal, 0),
         ];
     }
 }
