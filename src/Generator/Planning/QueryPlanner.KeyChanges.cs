@@ -9,7 +9,9 @@ internal static partial class QueryPlanner
     /// <c>UPDATE t SET key = ...</c>: a row lives on the shard of its key, so an UPDATE must not change the key (Citus: "modifying
     /// the partition value of rows is not allowed"). As Citus does, an assignment that cannot change it is accepted: the key set
     /// to itself, or to the value the WHERE clause pins it to (<c>SET tenant_id = @t ... WHERE tenant_id = @t</c>, or the same
-    /// literal or computed value).
+    /// literal or computed value). The value the WHERE clause pins the key to is written as the key itself in the statement that
+    /// runs (<c>SET tenant_id = "orders"."tenant_id"</c>): every row the statement touches has that key, so nothing changes,
+    /// and Citus, which refuses a parameter there ("modifying the partition value of rows is not allowed"), accepts the column.
     /// </summary>
     private sealed partial class Planner
     {
@@ -18,8 +20,19 @@ internal static partial class QueryPlanner
             var keyColumn = table.Columns[table.DistributionKey].ColumnName;
             foreach (var set in sets)
             {
-                if (set.Column != keyColumn || KeepsKey(set, table, pin))
+                if (set.Column != keyColumn)
                 {
+                    continue;
+                }
+
+                if (KeepsKey(set, table, pin, out var pinned))
+                {
+                    if (pinned is not null)
+                    {
+                        _edits.RemoveAll(e => e.Span.Start >= pinned.Span.Start && e.Span.End <= pinned.Span.End);
+                        _edits.Add(new SqlBuilder.Edit(pinned.Span, null, SqlText.Identifier(_bindings[0].Alias) + "." + SqlText.Identifier(keyColumn)));
+                    }
+
                     continue;
                 }
 
@@ -29,9 +42,13 @@ internal static partial class QueryPlanner
             }
         }
 
-        /// <summary>Whether an assignment to the key leaves every row's key as it is: the key itself, or the value the statement is pinned to.</summary>
-        private bool KeepsKey(SetClause set, TableSpec table, Pin? pin)
+        /// <summary>
+        /// Whether an assignment to the key leaves every row's key as it is: the key itself, or the value the statement is pinned
+        /// to (then <paramref name="pinned"/> is that value's expression, which the statement that runs writes as the key column).
+        /// </summary>
+        private bool KeepsKey(SetClause set, TableSpec table, Pin? pin, out SqlExpr? pinned)
         {
+            pinned = null;
             var value = set.Position < 0 ? set.Value
                 : set.Value is RowExpr row && set.Position < row.Items.Count ? row.Items[set.Position]
                 : null;
@@ -45,7 +62,13 @@ internal static partial class QueryPlanner
                 return true;
             }
 
-            return pin?.Single is { } key && KeyValue(value, table, report: false) is { } assigned && assigned == key;
+            if (pin?.Single is { } key && KeyValue(value, table, report: false) is { } assigned && assigned == key)
+            {
+                pinned = value;
+                return true;
+            }
+
+            return false;
         }
     }
 }
