@@ -175,7 +175,22 @@ internal sealed class BulkInsert<T>
         var writers = new Task[_channels.Length];
         for (var i = 0; i < writers.Length; i++)
         {
-            writers[i] = WriteWorkerAsync(transaction, i, _citusSession ?? _group.ShardsByWorker[i].Node, _channels[i].Reader, stop.Token);
+            writers[i] = WriteOrStopAsync(i);
+        }
+
+        // A worker that fails stops reading its batches: the reader, which may be waiting to queue one more there, is
+        // stopped with it (else it would wait for ever on a full queue), and the worker's failure is the one reported.
+        async Task WriteOrStopAsync(int index)
+        {
+            try
+            {
+                await WriteWorkerAsync(transaction, index, _citusSession ?? _group.ShardsByWorker[index].Node, _channels[index].Reader, stop.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
         }
 
         Exception? failure = null;

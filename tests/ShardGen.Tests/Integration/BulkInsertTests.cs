@@ -169,6 +169,23 @@ public sealed class BulkInsertTests(BulkInsertFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_worker_that_fails_early_stops_the_reader_instead_of_leaving_it_waiting_on_a_full_queue()
+    {
+        // The first row is already there: the first batch to its shard fails while hundreds of batches are still to come
+        // (two may wait per worker), so the reader must be stopped, not left waiting for a worker that no longer reads.
+        var existing = new Account(21_000, 1, "already there", 1);
+        await _db.Accounts.InsertAsync(existing);
+        var rows = Enumerable.Range(2, 5_000).Select(i => new Account(21_000 + (i % 50), i, $"owner {i}", i)).Prepend(existing with { Owner = "duplicate" });
+
+        var error = await Assert.ThrowsAsync<ShardOperationException>(
+            () => _db.Accounts.BulkInsertAsync(rows, null, new BulkInsertOptions { BatchRows = 5 }).WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("23505", error.SqlState);
+        var map = await fixture.Source.GetShardMapAsync();
+        Assert.Equal(1, await CountOnWorkersAsync(map, AccountRepository.Definition, "tenant_id >= 21000 AND tenant_id < 21050"));
+    }
+
+    [Fact]
     public async Task In_an_ambient_transaction_the_rows_commit_or_roll_back_with_it()
     {
         var rolledBack = Enumerable.Range(1, 2_000).Select(i => new Account(30_000 + (i % 40), i, "rolled back", i)).ToList();
