@@ -777,23 +777,21 @@ public sealed partial class ShardedDataSource : IAsyncDisposable
         }
     }
 
-    private Node NodeFor(NodeRow row)
+    // A node the metadata lists is reached with the coordinator's credentials at the address it records.
+    private Node NodeFor(NodeRow row) =>
+        NodeNamed(row.Name, () => new NpgsqlConnectionStringBuilder(Coordinator.ConnectionString) { Host = row.Host, Port = row.Port, Database = row.Database }.ConnectionString);
+
+    // The node this data source uses under a name: the one it was given or met before, else a new one on the connection string.
+    private Node NodeNamed(string name, Func<string> connectionString)
     {
         lock (_nodes)
         {
-            if (_nodes.TryGetValue(row.Name, out var node))
+            if (!_nodes.TryGetValue(name, out var node))
             {
-                return node;
+                node = _buildNode(name, connectionString());
+                _nodes[name] = node;
             }
 
-            var csb = new NpgsqlConnectionStringBuilder(Coordinator.ConnectionString)
-            {
-                Host = row.Host,
-                Port = row.Port,
-                Database = row.Database,
-            };
-            node = _buildNode(row.Name, csb.ConnectionString);
-            _nodes[row.Name] = node;
             return node;
         }
     }

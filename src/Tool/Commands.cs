@@ -152,25 +152,15 @@ internal sealed class RecoverCommand(IAnsiConsole console) : AsyncCommand<Cluste
 
 /// <summary>
 /// <c>shardgen move</c>: moves a shard group online (MoveShardGroupAsync, docs/operations.md), showing its steps as a live
-/// status in a terminal and as plain lines otherwise; Ctrl-C stops it cleanly (the next move or run settles what it left).
+/// status in a terminal and as plain lines otherwise; Ctrl-C stops it after undoing the move (or finishing it, when its source was fenced already).
 /// </summary>
 internal sealed class MoveCommand(IAnsiConsole console) : AsyncCommand<MoveSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, MoveSettings settings, CancellationToken cancellationToken)
     {
         await using var source = Sources.Build(settings, new SchemaDefinition([]));
-        ShardMoveResult result;
-        if (console.Profile.Capabilities.Interactive)
-        {
-            result = await console.Status().StartAsync("Moving", async status =>
-                await source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!, progress: new Steps(step => status.Status($"Moving: {step}")), cancellationToken: cancellationToken));
-        }
-        else
-        {
-            result = await source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!,
-                progress: new Steps(step => console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {step}")), cancellationToken: cancellationToken);
-        }
-
+        var result = await Moving.RunAsync<ShardMoveProgress, ShardMoveResult>(console, "Moving", step => step.ToString(), progress =>
+            source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!, progress: progress, cancellationToken: cancellationToken));
         if (result.Tables.Count == 0)
         {
             console.MarkupLineInterpolated($"Shard {result.ShardIndex} of group '{result.ColocationGroup}' is on '{result.Target}' already: nothing moved.");
@@ -187,11 +177,6 @@ internal sealed class MoveCommand(IAnsiConsole console) : AsyncCommand<MoveSetti
         return 0;
     }
 
-    // Reports on the caller's thread as the move reaches each step (Progress<T> would post to a pool thread).
-    private sealed class Steps(Action<ShardMoveProgress> report) : IProgress<ShardMoveProgress>
-    {
-        public void Report(ShardMoveProgress value) => report(value);
-    }
 }
 
 /// <summary><c>shardgen cleanup</c>: drops the fenced old copies of finished moves (CleanUpShardMovesAsync).</summary>
@@ -270,24 +255,26 @@ internal sealed class VerifyCommand(IAnsiConsole console) : AsyncCommand<Cluster
     }
 }
 
-/// <summary>Shows a rebalance's or a drain's moves as a live status in a terminal and as plain lines otherwise.</summary>
+/// <summary>Shows a move's, a rebalance's or a drain's progress as a live status in a terminal and as plain lines otherwise.</summary>
 internal static class Moving
 {
-    public static async Task<T> RunAsync<T>(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<T>> run)
+    public static Task<IReadOnlyList<ShardMoveResult>> RunAsync(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<IReadOnlyList<ShardMoveResult>>> run) =>
+        RunAsync(console, what, p => $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}", run);
+
+    public static async Task<TResult> RunAsync<TProgress, TResult>(IAnsiConsole console, string what, Func<TProgress, string> line, Func<IProgress<TProgress>, Task<TResult>> run)
     {
-        static string Line(RebalanceProgress p) =>
-            $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}";
         if (console.Profile.Capabilities.Interactive)
         {
-            return await console.Status().StartAsync(what, status => run(new Reported(p => status.Status($"{what}: {Line(p)}"))));
+            return await console.Status().StartAsync(what, status => run(new Reported<TProgress>(p => status.Status($"{what}: {line(p)}"))));
         }
 
-        return await run(new Reported(p => console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {Line(p)}")));
+        return await run(new Reported<TProgress>(p => console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {line(p)}")));
     }
 
-    private sealed class Reported(Action<RebalanceProgress> report) : IProgress<RebalanceProgress>
+    // Reports on the caller's flow as the operation reaches each point (Progress<T> would post to a pool thread, out of order).
+    private sealed class Reported<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(RebalanceProgress value) => report(value);
+        public void Report(T value) => report(value);
     }
 }
 

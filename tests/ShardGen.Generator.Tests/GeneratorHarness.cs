@@ -67,6 +67,23 @@ internal static class GeneratorHarness
             .Where(d => !(d.Id == "CS1591" && d.Location.SourceTree?.FilePath.StartsWith("Source", StringComparison.Ordinal) == true))
             .ToList();
 
+    /// <summary>
+    /// Generates and compiles <paramref name="source"/> as assembly "Shop" with no problem allowed, and loads it in a
+    /// collectible context named <paramref name="context"/>: the generated sources and the assembly to run them from.
+    /// </summary>
+    public static (Dictionary<string, string> Sources, System.Reflection.Assembly Assembly) CompileAndLoad(string source, string context)
+    {
+        var (result, output, diagnostics) = Run(Compilation("Shop", source));
+        AssertGeneratorDidNotFail(result, diagnostics);
+        var problems = Problems(output);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        using var image = new MemoryStream();
+        var emit = output.Emit(image);
+        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        image.Position = 0;
+        return (Sources(result), new System.Runtime.Loader.AssemblyLoadContext(context, isCollectible: true).LoadFromStream(image));
+    }
+
     /// <summary>Whether the generator failed in a way the user would see (an exception, CS8785, AD0001).</summary>
     public static void AssertGeneratorDidNotFail(GeneratorDriverRunResult result, ImmutableArray<Diagnostic> diagnostics)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using ShardGen.Model;
 
@@ -94,7 +93,7 @@ public sealed class ModelConstraintsTests
         }
         """;
 
-    private static readonly Lazy<(Dictionary<string, string> Sources, Assembly Assembly)> Compiled = new(() => Compile(Model));
+    private static readonly Lazy<(Dictionary<string, string> Sources, Assembly Assembly)> Compiled = new(() => GeneratorHarness.CompileAndLoad(Model, "constraints"));
 
     private static SchemaDefinition Schema => (SchemaDefinition)Compiled.Value.Assembly.GetType("Shop.ShardDatabase")!
         .GetProperty("Schema", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
@@ -151,7 +150,7 @@ public sealed class ModelConstraintsTests
         CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
         try
         {
-            var (_, assembly) = Compile(Model);
+            var (_, assembly) = GeneratorHarness.CompileAndLoad(Model, "constraints");
             var schema = (SchemaDefinition)assembly.GetType("Shop.ShardDatabase")!.GetProperty("Schema")!.GetValue(null)!;
             Assert.Equal(
                 [
@@ -261,19 +260,6 @@ public sealed class ModelConstraintsTests
         Assert.Equal("notes_customer_id_idx", Assert.Single(notes.Indexes).Name);
         Assert.Single(GeneratorHarness.TableSpecs(result).OfType<Model.TableSpec>().Single(t => t.TableName == "notes").ForeignKeys);
         Assert.DoesNotContain("FOREIGN KEY", GeneratorHarness.Sources(result)["Sample.Shop.ShardDatabase.Ddl.g.cs"]);
-    }
-
-    private static (Dictionary<string, string> Sources, Assembly Assembly) Compile(string source)
-    {
-        var (result, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Shop", source));
-        GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
-        var problems = GeneratorHarness.Problems(output);
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
-        using var image = new MemoryStream();
-        var emit = output.Emit(image);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        image.Position = 0;
-        return (GeneratorHarness.Sources(result), new AssemblyLoadContext("constraints", isCollectible: true).LoadFromStream(image));
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.Loader;
 using ShardGen.Model;
 
 namespace ShardGen.Generator.Tests;
@@ -71,7 +70,7 @@ public sealed class TypeModifierTests
         }
         """;
 
-    private static readonly Lazy<(Dictionary<string, string> Sources, Assembly Assembly)> Compiled = new(() => Compile(Model));
+    private static readonly Lazy<(Dictionary<string, string> Sources, Assembly Assembly)> Compiled = new(() => GeneratorHarness.CompileAndLoad(Model, "modifiers"));
 
     private static SchemaDefinition Schema => (SchemaDefinition)Compiled.Value.Assembly.GetType("Shop.ShardDatabase")!
         .GetProperty("Schema", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
@@ -125,18 +124,5 @@ public sealed class TypeModifierTests
             + "\"currency_code\" character(3) NOT NULL, \"reference\" character varying(20), \"issued_at\" timestamp(3) with time zone NOT NULL, "
             + "\"due_at\" timestamp(0) with time zone NOT NULL, \"cutoff\" time(0) without time zone NOT NULL, \"grace\" interval(2) NOT NULL, \"note\" text NOT NULL",
             citus);
-    }
-
-    private static (Dictionary<string, string> Sources, Assembly Assembly) Compile(string source)
-    {
-        var (result, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Shop", source));
-        GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
-        var problems = GeneratorHarness.Problems(output);
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
-        using var image = new MemoryStream();
-        var emit = output.Emit(image);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        image.Position = 0;
-        return (GeneratorHarness.Sources(result), new AssemblyLoadContext("modifiers", isCollectible: true).LoadFromStream(image));
     }
 }

@@ -100,12 +100,14 @@ internal static class RebalancePlanner
 
         var byCount = options.Strategy == RebalanceStrategy.ByShardCount;
         var moves = new List<PlannedShardMove>();
-        var before = Loads(rows, sizes);
+        var before = workers.ToDictionary(w => w.Id, _ => (Groups: 0, Bytes: 0L));
+        var after = workers.ToDictionary(w => w.Id, _ => (Groups: 0, Bytes: 0L));
         foreach (var group in rows.Groups)
         {
             var placement = rows.Shards
                 .Where(s => rows.Tables.Any(t => t.GroupId == group.Id && t.Name == s.Table))
                 .GroupBy(s => s.ShardIndex).ToDictionary(g => g.Key, g => g.First().NodeId);
+            Count(before, group.Id, placement);
             long Weight(int index) => byCount ? 1 : Math.Max(1, sizes.GetValueOrDefault((group.Id, index)));
             var load = workers.ToDictionary(w => w.Id, w => placement.Where(p => p.Value == w.Id).Sum(p => Weight(p.Key)));
 
@@ -143,32 +145,23 @@ internal static class RebalancePlanner
 
                 Move(index, lightest);
             }
+
+            Count(after, group.Id, placement);
         }
 
-        var after = Loads(rows, sizes, moves);
         return new RebalancePlan(
             options.Strategy, moves,
-            [.. workers.Select(w => new WorkerLoad(w.Name, before[w.Name].Groups, after[w.Name].Groups, before[w.Name].Bytes, after[w.Name].Bytes))]);
+            [.. workers.Select(w => new WorkerLoad(w.Name, before[w.Id].Groups, after[w.Id].Groups, before[w.Id].Bytes, after[w.Id].Bytes))]);
 
         string Name(int id) => workers.First(w => w.Id == id).Name;
-    }
 
-    // Per worker: its shard groups (one per group and index) and their bytes, with the moves done.
-    private static Dictionary<string, (int Groups, long Bytes)> Loads(MetadataRows rows, IReadOnlyDictionary<(int Group, int Index), long> sizes, IReadOnlyList<PlannedShardMove>? moves = null)
-    {
-        var result = rows.Nodes.Where(n => n.Role == "worker").ToDictionary(n => n.Name, _ => (Groups: 0, Bytes: 0L), StringComparer.Ordinal);
-        foreach (var group in rows.Groups)
+        // Adds a group's shard groups (one per index) and their bytes to the workers that hold them.
+        void Count(Dictionary<int, (int Groups, long Bytes)> loads, int groupId, Dictionary<int, int> placement)
         {
-            var tables = rows.Tables.Where(t => t.GroupId == group.Id).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var shard in rows.Shards.Where(s => tables.Contains(s.Table)).GroupBy(s => s.ShardIndex).Select(g => g.First()))
+            foreach (var (index, node) in placement)
             {
-                var node = moves?.LastOrDefault(m => m.ColocationGroup == group.Name && m.ShardIndex == shard.ShardIndex)?.Target
-                    ?? rows.Nodes.First(n => n.Id == shard.NodeId).Name;
-                var (count, bytes) = result[node];
-                result[node] = (count + 1, bytes + sizes.GetValueOrDefault((group.Id, shard.ShardIndex)));
+                loads[node] = (loads[node].Groups + 1, loads[node].Bytes + sizes.GetValueOrDefault((groupId, index)));
             }
         }
-
-        return result;
     }
 }

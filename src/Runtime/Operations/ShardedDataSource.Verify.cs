@@ -25,16 +25,28 @@ public sealed partial class ShardedDataSource
         var shardRows = 0L;
         var tables = rows.Tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var keyTypes = rows.Groups.ToDictionary(g => g.Id, g => g.KeyType);
-        var physicalOnNode = rows.Shards.ToLookup(s => s.NodeId);
+        var shardsByPhysical = rows.Shards.ToDictionary(s => Identifiers.ShardTable(s.Table, s.ShardId), StringComparer.Ordinal);
         foreach (var nodeRow in rows.Nodes.Where(n => n.Role == "worker"))
         {
             var node = NodeFor(nodeRow);
             await using var connection = await OpenAsync(node, cancellationToken).ConfigureAwait(false);
-            foreach (var shard in physicalOnNode[nodeRow.Id])
+
+            // Which shard tables of the cluster are in reach of routed statements on this worker.
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            await using (var command = new NpgsqlCommand("SELECT t FROM unnest($1) t WHERE to_regclass(quote_ident(t)) IS NOT NULL", connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. shardsByPhysical.Keys] });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    present.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var (physical, shard) in shardsByPhysical.Where(s => s.Value.NodeId == nodeRow.Id))
             {
                 var table = tables[shard.Table];
-                var physical = Identifiers.ShardTable(shard.Table, shard.ShardId);
-                if (!await ExistsAsync(connection, physical, cancellationToken).ConfigureAwait(false))
+                if (!present.Contains(physical))
                 {
                     problems.Add(new VerificationProblem(shard.Table, shard.ShardId, node.Name, $"shard table \"{physical}\" is missing on worker '{node.Name}', which the metadata says holds it"));
                     continue;
@@ -69,17 +81,11 @@ public sealed partial class ShardedDataSource
             }
 
             // A copy of a shard on a worker the metadata does not place it on would be a second writable copy.
-            var elsewhere = rows.Shards.Where(s => s.NodeId != nodeRow.Id).Select(s => Identifiers.ShardTable(s.Table, s.ShardId)).ToArray();
-            await using (var command = new NpgsqlCommand("SELECT t FROM unnest($1) t WHERE to_regclass(quote_ident(t)) IS NOT NULL ORDER BY t", connection))
+            foreach (var stray in present.Where(t => shardsByPhysical[t].NodeId != nodeRow.Id).Order(StringComparer.Ordinal))
             {
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = elsewhere });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var shard = rows.Shards.First(s => Identifiers.ShardTable(s.Table, s.ShardId) == reader.GetString(0));
-                    problems.Add(new VerificationProblem(shard.Table, shard.ShardId, node.Name,
-                        $"worker '{node.Name}' has shard table \"{reader.GetString(0)}\" in reach of routed statements, but the metadata places it on '{rows.Nodes.First(n => n.Id == shard.NodeId).Name}'"));
-                }
+                var shard = shardsByPhysical[stray];
+                problems.Add(new VerificationProblem(shard.Table, shard.ShardId, node.Name,
+                    $"worker '{node.Name}' has shard table \"{stray}\" in reach of routed statements, but the metadata places it on '{rows.Nodes.First(n => n.Id == shard.NodeId).Name}'"));
             }
         }
 
@@ -139,13 +145,6 @@ public sealed partial class ShardedDataSource
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return checkedCopies;
-    }
-
-    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string physical, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT to_regclass(quote_ident($1)) IS NOT NULL", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = physical });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }
 

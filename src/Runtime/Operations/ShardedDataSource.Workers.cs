@@ -25,7 +25,7 @@ public sealed partial class ShardedDataSource
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         RefuseOnCitus("SELECT citus_add_node(host, port)");
         name ??= NodeNames.Default(connectionString);
-        var worker = WorkerNode(name, connectionString);
+        var worker = NodeNamed(name, () => connectionString);
 
         await using (var connection = await OpenCoordinatorAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -130,21 +130,6 @@ public sealed partial class ShardedDataSource
         }
 
         return await RefreshAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    // The node this data source uses for a worker: the one it was given or learnt (same name), else a new one.
-    private Node WorkerNode(string name, string connectionString)
-    {
-        lock (_nodes)
-        {
-            if (!_nodes.TryGetValue(name, out var node))
-            {
-                node = _buildNode(name, connectionString);
-                _nodes[name] = node;
-            }
-
-            return node;
-        }
     }
 
     // The shape a table has in the cluster: what the model says about it when the model has the table, else the metadata's record.

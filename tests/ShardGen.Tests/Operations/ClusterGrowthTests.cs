@@ -207,7 +207,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         var rows = new List<(long, long)>();
         foreach (var shard in map.Shards(AccountRepository.Definition))
         {
-            var connectionString = cluster.WorkerConnectionStrings[int.Parse(shard.Node.Name["worker".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1];
+            var connectionString = ConnectionStringOf(cluster, shard.Node);
             rows.AddRange((await Sql.QueryAsync(connectionString, $"SELECT tenant_id, id FROM {Identifiers.Quote(shard.ShardTable)}")).Select(r => ((long)r[0]!, (long)r[1]!)));
         }
 
@@ -282,7 +282,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         var shards = map.Shards(AccountRepository.Definition);
         var target = shards[0];
         var stranger = Enumerable.Range(1000, 10_000).Select(i => (long)i).First(k => map.Route(AccountRepository.Definition, k).ShardIndex != target.ShardIndex);
-        var worker = cluster.WorkerConnectionStrings[int.Parse(target.Node.Name["worker".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1];
+        var worker = ConnectionStringOf(cluster, target.Node);
         await Sql.ExecuteAsync(worker, $"ALTER TABLE {Identifiers.Quote(target.ShardTable)} DROP CONSTRAINT {Identifiers.Quote(target.ShardTable + "_hash_range")}");
         await Sql.ExecuteAsync(worker, $"INSERT INTO {Identifiers.Quote(target.ShardTable)} (tenant_id, id, owner, balance) VALUES ($1, 1, 'misplaced', 0)", stranger);
         await Sql.ExecuteAsync(cluster.WorkerConnectionStrings[1], "UPDATE currencies SET digits = 3 WHERE code = 'EUR'");
@@ -332,12 +332,16 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         var total = 0L;
         foreach (var shard in (await source.GetShardMapAsync()).Shards(AccountRepository.Definition))
         {
-            var connectionString = cluster.WorkerConnectionStrings[int.Parse(shard.Node.Name["worker".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1];
+            var connectionString = ConnectionStringOf(cluster, shard.Node);
             total += await Sql.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM {Identifiers.Quote(shard.ShardTable)}");
         }
 
         return total;
     }
+
+    // The server of a worker named worker1, worker2, ... (as Source names them).
+    private static string ConnectionStringOf(LocalPostgresCluster cluster, Node node) =>
+        cluster.WorkerConnectionStrings[int.Parse(node.Name["worker".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1];
 
     private static Task<LocalPostgresCluster> StartAsync() =>
         LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
