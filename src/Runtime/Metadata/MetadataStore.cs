@@ -252,7 +252,7 @@ internal static class MetadataStore
                 {
                     throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
                         $"Colocation group '{group.Name}' has {existing.ShardCount} shards in the cluster, but the data source was built with UseShardCount({shardCount}): "
-                        + $"the count is fixed when a group is created, and ShardGen cannot split shards yet. Build it with UseShardCount({existing.ShardCount}), or without UseShardCount to keep every existing group as it is. Nothing was changed."));
+                        + $"an apply does not change the count of an existing group. Split its shards online first (ShardedDataSource.SplitColocationGroupAsync, or `shardgen split {group.Name} --shards {shardCount}`), or build it with UseShardCount({existing.ShardCount}), or without UseShardCount to keep every existing group as it is. Nothing was changed."));
                 }
 
                 continue;
@@ -267,12 +267,12 @@ internal static class MetadataStore
 
         // Tables, and the shards of new distributed tables, placed where their group's shards are.
         var tables = rows.Tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var placementOfGroupShard = new Dictionary<(int Group, int Shard), int>();
+        var placementOfGroupShard = new Dictionary<(int Group, int Shard), (int Node, int MinHash, int MaxHash)>();
         foreach (var shard in rows.Shards)
         {
             if (tables.TryGetValue(shard.Table, out var owner) && owner.GroupId is { } groupId)
             {
-                placementOfGroupShard.TryAdd((groupId, shard.ShardIndex), shard.NodeId);
+                placementOfGroupShard.TryAdd((groupId, shard.ShardIndex), (shard.NodeId, shard.MinHash, shard.MaxHash));
             }
         }
 
@@ -306,21 +306,29 @@ internal static class MetadataStore
                     $"Table '{table.Name}' is too long a name for its shard tables ('{table.Name}_<shardid>' must fit PostgreSQL's {Identifiers.MaxLength} bytes): give it a shorter name with Table = \"...\".");
             }
 
+            // A table joins its group's shards where they are, with their ranges (a split group's are not uniform), so a
+            // group being moved or split gets no table until the move is done.
+            if (await MoveCatalog.UnderWayInGroupAsync(connection, transaction, group.Id, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ShardGenException(
+                    $"A shard move or split of colocation group '{group.Name}' is under way: table '{table.Name}' can join the group after it. Run the apply again when it is done (or run `shardgen cleanup` if its process died). Nothing was changed.");
+            }
+
             await ExecuteAsync(
                 "INSERT INTO shardgen.tables (table_name, kind, group_id, distribution_column, fingerprint, canonical) VALUES ($1, $2, $3, $4, $5, $6)",
                 table.Name, kind, group.Id, table.DistributionColumn!, CanonicalText.Fingerprint(created), created).ConfigureAwait(false);
             for (var shard = 0; shard < group.ShardCount; shard++)
             {
-                if (!placementOfGroupShard.TryGetValue((group.Id, shard), out var nodeId))
+                if (!placementOfGroupShard.TryGetValue((group.Id, shard), out var placement))
                 {
-                    nodeId = workerIds[shard % workerIds.Length];
-                    placementOfGroupShard[(group.Id, shard)] = nodeId;
+                    placement = (workerIds[shard % workerIds.Length], HashRanges.MinHash(shard, group.ShardCount), HashRanges.MaxHash(shard, group.ShardCount));
+                    placementOfGroupShard[(group.Id, shard)] = placement;
                 }
 
                 var shardId = await ScalarAsync<long>(
                     "INSERT INTO shardgen.shards (shard_id, table_name, shard_index, min_hash, max_hash) VALUES (nextval('shardgen.shard_id_seq'), $1, $2, $3, $4) RETURNING shard_id",
-                    table.Name, shard, HashRanges.MinHash(shard, group.ShardCount), HashRanges.MaxHash(shard, group.ShardCount)).ConfigureAwait(false);
-                await ExecuteAsync("INSERT INTO shardgen.placements (shard_id, node_id) VALUES ($1, $2)", shardId, nodeId).ConfigureAwait(false);
+                    table.Name, shard, placement.MinHash, placement.MaxHash).ConfigureAwait(false);
+                await ExecuteAsync("INSERT INTO shardgen.placements (shard_id, node_id) VALUES ($1, $2)", shardId, placement.Node).ConfigureAwait(false);
             }
 
             changed = true;

@@ -20,21 +20,23 @@ internal static class ShardChecksum
 {
     /// <summary>The statement that streams a copy's rows for the checksum.</summary>
     /// <param name="schema">The copy's schema (a fenced copy's), or null for the schema the connection's search path finds it in.</param>
-    public static string Copy(TableShape shape, string? schema, string physical) =>
+    /// <param name="where">A condition the rows meet (a split's piece of the hash range), or null for every row.</param>
+    public static string Copy(TableShape shape, string? schema, string physical, string? where = null) =>
         new StringBuilder("COPY (SELECT ").AppendJoin(", ", shape.Columns.Select(c => Identifiers.Quote(c.Name))).Append(" FROM ")
             .Append(schema is null ? "" : Identifiers.Quote(schema) + ".").Append(Identifiers.Quote(physical))
+            .Append(where is null ? "" : " WHERE " + where)
             .Append(" ORDER BY ").AppendJoin(", ", shape.PrimaryKey.Select(Identifiers.Quote)).Append(") TO STDOUT (FORMAT binary)").ToString();
 
     /// <summary>Rows and checksum of one copy, read in the connection's current transaction, if any.</summary>
     public static async Task<(long Rows, UInt128 Checksum)> ComputeAsync(
-        NpgsqlConnection connection, TableShape shape, string? schema, string physical, CancellationToken cancellationToken)
+        NpgsqlConnection connection, TableShape shape, string? schema, string physical, string? where, CancellationToken cancellationToken)
     {
         var hash = new XxHash128();
         var counter = new RowCounter();
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
-            await using var raw = await connection.BeginRawBinaryCopyAsync(Copy(shape, schema, physical), cancellationToken).ConfigureAwait(false);
+            await using var raw = await connection.BeginRawBinaryCopyAsync(Copy(shape, schema, physical, where), cancellationToken).ConfigureAwait(false);
 
             // The header (signature, flags, the length of an extension, the extension) is the same for every copy; the
             // rows follow, then the trailer. Every byte goes into the hash; the rows are counted on the way.

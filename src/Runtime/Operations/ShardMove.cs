@@ -118,14 +118,27 @@ internal sealed class ShardMove
     /// <see cref="MoveAsync"/> from the metadata as it is now, reporting its steps to <paramref name="progress"/> when given;
     /// cancelled, it settles the move before it returns (undone, or finished when the source was fenced already).
     /// </summary>
-    public async Task<ShardMoveResult> MoveOrSettleAsync(
-        string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveProgress>? progress, CancellationToken cancellationToken)
+    public Task<ShardMoveResult> MoveOrSettleAsync(
+        string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveProgress>? progress, CancellationToken cancellationToken) =>
+        MoveOrSettleAsync(groupName, shardIndex, targetName, null, settled, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MoveOrSettleAsync(string, int, string, IReadOnlyList{ShardMoveResult}, IProgress{ShardMoveProgress}?, CancellationToken)"/>,
+    /// the shard group split on the way into pieces starting at <paramref name="splitPoints"/> (hashes inside its range,
+    /// ascending), which become shards <paramref name="shardIndex"/> to <paramref name="shardIndex"/> + the number of points.
+    /// </summary>
+    public Task<ShardMoveResult> SplitOrSettleAsync(
+        string groupName, int shardIndex, int[] splitPoints, string targetName, IProgress<ShardMoveProgress>? progress, CancellationToken cancellationToken) =>
+        MoveOrSettleAsync(groupName, shardIndex, targetName, splitPoints, [], progress, cancellationToken);
+
+    private async Task<ShardMoveResult> MoveOrSettleAsync(
+        string groupName, int shardIndex, string targetName, int[]? splitPoints, IReadOnlyList<ShardMoveResult> settled, IProgress<ShardMoveProgress>? progress, CancellationToken cancellationToken)
     {
         _progress = progress ?? _progress;
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await MoveAsync(groupName, shardIndex, targetName, settled, cancellationToken).ConfigureAwait(false);
+            return await MoveAsync(groupName, shardIndex, targetName, splitPoints, settled, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -134,8 +147,8 @@ internal sealed class ShardMove
         }
     }
 
-    /// <summary>Moves shard <paramref name="shardIndex"/> of <paramref name="groupName"/> to <paramref name="targetName"/>.</summary>
-    private async Task<ShardMoveResult> MoveAsync(string groupName, int shardIndex, string targetName, IReadOnlyList<ShardMoveResult> settled, CancellationToken cancellationToken)
+    /// <summary>Moves shard <paramref name="shardIndex"/> of <paramref name="groupName"/> to <paramref name="targetName"/>, split at <paramref name="splitPoints"/> when given.</summary>
+    private async Task<ShardMoveResult> MoveAsync(string groupName, int shardIndex, string targetName, int[]? splitPoints, IReadOnlyList<ShardMoveResult> settled, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var group = _rows.Groups.FirstOrDefault(g => g.Name == groupName)
@@ -149,17 +162,32 @@ internal sealed class ShardMove
             ?? throw new ArgumentException($"The cluster has no worker named '{targetName}'.", nameof(targetName));
         var shards = ShardsOf(group.Id, shardIndex);
         var sourceId = shards[0].Shard.NodeId;
-        if (sourceId == targetRow.Id)
+        int[]? starts = null;
+        long[]? newShardIds = null;
+        if (splitPoints is not null)
+        {
+            starts = SplitStarts(groupName, shardIndex, shards[0].Shard, splitPoints);
+            if (sourceId == targetRow.Id)
+            {
+                throw new ArgumentException(
+                    $"Shard {shardIndex} of colocation group '{groupName}' is on '{targetName}' already: a split copies the pieces to another worker with logical replication, which cannot write into the database it reads. Give another worker; a later move or rebalance can bring the pieces back.",
+                    nameof(targetName));
+            }
+
+            newShardIds = await NewShardIdsAsync(starts.Length * shards.Count, cancellationToken).ConfigureAwait(false);
+        }
+        else if (sourceId == targetRow.Id)
         {
             // Already there: the move a crashed run had begun was finished while settling, or there was nothing to do.
             return settled.FirstOrDefault(r => r.ColocationGroup == groupName && r.ShardIndex == shardIndex && r.Target == targetName)
                 ?? new ShardMoveResult(0, groupName, shardIndex, targetName, targetName, [], TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
         }
 
-        var moveId = await MoveCatalog.InsertAsync(
-            _control, group.Id, shardIndex, sourceId, targetRow.Id,
-            [.. shards.Select(s => s.Shard.ShardId)], [.. shards.Select(s => s.ShardTable)], cancellationToken).ConfigureAwait(false);
-        var move = new MoveRow(moveId, group.Id, shardIndex, sourceId, targetRow.Id, [.. shards.Select(s => s.Shard.ShardId)], [.. shards.Select(s => s.ShardTable)], "copying");
+        long[] shardIds = [.. shards.Select(s => s.Shard.ShardId)];
+        string[] shardTables = [.. shards.Select(s => s.ShardTable)];
+        var moveId = await MoveCatalog.InsertAsync(_control, group.Id, shardIndex, sourceId, targetRow.Id, shardIds, shardTables, starts, newShardIds, cancellationToken).ConfigureAwait(false)
+            ?? throw new ShardGenException($"A table was added to colocation group '{groupName}' while the move was being planned; nothing was changed. Run it again.");
+        var move = new MoveRow(moveId, group.Id, shardIndex, sourceId, targetRow.Id, shardIds, shardTables, "copying", starts, newShardIds);
         var source = NodeById(sourceId);
         var target = NodeById(targetRow.Id);
 
@@ -225,11 +253,12 @@ internal sealed class ShardMove
         progress.Report(ShardMoveStep.WriteBlock);
         var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, targetConnection, shards, cancellationToken).ConfigureAwait(false);
         progress.Report(ShardMoveStep.Fenced);
-        await SwitchAsync(move, progress, cancellationToken).ConfigureAwait(false);
+        await SwitchAsync(move, shards, progress, cancellationToken).ConfigureAwait(false);
         return new ShardMoveResult(moveId, groupName, shardIndex, source.Name, target.Name, tables, writeBlock, Stopwatch.GetElapsedTime(started));
     }
 
-    private async Task ReloadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the metadata again (<see cref="Rows"/>).</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         _rows = await MetadataStore.ReadAsync(_control, null, cancellationToken).ConfigureAwait(false);
         _map = _buildMap(_rows);
@@ -248,10 +277,48 @@ internal sealed class ShardMove
             _source.RecordedShape(table),
             _rows.Shards.First(s => s.Table == table.Name && s.ShardIndex == shardIndex)))];
 
+    /// <summary>The smallest hash of each piece of a split: the shard's own, then the points, checked to lie inside its range, ascending.</summary>
+    private static int[] SplitStarts(string groupName, int shardIndex, ShardRow shard, int[] points)
+    {
+        if (points.Length == 0)
+        {
+            throw new ArgumentException("A split needs at least one split point.", nameof(points));
+        }
+
+        for (var i = 0; i < points.Length; i++)
+        {
+            if (points[i] <= shard.MinHash || points[i] > shard.MaxHash || (i > 0 && points[i] <= points[i - 1]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {shardIndex} of colocation group '{groupName}' holds hashes {shard.MinHash} to {shard.MaxHash}: split points start pieces, so they lie in ({shard.MinHash}, {shard.MaxHash}], ascending; {points[i]} does not."),
+                    nameof(points));
+            }
+        }
+
+        return [shard.MinHash, .. points];
+    }
+
+    /// <summary>The smallest and largest hash of piece <paramref name="piece"/> of a split.</summary>
+    private static (int Min, int Max) PieceRange(MoveRow move, int piece, int sourceMax) =>
+        (move.SplitStarts![piece], piece == move.SplitStarts.Length - 1 ? sourceMax : move.SplitStarts[piece + 1] - 1);
+
+    private async Task<long[]> NewShardIdsAsync(int count, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT array_agg(nextval('shardgen.shard_id_seq')) FROM generate_series(1, $1)", _control);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        var ids = (long[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        Array.Sort(ids);
+        return ids;
+    }
+
     // The target's tables in the cluster's recorded shape (hash-range check, indexes, foreign keys), in one transaction,
     // with a trigger that refuses every write but replication's (which runs as session_replication_role = replica, where
     // ordinary triggers do not fire): a process routing with a map older than an earlier move of the shard away from
     // this worker cannot write into the copy while it is filled. The trigger goes at the switch.
+    // A split's target has the pieces, each a shard table of its own range, attached as the partitions of a table named
+    // as the source's shard table and partitioned by the key's hash: the subscription fills that table by name, and
+    // PostgreSQL routes each row to its piece. Foreign keys between the pieces of colocated tables wait for the switch
+    // (a table referenced by one cannot be attached as a partition).
     private async Task CreateTargetTablesAsync(MoveRow move, Node target, GroupRow group, List<MovedShard> shards, CancellationToken cancellationToken)
     {
         var schema = Identifiers.Quote(move.Name);
@@ -267,23 +334,54 @@ internal sealed class ShardMove
             """,
         };
         var after = new List<string>();
-        foreach (var shard in shards)
+        var partitioned = new List<string>();
+        foreach (var (shard, t) in shards.Select((shard, t) => (shard, t)))
         {
-            statements.Add(NativeDdl.CreateShardTable(shard.Shape, group.KeyType, shard.ShardTable, shard.Shard.ShardId, shard.Shard.MinHash, shard.Shard.MaxHash));
-            after.AddRange(shard.Shape.Indexes.Select(index => TableDdl.CreateIndex(index, shard.ShardTable, shard.Shard.ShardId, concurrently: false)));
-            after.AddRange(shard.Shape.ForeignKeys.Select(key => TableDdl.AddForeignKey(
-                key, shard.ShardTable, shard.Shard.ShardId,
-                shards.FirstOrDefault(s => s.Table.Name == key.ReferencedTable)?.ShardTable ?? key.ReferencedTable, notValid: false)));
-            after.Add($"CREATE TRIGGER \"shardgen_refuse_writes\" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {Identifiers.Quote(shard.ShardTable)} FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_writes()");
+            if (move.NewShardIds is null)
+            {
+                AddShardTable(shard, shard.ShardTable, shard.Shard.ShardId, shard.Shard.MinHash, shard.Shard.MaxHash);
+                continue;
+            }
+
+            var pieces = move.TargetTables;
+            var parent = Identifiers.Quote(shard.ShardTable);
+            partitioned.Add(string.Create(CultureInfo.InvariantCulture,
+                $"CREATE TABLE {parent} (LIKE {Identifiers.Quote(pieces[t])}) PARTITION BY RANGE (({group.KeyType.HashFunction()}({Identifiers.Quote(shard.Shape.DistributionColumn!)})))"));
+            for (var piece = 0; piece < move.SplitStarts!.Length; piece++)
+            {
+                var (min, max) = PieceRange(move, piece, shard.Shard.MaxHash);
+                var physical = pieces[(piece * shards.Count) + t];
+                AddShardTable(shard, physical, move.NewShardIds[(piece * shards.Count) + t], min, max);
+                partitioned.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"ALTER TABLE {parent} ATTACH PARTITION {Identifiers.Quote(physical)} FOR VALUES FROM ({min}) TO ({(max == int.MaxValue ? "MAXVALUE" : ((long)max + 1).ToString(CultureInfo.InvariantCulture))})"));
+            }
+
+            partitioned.Add(RefuseWrites(shard.ShardTable));
         }
+
+        after.AddRange(partitioned);
+
+        void AddShardTable(MovedShard shard, string physical, long shardId, int minHash, int maxHash)
+        {
+            statements.Add(NativeDdl.CreateShardTable(shard.Shape, group.KeyType, physical, shardId, minHash, maxHash));
+            after.AddRange(shard.Shape.Indexes.Select(index => TableDdl.CreateIndex(index, physical, shardId, concurrently: false)));
+            after.AddRange(shard.Shape.ForeignKeys
+                .Where(key => move.NewShardIds is null || !shards.Any(s => s.Table.Name == key.ReferencedTable))
+                .Select(key => TableDdl.AddForeignKey(key, physical, shardId, shards.FirstOrDefault(s => s.Table.Name == key.ReferencedTable)?.ShardTable ?? key.ReferencedTable, notValid: false)));
+            after.Add(RefuseWrites(physical));
+        }
+
+        string RefuseWrites(string physical) =>
+            $"CREATE TRIGGER \"shardgen_refuse_writes\" BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {Identifiers.Quote(physical)} FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_writes()";
 
         await using var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var existing = await ScalarOnAsync<long>(connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace", cancellationToken, (object)move.ShardTables).ConfigureAwait(false);
+        string[] names = [.. move.ShardTables.Union(move.TargetTables)];
+        var existing = await ScalarOnAsync<long>(connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace", cancellationToken, (object)names).ConfigureAwait(false);
         if (existing > 0)
         {
-            throw new ShardGenException($"Worker '{target.Name}' already has a table named as a shard of this move ({string.Join(", ", move.ShardTables)}) that the metadata does not place there; nothing was moved. Look at it and drop it first.");
+            throw new ShardGenException($"Worker '{target.Name}' already has a table named as a shard of this move ({string.Join(", ", names)}) that the metadata does not place there; nothing was moved. Look at it and drop it first.");
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -348,7 +446,7 @@ internal sealed class ShardMove
             // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
             var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_insert_lsn()::text", block.Token).ConfigureAwait(false);
             await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
-            var tables = await ProveAsync(shards, connection, transaction, sourceSchema: null, target, block.Token).ConfigureAwait(false);
+            var tables = await ProveAsync(move, shards, connection, transaction, sourceSchema: null, target, block.Token).ConfigureAwait(false);
             var fence = Identifiers.Quote(move.Name);
             await ExecuteOnAsync(
                 connection, transaction, block.Token,
@@ -363,25 +461,40 @@ internal sealed class ShardMove
         }
     }
 
-    /// <summary>Both copies' rows and checksums, read at once (the source in the write block's transaction); refuses a difference.</summary>
-    private static async Task<List<MovedShardTable>> ProveAsync(
-        List<MovedShard> shards, NpgsqlConnection source, NpgsqlTransaction sourceTransaction, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Both copies' rows and checksums, read at once (the source in the write block's transaction); refuses a difference.
+    /// A split compares each piece with the rows of its range on the source.
+    /// </summary>
+    private async Task<List<MovedShardTable>> ProveAsync(
+        MoveRow move, List<MovedShard> shards, NpgsqlConnection source, NpgsqlTransaction sourceTransaction, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
     {
         await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         var tables = new List<MovedShardTable>();
-        foreach (var shard in shards)
+        var pieces = move.TargetTables;
+        for (var piece = 0; piece < pieces.Length / shards.Count; piece++)
         {
-            var onSource = ShardChecksum.ComputeAsync(source, shard.Shape, sourceSchema, shard.ShardTable, cancellationToken);
-            var onTarget = ShardChecksum.ComputeAsync(target, shard.Shape, null, shard.ShardTable, cancellationToken);
-            var (sourceRows, sourceSum) = await onSource.ConfigureAwait(false);
-            var (targetRows, targetSum) = await onTarget.ConfigureAwait(false);
-            if (sourceRows != targetRows || sourceSum != targetSum)
+            foreach (var (shard, t) in shards.Select((shard, t) => (shard, t)))
             {
-                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
-                    $"Shard table \"{shard.ShardTable}\" differs between the source ({sourceRows} rows, checksum {sourceSum:x32}) and the target ({targetRows} rows, checksum {targetSum:x32}): the move stopped before the switch; the shards stay on the source. Run the move again."));
-            }
+                var physical = pieces[(piece * shards.Count) + t];
+                string? range = null;
+                if (move.SplitStarts is not null)
+                {
+                    var (min, max) = PieceRange(move, piece, shard.Shard.MaxHash);
+                    range = string.Create(CultureInfo.InvariantCulture, $"{_rows.Groups.First(g => g.Id == move.GroupId).KeyType.HashFunction()}({Identifiers.Quote(shard.Shape.DistributionColumn!)}) BETWEEN {min} AND {max}");
+                }
 
-            tables.Add(new MovedShardTable(shard.Table.Name, shard.Shard.ShardId, shard.ShardTable, sourceRows, sourceSum));
+                var onSource = ShardChecksum.ComputeAsync(source, shard.Shape, sourceSchema, shard.ShardTable, range, cancellationToken);
+                var onTarget = ShardChecksum.ComputeAsync(target, shard.Shape, null, physical, null, cancellationToken);
+                var (sourceRows, sourceSum) = await onSource.ConfigureAwait(false);
+                var (targetRows, targetSum) = await onTarget.ConfigureAwait(false);
+                if (sourceRows != targetRows || sourceSum != targetSum)
+                {
+                    throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                        $"Shard table \"{physical}\" on the target differs from {(range is null ? "the source's copy" : $"its range of \"{shard.ShardTable}\" on the source")} ({targetRows} rows, checksum {targetSum:x32}; the source {sourceRows} rows, checksum {sourceSum:x32}): the move stopped before the switch; the shards stay on the source. Run the move again."));
+                }
+
+                tables.Add(new MovedShardTable(shard.Table.Name, move.NewShardIds?[(piece * shards.Count) + t] ?? shard.Shard.ShardId, physical, sourceRows, sourceSum));
+            }
         }
 
         await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -391,12 +504,19 @@ internal sealed class ShardMove
     /// <summary>
     /// After the fence committed: the target's write trigger goes, then the metadata names the target (version bumped,
     /// move <c>switched</c>) in one coordinator transaction, then the subscription and publication are dropped.
+    /// A split drops its subscription first, makes its pieces plain shard tables (<see cref="PiecesOnTargetAsync"/>), then
+    /// puts them in the metadata in place of the source's shards.
     /// </summary>
-    private async Task SwitchAsync(MoveRow move, Reporter progress, CancellationToken cancellationToken)
+    private async Task SwitchAsync(MoveRow move, List<MovedShard> shards, Reporter progress, CancellationToken cancellationToken)
     {
-        var target = NodeById(move.TargetNode);
-        await using (var connection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false))
+        if (move.SplitStarts is not null)
         {
+            await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
+            await PiecesOnTargetAsync(move, shards, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var connection = await _source.OpenAsync(NodeById(move.TargetNode), cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await ExecuteOnAsync(
@@ -407,21 +527,108 @@ internal sealed class ShardMove
 
         await using (var transaction = await _control.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using (var command = new NpgsqlCommand("UPDATE shardgen.placements SET node_id = $2 WHERE shard_id = ANY($1) AND node_id = $3", _control, transaction))
+            var batch = new NpgsqlBatch(_control, transaction);
+            await using (batch)
             {
-                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = move.ShardIds });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = move.TargetNode });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = move.SourceNode });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (move.SplitStarts is null)
+                {
+                    Add("UPDATE shardgen.placements SET node_id = $2 WHERE shard_id = ANY($1) AND node_id = $3", move.ShardIds, move.TargetNode, move.SourceNode);
+                }
+                else
+                {
+                    // The source's shards leave; the shards after them shift by the pieces added (through negative indexes,
+                    // as the unique (table, index) is checked row by row); the pieces take their place, on the target.
+                    var pieces = move.SplitStarts.Length;
+                    var ids = move.NewShardIds!;
+                    Add("DELETE FROM shardgen.placements WHERE shard_id = ANY($1)", move.ShardIds);
+                    Add("DELETE FROM shardgen.shards WHERE shard_id = ANY($1)", move.ShardIds);
+                    Add("UPDATE shardgen.shards SET shard_index = -shard_index - 1 WHERE table_name = ANY($1) AND shard_index > $2", shards.Select(s => s.Table.Name).ToArray(), move.ShardIndex);
+                    Add("UPDATE shardgen.shards SET shard_index = -shard_index - 1 + $2 WHERE table_name = ANY($1) AND shard_index < 0", shards.Select(s => s.Table.Name).ToArray(), pieces - 1);
+                    Add(
+                        "INSERT INTO shardgen.shards (shard_id, table_name, shard_index, min_hash, max_hash) SELECT * FROM unnest($1, $2, $3, $4, $5)",
+                        ids,
+                        ids.Select((_, i) => shards[i % shards.Count].Table.Name).ToArray(),
+                        ids.Select((_, i) => move.ShardIndex + (i / shards.Count)).ToArray(),
+                        ids.Select((_, i) => PieceRange(move, i / shards.Count, shards[0].Shard.MaxHash).Min).ToArray(),
+                        ids.Select((_, i) => PieceRange(move, i / shards.Count, shards[0].Shard.MaxHash).Max).ToArray());
+                    Add("INSERT INTO shardgen.placements (shard_id, node_id) SELECT unnest($1), $2", ids, move.TargetNode);
+                    Add("UPDATE shardgen.colocation_groups SET shard_count = shard_count + $2 WHERE group_id = $1", move.GroupId, pieces - 1);
+                }
+
+                Add("UPDATE shardgen.metadata SET version = version + 1");
+                Add("UPDATE shardgen.moves SET state = 'switched', updated_at = now() WHERE move_id = $1", move.Id);
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await ExecuteOnAsync(_control, transaction, cancellationToken, "UPDATE shardgen.metadata SET version = version + 1").ConfigureAwait(false);
-            await MoveCatalog.SetStateAsync(_control, transaction, move.Id, "switched", cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+            void Add(string sql, params object[] values)
+            {
+                var command = new NpgsqlBatchCommand(sql);
+                foreach (var value in values)
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                batch.BatchCommands.Add(command);
+            }
         }
 
         progress.Report(ShardMoveStep.Switched);
         await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A split's pieces become plain shard tables on the target, in one transaction: their write triggers dropped, detached
+    /// from the tables partitioned by hash that the subscription filled, those dropped, and the foreign keys between the
+    /// pieces of colocated tables added (<c>NOT VALID</c>, then validated after the commit, without blocking writes: the
+    /// rows are the proven copy of rows that met them). A second run after a crash finds no partitioned table and only
+    /// validates again.
+    /// </summary>
+    private async Task PiecesOnTargetAsync(MoveRow move, List<MovedShard> shards, CancellationToken cancellationToken)
+    {
+        var pieces = move.TargetTables;
+        var statements = new List<string>();
+        var validations = new List<string>();
+        for (var i = 0; i < pieces.Length; i++)
+        {
+            var shard = shards[i % shards.Count];
+            var piece = i / shards.Count;
+            statements.Add($"DROP TRIGGER IF EXISTS \"shardgen_refuse_writes\" ON {Identifiers.Quote(pieces[i])}");
+            statements.Add($"ALTER TABLE {Identifiers.Quote(shard.ShardTable)} DETACH PARTITION {Identifiers.Quote(pieces[i])}");
+            foreach (var key in shard.Shape.ForeignKeys)
+            {
+                var referenced = shards.FindIndex(s => s.Table.Name == key.ReferencedTable);
+                if (referenced >= 0)
+                {
+                    var shardId = move.NewShardIds![i];
+                    statements.Add(TableDdl.AddForeignKey(key, pieces[i], shardId, pieces[(piece * shards.Count) + referenced], notValid: true));
+                    validations.Add(TableDdl.ValidateConstraint(key.Name, pieces[i], shardId));
+                }
+            }
+        }
+
+        await using var connection = await _source.OpenAsync(NodeById(move.TargetNode), cancellationToken).ConfigureAwait(false);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var partitioned = await ScalarOnAsync<long>(
+                connection, transaction, "SELECT count(*) FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace AND relkind = 'p'",
+                cancellationToken, (object)move.ShardTables).ConfigureAwait(false);
+            if (partitioned > 0)
+            {
+                await ExecuteOnAsync(
+                    connection, transaction, cancellationToken,
+                    [.. statements, $"DROP TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE"]).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (validations.Count > 0)
+        {
+            await ExecuteOnAsync(connection, null, cancellationToken, validations).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -442,9 +649,9 @@ internal sealed class ShardMove
             var shards = ShardsOf(move.GroupId, move.ShardIndex).Where(s => move.ShardIds.Contains(s.Shard.ShardId)).ToList();
             await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
             await using var transaction = await sourceConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            var tables = await ProveAsync(shards, sourceConnection, transaction, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
+            var tables = await ProveAsync(move, shards, sourceConnection, transaction, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            await SwitchAsync(move, new Reporter(_progress), cancellationToken).ConfigureAwait(false);
+            await SwitchAsync(move, shards, new Reporter(_progress), cancellationToken).ConfigureAwait(false);
             return new ShardMoveResult(move.Id, group.Name, move.ShardIndex, source.Name, target.Name, tables, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
         }
 
@@ -454,7 +661,7 @@ internal sealed class ShardMove
         }
 
         await DropReplicationAsync(move, cancellationToken).ConfigureAwait(false);
-        if (_rows.Shards.Any(s => move.ShardIds.Contains(s.ShardId) && s.NodeId == move.TargetNode))
+        if (_rows.Shards.Any(s => move.NewShardIds is null ? move.ShardIds.Contains(s.ShardId) && s.NodeId == move.TargetNode : move.NewShardIds.Contains(s.ShardId)))
         {
             throw new ShardGenException($"Move {move.Id}: the metadata places its shards on '{target.Name}' but the source was never fenced; nothing was changed. Look at the cluster.");
         }
@@ -465,7 +672,7 @@ internal sealed class ShardMove
             await LockTimeoutAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
             await ExecuteOnAsync(
                 targetConnection, transaction, cancellationToken,
-                $"DROP TABLE IF EXISTS {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE").ConfigureAwait(false);
+                $"DROP TABLE IF EXISTS {string.Join(", ", move.ShardTables.Union(move.TargetTables).Select(Identifiers.Quote))}", $"DROP SCHEMA IF EXISTS {Identifiers.Quote(move.Name)} CASCADE").ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

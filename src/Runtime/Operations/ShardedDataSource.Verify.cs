@@ -113,7 +113,7 @@ public sealed partial class ShardedDataSource
         var expected = new List<(long Rows, UInt128 Checksum)>();
         foreach (var (name, shape) in references)
         {
-            expected.Add(await ShardChecksum.ComputeAsync(coordinator, shape, null, name, cancellationToken).ConfigureAwait(false));
+            expected.Add(await ShardChecksum.ComputeAsync(coordinator, shape, null, name, null, cancellationToken).ConfigureAwait(false));
         }
 
         var checkedCopies = 0;
@@ -132,7 +132,7 @@ public sealed partial class ShardedDataSource
                         await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
                     }
 
-                    actual = await ShardChecksum.ComputeAsync(connection, shape, null, name, cancellationToken).ConfigureAwait(false);
+                    actual = await ShardChecksum.ComputeAsync(connection, shape, null, name, null, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (actual != expected[i])

@@ -19,7 +19,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_added_under_load_serves_reference_reads_only_once_its_copies_are_whole_and_processes_never_told_learn_it()
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await RoutedLoad.StartClusterAsync();
         await using var first = Source(cluster, workers: 2);
         var db = new ShardDatabase(first);
         await db.ApplySchemaAsync();
@@ -112,7 +112,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
     [Fact]
     public async Task A_rebalance_onto_a_new_worker_then_a_drain_under_16_clients_keep_every_acknowledged_write_once_and_every_read_answered()
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await RoutedLoad.StartClusterAsync();
         await using var live = Source(cluster, workers: 2);
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
@@ -130,53 +130,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         Assert.NotEmpty(plan.Moves);
         Assert.All(plan.Moves, m => Assert.Equal("worker3", m.Target));
 
-        using var stop = new CancellationTokenSource();
-        var acknowledged = new ConcurrentDictionary<(long Tenant, long Id), bool>(seeded.Select(p => KeyValuePair.Create(p, true)));
-        var failures = new ConcurrentQueue<string>();
-        var next = 10_000L;
-        var reads = 0;
-        async Task WriteAsync()
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var id = Interlocked.Increment(ref next);
-                try
-                {
-                    await db.Accounts.InsertAsync(new Account(id % 60, id, "written during the rebalance", id));
-                    acknowledged[(id % 60, id)] = true;
-                }
-                catch (ShardGenException ex)
-                {
-                    failures.Enqueue(ex.Message);
-                }
-            }
-        }
-
-        async Task ReadAsync(int seed)
-        {
-            var random = new Random(seed);
-            while (!stop.IsCancellationRequested)
-            {
-                var written = acknowledged.Keys.ToArray();
-                var (tenant, id) = written[random.Next(written.Length)];
-                try
-                {
-                    if (await db.Accounts.GetAsync(tenant, id) is null)
-                    {
-                        failures.Enqueue($"an acknowledged row was not found by a read of {tenant}/{id}");
-                    }
-
-                    Interlocked.Increment(ref reads);
-                }
-                catch (ShardGenException ex)
-                {
-                    failures.Enqueue(ex.Message);
-                }
-            }
-        }
-
-        var clients = Enumerable.Range(0, 8).Select(i => Task.Run(WriteAsync))
-            .Concat(Enumerable.Range(0, 8).Select(i => Task.Run(() => ReadAsync(i)))).ToList();
+        var load = RoutedLoad.Start(db, seeded, tenants: 60);
         await Task.Delay(200);
         var steps = new ConcurrentQueue<RebalanceProgress>();
         var moves = await live.RebalanceAsync(progress: new Reported<RebalanceProgress>(steps.Enqueue));
@@ -192,26 +146,18 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
 
         var drained = await live.DrainWorkerAsync("worker1");
         await Task.Delay(200);
-        await stop.CancelAsync();
-        await Task.WhenAll(clients);
-        output.WriteLine($"{moves.Count} moves in the rebalance (longest write block {moves.Max(m => m.WriteBlock.TotalMilliseconds):0} ms), {drained.Count} in the drain; {acknowledged.Count - seeded.Count} writes and {reads} reads meanwhile");
+        await load.StopAsync();
+        output.WriteLine($"{moves.Count} moves in the rebalance (longest write block {moves.Max(m => m.WriteBlock.TotalMilliseconds):0} ms), {drained.Count} in the drain; {load.Acknowledged.Count - seeded.Count} writes and {load.Reads} reads meanwhile");
 
-        Assert.Empty(failures);
-        Assert.True(reads > 0);
+        Assert.Empty(load.Failures);
+        Assert.True(load.Reads > 0);
         Assert.Contains(steps, s => s.Step == ShardMoveStep.Switched && s.Move == moves.Count && s.Moves == moves.Count);
 
         // worker1 is gone from the metadata and holds no placement; every acknowledged write is on a worker exactly once.
         Assert.Equal(0L, await Sql.ScalarAsync<long>(cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.nodes WHERE name = 'worker1'"));
         var map = await live.GetShardMapAsync();
         Assert.Equal(new[] { "worker2", "worker3" }, map.Workers.Select(w => w.Name).Order().ToArray());
-        var rows = new List<(long, long)>();
-        foreach (var shard in map.Shards(AccountRepository.Definition))
-        {
-            var connectionString = ConnectionStringOf(cluster, shard.Node);
-            rows.AddRange((await Sql.QueryAsync(connectionString, $"SELECT tenant_id, id FROM {Identifiers.Quote(shard.ShardTable)}")).Select(r => ((long)r[0]!, (long)r[1]!)));
-        }
-
-        Assert.Equal(acknowledged.Keys.Order().ToArray(), rows.Order().ToArray());
+        Assert.Equal(load.Acknowledged.Keys.Order().ToArray(), (await RoutedLoad.AccountsOnWorkersAsync(live, cluster)).Order().ToArray());
         var verification = await live.VerifyAsync();
         Assert.True(verification.IsSound, string.Join("\n", verification.Problems.Select(p => p.Message)));
     }
@@ -219,7 +165,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
     [Fact]
     public async Task A_rebalance_cancelled_during_a_copy_undoes_that_move_and_the_next_run_finishes_the_plan()
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await RoutedLoad.StartClusterAsync();
         await using var live = Source(cluster, workers: 2);
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
@@ -256,13 +202,13 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         var rest = await live.RebalanceAsync();
         Assert.Equal(plan.Moves.Count - 1, rest.Count);
         Assert.True((await live.PlanRebalanceAsync()).IsEmpty);
-        Assert.Equal(200L, await CountAccountsAsync(live, cluster));
+        Assert.Equal(200, (await RoutedLoad.AccountsOnWorkersAsync(live, cluster)).Count);
     }
 
     [Fact]
     public async Task Verify_finds_a_row_placed_on_the_wrong_shard_a_missing_range_check_and_a_reference_copy_that_differs()
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await RoutedLoad.StartClusterAsync();
         await using var live = Source(cluster, workers: 3);
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
@@ -282,7 +228,7 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         var shards = map.Shards(AccountRepository.Definition);
         var target = shards[0];
         var stranger = Enumerable.Range(1000, 10_000).Select(i => (long)i).First(k => map.Route(AccountRepository.Definition, k).ShardIndex != target.ShardIndex);
-        var worker = ConnectionStringOf(cluster, target.Node);
+        var worker = RoutedLoad.ConnectionStringOf(cluster, target.Node);
         await Sql.ExecuteAsync(worker, $"ALTER TABLE {Identifiers.Quote(target.ShardTable)} DROP CONSTRAINT {Identifiers.Quote(target.ShardTable + "_hash_range")}");
         await Sql.ExecuteAsync(worker, $"INSERT INTO {Identifiers.Quote(target.ShardTable)} (tenant_id, id, owner, balance) VALUES ($1, 1, 'misplaced', 0)", stranger);
         await Sql.ExecuteAsync(cluster.WorkerConnectionStrings[1], "UPDATE currencies SET digits = 3 WHERE code = 'EUR'");
@@ -327,25 +273,6 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         Assert.Throws<ShardGenException>(() => RebalancePlanner.Plan(rows, new RebalanceOptions { ExcludedWorkers = ["w1", "w2"] }, sizes));
     }
 
-    private static async Task<long> CountAccountsAsync(ShardedDataSource source, LocalPostgresCluster cluster)
-    {
-        var total = 0L;
-        foreach (var shard in (await source.GetShardMapAsync()).Shards(AccountRepository.Definition))
-        {
-            var connectionString = ConnectionStringOf(cluster, shard.Node);
-            total += await Sql.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM {Identifiers.Quote(shard.ShardTable)}");
-        }
-
-        return total;
-    }
-
-    // The server of a worker named worker1, worker2, ... (as Source names them).
-    private static string ConnectionStringOf(LocalPostgresCluster cluster, Node node) =>
-        cluster.WorkerConnectionStrings[int.Parse(node.Name["worker".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1];
-
-    private static Task<LocalPostgresCluster> StartAsync() =>
-        LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
-
     // The first workers of the cluster, named worker1..; 4 shards per group so that a rebalance is a handful of moves.
     private static ShardedDataSource Source(LocalPostgresCluster cluster, int workers, TimeSpan? refresh = null)
     {
@@ -357,11 +284,5 @@ public sealed class ClusterGrowthTests(ITestOutputHelper output)
         }
 
         return builder.Build();
-    }
-
-    // Reports on the caller's own flow (Progress<T> would post it later).
-    private sealed class Reported<T>(Action<T> onReport) : IProgress<T>
-    {
-        public void Report(T value) => onReport(value);
     }
 }

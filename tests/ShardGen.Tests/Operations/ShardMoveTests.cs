@@ -448,7 +448,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var table = ShardDatabase.Schema.Tables.Single(t => t.Name == tableName);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        return (await ShardChecksum.ComputeAsync(connection, TableShape.Of(table), schema, shardTable, CancellationToken.None)).Checksum;
+        return (await ShardChecksum.ComputeAsync(connection, TableShape.Of(table), schema, shardTable, null, CancellationToken.None)).Checksum;
     }
 
     private static async Task UntilAsync(Task operation, string connectionString, string condition, params object[] parameters)
