@@ -255,10 +255,57 @@ internal sealed class VerifyCommand(IAnsiConsole console) : AsyncCommand<Cluster
     }
 }
 
+/// <summary><c>shardgen split</c>: SplitColocationGroupAsync, every shard group of a colocation group split online to a larger count.</summary>
+internal sealed class SplitCommand(IAnsiConsole console) : AsyncCommand<SplitSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, SplitSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var splits = await Moving.RunAsync<RebalanceProgress, IReadOnlyList<ShardMoveResult>>(
+            console, "Splitting", p => $"split {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}",
+            progress => source.SplitColocationGroupAsync(settings.Group, settings.Shards!.Value, progress: progress, cancellationToken: cancellationToken));
+        if (splits.Count == 0)
+        {
+            console.MarkupLineInterpolated($"Colocation group '{settings.Group}' has the ranges of {settings.Shards} shards already: nothing split.");
+            return 0;
+        }
+
+        console.MarkupLineInterpolated($"Split {splits.Count} shard groups of '{settings.Group}': it has {settings.Shards} shards; the longest write block was {splits.Max(s => s.WriteBlock.TotalMilliseconds):F0} ms. Run `shardgen rebalance` to even them out.");
+        return 0;
+    }
+}
+
+/// <summary><c>shardgen isolate</c>: IsolateTenantAsync, one key's rows in a shard group of their own.</summary>
+internal sealed class IsolateCommand(IAnsiConsole console) : AsyncCommand<IsolateSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, IsolateSettings settings, CancellationToken cancellationToken)
+    {
+        await using var source = Sources.Build(settings, new SchemaDefinition([]));
+        var group = (await source.GetShardMapAsync(cancellationToken)).ColocationGroups.FirstOrDefault(g => g.Name == settings.Group)
+            ?? throw new ArgumentException($"The cluster has no colocation group named '{settings.Group}'.");
+        ShardKey key = group.KeyType switch
+        {
+            DistributionKeyType.Int32 => int.Parse(settings.Key, CultureInfo.InvariantCulture),
+            DistributionKeyType.Int64 => long.Parse(settings.Key, CultureInfo.InvariantCulture),
+            DistributionKeyType.Uuid => Guid.Parse(settings.Key, CultureInfo.InvariantCulture),
+            _ => settings.Key,
+        };
+        var result = await Moving.RunAsync(console, "Isolating", progress => source.IsolateTenantAsync(settings.Group, key, settings.To, progress: progress, cancellationToken: cancellationToken));
+        if (result.Steps.Count == 0)
+        {
+            console.MarkupLineInterpolated($"The key has shard group {result.ShardIndex} of '{result.ColocationGroup}' to itself on '{result.Worker}' already: nothing changed.");
+            return 0;
+        }
+
+        console.MarkupLineInterpolated($"The key has shard group {result.ShardIndex} of '{result.ColocationGroup}' to itself, on '{result.Worker}' ({result.Steps.Count} steps; the longest write block was {result.Steps.Max(s => s.WriteBlock.TotalMilliseconds):F0} ms).");
+        return 0;
+    }
+}
+
 /// <summary>Shows a move's, a rebalance's or a drain's progress as a live status in a terminal and as plain lines otherwise.</summary>
 internal static class Moving
 {
-    public static Task<IReadOnlyList<ShardMoveResult>> RunAsync(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<IReadOnlyList<ShardMoveResult>>> run) =>
+    public static Task<T> RunAsync<T>(IAnsiConsole console, string what, Func<IProgress<RebalanceProgress>, Task<T>> run) =>
         RunAsync(console, what, p => $"move {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}", run);
 
     public static async Task<TResult> RunAsync<TProgress, TResult>(IAnsiConsole console, string what, Func<TProgress, string> line, Func<IProgress<TProgress>, Task<TResult>> run)

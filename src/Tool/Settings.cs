@@ -110,3 +110,37 @@ internal sealed class RebalanceSettings : ClusterSettings
     [Description("Even out the shard groups' size on disk instead of their count (Citus's by_disk_size).")]
     public bool BySize { get; init; }
 }
+
+internal sealed class SplitSettings : ClusterSettings
+{
+    [CommandArgument(0, "<GROUP>")]
+    [Description("The colocation group to split (as status lists it, e.g. int8).")]
+    public string Group { get; init; } = "";
+
+    [CommandOption("--shards <COUNT>")]
+    [Description("The shard count it ends with; its present ranges must be ranges of that count (doubling always works: 32 -> 64).")]
+    public int? Shards { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var cluster = base.Validate();
+        return !cluster.Successful ? cluster
+            : Shards is not > 0 ? ValidationResult.Error("Give the shard count to split to: --shards <count>.")
+            : ValidationResult.Success();
+    }
+}
+
+internal sealed class IsolateSettings : ClusterSettings
+{
+    [CommandArgument(0, "<GROUP>")]
+    [Description("The colocation group of the tenant's tables (as status lists it, e.g. int8).")]
+    public string Group { get; init; } = "";
+
+    [CommandArgument(1, "<KEY>")]
+    [Description("The tenant's distribution key value, as text (a number, a string or a uuid, as the group's key type).")]
+    public string Key { get; init; } = "";
+
+    [CommandOption("-t|--to <WORKER>")]
+    [Description("The worker the tenant's shard group goes to (default: the one holding the fewest of the group's shards, other than its own).")]
+    public string? To { get; init; }
+}

@@ -38,6 +38,12 @@ internal static class ShardGenCommand
             config.AddCommand<DrainCommand>("drain")
                 .WithDescription("Moves every shard group off a worker online, then removes it from the cluster.")
                 .WithExample("drain", "--coordinator", "\"Host=db0;...\"", "db1:5432/app");
+            config.AddCommand<SplitCommand>("split")
+                .WithDescription("Splits every shard group of a colocation group online to a larger shard count (each a logical replication copy into its pieces on another worker, a short write block with a checksum proof per piece, the old copy fenced). Resumable; Ctrl-C undoes the split under way.")
+                .WithExample("split", "int8", "--shards", "64", "--coordinator", "\"Host=db0;...\"");
+            config.AddCommand<IsolateCommand>("isolate")
+                .WithDescription("Gives one tenant a shard group of its own: its shard group is split around the key's hash online, the tenant's piece goes to --to (or the least loaded other worker), the rest back to where it was.")
+                .WithExample("isolate", "int8", "42", "--to", "db4:5432/app", "--coordinator", "\"Host=db0;...\"");
             config.AddCommand<VerifyCommand>("verify")
                 .WithDescription("Reads every row: each shard row checked against PostgreSQL's own hash function on its worker, no stray shard copies, reference copies identical to the coordinator's. Exit code 1 on a difference.");
             config.AddCommand<CleanUpCommand>("cleanup")
