@@ -139,6 +139,57 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public async Task Split_doubles_a_group_and_isolate_gives_a_tenant_a_shard_group_of_its_own_with_every_row_kept()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 2, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
+        await using (var source = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString).UseSchema(ShardDatabase.Schema).UseShardCount(2)
+            .AddWorker(cluster.WorkerConnectionStrings[0], "w1").AddWorker(cluster.WorkerConnectionStrings[1], "w2").Build())
+        {
+            var db = new ShardDatabase(source);
+            await db.ApplySchemaAsync();
+            await db.Accounts.BulkInsertAsync(Enumerable.Range(0, 300).Select(id => new Account(id % 30, id, "seed", id)).ToList());
+        }
+
+        string[] coordinator = ["--coordinator", cluster.CoordinatorConnectionString];
+        var (code, output) = await RunAsync(["split", "int8", "--shards", "4", .. coordinator]);
+        Assert.True(code == 0, output);
+        Assert.Contains("split 2/2: int8 shard 0", output, StringComparison.Ordinal);
+        Assert.Contains("Split 2 shard groups of 'int8': it has 4 shards", output, StringComparison.Ordinal);
+        const string Ranges = """
+            SELECT s.shard_index, s.min_hash, s.max_hash FROM shardgen.shards s JOIN shardgen.tables t USING (table_name)
+              JOIN shardgen.colocation_groups g USING (group_id) WHERE g.name = 'int8' AND t.table_name = 'accounts' ORDER BY s.shard_index
+            """;
+        Assert.Equal(
+            Enumerable.Range(0, 4).Select(i => (i, HashRanges.MinHash(i, 4), HashRanges.MaxHash(i, 4))),
+            (await Sql.QueryAsync(cluster.CoordinatorConnectionString, Ranges)).Select(r => ((int)r[0]!, (int)r[1]!, (int)r[2]!)));
+
+        (code, output) = await RunAsync(["isolate", "int8", "7", "--to", "w1", .. coordinator]);
+        Assert.True(code == 0, output);
+        var hash = ((ShardKey)7L).Hash();
+        var isolated = Assert.Single(
+            await Sql.QueryAsync(cluster.CoordinatorConnectionString, Ranges.Replace("ORDER BY", "AND s.min_hash = s.max_hash ORDER BY", StringComparison.Ordinal)));
+        Assert.Equal(hash, (int)isolated[1]!);
+        Assert.Contains($"The key has shard group {isolated[0]} of 'int8' to itself, on 'w1'", output, StringComparison.Ordinal);
+
+        (code, output) = await RunAsync(["verify", .. coordinator]);
+        Assert.True(code == 0, output);
+        Assert.Contains("The data matches the metadata.", output, StringComparison.Ordinal);
+        Assert.Equal(300L, await CountAsync());
+
+        async Task<long> CountAsync()
+        {
+            var total = 0L;
+            foreach (var shard in await Sql.QueryAsync(cluster.CoordinatorConnectionString, "SELECT s.shard_id, n.port FROM shardgen.shards s JOIN shardgen.placements USING (shard_id) JOIN shardgen.nodes n USING (node_id) WHERE s.table_name = 'accounts'"))
+            {
+                var worker = cluster.WorkerConnectionStrings.Single(w => new Npgsql.NpgsqlConnectionStringBuilder(w).Port == (int)shard[1]!);
+                total += await Sql.ScalarAsync<long>(worker, $"SELECT count(*) FROM accounts_{shard[0]}");
+            }
+
+            return total;
+        }
+    }
+
+    [Fact]
     public async Task A_missing_coordinator_or_assembly_is_a_clear_error()
     {
         var (code, output) = await RunAsync(["status"], environmentCoordinator: false);
