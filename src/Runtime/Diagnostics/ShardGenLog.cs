@@ -24,6 +24,9 @@ internal static partial class ShardGenLog
     [LoggerMessage(1005, LogLevel.Information, "A call {Operation} on '{Collection}' in a transaction met a shard move's fence on node '{FencedNode}'; it failed as retryable and the shard map was reloaded (version {Version}): the transaction must run again")]
     public static partial void FencedCallInTransaction(ILogger logger, string operation, string collection, string fencedNode, long? version);
 
+    [LoggerMessage(1006, LogLevel.Information, "A call {Operation} on '{Collection}' over several shards met a shard move's fence on node '{FencedNode}' before it returned or changed a row; ran it again with shard map version {Version}")]
+    public static partial void FencedFanOutRetried(ILogger logger, string operation, string collection, string fencedNode, long version);
+
     [LoggerMessage(2001, LogLevel.Information, "Recovery settled prepared transactions: {Committed} committed, {RolledBack} rolled back, {InFlight} in flight, {Failed} failed, {RecordsRemoved} decision records removed")]
     public static partial void RecoverySettled(ILogger logger, int committed, int rolledBack, int inFlight, int failed, int recordsRemoved);
 

@@ -115,7 +115,16 @@ internal sealed partial class Executor
             FanOutCall opened;
             try
             {
-                opened = await StartFanOutAsync(routes, statement, plan, args, bind, options, scope, cancellationToken).ConfigureAwait(false);
+                // Failing to start, the call has handed over no row: it runs again once on a reloaded map if it met a fence.
+                (opened, plan) = await OnceMoreAfterFenceAsync(
+                    statement,
+                    async ct =>
+                    {
+                        var (_, current) = await RoutesAsync(ct).ConfigureAwait(false);
+                        var currentPlan = Plan(current, statement, keys, combine);
+                        return (await StartFanOutAsync(current, statement, currentPlan, args, bind, options, scope, ct).ConfigureAwait(false), currentPlan);
+                    },
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -304,7 +313,10 @@ internal sealed partial class Executor
     /// A read on every shard of a distributed table, each worker's shards in one batch, workers in
     /// parallel; the rows in shard order. Without shards, the one copy's rows.
     /// </summary>
-    public async Task<List<T>> AllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    public Task<List<T>> AllShardsAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken) =>
+        OnceMoreAfterFenceAsync(statement, ct => AllShardsOnceAsync(statement, read, ct), cancellationToken);
+
+    private async Task<List<T>> AllShardsOnceAsync<T>(int statement, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
         if (routes.Group is not { } group || map.Engine == ShardEngine.Citus)
@@ -390,7 +402,12 @@ internal sealed partial class Executor
     /// happens on every shard or on none. A failing worker does not stop the others; the first failure,
     /// in worker order, is thrown once all are done (and the transaction rolls back).
     /// </summary>
-    public async Task<int> ExecuteFanOutAsync<TArgs>(
+    public Task<int> ExecuteFanOutAsync<TArgs>(
+        int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
+        Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken) =>
+        OnceMoreAfterFenceAsync(statement, ct => ExecuteFanOutOnceAsync(statement, keys, args, bind, ct), cancellationToken);
+
+    private async Task<int> ExecuteFanOutOnceAsync<TArgs>(
         int statement, IReadOnlyList<ShardKey>? keys, TArgs args,
         Action<NpgsqlParameterCollection, TArgs> bind, CancellationToken cancellationToken)
     {

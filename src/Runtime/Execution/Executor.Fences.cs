@@ -50,6 +50,50 @@ internal sealed partial class Executor
     }
 
     /// <summary>
+    /// Runs a call over several shards, and once more on a reloaded map when, outside a transaction, it met a fence on
+    /// one of them. Safe because such a call that fails has returned no row and changed none: a read's rows are handed
+    /// over only when all its shards answered, and a write's shards commit together or not at all (one worker's batch
+    /// is one transaction; several workers', a two-phase one).
+    /// </summary>
+    private async Task<T> OnceMoreAfterFenceAsync<T>(int statement, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var (map, routes) = await RoutesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await call(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ShardOperationException ex) when (_source.CurrentTransaction is null && IsFenced(routes, ex.InnerException!))
+        {
+            if (await MapChangedAsync(map, cancellationToken).ConfigureAwait(false) is not { } reloaded)
+            {
+                throw;
+            }
+
+            CountRetry(inTransaction: false);
+            ShardGenLog.FencedFanOutRetried(_source.Logger, _names.Operations[statement], _names.Collection, ex.Node, reloaded.Version);
+        }
+
+        return await call(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The map reloaded once the metadata moved past <paramref name="map"/>'s version, within <see cref="FenceWait"/>; null when it did not.</summary>
+    private async Task<ShardMap?> MapChangedAsync(ShardMap map, CancellationToken cancellationToken)
+    {
+        var waiting = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(waiting) <= FenceWait)
+        {
+            if (await _source.CurrentVersionAsync(cancellationToken).ConfigureAwait(false) != map.Version)
+            {
+                return await _source.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(FencePoll, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// A call in a transaction that met a fence cannot run again by itself (the transaction's earlier statements ran on the
     /// old placement): the map is reloaded so that the caller's retry of the whole transaction goes to the new one, and
     /// the call fails as retryable (<see cref="ShardOperationException.IsRetryable"/>). Reported as a retry left to the caller.

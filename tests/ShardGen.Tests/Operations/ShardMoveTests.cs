@@ -386,6 +386,40 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Fan_outs_with_a_map_older_than_a_move_run_again_on_the_new_placement_once()
+    {
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var accounts = Enumerable.Range(0, 200).Select(id => new Account(id % 40, id, "seed", 0)).ToList();
+        await db.Accounts.BulkInsertAsync(accounts);
+
+        // Another process, its map loaded now and never refreshed on a timer: only the fences tell it the shards moved.
+        await using var stale = Source(cluster);
+        var staleDb = new ShardDatabase(stale);
+        var sweeps = new AccountSweeps(stale);
+        var shards = (await live.GetShardMapAsync()).Shards(AccountRepository.Definition).Where(s => s.Node.Name == "worker1").Select(s => s.ShardIndex).Take(4).ToArray();
+        var moves = 0;
+        async Task MoveAsync() => await live.MoveShardGroupAsync(Group, shards[moves++], "worker3");
+        var version = (await stale.GetShardMapAsync()).Version;
+
+        await MoveAsync();
+        Assert.Equal(200L, await staleDb.Accounts.CountAllAsync());
+        await MoveAsync();
+        Assert.Equal(accounts.Select(a => (a.TenantId, a.Id)).Order(), (await staleDb.Accounts.ListAllAsync()).Select(a => (a.TenantId, a.Id)).Order());
+        await MoveAsync();
+        Assert.Equal(200, await sweeps.RaiseFrom(0));
+        await MoveAsync();
+        Assert.Equal(200, await sweeps.StreamFrom(1).CountAsync());
+
+        // Each ran once more on the reloaded map, and the write was applied once, on the new placements.
+        Assert.Equal((await live.RefreshAsync()).Version, (await stale.GetShardMapAsync()).Version);
+        Assert.True((await stale.GetShardMapAsync()).Version > version);
+        Assert.Equal(200, (await db.Accounts.ListAllAsync()).Count(a => a.Balance == 1));
+    }
+
+    [Fact]
     public async Task A_move_reports_its_steps_in_order_with_the_rows_estimated_and_copied()
     {
         await using var cluster = await StartAsync();
@@ -478,4 +512,16 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
     {
         public void Report(ShardMoveProgress value) => onStep(value.Step);
     }
+}
+
+/// <summary>Queries over every shard of the accounts, for the fan-outs that meet a move's fence.</summary>
+public sealed partial class AccountSweeps(ShardedDataSource source)
+{
+    public ShardedDataSource Source { get; } = source;
+
+    [Query("UPDATE accounts SET balance = balance + 1 WHERE balance >= @min")]
+    public partial Task<int> RaiseFrom(decimal min);
+
+    [Query("SELECT tenant_id, id, owner, balance FROM accounts WHERE balance >= @min ORDER BY tenant_id, id")]
+    public partial IAsyncEnumerable<Account> StreamFrom(decimal min);
 }
