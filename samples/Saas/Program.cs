@@ -125,6 +125,8 @@ finally
         Console.WriteLine($"  dotnet run --project src/Tool -- add-worker --name worker3 \"{cluster.WorkerConnectionStrings[2]}\"");
         Console.WriteLine("  dotnet run --project src/Tool -- rebalance --plan");
         Console.WriteLine("  dotnet run --project src/Tool -- rebalance");
+        Console.WriteLine("  dotnet run --project src/Tool -- split int8 --shards 64");
+        Console.WriteLine("  dotnet run --project src/Tool -- isolate int8 42 --to worker3");
         Console.WriteLine("  dotnet run --project src/Tool -- verify");
         Console.WriteLine("  dotnet run --project src/Tool -- status");
         Console.WriteLine($"Stop it with: dotnet run --project samples/Saas -- --stop {cluster.RootDirectory}");

@@ -10,7 +10,8 @@ namespace ShardGen.Benchmarks;
 /// third worker and a rebalance evens the group out again (one of its two shards, now on one worker, moves) while the
 /// clients insert on. Reported: the move's
 /// time, how long writes were blocked, and the clients' routed inserts per second and p99 latency during the move and
-/// during the rebalance against the same clients just before them.
+/// during the rebalance against the same clients just before them. Last, the group is split from 2 shards to 4 online
+/// (each split copies its shard's rows into two pieces on the other worker) while the clients insert on.
 /// </summary>
 public static class Move
 {
@@ -73,6 +74,11 @@ public static class Move
         var duringRebalance = await InsertUntilAsync(rebalancing);
         var rebalanced = await rebalancing;
 
+        var beforeSplit = await InsertUntilAsync(Task.Delay(quiet));
+        var splitting = source.SplitColocationGroupAsync(group.Name, 4);
+        var duringSplit = await InsertUntilAsync(splitting);
+        var splits = await splitting;
+
         return
         [
             new Figure("move", $"move of a shard group of {rows:N0} rows ({result.Tables.Count} tables), under {Clients} writing clients", result.Elapsed.TotalSeconds, double.NaN, "s",
@@ -88,6 +94,12 @@ public static class Move
             new Figure("move", $"routed inserts during the rebalance vs before ({Clients} clients)", duringRebalance.Rate, beforeRebalance.Rate, "rows/s",
                 HigherIsBetter: true, "≥ 0.8 of before", 0.8),
             new Figure("move", "p99 latency of those inserts during the rebalance vs before", duringRebalance.P99, beforeRebalance.P99, "ms",
+                HigherIsBetter: false, Figure.NoGoal, 0),
+            new Figure("move", $"split of the group from 2 shards to 4: {splits.Count} splits ({splits.Sum(m => m.Tables.Sum(t => t.Rows)):N0} rows into {splits.Sum(m => m.Tables.Count)} pieces), longest write block {splits.Max(m => m.WriteBlock.TotalMilliseconds):N0} ms",
+                splits.Sum(m => m.Elapsed.TotalSeconds), double.NaN, "s", HigherIsBetter: false, Figure.NoGoal, 0),
+            new Figure("move", $"routed inserts during the split vs before ({Clients} clients)", duringSplit.Rate, beforeSplit.Rate, "rows/s",
+                HigherIsBetter: true, "≥ 0.8 of before", 0.8),
+            new Figure("move", "p99 latency of those inserts during the split vs before", duringSplit.P99, beforeSplit.P99, "ms",
                 HigherIsBetter: false, Figure.NoGoal, 0),
         ];
     }

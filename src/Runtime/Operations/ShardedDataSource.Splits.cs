@@ -141,8 +141,11 @@ public sealed partial class ShardedDataSource
                 var boundaries = Enumerable.Range(0, shardCount).Select(i => HashRanges.MinHash(i, shardCount)).ToArray();
                 if (shards.FirstOrDefault(s => Array.BinarySearch(boundaries, s.MinHash) < 0) is { } misaligned)
                 {
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"Colocation group '{colocationGroup}' has a shard starting at hash {misaligned.MinHash} (shard {misaligned.ShardIndex}), which is no boundary of {shardCount} uniform shards: give a count whose ranges contain the present ones (a multiple of a power-of-two count, e.g. {shards.Count * 2}). Nothing was changed."),
+                    var advice = shards.All(s => s.MinHash == HashRanges.MinHash(s.ShardIndex, shards.Count))
+                        ? string.Create(CultureInfo.InvariantCulture, $"Give a count whose ranges contain the present ones, e.g. {shards.Count * 2}.")
+                        : "Its ranges are not uniform (a tenant was isolated): split its shards one by one at the hashes wanted (SplitShardGroupAsync), or split a group before isolating tenants in it.";
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture, $"Colocation group '{colocationGroup}' has a shard starting at hash {misaligned.MinHash} (shard {misaligned.ShardIndex}), which is no boundary of {shardCount} uniform shards, so no split gives it their ranges. {advice} Nothing was changed."),
                         nameof(shardCount));
                 }
 
