@@ -81,5 +81,5 @@ public sealed record ShardMoveProgress(ShardMoveStep Step, long RowsCopied, long
 public sealed record ShardMoveResult(
     long MoveId, string ColocationGroup, int ShardIndex, string Source, string Target, IReadOnlyList<MovedShardTable> Tables, TimeSpan WriteBlock, TimeSpan Elapsed);
 
-/// <summary>One shard table of a move: its rows and the XxHash128 both copies had over their rows in primary-key order.</summary>
+/// <summary>One shard table of a move: its rows and the checksum both copies had (the sum of their rows' XxHash128 values).</summary>
 public sealed record MovedShardTable(string Table, long ShardId, string ShardTable, long Rows, UInt128 Checksum);
