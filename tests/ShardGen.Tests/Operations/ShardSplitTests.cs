@@ -105,6 +105,21 @@ public sealed class ShardSplitTests(ITestOutputHelper output)
         Assert.Contains("no boundary of 96 uniform shards", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_group_split_on_three_workers_puts_each_split_on_the_least_loaded_other_worker_and_ends_even()
+    {
+        await using var cluster = await RoutedLoad.StartClusterAsync();
+        await using var live = Source(cluster, shards: 6);
+        await new ShardDatabase(live).ApplySchemaAsync();
+
+        var splits = await live.SplitColocationGroupAsync(Group, 12);
+
+        Assert.Equal(6, splits.Count);
+        Assert.All(splits, s => Assert.NotEqual(s.Source, s.Target));
+        var group = (await live.RefreshAsync()).ColocationGroups.Single(g => g.Name == Group);
+        Assert.Equal([4, 4, 4], new[] { "worker1", "worker2", "worker3" }.Select(w => Enumerable.Range(0, 12).Count(i => group.NodeOfShard(i).Name == w)));
+    }
+
     [Theory]
     [InlineData(ShardMoveStep.Copying)]
     [InlineData(ShardMoveStep.CatchingUp)]
