@@ -11,7 +11,7 @@ namespace ShardGen;
 /// block at the source ends with a checksum proof and a fence of the source's copy, then the metadata names the target.
 /// Progress is recorded in <c>shardgen.moves</c> so that a run after a crash resumes or cleans up. See docs/operations.md.
 /// </summary>
-internal sealed class ShardMove
+internal sealed partial class ShardMove
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
 
@@ -203,25 +203,8 @@ internal sealed class ShardMove
 
         progress.RowsEstimated = estimates.Values.Sum();
         await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await CopyRowsAsync(move, source, target, shards, targetConnection, estimates, progress, cancellationToken).ConfigureAwait(false);
         await CreateSubscriptionAsync(targetConnection, move, source, cancellationToken).ConfigureAwait(false);
-        await WaitAsync(
-            "the initial copy of the rows", _options.CopyTimeout, cancellationToken,
-            async ct =>
-            {
-                if (await CopiedAsync(targetConnection, move, ct).ConfigureAwait(false))
-                {
-                    return true;
-                }
-
-                if (progress.Due)
-                {
-                    progress.RowsCopied = await RowsCopiedAsync(targetConnection, move, estimates, ct).ConfigureAwait(false);
-                    progress.Report(ShardMoveStep.Copying);
-                }
-
-                return false;
-            }).ConfigureAwait(false);
-
         progress.RowsCopied = progress.RowsEstimated;
         progress.Report(ShardMoveStep.CatchingUp);
         await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
@@ -394,6 +377,7 @@ internal sealed class ShardMove
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    // The subscription applies the source's writes from the slot the copy began at (it copies nothing itself).
     // CREATE SUBSCRIPTION takes no parameters: the server writes the statement with format(), which quotes the name as an
     // identifier and the connection string as a literal, and the statement then runs on its own (it cannot run in a transaction).
     private static async Task CreateSubscriptionAsync(NpgsqlConnection target, MoveRow move, Node source, CancellationToken cancellationToken)
@@ -404,19 +388,12 @@ internal sealed class ShardMove
             Pair("user", given.Username ?? Environment.UserName), Pair("connect_timeout", "10"))
             + (given.Password is { Length: > 0 } password ? " " + Pair("password", password) : "");
         var statement = await ScalarOnAsync<string>(
-            target, null, "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true)', $1, $2, $1)", cancellationToken,
+            target, null, "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = false)', $1, $2, $1, $1)", cancellationToken,
             move.Name, conninfo).ConfigureAwait(false);
         await ExecuteOnAsync(target, statement, cancellationToken).ConfigureAwait(false);
 
         static string Pair(string key, string value) => key + "='" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
     }
-
-    // Every table of the subscription has finished its initial copy and is in the apply worker's hands ('r', ready).
-    private static async Task<bool> CopiedAsync(NpgsqlConnection target, MoveRow move, CancellationToken cancellationToken) =>
-        await ScalarOnAsync<bool>(
-            target, null,
-            "SELECT count(*) = $2 AND bool_and(r.srsubstate = 'r') FROM pg_subscription s JOIN pg_subscription_rel r ON r.srsubid = s.oid WHERE s.subname = $1",
-            cancellationToken, move.Name, (long)move.ShardTables.Length).ConfigureAwait(false);
 
     // The apply worker has applied everything up to the source's WAL position: it reports the end of the WAL the source
     // sent it (latest_end_lsn) only after the messages before it, which it applies in order (Citus waits the same way).
@@ -709,29 +686,6 @@ internal sealed class ShardMove
         }
 
         return estimates;
-    }
-
-    // The rows copied so far: a table whose initial copy is done counts as its estimate; one being copied, as the rows its
-    // table synchronization worker's COPY has processed (pg_stat_progress_copy on the target).
-    private static async Task<long> RowsCopiedAsync(NpgsqlConnection target, MoveRow move, Dictionary<string, long> estimates, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT t, coalesce(r.srsubstate IN ('r', 's'), false), coalesce(p.tuples_processed, 0)
-              FROM unnest($1) t
-              LEFT JOIN pg_subscription_rel r ON r.srrelid = to_regclass(quote_ident(t)) AND r.srsubid = (SELECT oid FROM pg_subscription WHERE subname = $2)
-              LEFT JOIN pg_stat_progress_copy p ON p.relid = to_regclass(quote_ident(t))
-            """, target);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = move.ShardTables });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = move.Name });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var copied = 0L;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            copied += reader.GetBoolean(1) ? estimates.GetValueOrDefault(reader.GetString(0)) : reader.GetInt64(2);
-        }
-
-        return copied;
     }
 
     // Polls a condition every few milliseconds until it holds, at most for the time given (or until the token ends it).

@@ -9,8 +9,21 @@ public sealed record ShardMoveOptions
     /// <summary>The options a move uses when none are given.</summary>
     public static ShardMoveOptions Default { get; } = new();
 
-    /// <summary>How long the initial copy of the rows (the subscription's table synchronization) may take. 30 minutes by default.</summary>
+    /// <summary>How long the initial copy of the rows may take. 30 minutes by default.</summary>
     public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How much the initial copy yields to the clients, as gh-ost's <c>--nice-ratio</c>: after each 8 MB it copies, it
+    /// pauses for this many times as long as those took. 0 (the default) copies at full speed; 1 about halves the load the
+    /// copy puts on the source and the target and doubles its time. The write block does not pause.
+    /// </summary>
+    public double CopyNiceRatio
+    {
+        get => _copyNiceRatio;
+        init => _copyNiceRatio = value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A nice ratio is 0 or more.");
+    }
+
+    private readonly double _copyNiceRatio;
 
     /// <summary>How long the target may take to catch up with the source's writes before the write block. One minute by default.</summary>
     public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromMinutes(1);
@@ -31,7 +44,7 @@ public enum ShardMoveStep
     /// <summary>Settling what an earlier move left (resuming or cleaning it up), and dropping fenced copies of finished moves.</summary>
     Settling,
 
-    /// <summary>Creating the shard tables on the target and copying the rows with logical replication.</summary>
+    /// <summary>Creating the shard tables on the target and copying the rows in the snapshot a replication slot begins at.</summary>
     Copying,
 
     /// <summary>The target applies the writes made on the source since the copy began.</summary>

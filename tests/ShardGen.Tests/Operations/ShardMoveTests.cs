@@ -450,6 +450,55 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         Assert.Null(new ShardMoveProgress(ShardMoveStep.Copying, 0, 1000, 0, TimeSpan.FromSeconds(1)).Remaining);
     }
 
+    [Fact]
+    public async Task A_move_whose_copy_yields_pauses_between_chunks_and_still_copies_every_row_and_every_write_once()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardMoveOptions { CopyNiceRatio = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardMoveOptions { CopyNiceRatio = double.NaN });
+
+        await using var cluster = await StartAsync();
+        await using var live = Source(cluster);
+        var db = new ShardDatabase(live);
+        await db.ApplySchemaAsync();
+        var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 2);
+
+        // About 20 MB: the copy pauses after each 8 MB.
+        var padding = new string('x', 200);
+        await db.Accounts.BulkInsertAsync(tenants.SelectMany(tenant => Enumerable.Range(0, 50_000).Select(id => new Account(tenant, id, padding, id))));
+        var acknowledged = new ConcurrentBag<(long Tenant, long Id)>(tenants.SelectMany(tenant => Enumerable.Range(0, 50_000).Select(id => (tenant, (long)id))));
+
+        using var stop = new CancellationTokenSource();
+        var failures = new ConcurrentQueue<string>();
+        var writer = Task.Run(async () =>
+        {
+            for (var id = 100_000L; !stop.IsCancellationRequested; id++)
+            {
+                try
+                {
+                    await db.Accounts.InsertAsync(new Account(tenants[id % 2], id, "written during the move", id));
+                    acknowledged.Add((tenants[id % 2], id));
+                }
+                catch (ShardGenException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+            }
+        });
+
+        var result = await live.MoveShardGroupAsync(Group, shard, "worker2", new ShardMoveOptions { CopyNiceRatio = 1 });
+        await stop.CancelAsync();
+        await writer;
+
+        Assert.Empty(failures);
+        var accounts = (await live.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard];
+        Assert.Equal("worker2", accounts.Node.Name);
+        var onTarget = await PairsAsync(cluster.Workers[1].ConnectionString, Identifiers.Quote(accounts.ShardTable));
+        Assert.Equal(onTarget.Count, onTarget.Distinct().Count());
+        Assert.Equal(acknowledged.Order().ToArray(), onTarget.Order().ToArray());
+        Assert.True(result.Tables.Single(t => t.Table == "accounts").Rows >= 100_000);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(cluster.Workers[0].ConnectionString, "SELECT count(*) FROM pg_replication_slots"));
+    }
+
     private static Task<LocalPostgresCluster> StartAsync() =>
         LocalPostgresCluster.StartAsync(workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
 
