@@ -29,6 +29,9 @@ public sealed class Options
     /// <summary>Measured runs of each fan-out query (the median is reported).</summary>
     public int Runs { get; init; }
 
+    /// <summary>The move suite's <see cref="ShardMoveOptions.CopyNiceRatio"/> for the moves, rebalance and split after its first move (at full speed).</summary>
+    public double NiceRatio { get; init; } = 2;
+
     /// <summary>The routed suite's Max Auto Prepare, for ShardGen's nodes and the raw baseline alike.</summary>
     public int AutoPrepare { get; init; } = ShardedDataSourceBuilder.DefaultMaxAutoPrepare;
 
@@ -61,6 +64,7 @@ public sealed class Options
             Duration = TimeSpan.FromSeconds(Flag(args, "--seconds") ?? (quick ? 3 : 10)),
             Rows = Flag(args, "--rows") ?? (quick ? 100_000 : 1_000_000),
             Runs = Flag(args, "--runs") ?? (quick ? 5 : 15),
+            NiceRatio = Text(args, "--nice-ratio") is { } nice ? double.Parse(nice, CultureInfo.InvariantCulture) : 2,
             AutoPrepare = Flag(args, "--auto-prepare") ?? ShardedDataSourceBuilder.DefaultMaxAutoPrepare,
             CitusCoordinator = Text(args, "--citus") ?? (Environment.GetEnvironmentVariable(Citus.CoordinatorVariable) is { Length: > 0 } given ? given : null),
         };
@@ -79,6 +83,7 @@ public sealed class Options
                                    second aggregate (default 1,000,000)
                 --runs N           measured runs per fan-out query, and of the citus suite's second
                                    aggregate; ten times as many of its first (default 15)
+                --nice-ratio R     the move suite's copy nice ratio after its first move (default 2)
                 --auto-prepare N   Max Auto Prepare of every side of the routed and citus suites (default ShardGen's)
                 --citus "CS"       the Npgsql connection string of a Citus coordinator for the citus suite
                                    (else SHARDGEN_CITUS_COORDINATOR; without either the suite is skipped)
