@@ -70,9 +70,10 @@ internal static class ShardChecksum
 
     /// <summary>
     /// Reads a binary COPY stream's body (rows, each a field count then each field's length and bytes, then the trailer)
-    /// chunk by chunk: hashes each row's bytes on its own and adds the hashes up, counting the rows.
+    /// chunk by chunk: hashes each row's bytes on its own and adds the hashes up, counting the rows. A row that lies
+    /// whole in a chunk is hashed in one call; one that a chunk's end cuts, piece by piece (the same hash).
     /// </summary>
-    private sealed class RowHasher
+    internal sealed class RowHasher
     {
         private readonly byte[] _partial = new byte[4];
         private readonly XxHash128 _row = new();
@@ -92,6 +93,15 @@ internal static class ShardChecksum
                 if (_done)
                 {
                     throw new InvalidDataException("The binary COPY stream has bytes after its trailer.");
+                }
+
+                if (_dataLeft == 0 && _have == 0 && !_readingLength && WholeRow(chunk) is > 0 and var length)
+                {
+                    EndRow();
+                    _sum = unchecked(_sum + XxHash128.HashToUInt128(chunk[..length]));
+                    _rows++;
+                    chunk = chunk[length..];
+                    continue;
                 }
 
                 if (_dataLeft > 0)
@@ -138,6 +148,39 @@ internal static class ShardChecksum
                 _fieldsLeft = fields;
                 _readingLength = fields > 0;
             }
+        }
+
+        // The length of the row the chunk begins with when the whole row is in it; 0 when it is not, or is the trailer.
+        private static int WholeRow(ReadOnlySpan<byte> chunk)
+        {
+            var fields = chunk.Length < 2 ? -1 : BinaryPrimitives.ReadInt16BigEndian(chunk);
+            if (fields < 0)
+            {
+                return 0;
+            }
+
+            var at = 2;
+            for (var field = 0; field < fields; field++)
+            {
+                if (chunk.Length - at < 4)
+                {
+                    return 0;
+                }
+
+                var length = BinaryPrimitives.ReadInt32BigEndian(chunk[at..]);
+                at += 4;
+                if (length > 0)
+                {
+                    if (chunk.Length - at < length)
+                    {
+                        return 0;
+                    }
+
+                    at += length;
+                }
+            }
+
+            return at;
         }
 
         public (long Rows, UInt128 Checksum) Finish() =>

@@ -56,6 +56,46 @@ public sealed class ShardChecksumTests
         Assert.NotEqual(await ChecksumAsync(server, "a", "tenant_id = 4"), await ChecksumAsync(server, "a", "tenant_id = 5"));
     }
 
+    [Fact]
+    public async Task A_stream_cut_into_chunks_of_any_size_sums_as_it_does_whole()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(workers: 1);
+        var server = cluster.WorkerConnectionStrings[0];
+        await Sql.ExecuteAsync(server, "CREATE TABLE a (tenant_id bigint, id bigint, note text, amount numeric, PRIMARY KEY (tenant_id, id))");
+
+        // Rows of no note, short notes and notes longer than a read (64 KB), which only the piecewise path can hash.
+        await Sql.ExecuteAsync(server, "INSERT INTO a SELECT 1, i, CASE WHEN i % 3 = 0 THEN NULL WHEN i % 100 = 1 THEN repeat('x', 70000 + i) ELSE 'note ' || i END, i / 7.0 FROM generate_series(1, 2000) i");
+        var expected = await ChecksumAsync(server, "a");
+        Assert.Equal(2000L, expected.Rows);
+
+        // The body of the stream, after the header (signature, flags, an empty extension).
+        byte[] body;
+        await using (var connection = new NpgsqlConnection(server))
+        {
+            await connection.OpenAsync();
+            await using var raw = await connection.BeginRawBinaryCopyAsync(ShardChecksum.Copy(Shape, null, "a"));
+            using var all = new MemoryStream();
+            await raw.CopyToAsync(all);
+            body = all.ToArray()[19..];
+        }
+
+        foreach (var size in new[] { body.Length, 1, 2, 3, 7, 4096, 65536 })
+        {
+            var hasher = new ShardChecksum.RowHasher();
+            for (var at = 0; at < body.Length; at += size)
+            {
+                hasher.Consume(body.AsSpan(at, Math.Min(size, body.Length - at)));
+            }
+
+            Assert.Equal(expected, hasher.Finish());
+        }
+
+        // A stream cut short is no proof.
+        var cut = new ShardChecksum.RowHasher();
+        cut.Consume(body.AsSpan(0, body.Length - 2));
+        Assert.Throws<EndOfStreamException>(() => cut.Finish());
+    }
+
     private static async Task<(long Rows, UInt128 Checksum)> ChecksumAsync(string connectionString, string table, string? where = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
