@@ -160,7 +160,7 @@ internal sealed class MoveCommand(IAnsiConsole console) : AsyncCommand<MoveSetti
     {
         await using var source = Sources.Build(settings, new SchemaDefinition([]));
         var result = await Moving.RunAsync<ShardMoveProgress, ShardMoveResult>(console, "Moving", step => step.ToString(), progress =>
-            source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!, progress: progress, cancellationToken: cancellationToken));
+            source.MoveShardGroupAsync(settings.Group!, settings.Shard!.Value, settings.To!, settings.MoveOptions, progress, cancellationToken: cancellationToken));
         if (result.Tables.Count == 0)
         {
             console.MarkupLineInterpolated($"Shard {result.ShardIndex} of group '{result.ColocationGroup}' is on '{result.Target}' already: nothing moved.");
@@ -219,7 +219,7 @@ internal sealed class RebalanceCommand(IAnsiConsole console) : AsyncCommand<Reba
             return 0;
         }
 
-        var moves = await Moving.RunAsync(console, "Rebalancing", progress => source.RebalanceAsync(options, progress: progress, cancellationToken: cancellationToken));
+        var moves = await Moving.RunAsync(console, "Rebalancing", progress => source.RebalanceAsync(options, settings.MoveOptions, progress, cancellationToken: cancellationToken));
         console.MarkupLineInterpolated($"Rebalanced: {moves.Count} shard groups moved; the longest write block was {(moves.Count == 0 ? 0 : moves.Max(m => m.WriteBlock.TotalMilliseconds)):F0} ms.");
         return 0;
     }
@@ -231,7 +231,7 @@ internal sealed class DrainCommand(IAnsiConsole console) : AsyncCommand<DrainSet
     public override async Task<int> ExecuteAsync(CommandContext context, DrainSettings settings, CancellationToken cancellationToken)
     {
         await using var source = Sources.Build(settings, new SchemaDefinition([]));
-        var moves = await Moving.RunAsync(console, "Draining", progress => source.DrainWorkerAsync(settings.Worker, progress: progress, cancellationToken: cancellationToken));
+        var moves = await Moving.RunAsync(console, "Draining", progress => source.DrainWorkerAsync(settings.Worker, settings.MoveOptions, progress, cancellationToken: cancellationToken));
         console.MarkupLineInterpolated($"Drained '{settings.Worker}': {moves.Count} shard groups moved, the worker removed from the cluster.");
         return 0;
     }
@@ -263,7 +263,7 @@ internal sealed class SplitCommand(IAnsiConsole console) : AsyncCommand<SplitSet
         await using var source = Sources.Build(settings, new SchemaDefinition([]));
         var splits = await Moving.RunAsync<RebalanceProgress, IReadOnlyList<ShardMoveResult>>(
             console, "Splitting", p => $"split {p.Move}/{p.Moves}: {p.Current.ColocationGroup} shard {p.Current.ShardIndex} {p.Current.Source} -> {p.Current.Target}: {p.Progress}",
-            progress => source.SplitColocationGroupAsync(settings.Group, settings.Shards!.Value, progress: progress, cancellationToken: cancellationToken));
+            progress => source.SplitColocationGroupAsync(settings.Group, settings.Shards!.Value, settings.MoveOptions, progress, cancellationToken: cancellationToken));
         if (splits.Count == 0)
         {
             console.MarkupLineInterpolated($"Colocation group '{settings.Group}' has the ranges of {settings.Shards} shards already: nothing split.");
@@ -290,7 +290,7 @@ internal sealed class IsolateCommand(IAnsiConsole console) : AsyncCommand<Isolat
             DistributionKeyType.Uuid => Guid.Parse(settings.Key, CultureInfo.InvariantCulture),
             _ => settings.Key,
         };
-        var result = await Moving.RunAsync(console, "Isolating", progress => source.IsolateTenantAsync(settings.Group, key, settings.To, progress: progress, cancellationToken: cancellationToken));
+        var result = await Moving.RunAsync(console, "Isolating", progress => source.IsolateTenantAsync(settings.Group, key, settings.To, settings.MoveOptions, progress, cancellationToken: cancellationToken));
         if (result.Steps.Count == 0)
         {
             console.MarkupLineInterpolated($"The key has shard group {result.ShardIndex} of '{result.ColocationGroup}' to itself on '{result.Worker}' already: nothing changed.");

@@ -59,7 +59,26 @@ internal sealed class MigrateSettings : ModelSettings
     public bool AllowDestructive { get; init; }
 }
 
-internal sealed class MoveSettings : ClusterSettings
+/// <summary>The options of the commands that copy shard groups between workers (move, rebalance, drain, split, isolate).</summary>
+internal class MovingSettings : ClusterSettings
+{
+    [CommandOption("--nice-ratio <RATIO>")]
+    [Description("How much each copy yields to the clients: after each 8 MB it pauses that many times as long as the 8 MB took (0, the default: full speed; 1: about half the load for twice the time). The write block never pauses.")]
+    public double NiceRatio { get; init; }
+
+    /// <summary>The options of each move.</summary>
+    public ShardMoveOptions MoveOptions => new() { CopyNiceRatio = NiceRatio };
+
+    public override ValidationResult Validate()
+    {
+        var cluster = base.Validate();
+        return !cluster.Successful ? cluster
+            : NiceRatio < 0 || !double.IsFinite(NiceRatio) ? ValidationResult.Error("--nice-ratio is 0 or more.")
+            : ValidationResult.Success();
+    }
+}
+
+internal sealed class MoveSettings : MovingSettings
 {
     [CommandOption("-g|--group <NAME>")]
     [Description("The colocation group (as status lists it, e.g. int8).")]
@@ -93,14 +112,14 @@ internal sealed class AddWorkerSettings : ClusterSettings
     public string? Name { get; init; }
 }
 
-internal sealed class DrainSettings : ClusterSettings
+internal sealed class DrainSettings : MovingSettings
 {
     [CommandArgument(0, "<WORKER>")]
     [Description("The worker to empty and remove, by the name status lists.")]
     public string Worker { get; init; } = "";
 }
 
-internal sealed class RebalanceSettings : ClusterSettings
+internal sealed class RebalanceSettings : MovingSettings
 {
     [CommandOption("--plan")]
     [Description("Show the plan (moves, and each worker before and after) and change nothing.")]
@@ -111,7 +130,7 @@ internal sealed class RebalanceSettings : ClusterSettings
     public bool BySize { get; init; }
 }
 
-internal sealed class SplitSettings : ClusterSettings
+internal sealed class SplitSettings : MovingSettings
 {
     [CommandArgument(0, "<GROUP>")]
     [Description("The colocation group to split (as status lists it, e.g. int8).")]
@@ -130,7 +149,7 @@ internal sealed class SplitSettings : ClusterSettings
     }
 }
 
-internal sealed class IsolateSettings : ClusterSettings
+internal sealed class IsolateSettings : MovingSettings
 {
     [CommandArgument(0, "<GROUP>")]
     [Description("The colocation group of the tenant's tables (as status lists it, e.g. int8).")]

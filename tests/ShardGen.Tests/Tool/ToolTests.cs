@@ -109,7 +109,12 @@ public sealed class ToolTests
         Assert.True(planned > 0, output);
         Assert.Equal(0L, await Sql.ScalarAsync<long>(cluster.CoordinatorConnectionString, "SELECT count(*) FROM shardgen.placements p JOIN shardgen.nodes n USING (node_id) WHERE n.name = 'w3'"));
 
-        (code, output) = await RunAsync(["rebalance", .. coordinator]);
+        (code, output) = await RunAsync(["rebalance", .. coordinator, "--nice-ratio", "-1"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--nice-ratio is 0 or more.", output, StringComparison.Ordinal);
+
+        // Copies that yield to the clients (a pause after each 8 MB copied) end as full-speed ones do.
+        (code, output) = await RunAsync(["rebalance", .. coordinator, "--nice-ratio", "1"]);
         Assert.True(code == 0, output);
         Assert.Contains($"move {planned}/{planned}: ", output, StringComparison.Ordinal);
         Assert.Contains($"Rebalanced: {planned} shard groups moved", output, StringComparison.Ordinal);
