@@ -90,36 +90,33 @@ public static class Move
         var duringSplit = await InsertUntilAsync(splitting);
         var splits = await splitting;
 
+        // The clients' routed inserts per second and p99 latency during an operation against just before it.
+        static Figure[] ClientFigures(string during, ((double Rate, double P99) Before, (double Rate, double P99) During) load, bool goal) =>
+        [
+            new Figure("move", $"routed inserts {during} vs before ({Clients} clients)", load.During.Rate, load.Before.Rate, "rows/s",
+                HigherIsBetter: true, goal ? "≥ 0.8 of before" : Figure.NoGoal, goal ? 0.8 : 0),
+            new Figure("move", $"p99 latency of those inserts {during} vs before", load.During.P99, load.Before.P99, "ms",
+                HigherIsBetter: false, Figure.NoGoal, 0),
+        ];
+
         return
         [
             new Figure("move", $"move of a shard group of {rows:N0} rows ({result.Tables.Count} tables) at full speed, under {Clients} writing clients", result.Elapsed.TotalSeconds, double.NaN, "s",
                 HigherIsBetter: false, Figure.NoGoal, 0),
             new Figure("move", "write block of that move (lock, final catch-up, checksums of both copies, fence)", result.WriteBlock.TotalMilliseconds, double.NaN, "ms",
                 HigherIsBetter: false, "≤ 1,000 ms", 1_000),
-            new Figure("move", $"routed inserts into the moving shard during that move vs before ({Clients} clients)", duringMove.Rate, before.Rate, "rows/s",
-                HigherIsBetter: true, Figure.NoGoal, 0),
-            new Figure("move", "p99 latency of those inserts during the move vs before", duringMove.P99, before.P99, "ms",
-                HigherIsBetter: false, Figure.NoGoal, 0),
+            .. ClientFigures("into the moving shard during that move", (before, duringMove), goal: false),
             new Figure("move", $"the same group moved back with the copy yielding (nice ratio {options.NiceRatio:0.##}): {back.Tables.Sum(t => t.Rows):N0} rows", back.Elapsed.TotalSeconds, double.NaN, "s",
                 HigherIsBetter: false, Figure.NoGoal, 0),
             new Figure("move", "write block of that move", back.WriteBlock.TotalMilliseconds, double.NaN, "ms",
                 HigherIsBetter: false, "≤ 1,000 ms", 1_000),
-            new Figure("move", $"routed inserts into the moving shard during that move vs before ({Clients} clients)", duringBack.Rate, beforeBack.Rate, "rows/s",
-                HigherIsBetter: true, "≥ 0.8 of before", 0.8),
-            new Figure("move", "p99 latency of those inserts during that move vs before", duringBack.P99, beforeBack.P99, "ms",
-                HigherIsBetter: false, Figure.NoGoal, 0),
+            .. ClientFigures("into the moving shard during that move", (beforeBack, duringBack), goal: true),
             new Figure("move", $"rebalance (nice ratio {options.NiceRatio:0.##}) after a third worker joined (the two shards of the group were on one worker): {rebalanced.Count} shard group moves ({rebalanced.Sum(m => m.Tables.Sum(t => t.Rows)):N0} rows), longest write block {(rebalanced.Count == 0 ? 0 : rebalanced.Max(m => m.WriteBlock.TotalMilliseconds)):N0} ms",
                 rebalanced.Sum(m => m.Elapsed.TotalSeconds), double.NaN, "s", HigherIsBetter: false, Figure.NoGoal, 0),
-            new Figure("move", $"routed inserts during the rebalance vs before ({Clients} clients)", duringRebalance.Rate, beforeRebalance.Rate, "rows/s",
-                HigherIsBetter: true, "≥ 0.8 of before", 0.8),
-            new Figure("move", "p99 latency of those inserts during the rebalance vs before", duringRebalance.P99, beforeRebalance.P99, "ms",
-                HigherIsBetter: false, Figure.NoGoal, 0),
+            .. ClientFigures("during the rebalance", (beforeRebalance, duringRebalance), goal: true),
             new Figure("move", $"split of the group from 2 shards to 4 (nice ratio {options.NiceRatio:0.##}): {splits.Count} splits ({splits.Sum(m => m.Tables.Sum(t => t.Rows)):N0} rows into {splits.Sum(m => m.Tables.Count)} pieces), longest write block {splits.Max(m => m.WriteBlock.TotalMilliseconds):N0} ms",
                 splits.Sum(m => m.Elapsed.TotalSeconds), double.NaN, "s", HigherIsBetter: false, Figure.NoGoal, 0),
-            new Figure("move", $"routed inserts during the split vs before ({Clients} clients)", duringSplit.Rate, beforeSplit.Rate, "rows/s",
-                HigherIsBetter: true, "≥ 0.8 of before", 0.8),
-            new Figure("move", "p99 latency of those inserts during the split vs before", duringSplit.P99, beforeSplit.P99, "ms",
-                HigherIsBetter: false, Figure.NoGoal, 0),
+            .. ClientFigures("during the split", (beforeSplit, duringSplit), goal: true),
         ];
     }
 }
