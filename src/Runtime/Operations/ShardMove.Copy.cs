@@ -85,22 +85,10 @@ internal sealed partial class ShardMove
             foreach (var shard in shards)
             {
                 // A split's target table is partitioned by the key's hash: PostgreSQL routes each row to its piece.
-                await using (var from = await reading.BeginRawBinaryCopyAsync(ShardChecksum.Copy(shard.Shape, null, shard.ShardTable), cancellationToken).ConfigureAwait(false))
-                await using (var into = await writing.BeginRawBinaryCopyAsync(
-                    $"COPY {Identifiers.Quote(shard.ShardTable)} ({string.Join(", ", shard.Shape.Columns.Select(c => Identifiers.Quote(c.Name)))}) FROM STDIN (FORMAT binary)",
-                    cancellationToken).ConfigureAwait(false))
-                {
-                    try
-                    {
-                        await PipeAsync(from, into, buffer, _options.CopyNiceRatio, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        await into.CancelAsync().ConfigureAwait(false);
-                        throw;
-                    }
-                }
-
+                await PipeAsync(
+                    reading, ShardChecksum.Copy(shard.Shape, null, shard.ShardTable),
+                    writing, $"COPY {Identifiers.Quote(shard.ShardTable)} ({string.Join(", ", shard.Shape.Columns.Select(c => Identifiers.Quote(c.Name)))}) FROM STDIN (FORMAT binary)",
+                    buffer, _options.CopyNiceRatio, cancellationToken).ConfigureAwait(false);
                 copied[shard.ShardTable] = true;
             }
         }
@@ -111,6 +99,23 @@ internal sealed partial class ShardMove
 
         await filling.CommitAsync(cancellationToken).ConfigureAwait(false);
         await snapshot.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // The rows one binary COPY TO STDOUT writes, into one binary COPY FROM STDIN (cancelled if the pipe fails).
+    private static async Task PipeAsync(
+        NpgsqlConnection reading, string copyOut, NpgsqlConnection writing, string copyIn, byte[] buffer, double niceRatio, CancellationToken cancellationToken)
+    {
+        await using var from = await reading.BeginRawBinaryCopyAsync(copyOut, cancellationToken).ConfigureAwait(false);
+        await using var into = await writing.BeginRawBinaryCopyAsync(copyIn, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PipeAsync(from, into, buffer, niceRatio, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await into.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     // Bytes from one COPY to the other; yielding, after each chunk a pause of the chunk's time times the nice ratio.

@@ -233,8 +233,7 @@ internal sealed partial class ShardMove
         }
 
         progress.LagBytes = 0;
-        progress.Report(ShardMoveStep.WriteBlock);
-        var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, targetConnection, shards, cancellationToken).ConfigureAwait(false);
+        var (tables, writeBlock) = await BlockProveAndFenceAsync(move, source, target, targetConnection, shards, progress, cancellationToken).ConfigureAwait(false);
         progress.Report(ShardMoveStep.Fenced);
         await SwitchAsync(move, shards, progress, cancellationToken).ConfigureAwait(false);
         return new ShardMoveResult(moveId, groupName, shardIndex, source.Name, target.Name, tables, writeBlock, Stopwatch.GetElapsedTime(started));
@@ -404,13 +403,20 @@ internal sealed partial class ShardMove
             cancellationToken, move.Name, position).ConfigureAwait(false);
 
     /// <summary>
-    /// The write block: in one source transaction, the shard tables locked <c>IN EXCLUSIVE MODE</c> (reads go on, writes
-    /// wait), the final catch-up, the checksums of both copies, and the fence (the tables moved into the move's schema,
-    /// out of every routed statement's reach), committed together; bounded by <see cref="ShardMoveOptions.WriteBlockTimeout"/>.
+    /// The write block, in two: a short one that takes both copies' snapshots (<see cref="BaselineAsync"/>), whose rows
+    /// are checksummed while the clients write on; then, in one source transaction, the shard tables locked <c>IN
+    /// EXCLUSIVE MODE</c> (reads go on, writes wait), the final catch-up, the checksums of both copies brought up to date
+    /// from the rows written since (<see cref="ProveSinceAsync"/>), and the fence (the tables moved into the move's schema,
+    /// out of every routed statement's reach), committed together. Each block is bounded by
+    /// <see cref="ShardMoveOptions.WriteBlockTimeout"/>; the time returned is both together.
     /// </summary>
     private async Task<(List<MovedShardTable> Tables, TimeSpan WriteBlock)> BlockProveAndFenceAsync(
-        MoveRow move, Node source, NpgsqlConnection target, List<MovedShard> shards, CancellationToken cancellationToken)
+        MoveRow move, Node source, Node target, NpgsqlConnection targetConnection, List<MovedShard> shards, Reporter progress, CancellationToken cancellationToken)
     {
+        var pairs = PairsOf(move, shards);
+        progress.Report(ShardMoveStep.Proving);
+        await using var baseline = await BaselineAsync(move, source, target, pairs, cancellationToken).ConfigureAwait(false);
+        progress.Report(ShardMoveStep.WriteBlock);
         await using var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -419,64 +425,36 @@ internal sealed partial class ShardMove
         var blocked = Stopwatch.GetTimestamp();
         try
         {
-            await ExecuteOnAsync(connection, transaction, block.Token, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
-            // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
-            var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_insert_lsn()::text", block.Token).ConfigureAwait(false);
-            await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
-            var tables = await ProveAsync(move, shards, connection, transaction, sourceSchema: null, target, block.Token).ConfigureAwait(false);
+            await LockAndCatchUpAsync(move, connection, transaction, targetConnection, block.Token).ConfigureAwait(false);
+            var tables = await ProveSinceAsync(baseline, pairs, connection, targetConnection, block.Token).ConfigureAwait(false);
+
+            // The snapshots' transactions hold ACCESS SHARE locks on the shard tables, which the fence must wait for.
+            await baseline.DisposeAsync().ConfigureAwait(false);
             var fence = Identifiers.Quote(move.Name);
             await ExecuteOnAsync(
                 connection, transaction, block.Token,
                 [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
             await transaction.CommitAsync(block.Token).ConfigureAwait(false);
-            return (tables, Stopwatch.GetElapsedTime(blocked));
+            return (tables, baseline.Blocked + Stopwatch.GetElapsedTime(blocked));
         }
         catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
-                $"Move {move.Id}: the write block on worker '{source.Name}' ran past {_options.WriteBlockTimeout.TotalSeconds} s (ShardMoveOptions.WriteBlockTimeout) and was lifted; the shards stay on '{source.Name}'. Run the move again."));
+            throw WriteBlockRanOut(move, source);
         }
     }
 
-    /// <summary>
-    /// Both copies' rows and checksums, read at once (the source in the write block's transaction); refuses a difference.
-    /// A split compares each piece with the rows of its range on the source.
-    /// </summary>
-    private async Task<List<MovedShardTable>> ProveAsync(
-        MoveRow move, List<MovedShard> shards, NpgsqlConnection source, NpgsqlTransaction sourceTransaction, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
+    // Writes to the source's shard tables wait (the lock), and the target applies every write committed before it.
+    private static async Task LockAndCatchUpAsync(MoveRow move, NpgsqlConnection source, NpgsqlTransaction transaction, NpgsqlConnection target, CancellationToken cancellationToken)
     {
-        await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        var tables = new List<MovedShardTable>();
-        var pieces = move.TargetTables;
-        for (var piece = 0; piece < pieces.Length / shards.Count; piece++)
-        {
-            foreach (var (shard, t) in shards.Select((shard, t) => (shard, t)))
-            {
-                var physical = pieces[(piece * shards.Count) + t];
-                string? range = null;
-                if (move.SplitStarts is not null)
-                {
-                    var (min, max) = PieceRange(move, piece, shard.Shard.MaxHash);
-                    range = string.Create(CultureInfo.InvariantCulture, $"{_rows.Groups.First(g => g.Id == move.GroupId).KeyType.HashFunction()}({Identifiers.Quote(shard.Shape.DistributionColumn!)}) BETWEEN {min} AND {max}");
-                }
-
-                var onSource = ShardChecksum.ComputeAsync(source, shard.Shape, sourceSchema, shard.ShardTable, range, cancellationToken);
-                var onTarget = ShardChecksum.ComputeAsync(target, shard.Shape, null, physical, null, cancellationToken);
-                var (sourceRows, sourceSum) = await onSource.ConfigureAwait(false);
-                var (targetRows, targetSum) = await onTarget.ConfigureAwait(false);
-                if (sourceRows != targetRows || sourceSum != targetSum)
-                {
-                    throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
-                        $"Shard table \"{physical}\" on the target differs from {(range is null ? "the source's copy" : $"its range of \"{shard.ShardTable}\" on the source")} ({targetRows} rows, checksum {targetSum:x32}; the source {sourceRows} rows, checksum {sourceSum:x32}): the move stopped before the switch; the shards stay on the source. Run the move again."));
-                }
-
-                tables.Add(new MovedShardTable(shard.Table.Name, move.NewShardIds?[(piece * shards.Count) + t] ?? shard.Shard.ShardId, physical, sourceRows, sourceSum));
-            }
-        }
-
-        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return tables;
+        await ExecuteOnAsync(source, transaction, cancellationToken, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
+        // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
+        var position = await ScalarOnAsync<string>(source, transaction, "SELECT pg_current_wal_insert_lsn()::text", cancellationToken).ConfigureAwait(false);
+        await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, cancellationToken, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
     }
+
+    private ShardGenException WriteBlockRanOut(MoveRow move, Node source) =>
+        new(string.Create(CultureInfo.InvariantCulture,
+            $"Move {move.Id}: the write block on worker '{source.Name}' ran past {_options.WriteBlockTimeout.TotalSeconds} s (ShardMoveOptions.WriteBlockTimeout) and was lifted; the shards stay on '{source.Name}'. Run the move again."));
 
     /// <summary>
     /// After the fence committed: the target's write trigger goes, then the metadata names the target (version bumped,
@@ -626,7 +604,7 @@ internal sealed partial class ShardMove
             var shards = ShardsOf(move.GroupId, move.ShardIndex).Where(s => move.ShardIds.Contains(s.Shard.ShardId)).ToList();
             await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
             await using var transaction = await sourceConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            var tables = await ProveAsync(move, shards, sourceConnection, transaction, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
+            var tables = await ProveAsync(move, shards, sourceConnection, move.Name, targetConnection, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             await SwitchAsync(move, shards, new Reporter(_progress), cancellationToken).ConfigureAwait(false);
             return new ShardMoveResult(move.Id, group.Name, move.ShardIndex, source.Name, target.Name, tables, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));

@@ -9,7 +9,7 @@ public sealed record ShardMoveOptions
     /// <summary>The options a move uses when none are given.</summary>
     public static ShardMoveOptions Default { get; } = new();
 
-    /// <summary>How long the initial copy of the rows may take. 30 minutes by default.</summary>
+    /// <summary>How long the initial copy of the rows may take, and, apart, the checksums of both copies before the write block. 30 minutes by default.</summary>
     public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
@@ -29,8 +29,9 @@ public sealed record ShardMoveOptions
     public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The longest the source's shard tables are closed to writes: taking the lock, the final catch-up, the checksums
-    /// and the fence. Past it the block is lifted (rolled back) and the move fails. 30 seconds by default.
+    /// The longest the source's shard tables are closed to writes at a time: in each of the write block's two parts, taking
+    /// the lock and the catch-up, then the snapshots (first part) or the checksums brought up to date and the fence (second
+    /// part). Past it the block is lifted (rolled back) and the move fails. 30 seconds by default.
     /// </summary>
     public TimeSpan WriteBlockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -50,7 +51,13 @@ public enum ShardMoveStep
     /// <summary>The target applies the writes made on the source since the copy began.</summary>
     CatchingUp,
 
-    /// <summary>Writes to the source's shard tables wait: final catch-up, checksums, fence.</summary>
+    /// <summary>
+    /// A short write block (the source's shard tables locked, the target caught up) in which both copies' snapshots are
+    /// taken; then, with writes flowing again, both copies checksummed in full in those snapshots.
+    /// </summary>
+    Proving,
+
+    /// <summary>Writes to the source's shard tables wait: final catch-up, the checksums brought up to date from the rows written since the snapshots, the fence.</summary>
     WriteBlock,
 
     /// <summary>The source's copy is fenced (the write block committed); the metadata still names the source.</summary>
@@ -89,7 +96,7 @@ public sealed record ShardMoveProgress(ShardMoveStep Step, long RowsCopied, long
 /// <param name="Source">The worker the shards left.</param>
 /// <param name="Target">The worker that holds them now.</param>
 /// <param name="Tables">Each shard table moved, with its rows and the checksum both copies had; empty when nothing moved.</param>
-/// <param name="WriteBlock">How long writes to the shard tables waited (from the lock to the fence's commit).</param>
+/// <param name="WriteBlock">How long writes to the shard tables waited: the short block of <see cref="ShardMoveStep.Proving"/> and the write block (from the lock to the fence's commit) together.</param>
 /// <param name="Elapsed">The whole move.</param>
 public sealed record ShardMoveResult(
     long MoveId, string ColocationGroup, int ShardIndex, string Source, string Target, IReadOnlyList<MovedShardTable> Tables, TimeSpan WriteBlock, TimeSpan Elapsed);

@@ -123,6 +123,7 @@ public sealed class ShardSplitTests(ITestOutputHelper output)
     [Theory]
     [InlineData(ShardMoveStep.Copying)]
     [InlineData(ShardMoveStep.CatchingUp)]
+    [InlineData(ShardMoveStep.Proving)]
     [InlineData(ShardMoveStep.WriteBlock)]
     [InlineData(ShardMoveStep.Fenced)]
     [InlineData(ShardMoveStep.Switched)]

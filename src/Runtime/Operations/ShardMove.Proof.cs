@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using ShardGen.Model;
+
+namespace ShardGen;
+
+/// <summary>
+/// The proof that the target holds exactly the source's rows (<see cref="ShardChecksum"/>), made in two parts so that
+/// the write block does not grow with the shard: both copies checksummed in full in snapshots taken at one point (a
+/// short block), while the clients write on; then, in the write block, each checksum brought up to date from the rows
+/// written since — those a transaction the snapshot did not see deleted, updated, locked or created, found by their
+/// <c>xmax</c> and <c>xmin</c> — taken out as the snapshot saw them and put back as they are. See docs/operations.md.
+/// </summary>
+internal sealed partial class ShardMove
+{
+    /// <summary>One comparison of the proof: a shard table of the source (in a split, its range of one piece) and its copy on the target.</summary>
+    private sealed record ProofPair(MovedShard Shard, string Physical, string? Range, long ShardId);
+
+    private List<ProofPair> PairsOf(MoveRow move, List<MovedShard> shards)
+    {
+        var pairs = new List<ProofPair>();
+        var pieces = move.TargetTables;
+        for (var piece = 0; piece < pieces.Length / shards.Count; piece++)
+        {
+            foreach (var (shard, t) in shards.Select((shard, t) => (shard, t)))
+            {
+                string? range = null;
+                if (move.SplitStarts is not null)
+                {
+                    var (min, max) = PieceRange(move, piece, shard.Shard.MaxHash);
+                    range = string.Create(CultureInfo.InvariantCulture, $"{_rows.Groups.First(g => g.Id == move.GroupId).KeyType.HashFunction()}({Identifiers.Quote(shard.Shape.DistributionColumn!)}) BETWEEN {min} AND {max}");
+                }
+
+                var index = (piece * shards.Count) + t;
+                pairs.Add(new ProofPair(shard, pieces[index], range, move.NewShardIds?[index] ?? shard.Shard.ShardId));
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>
+    /// Both copies' rows and checksums read in full, at once, in the transactions the connections are in; refuses a
+    /// difference. Used when the source is fenced already (nothing writes either copy), when settling a crashed move.
+    /// </summary>
+    private async Task<List<MovedShardTable>> ProveAsync(
+        MoveRow move, List<MovedShard> shards, NpgsqlConnection source, string? sourceSchema, NpgsqlConnection target, CancellationToken cancellationToken)
+    {
+        await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var tables = new List<MovedShardTable>();
+        foreach (var pair in PairsOf(move, shards))
+        {
+            var onSource = ShardChecksum.ComputeAsync(source, pair.Shard.Shape, sourceSchema, pair.Shard.ShardTable, pair.Range, cancellationToken);
+            var onTarget = ShardChecksum.ComputeAsync(target, pair.Shard.Shape, null, pair.Physical, null, cancellationToken);
+            tables.Add(Compare(pair, await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false), "the move stopped before the switch"));
+        }
+
+        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tables;
+    }
+
+    private static MovedShardTable Compare(ProofPair pair, (long Rows, UInt128 Checksum) source, (long Rows, UInt128 Checksum) target, string when)
+    {
+        if (source != target)
+        {
+            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                $"Shard table \"{pair.Physical}\" on the target differs from {(pair.Range is null ? "the source's copy" : $"its range of \"{pair.Shard.ShardTable}\" on the source")} ({target.Rows} rows, checksum {target.Checksum:x32}; the source {source.Rows} rows, checksum {source.Checksum:x32}) {when}; the shards stay on the source. Run the move again."));
+        }
+
+        return new MovedShardTable(pair.Shard.Table.Name, pair.ShardId, pair.Physical, source.Rows, source.Checksum);
+    }
+
+    /// <summary>
+    /// The first part of the proof: a short write block (the source's shard tables locked, the target caught up) in which
+    /// a <c>REPEATABLE READ</c> transaction takes a snapshot on each copy, then, with writes flowing again, every pair
+    /// checksummed in full in those snapshots and compared. The transactions stay open (they also keep the row versions
+    /// their snapshots see from vacuum) until the write block has brought the checksums up to date.
+    /// </summary>
+    private async Task<Baseline> BaselineAsync(MoveRow move, Node source, Node target, List<ProofPair> pairs, CancellationToken cancellationToken)
+    {
+        var baseline = new Baseline(
+            await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false),
+            await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                using var block = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                block.CancelAfter(_options.WriteBlockTimeout);
+                var blocked = Stopwatch.GetTimestamp();
+                try
+                {
+                    await LockAndCatchUpAsync(move, connection, transaction, baseline.Target, block.Token).ConfigureAwait(false);
+                    await baseline.TakeSnapshotsAsync(block.Token).ConfigureAwait(false);
+                    await transaction.CommitAsync(block.Token).ConfigureAwait(false);
+                    baseline.Blocked = Stopwatch.GetElapsedTime(blocked);
+                }
+                catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw WriteBlockRanOut(move, source);
+                }
+            }
+
+            // Reading both copies again takes about as long as copying them did: bounded as the copy is.
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            reading.CancelAfter(_options.CopyTimeout);
+            try
+            {
+                foreach (var pair in pairs)
+                {
+                    var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token);
+                    var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token);
+                    var (sums, copy) = (await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false));
+                    Compare(pair, sums, copy, "in the snapshots taken before the write block");
+                    baseline.Sums.Add(sums);
+                }
+            }
+            catch (OperationCanceledException) when (reading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                    $"Move {move.Id}: the checksums of both copies before the write block ran past {_options.CopyTimeout.TotalSeconds} s (ShardMoveOptions.CopyTimeout); the shards stay on '{source.Name}'. Run the move again."));
+            }
+
+            return baseline;
+        }
+        catch
+        {
+            await baseline.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// In the write block (the source locked, the target caught up): each copy's rows and checksum now, from the
+    /// baseline's and the rows written since, compared pair by pair.
+    /// </summary>
+    private static async Task<List<MovedShardTable>> ProveSinceAsync(
+        Baseline baseline, List<ProofPair> pairs, NpgsqlConnection source, NpgsqlConnection target, CancellationToken cancellationToken)
+    {
+        await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var tables = new List<MovedShardTable>();
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var pair = pairs[i];
+            var onSource = SinceAsync(baseline.Source, source, pair.Shard.Shape, pair.Shard.ShardTable, pair.Range, baseline.SourceHorizon, baseline.Sums[i], i, cancellationToken);
+            var onTarget = SinceAsync(baseline.Target, target, pair.Shard.Shape, pair.Physical, null, baseline.TargetHorizon, baseline.Sums[i], i, cancellationToken);
+            tables.Add(Compare(pair, await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false), "the move stopped before the switch"));
+        }
+
+        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tables;
+    }
+
+    /// <summary>
+    /// One copy's rows and checksum now (<paramref name="now"/>'s snapshot), from what its snapshot then held
+    /// (<paramref name="then"/>, whose full sums are <paramref name="baseline"/>). The rows that may have changed between the
+    /// two: those the snapshot saw with <c>xmax</c> set (deleted, updated or locked since, or by a transaction that rolled
+    /// back), and those that are there now with an <c>xmin</c> from the snapshot's oldest running transaction on (written
+    /// since, and a few older ones). Their primary keys, gathered on both sides, select the same rows in both snapshots:
+    /// taken out as then, put back as now. A row that did not change is taken out and put back the same; every other row
+    /// is the same version in both snapshots.
+    /// </summary>
+    private static async Task<(long Rows, UInt128 Checksum)> SinceAsync(
+        NpgsqlConnection then, NpgsqlConnection now, TableShape shape, string physical, string? range, long horizon, (long Rows, UInt128 Checksum) baseline,
+        int pair, CancellationToken cancellationToken)
+    {
+        if (shape.PrimaryKey.Count == 0)
+        {
+            throw new ShardGenException($"Shard table \"{physical}\" has no primary key: a move identifies rows by it (logical replication does too); nothing was switched.");
+        }
+
+        var key = string.Join(", ", shape.PrimaryKey.Select(Identifiers.Quote));
+        var table = Identifiers.Quote(physical);
+        var keys = Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{pair}"));
+        var inRange = range is null ? "" : " AND " + range;
+        const string Touched = "xmax <> 0";
+        var written = string.Create(CultureInfo.InvariantCulture, $"age(xmin) <= age('{horizon}'::xid)");
+        foreach (var connection in (IEnumerable<NpgsqlConnection>)[then, now])
+        {
+            await ExecuteOnAsync(connection, $"CREATE TEMPORARY TABLE {keys} ON COMMIT DROP AS SELECT {key} FROM {table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
+        }
+
+        var buffer = new byte[1 << 16];
+        await PipeAsync(then, $"COPY (SELECT {key} FROM {table} WHERE {Touched}{inRange}) TO STDOUT (FORMAT binary)", now, $"COPY {keys} FROM STDIN (FORMAT binary)", buffer, 0, cancellationToken).ConfigureAwait(false);
+        await PipeAsync(now, $"COPY (SELECT {key} FROM {table} WHERE {written}{inRange}) TO STDOUT (FORMAT binary)", then, $"COPY {keys} FROM STDIN (FORMAT binary)", buffer, 0, cancellationToken).ConfigureAwait(false);
+        var before = ShardChecksum.ComputeAsync(then, shape, null, physical, $"({Touched} OR ({key}) IN (SELECT {key} FROM {keys})){inRange}", cancellationToken);
+        var after = ShardChecksum.ComputeAsync(now, shape, null, physical, $"({written} OR ({key}) IN (SELECT {key} FROM {keys})){inRange}", cancellationToken);
+        var (rowsBefore, sumBefore) = await before.ConfigureAwait(false);
+        var (rowsAfter, sumAfter) = await after.ConfigureAwait(false);
+        return (baseline.Rows - rowsBefore + rowsAfter, unchecked(baseline.Checksum - sumBefore + sumAfter));
+    }
+
+    /// <summary>The snapshots of both copies taken at one point, and the checksums of every pair in them.</summary>
+    private sealed class Baseline(NpgsqlConnection source, NpgsqlConnection target) : IAsyncDisposable
+    {
+        private NpgsqlTransaction? _sourceTransaction;
+        private NpgsqlTransaction? _targetTransaction;
+
+        public NpgsqlConnection Source => source;
+
+        public NpgsqlConnection Target => target;
+
+        /// <summary>The oldest transaction still running when the source's snapshot was taken (a 32-bit xid).</summary>
+        public long SourceHorizon { get; private set; }
+
+        /// <summary>The same on the target.</summary>
+        public long TargetHorizon { get; private set; }
+
+        public List<(long Rows, UInt128 Checksum)> Sums { get; } = [];
+
+        public TimeSpan Blocked { get; set; }
+
+        public async Task TakeSnapshotsAsync(CancellationToken cancellationToken)
+        {
+            _sourceTransaction = await source.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            SourceHorizon = await HorizonAsync(source, _sourceTransaction, cancellationToken).ConfigureAwait(false);
+            _targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            TargetHorizon = await HorizonAsync(target, _targetTransaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var transaction in (IEnumerable<NpgsqlTransaction?>)[_sourceTransaction, _targetTransaction])
+            {
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            await source.DisposeAsync().ConfigureAwait(false);
+            await target.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // The first statement of a REPEATABLE READ transaction takes its snapshot.
+        private static Task<long> HorizonAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+            ScalarOnAsync<long>(connection, transaction, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296", cancellationToken);
+    }
+}
