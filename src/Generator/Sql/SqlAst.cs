@@ -148,7 +148,8 @@ internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) 
 /// ordered-set aggregate). <see cref="Variadic"/>: the last argument is written <c>VARIADIC array</c>. A named argument is a
 /// <see cref="NamedArgument"/>. The keyword forms <c>substring(s FROM a FOR b)</c>, <c>trim(BOTH x FROM s)</c>, <c>overlay(s PLACING
 /// x FROM a)</c> and <c>position(x IN s)</c> are calls of that name with the operands in the order written, and
-/// <see cref="SqlSyntax"/> their keywords around <c>_</c> for each operand (<c>substring(_ FROM _ FOR _)</c>, <c>trim(BOTH _ FROM _)</c>).
+/// <see cref="SqlSyntax"/> their keywords around <c>_</c> for each operand (<c>substring(_ FROM _ FOR _)</c>, <c>trim(BOTH _ FROM _)</c>);
+/// <c>normalize(s, NFC)</c> is a call with the arguments s and <c>'NFC'</c>, its syntax <c>normalize(_, NFC)</c>.
 /// The other calls PostgreSQL's grammar spells with keywords have a <see cref="SqlSyntax"/> too: <c>VALUE</c> for the value keywords,
 /// <c>EXTRACT</c> (<c>extract('field', x)</c>), <c>AT TIME ZONE</c> (<c>timezone(z, x)</c>) and <c>COLLATION FOR</c> (<c>pg_collation_for(x)</c>).
 /// </summary>

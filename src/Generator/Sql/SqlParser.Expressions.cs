@@ -400,14 +400,15 @@ internal static partial class SqlParser
         // The SQL-standard forms: substring(s FROM a FOR b | s SIMILAR p ESCAPE e), position(x IN s),
         // overlay(s PLACING x FROM a [FOR b]), trim([BOTH | LEADING | TRAILING] [x] FROM s); each also takes ordinary arguments
         // (position excepted). The operands are the call's arguments in the order written.
-        // The keywords are kept as the call's SqlSyntax, "_" for each operand: substring(_ FROM _ FOR _), trim(LEADING _ FROM _);
+        // The keywords are kept as the call's SqlSyntax, "_" for each operand: substring(_ FROM _ FOR _), trim(LEADING _ FROM _),
+        // normalize(_, NFC) (whose form is an argument written as a keyword);
         // an ordinary call of substring or overlay has none (trim and position are keyword syntax whatever their arguments).
         private SqlExpr ParseKeywordArgumentCall(int start, string name)
         {
             var open = Advance();
             var arguments = new List<SqlExpr>();
             var syntax = new StringBuilder(name).Append('(');
-            var keywordSyntax = name is "trim" or "position";
+            var keywordSyntax = name is "trim" or "position" or "normalize";
             void Argument(SqlExpr argument, string before)
             {
                 arguments.Add(argument);
@@ -416,6 +417,22 @@ internal static partial class SqlParser
 
             switch (name)
             {
+                case "normalize":
+                    // normalize(s [, NFC | NFD | NFKC | NFKD]): the form is a keyword, and PostgreSQL's argument the string 'NFC'.
+                    Argument(ParseExpr(), string.Empty);
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        if (!(At(SqlTokenKind.Identifier) && Current.Value is "nfc" or "nfd" or "nfkc" or "nfkd"))
+                        {
+                            throw FailExpected("NFC, NFD, NFKC or NFKD");
+                        }
+
+                        var form = Advance();
+                        arguments.Add(new Literal(form.Span, LiteralKind.String, form.Value.ToUpperInvariant()));
+                        syntax.Append(", ").Append(form.Value.ToUpperInvariant());
+                    }
+
+                    break;
                 case "position":
                     Argument(ParseExpr(Level.Like + 1), string.Empty);
                     ExpectKeyword("in");

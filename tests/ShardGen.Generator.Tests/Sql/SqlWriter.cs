@@ -912,7 +912,8 @@ internal static partial class SqlWriter
             return;
         }
 
-        w.Append(FunctionName(call.Name)).Append('(');
+        // A call of trim, position, extract or normalize without their keyword syntax is written "trim"(...), an ordinary call.
+        w.Append(call.Name is "trim" or "position" or "extract" or "normalize" ? Name(call.Name) : FunctionName(call.Name)).Append('(');
         if (call.Star)
         {
             w.Append('*');
@@ -990,10 +991,11 @@ internal static partial class SqlWriter
                 w.Append(')');
                 return;
             default:
-                // "substring(_ FROM _ FOR _)", "trim(BOTH _ FROM _)", ...: the keywords between the arguments, in order.
+                // "substring(_ FROM _ FOR _)", "trim(BOTH _ FROM _)", ...: the keywords between the arguments, in order; an
+                // argument the syntax writes as a keyword (the form of normalize(_, NFC)) has no "_".
                 var parts = syntax.Split('_');
                 w.Append(parts[0]);
-                for (var i = 0; i < a.Count; i++)
+                for (var i = 0; i < parts.Length - 1; i++)
                 {
                     Expr(w, a[i]);
                     w.Append(parts[i + 1]);
