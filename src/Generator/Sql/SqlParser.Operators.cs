@@ -42,6 +42,7 @@ internal static partial class SqlParser
         Subscript,
         AtTimeZone,
         Collate,
+        Overlaps,
     }
 
     private sealed partial class Parser
@@ -160,7 +161,7 @@ internal static partial class SqlParser
             var not = PeekKeyword(1, "not") ? 1 : 0;
             return kind switch
             {
-                InfixKind.Binary => !(AtKeyword("and") || AtKeyword("or") || AtKeyword("overlaps")),
+                InfixKind.Binary => !(AtKeyword("and") || AtKeyword("or")),
                 InfixKind.Is => PeekKeyword(1 + not, "distinct") || PeekKeyword(1 + not, "document"),
                 InfixKind.Cast or InfixKind.Subscript => true,
                 _ => false,
@@ -206,7 +207,7 @@ internal static partial class SqlParser
                 "isnull" or "notnull" => (InfixKind.IsNullPostfix, Level.Is),
                 "like" or "ilike" => (InfixKind.Like, Level.Like),
                 "similar" when next.IsKeyword("to") => (InfixKind.Like, Level.Like),
-                "overlaps" => (InfixKind.Binary, Level.Comparison),
+                "overlaps" => (InfixKind.Overlaps, Level.Postfix),
                 "in" => (InfixKind.In, Level.Like),
                 "between" => (InfixKind.Between, Level.Like),
                 "not" when next.IsKeyword("like") || next.IsKeyword("ilike") || (next.IsKeyword("similar") && Peek(2).IsKeyword("to")) => (InfixKind.Like, Level.Like),
@@ -356,6 +357,17 @@ internal static partial class SqlParser
                     return new FunctionCall(From(start), "timezone", new[] { zone, left }.ToEquatableArray(), false, false, SqlSyntax: "AT TIME ZONE");
                 }
 
+                case InfixKind.Overlaps:
+                {
+                    // row OVERLAPS row: gram.y's rows, two values each, not expressions (((a, b)) OVERLAPS ... is an error); the
+                    // result is a whole that no operator splits (- (a, b) OVERLAPS (c, d) negates it).
+                    var overlaps = Advance();
+                    CheckOverlapsRow(left, overlaps.Span, "left");
+                    var right = ParsePrimary();
+                    CheckOverlapsRow(right, overlaps.Span, "right");
+                    return new BinaryExpr(From(start), "OVERLAPS", left, right);
+                }
+
                 case InfixKind.Collate:
                 {
                     Advance();
@@ -416,6 +428,19 @@ internal static partial class SqlParser
             var nested = left is SubscriptExpr or FieldExpr && IsWrappedInParentheses(left);
             var subscript = new SubscriptExpr(From(left.Span.Start), left, lower, upper, slice, nested);
             return At(SqlTokenKind.Dot) ? ParseIndirection(subscript) : subscript;
+        }
+
+        private void CheckOverlapsRow(SqlExpr row, TextSpan overlaps, string side)
+        {
+            if (row is not RowExpr rowExpr || IsWrappedInParentheses(row))
+            {
+                throw Fail(SqlProblemKind.Syntax, $"OVERLAPS compares two rows, (start, end) or ROW(start, end): the {side} side is not one", overlaps);
+            }
+
+            if (rowExpr.Items.Count != 2)
+            {
+                throw Fail(SqlProblemKind.Syntax, $"Wrong number of values on the {side} side of OVERLAPS: write (start, end)", row.Span);
+            }
         }
 
         // Whether the expression just parsed is written in parentheses as a whole: ((a)::int) is, (a)::int is not. An implicit

@@ -52,6 +52,23 @@ public sealed class ParserFidelityTests
         => Assert.Contains(Problems("SELECT * FROM t WHERE " + condition), p => p.Kind == SqlProblemKind.Syntax);
 
     [Theory]
+    [InlineData("(a, b) OVERLAPS (c, d) = x", "(= (OVERLAPS (ROW a b) (ROW c d)) x)")]
+    [InlineData("x = (a, b) OVERLAPS (c, d)", "(= x (OVERLAPS (ROW a b) (ROW c d)))")]
+    [InlineData("- ROW(a, b) OVERLAPS (c, d)", "(- (OVERLAPS (ROW a b) (ROW c d)))")]
+    public void OVERLAPS_joins_two_rows_into_a_whole(string condition, string expected)
+        => Assert.Equal(expected, Show(Where(condition)));
+
+    [Theory]
+    [InlineData("a OVERLAPS b")]
+    [InlineData("((a, b)) OVERLAPS (c, d)")]
+    [InlineData("(a, b) OVERLAPS ((c, d))")]
+    [InlineData("(a, b)::int OVERLAPS (c, d)")]
+    [InlineData("(a, b) OVERLAPS (c, d) OVERLAPS (e, f)")]
+    [InlineData("ROW(a) OVERLAPS (c, d)")]
+    public void OVERLAPS_takes_rows_of_two(string condition)
+        => Assert.Contains(Problems("SELECT * FROM t WHERE " + condition), p => p.Kind == SqlProblemKind.Syntax);
+
+    [Theory]
     [InlineData("SELECT (x)::int[@i]")]
     [InlineData("SELECT (a, b)[1]")]
     public void Only_a_parenthesized_expression_takes_a_subscript(string sql)

@@ -191,7 +191,7 @@ public sealed partial class RoundTripOracleTests(ITestOutputHelper output)
         private static readonly string[] Infix =
         [
             "OR", "AND", "=", "<", ">=", "<>", "+", "-", "*", "/", "%", "^", "||", "->>", "@>", "#", "LIKE", "NOT ILIKE", "SIMILAR TO",
-            "IS DISTINCT FROM", "IS NOT DISTINCT FROM", "OPERATOR(pg_catalog.+)",
+            "IS DISTINCT FROM", "IS NOT DISTINCT FROM", "OPERATOR(pg_catalog.+)", "~~", "!~*", "@@", "?|", "<->", "&&", "OVERLAPS",
         ];
 
         private static readonly string[] Prefix = ["NOT ", "- ", "+ ", "~ ", "|/ ", "@ ", "OPERATOR(pg_catalog.-) "];
@@ -199,7 +199,8 @@ public sealed partial class RoundTripOracleTests(ITestOutputHelper output)
         private static readonly string[] Postfix =
         [
             " IS NULL", " IS NOT NULL", " ISNULL", " NOTNULL", " IS TRUE", " IS NOT UNKNOWN", "::int", "::text[]", " COLLATE \"C\"",
-            " AT TIME ZONE 'UTC'", "[1]", "[@i:2]", "[:@j]",
+            " AT TIME ZONE 'UTC'", "[1]", "[@i:2]", "[:@j]", " IS DOCUMENT", " IS NOT NFC NORMALIZED", " IS JSON OBJECT WITH UNIQUE KEYS",
+            " IS NOT FALSE",
         ];
 
         private static readonly string[] Atoms = ["a", "b", "t.c", "\"D\"", "@p", "@q", "1", "2.5", "'x'", "TRUE", "NULL", "1e3", "-3"];
@@ -238,7 +239,8 @@ public sealed partial class RoundTripOracleTests(ITestOutputHelper output)
             1 => $"date '2020-01-0{random.Next(1, 10)}'",
             2 => Pick(["interval '1' day", "N'x'", "char 'c'", "B'101'", "X'1F'", "E'a\\nb'", "$$it's$$", "CURRENT_DATE", "ROW()"]),
             3 => Pick(["trim(LEADING 'x' FROM {0})", "substring({0} FROM 2 FOR 1)", "substring({0} FOR 1)", "extract(year FROM {0})", "position('a' IN {0})", "overlay({0} PLACING 'x' FROM 2)"]).Replace("{0}", Expr(0)),
-            4 => Pick(["{0} IN (SELECT a FROM u WHERE {1})", "EXISTS (SELECT 1 FROM u WHERE {0} AND {1})", "(SELECT max(a) FROM u WHERE {0} = {1})"]).Replace("{0}", Expr(0)).Replace("{1}", Expr(0)),
+            4 => Pick(["{0} IN (SELECT a FROM u WHERE {1})", "EXISTS (SELECT 1 FROM u WHERE {0} AND {1})", "(SELECT max(a) FROM u WHERE {0} = {1})", "ARRAY(SELECT a FROM u WHERE {0} ORDER BY {1})"]).Replace("{0}", Expr(0)).Replace("{1}", Expr(0)),
+            5 => Pick(["count(*) FILTER (WHERE {0})", "percentile_cont({0}) WITHIN GROUP (ORDER BY {1} DESC)", "format('%s', VARIADIC {0})", "make_interval(days => {0}, hours := {1})", "string_agg({0}, ',' ORDER BY {1} NULLS LAST)", "normalize({0}, NFKC)", "COLLATION FOR ({0})", "ARRAY[[{0}], [{1}]]", "CURRENT_TIMESTAMP(3)"]).Replace("{0}", Expr(0)).Replace("{1}", Expr(0)),
             _ => Atoms[random.Next(Atoms.Length)],
         };
 
