@@ -99,14 +99,21 @@ internal sealed record ArrayExpr(TextSpan Span, EquatableArray<SqlExpr> Elements
 /// <summary><c>ARRAY(SELECT ...)</c>: the rows of a one-column subquery as an array.</summary>
 internal sealed record ArraySubqueryExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
 
-/// <summary><c>x[i]</c>, or a slice <c>x[lo:hi]</c> (<see cref="Slice"/>) whose bounds may be left out (<c>x[:hi]</c>, <c>x[lo:]</c>).</summary>
-internal sealed record SubscriptExpr(TextSpan Span, SqlExpr Operand, SqlExpr? Lower, SqlExpr? Upper, bool Slice) : SqlExpr(Span);
+/// <summary>
+/// <c>x[i]</c>, or a slice <c>x[lo:hi]</c> (<see cref="Slice"/>) whose bounds may be left out (<c>x[:hi]</c>, <c>x[lo:]</c>). <see cref="Nested"/>:
+/// the operand is a subscript or field selection in parentheses, <c>(a[1])[2]</c>, which PostgreSQL reads apart from <c>a[1][2]</c>
+/// (on a two-dimensional array the first is null, the second an element).
+/// </summary>
+internal sealed record SubscriptExpr(TextSpan Span, SqlExpr Operand, SqlExpr? Lower, SqlExpr? Upper, bool Slice, bool Nested = false) : SqlExpr(Span);
 
-/// <summary><c>ROW(a, b)</c>, <c>ROW()</c> or <c>(a, b)</c>: a row value, compared column by column in order.</summary>
-internal sealed record RowExpr(TextSpan Span, EquatableArray<SqlExpr> Items) : SqlExpr(Span);
+/// <summary><c>ROW(a, b)</c>, <c>ROW()</c> or <c>(a, b)</c>: a row value, compared column by column in order; <see cref="Explicit"/>: written with ROW.</summary>
+internal sealed record RowExpr(TextSpan Span, EquatableArray<SqlExpr> Items, bool Explicit = false) : SqlExpr(Span);
 
-/// <summary><c>(x).field</c>, or <c>(x).*</c> with <see cref="Field"/> <c>*</c>: field selection from a composite value.</summary>
-internal sealed record FieldExpr(TextSpan Span, SqlExpr Operand, string Field) : SqlExpr(Span);
+/// <summary>
+/// <c>(x).field</c>, or <c>(x).*</c> with <see cref="Field"/> <c>*</c>: field selection from a composite value. <see cref="Nested"/>: the
+/// operand is a subscript or field selection in parentheses, <c>(a[1]).f</c> (see <see cref="SubscriptExpr.Nested"/>).
+/// </summary>
+internal sealed record FieldExpr(TextSpan Span, SqlExpr Operand, string Field, bool Nested = false) : SqlExpr(Span);
 
 /// <summary><c>x COLLATE "C"</c>; <see cref="Collation"/> as written (normalized like a type name, quoted when quoted).</summary>
 internal sealed record CollateExpr(TextSpan Span, SqlExpr Operand, string Collation) : SqlExpr(Span);
@@ -140,7 +147,11 @@ internal sealed record IsNullExpr(TextSpan Span, SqlExpr Operand, bool Negated) 
 /// aggregate's <c>ORDER BY</c> inside the parentheses, or with <see cref="WithinGroup"/> its <c>WITHIN GROUP (ORDER BY ...)</c> (an
 /// ordered-set aggregate). <see cref="Variadic"/>: the last argument is written <c>VARIADIC array</c>. A named argument is a
 /// <see cref="NamedArgument"/>. The keyword forms <c>substring(s FROM a FOR b)</c>, <c>trim(BOTH x FROM s)</c>, <c>overlay(s PLACING
-/// x FROM a)</c> and <c>position(x IN s)</c> are calls of that name with the operands in the order written.
+/// x FROM a)</c> and <c>position(x IN s)</c> are calls of that name with the operands in the order written, and
+/// <see cref="SqlSyntax"/> their keywords around <c>_</c> for each operand (<c>substring(_ FROM _ FOR _)</c>, <c>trim(BOTH _ FROM _)</c>);
+/// <c>normalize(s, NFC)</c> is a call with the arguments s and <c>'NFC'</c>, its syntax <c>normalize(_, NFC)</c>.
+/// The other calls PostgreSQL's grammar spells with keywords have a <see cref="SqlSyntax"/> too: <c>VALUE</c> for the value keywords,
+/// <c>EXTRACT</c> (<c>extract('field', x)</c>), <c>AT TIME ZONE</c> (<c>timezone(z, x)</c>) and <c>COLLATION FOR</c> (<c>pg_collation_for(x)</c>).
 /// </summary>
 internal sealed record FunctionCall(
     TextSpan Span,
@@ -151,12 +162,13 @@ internal sealed record FunctionCall(
     SqlExpr? Filter = null,
     EquatableArray<OrderItem> OrderBy = default,
     bool WithinGroup = false,
-    bool Variadic = false) : SqlExpr(Span);
+    bool Variadic = false,
+    string? SqlSyntax = null) : SqlExpr(Span);
 
 /// <summary>
 /// <c>f(args) OVER ([name] [PARTITION BY ...] [ORDER BY ...] [frame])</c> or <c>f(args) OVER name</c>: a window function.
 /// <see cref="Function"/> is the call (an aggregate name here computes over the window, not over a group). <see cref="Name"/>
-/// is the window of the WINDOW clause it names or builds on; the frame, when written, is kept as text, its offsets
+/// is the window of the WINDOW clause it names or builds on; the frame, when written, is <see cref="Frame"/>, its offsets
 /// (<c>@n PRECEDING</c>, <c>INTERVAL '1 day' PRECEDING</c>) in <see cref="FrameOffsets"/>.
 /// </summary>
 internal sealed record WindowCall(
@@ -165,10 +177,18 @@ internal sealed record WindowCall(
     EquatableArray<SqlExpr> PartitionBy,
     EquatableArray<OrderItem> OrderBy,
     string? Name = null,
-    EquatableArray<SqlExpr> FrameOffsets = default) : SqlExpr(Span);
+    EquatableArray<SqlExpr> FrameOffsets = default,
+    WindowFrame? Frame = null) : SqlExpr(Span);
+
+/// <summary>
+/// <c>ROWS | RANGE | GROUPS [BETWEEN] start [AND end] [EXCLUDE ...]</c> of a window: <see cref="Mode"/> ROWS, RANGE or GROUPS; each bound
+/// UNBOUNDED PRECEDING, UNBOUNDED FOLLOWING, CURRENT ROW, or PRECEDING or FOLLOWING after the next of the window's frame offsets;
+/// <see cref="Exclude"/> CURRENT ROW, GROUP, TIES or NO OTHERS. All upper case.
+/// </summary>
+internal sealed record WindowFrame(TextSpan Span, string Mode, string Start, string? End, string? Exclude) : SqlNode(Span);
 
 /// <summary><c>name AS ([base] [PARTITION BY ...] [ORDER BY ...] [frame])</c> of a WINDOW clause.</summary>
-internal sealed record WindowDefinition(TextSpan Span, string Name, EquatableArray<SqlExpr> PartitionBy, EquatableArray<OrderItem> OrderBy, string? BaseName, EquatableArray<SqlExpr> FrameOffsets) : SqlNode(Span);
+internal sealed record WindowDefinition(TextSpan Span, string Name, EquatableArray<SqlExpr> PartitionBy, EquatableArray<OrderItem> OrderBy, string? BaseName, EquatableArray<SqlExpr> FrameOffsets, WindowFrame? Frame = null) : SqlNode(Span);
 
 /// <summary><c>FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]</c>; <see cref="Strength"/> upper case.</summary>
 internal sealed record LockingClause(TextSpan Span, string Strength, EquatableArray<string> Of, string? Wait) : SqlNode(Span);
@@ -181,9 +201,11 @@ internal sealed record WhenClause(TextSpan Span, SqlExpr Condition, SqlExpr Resu
 /// <summary>
 /// <c>CAST(x AS type)</c>, <c>x::type</c> (<see cref="ColonSyntax"/>) or a typed literal <c>date '2020-01-01'</c> (operand a string
 /// <see cref="Literal"/>). <see cref="TypeName"/> is lower case with spacing collapsed: <c>numeric(10,2)</c>,
-/// <c>timestamp with time zone</c>, <c>int[]</c>; a quoted type name is kept quoted.
+/// <c>timestamp with time zone</c>, <c>int[]</c>; a quoted type name is kept quoted. <see cref="TypedLiteral"/>: written as a typed
+/// literal (PostgreSQL gives <c>char 'x'</c> no length, <c>CAST('x' AS char)</c> a length of 1). <c>N'x'</c> is the typed literal
+/// <c>nchar 'x'</c>, as PostgreSQL's scanner reads it.
 /// </summary>
-internal sealed record CastExpr(TextSpan Span, SqlExpr Operand, string TypeName, bool ColonSyntax) : SqlExpr(Span);
+internal sealed record CastExpr(TextSpan Span, SqlExpr Operand, string TypeName, bool ColonSyntax, bool TypedLiteral = false) : SqlExpr(Span);
 
 // A parenthesized expression is the inner node with its Span widened to include the parentheses.
 
@@ -199,7 +221,8 @@ internal abstract record SqlStatement(TextSpan Span) : SqlNode(Span);
 /// <c>ROWS FROM (f(), g())</c>) has its calls in <see cref="Functions"/>, the first function's name as <see cref="Name"/> and its
 /// calls as <see cref="NameSpan"/>; <see cref="Ordinality"/>: <c>WITH ORDINALITY</c>. A parenthesized join (<c>(a JOIN b ON ...) AS j</c>)
 /// is <see cref="Nested"/>, with the alias (if any) as <see cref="Name"/>. <see cref="ColumnAliases"/> are the names of an alias's
-/// column list (<c>AS t(a, b)</c>; of a column definition list <c>AS t(a int, b text)</c> the names, the types left as written).
+/// column list (<c>AS t(a, b)</c>; of a column definition list <c>AS t(a int, b text)</c> the names, and the types, normalized as
+/// <see cref="CastExpr.TypeName"/>, in <see cref="ColumnTypes"/>). <see cref="RowsFrom"/>: the functions are written <c>ROWS FROM (...)</c>.
 /// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL).
 /// </summary>
 internal sealed record TableRef(
@@ -214,7 +237,9 @@ internal sealed record TableRef(
     bool Ordinality = false,
     bool Lateral = false,
     bool Only = false,
-    JoinedTable? Nested = null) : SqlNode(Span);
+    JoinedTable? Nested = null,
+    EquatableArray<string> ColumnTypes = default,
+    bool RowsFrom = false) : SqlNode(Span);
 
 /// <summary>A FROM list or a parenthesized join: the first item and the items joined to it, in order.</summary>
 internal sealed record JoinedTable(TextSpan Span, TableRef First, EquatableArray<JoinClause> Joins) : SqlNode(Span);
@@ -231,21 +256,26 @@ internal enum JoinKind
 
 /// <summary>
 /// One join: <see cref="On"/> for <c>ON ...</c>; <see cref="Using"/> for <c>USING (a, b)</c>, with <see cref="UsingAlias"/> for
-/// <c>USING (a) AS j</c>; <see cref="Natural"/> for a NATURAL join (neither ON nor USING written).
+/// <c>USING (a) AS j</c>; <see cref="Natural"/> for a NATURAL join (neither ON nor USING written); <see cref="Comma"/> for an item after a
+/// comma of a FROM list (a <see cref="JoinKind.Cross"/> join written <c>a, b</c> rather than <c>a CROSS JOIN b</c>).
 /// </summary>
-internal sealed record JoinClause(TextSpan Span, JoinKind Kind, TableRef Table, SqlExpr? On, EquatableArray<string> Using = default, string? UsingAlias = null, bool Natural = false) : SqlNode(Span);
+internal sealed record JoinClause(TextSpan Span, JoinKind Kind, TableRef Table, SqlExpr? On, EquatableArray<string> Using = default, string? UsingAlias = null, bool Natural = false, bool Comma = false) : SqlNode(Span);
 
 /// <summary><c>expr AS alias</c> or <c>expr alias</c>.</summary>
 internal sealed record SelectItem(TextSpan Span, SqlExpr Expr, string? Alias) : SqlNode(Span);
 
-/// <summary><see cref="NullsFirst"/> is null when NULLS FIRST/LAST is not written; <see cref="Using"/> is the operator of <c>USING &lt;</c>.</summary>
-internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst, string? Using = null) : SqlNode(Span);
+/// <summary>
+/// <see cref="NullsFirst"/> is null when NULLS FIRST/LAST is not written; <see cref="Using"/> is the operator of <c>USING &lt;</c>;
+/// <see cref="Ascending"/>: ASC is written (the order is the same without it).
+/// </summary>
+internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst, string? Using = null, bool Ascending = false) : SqlNode(Span);
 
 /// <summary>
 /// <c>name [(a, b)] AS [[NOT] MATERIALIZED] (SELECT ...)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing
-/// parenthesis. <see cref="Columns"/> is the column list, when written.
+/// parenthesis. <see cref="Columns"/> is the column list, when written; <see cref="Materialized"/> true for MATERIALIZED, false for NOT
+/// MATERIALIZED, null when neither is written.
 /// </summary>
-internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query, EquatableArray<string> Columns = default) : SqlNode(Span);
+internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query, EquatableArray<string> Columns = default, bool? Materialized = null) : SqlNode(Span);
 
 /// <summary>
 /// A SELECT. <see cref="SelectListSpan"/> runs from the first item to the end of the last; <see cref="FromSpan"/> from FROM through
@@ -254,7 +284,7 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// <c>DISTINCT ON (a, b)</c> fills <see cref="DistinctOn"/> and <see cref="DistinctOnSpan"/> (from DISTINCT to the closing
 /// parenthesis) and leaves <see cref="Distinct"/> false. An empty select list (<c>SELECT FROM t</c>) has no items and an empty
 /// <see cref="SelectListSpan"/> where the list would be. <c>FETCH FIRST n ROWS ONLY</c> is <see cref="Limit"/> (its span the
-/// clause), <c>... WITH TIES</c> also sets <see cref="LimitWithTies"/>; <c>LIMIT ALL</c> leaves <see cref="Limit"/> null.
+/// clause), <c>... WITH TIES</c> also sets <see cref="LimitWithTies"/>; <c>LIMIT ALL</c> leaves <see cref="Limit"/> null and sets <see cref="LimitAll"/>.
 /// <see cref="Windows"/> is the WINDOW clause; <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
 /// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
@@ -287,7 +317,8 @@ internal sealed record SelectStatement(
     TextSpan? LockingSpan = null,
     bool LimitWithTies = false,
     EquatableArray<EquatableArray<SqlExpr>> Values = default,
-    bool GroupByDistinct = false) : SqlStatement(Span);
+    bool GroupByDistinct = false,
+    bool LimitAll = false) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]

@@ -231,9 +231,10 @@ internal static class SqlLexer
 
             if ((c == 'n' || c == 'N') && next == '\'')
             {
-                // N'...' is a national character string: a plain string to PostgreSQL.
+                // N'...' is a national character string: PostgreSQL's scanner reads it as the typed literal nchar '...'.
                 _pos++;
-                Add(SqlTokenKind.String, start, ReadStandardString(start));
+                Add(SqlTokenKind.Identifier, start, "nchar");
+                Add(SqlTokenKind.String, start + 1, ReadStandardString(start + 1));
                 return;
             }
 

@@ -13,6 +13,19 @@ internal static partial class SqlParser
     {
         private SqlExpr ParsePrimary()
         {
+            if (_bExpr)
+            {
+                _bExpr = false;
+                try
+                {
+                    return ParsePrimary();
+                }
+                finally
+                {
+                    _bExpr = true;
+                }
+            }
+
             var token = Current;
             switch (token.Kind)
             {
@@ -84,24 +97,26 @@ internal static partial class SqlParser
                 result = inner with { Span = From(open.Span.Start) };
             }
 
-            return ParseIndirection(result);
+            return ParseIndirection(result, parenthesized: true);
         }
 
         // .field and .* after a parenthesized expression: (x).f, (f(y)).*, (x).a.b; subscripts are postfix operators.
-        private SqlExpr ParseIndirection(SqlExpr operand)
+        private SqlExpr ParseIndirection(SqlExpr operand, bool parenthesized = false)
         {
             while (At(SqlTokenKind.Dot))
             {
                 Advance();
+                var nested = parenthesized && operand is SubscriptExpr or FieldExpr;
+                parenthesized = false;
                 if (Current.IsOperator("*"))
                 {
                     Advance();
-                    operand = new FieldExpr(From(operand.Span.Start), operand, "*");
+                    operand = new FieldExpr(From(operand.Span.Start), operand, "*", nested);
                 }
                 else if (At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier))
                 {
                     var field = Advance();
-                    operand = new FieldExpr(From(operand.Span.Start), operand, field.Value);
+                    operand = new FieldExpr(From(operand.Span.Start), operand, field.Value, nested);
                 }
                 else
                 {
@@ -143,7 +158,7 @@ internal static partial class SqlParser
                     var open = Advance();
                     var operand = ParseExpr();
                     ExpectCloseParen(open);
-                    return new FunctionCall(From(token.Span.Start), "pg_collation_for", new[] { operand }.ToEquatableArray(), false, false);
+                    return new FunctionCall(From(token.Span.Start), "pg_collation_for", new[] { operand }.ToEquatableArray(), false, false, SqlSyntax: "COLLATION FOR");
                 }
                 case "case":
                     return ParseCase();
@@ -188,7 +203,7 @@ internal static partial class SqlParser
                     }
 
                     ExpectCloseParen(open);
-                    return new RowExpr(From(token.Span.Start), items.ToEquatableArray());
+                    return new RowExpr(From(token.Span.Start), items.ToEquatableArray(), Explicit: true);
                 }
             }
 
@@ -385,36 +400,75 @@ internal static partial class SqlParser
         // The SQL-standard forms: substring(s FROM a FOR b | s SIMILAR p ESCAPE e), position(x IN s),
         // overlay(s PLACING x FROM a [FOR b]), trim([BOTH | LEADING | TRAILING] [x] FROM s); each also takes ordinary arguments
         // (position excepted). The operands are the call's arguments in the order written.
+        // The keywords are kept as the call's SqlSyntax, "_" for each operand: substring(_ FROM _ FOR _), trim(LEADING _ FROM _),
+        // normalize(_, NFC) (whose form is an argument written as a keyword);
+        // an ordinary call of substring or overlay has none (trim and position are keyword syntax whatever their arguments).
         private SqlExpr ParseKeywordArgumentCall(int start, string name)
         {
             var open = Advance();
             var arguments = new List<SqlExpr>();
+            var syntax = new StringBuilder(name).Append('(');
+            var keywordSyntax = name is "trim" or "position" or "normalize";
+            void Argument(SqlExpr argument, string before)
+            {
+                arguments.Add(argument);
+                syntax.Append(before).Append('_');
+            }
+
             switch (name)
             {
+                case "normalize":
+                    // normalize(s [, NFC | NFD | NFKC | NFKD]): the form is a keyword, and PostgreSQL's argument the string 'NFC'.
+                    Argument(ParseExpr(), string.Empty);
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        if (!(At(SqlTokenKind.Identifier) && Current.Value is "nfc" or "nfd" or "nfkc" or "nfkd"))
+                        {
+                            throw FailExpected("NFC, NFD, NFKC or NFKD");
+                        }
+
+                        var form = Advance();
+                        arguments.Add(new Literal(form.Span, LiteralKind.String, form.Value.ToUpperInvariant()));
+                        syntax.Append(", ").Append(form.Value.ToUpperInvariant());
+                    }
+
+                    break;
                 case "position":
-                    arguments.Add(ParseExpr(Level.Like + 1));
+                    Argument(ParseExpr(Level.Like + 1), string.Empty);
                     ExpectKeyword("in");
-                    arguments.Add(ParseExpr(Level.Like + 1));
+                    Argument(ParseExpr(Level.Like + 1), " IN ");
                     break;
                 case "trim":
-                    _ = AcceptKeyword("both") || AcceptKeyword("leading") || AcceptKeyword("trailing");
+                    if (AtKeyword("both") || AtKeyword("leading") || AtKeyword("trailing"))
+                    {
+                        syntax.Append(Advance().Value.ToUpperInvariant()).Append(' ');
+                    }
+
+                    var separator = string.Empty;
                     if (!AcceptKeyword("from"))
                     {
-                        arguments.Add(ParseExpr());
+                        Argument(ParseExpr(), string.Empty);
                         if (!AcceptKeyword("from"))
                         {
                             while (Accept(SqlTokenKind.Comma))
                             {
-                                arguments.Add(ParseExpr());
+                                Argument(ParseExpr(), ", ");
                             }
 
                             break;
                         }
+
+                        separator = " FROM ";
+                    }
+                    else
+                    {
+                        separator = "FROM ";
                     }
 
                     do
                     {
-                        arguments.Add(ParseExpr());
+                        Argument(ParseExpr(), separator);
+                        separator = ", ";
                     }
                     while (Accept(SqlTokenKind.Comma));
                     break;
@@ -424,37 +478,41 @@ internal static partial class SqlParser
                         break;
                     }
 
-                    arguments.Add(ParseArgument());
+                    Argument(ParseArgument(), string.Empty);
                     if (name == "substring" && (AtKeyword("from") || AtKeyword("for")))
                     {
+                        keywordSyntax = true;
                         var first = Advance().Value;
-                        arguments.Add(ParseExpr());
-                        if (AcceptKeyword(first == "from" ? "for" : "from"))
+                        Argument(ParseExpr(), " " + first.ToUpperInvariant() + " ");
+                        var second = first == "from" ? "for" : "from";
+                        if (AcceptKeyword(second))
                         {
-                            arguments.Add(ParseExpr());
+                            Argument(ParseExpr(), " " + second.ToUpperInvariant() + " ");
                         }
                     }
                     else if (name == "substring" && AcceptKeyword("similar"))
                     {
-                        arguments.Add(ParseExpr());
+                        keywordSyntax = true;
+                        Argument(ParseExpr(), " SIMILAR ");
                         ExpectKeyword("escape");
-                        arguments.Add(ParseExpr());
+                        Argument(ParseExpr(), " ESCAPE ");
                     }
                     else if (name == "overlay" && AcceptKeyword("placing"))
                     {
-                        arguments.Add(ParseExpr());
+                        keywordSyntax = true;
+                        Argument(ParseExpr(), " PLACING ");
                         ExpectKeyword("from");
-                        arguments.Add(ParseExpr());
+                        Argument(ParseExpr(), " FROM ");
                         if (AcceptKeyword("for"))
                         {
-                            arguments.Add(ParseExpr());
+                            Argument(ParseExpr(), " FOR ");
                         }
                     }
                     else
                     {
                         while (Accept(SqlTokenKind.Comma))
                         {
-                            arguments.Add(ParseArgument());
+                            Argument(ParseArgument(), ", ");
                         }
                     }
 
@@ -462,7 +520,7 @@ internal static partial class SqlParser
             }
 
             ExpectCloseParen(open);
-            return new FunctionCall(From(start), name, arguments.ToEquatableArray(), false, false);
+            return new FunctionCall(From(start), name, arguments.ToEquatableArray(), false, false, SqlSyntax: keywordSyntax ? syntax.Append(')').ToString() : null);
         }
 
         // f(...) OVER name, or OVER ([name] [PARTITION BY a, b] [ORDER BY c DESC] [frame]).
@@ -476,7 +534,7 @@ internal static partial class SqlParser
             }
 
             var window = ParseWindowSpecification();
-            return new WindowCall(From(call.Span.Start), call, window.PartitionBy, window.OrderBy, window.BaseName, window.FrameOffsets);
+            return new WindowCall(From(call.Span.Start), call, window.PartitionBy, window.OrderBy, window.BaseName, window.FrameOffsets, window.Frame);
         }
 
         // ([existing window] [PARTITION BY ...] [ORDER BY ...] [ROWS | RANGE | GROUPS frame [EXCLUDE ...]]), from its '('.
@@ -512,62 +570,76 @@ internal static partial class SqlParser
             }
 
             var offsets = new List<SqlExpr>();
+            WindowFrame? frame = null;
             if (AtKeyword("rows") || AtKeyword("range") || AtKeyword("groups"))
             {
-                Advance();
+                var frameStart = Current.Span.Start;
+                var mode = Advance().Value.ToUpperInvariant();
+                string startBound;
+                string? endBound = null;
                 if (AcceptKeyword("between"))
                 {
-                    ParseFrameBound(offsets);
+                    startBound = ParseFrameBound(offsets);
                     ExpectKeyword("and");
-                    ParseFrameBound(offsets);
+                    endBound = ParseFrameBound(offsets);
                 }
                 else
                 {
-                    ParseFrameBound(offsets);
+                    startBound = ParseFrameBound(offsets);
                 }
 
+                string? exclude = null;
                 if (AcceptKeyword("exclude"))
                 {
                     if (AcceptKeyword("current"))
                     {
                         ExpectKeyword("row");
+                        exclude = "CURRENT ROW";
                     }
                     else if (AcceptKeyword("no"))
                     {
                         ExpectKeyword("others");
+                        exclude = "NO OTHERS";
                     }
-                    else if (!AcceptKeyword("group") && !AcceptKeyword("ties"))
+                    else if (AtKeyword("group") || AtKeyword("ties"))
+                    {
+                        exclude = Advance().Value.ToUpperInvariant();
+                    }
+                    else
                     {
                         throw FailExpected("CURRENT ROW, GROUP, TIES or NO OTHERS");
                     }
                 }
+
+                frame = new WindowFrame(From(frameStart), mode, startBound, endBound, exclude);
             }
 
             ExpectCloseParen(open);
-            return new WindowDefinition(From(open.Span.Start), string.Empty, partitionBy, orderBy, baseName, offsets.ToEquatableArray());
+            return new WindowDefinition(From(open.Span.Start), string.Empty, partitionBy, orderBy, baseName, offsets.ToEquatableArray(), frame);
         }
 
-        // UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | offset PRECEDING | offset FOLLOWING
-        private void ParseFrameBound(List<SqlExpr> offsets)
+        // UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | offset PRECEDING | offset FOLLOWING; the bound without its offset.
+        private string ParseFrameBound(List<SqlExpr> offsets)
         {
             if (AtKeyword("unbounded") && (PeekKeyword(1, "preceding") || PeekKeyword(1, "following")))
             {
                 Advance();
-                Advance();
-                return;
+                return "UNBOUNDED " + Advance().Value.ToUpperInvariant();
             }
 
             if (AcceptKeyword("current"))
             {
                 ExpectKeyword("row");
-                return;
+                return "CURRENT ROW";
             }
 
             offsets.Add(ParseExpr());
-            if (!AcceptKeyword("preceding") && !AcceptKeyword("following"))
+            if (!AtKeyword("preceding") && !AtKeyword("following"))
             {
                 throw FailExpected("PRECEDING or FOLLOWING");
             }
+
+            return Advance().Value.ToUpperInvariant();
         }
 
         // A possibly qualified name as written, for COLLATE and the like: "C", pg_catalog."default", en_us.
@@ -615,11 +687,13 @@ internal static partial class SqlParser
             }
             else if (token.Value == "current_schema" && At(SqlTokenKind.OpenParen) && Peek(1).Kind == SqlTokenKind.CloseParen)
             {
+                // current_schema() is an ordinary call of the function the keyword CURRENT_SCHEMA calls.
                 Advance();
                 Advance();
+                return new FunctionCall(From(token.Span.Start), token.Value, arguments, false, false);
             }
 
-            return new FunctionCall(From(token.Span.Start), token.Value, arguments, false, false);
+            return new FunctionCall(From(token.Span.Start), token.Value, arguments, false, false, SqlSyntax: "VALUE");
         }
 
         private SqlExpr ParseCase()
@@ -677,7 +751,7 @@ internal static partial class SqlParser
             ExpectKeyword("from");
             var source = ParseExpr();
             ExpectCloseParen(open);
-            return new FunctionCall(From(start), "extract", new SqlExpr[] { field, source }.ToEquatableArray(), false, false);
+            return new FunctionCall(From(start), "extract", new SqlExpr[] { field, source }.ToEquatableArray(), false, false, SqlSyntax: "EXTRACT");
         }
 
         // date '2020-01-01', timestamp with time zone '...', interval '1 day', "MyType" '...'
@@ -717,7 +791,7 @@ internal static partial class SqlParser
                 type = fields.ToString();
             }
 
-            return new CastExpr(From(start), literal, type, ColonSyntax: false);
+            return new CastExpr(From(start), literal, type, ColonSyntax: false, TypedLiteral: true);
         }
 
         private string ParseTypeName()

@@ -24,7 +24,7 @@ internal static partial class SqlParser
                 if (Accept(SqlTokenKind.Comma))
                 {
                     var table = ParseTableRef(TableContext.From);
-                    joins.Add(new JoinClause(table.Span, JoinKind.Cross, table, null));
+                    joins.Add(new JoinClause(table.Span, JoinKind.Cross, table, null, Comma: true));
                 }
                 else if (!TryParseJoin(joins))
                 {
@@ -325,7 +325,8 @@ internal static partial class SqlParser
         {
             var callsStart = Current.Span.Start;
             var functions = new List<SqlExpr>();
-            if (AtKeyword("rows"))
+            var rowsFrom = AtKeyword("rows");
+            if (rowsFrom)
             {
                 Advance();
                 Advance();
@@ -356,24 +357,24 @@ internal static partial class SqlParser
             }
 
             string? alias = null;
-            var columns = EquatableArray<string>.Empty;
+            var (columns, types) = (EquatableArray<string>.Empty, EquatableArray<string>.Empty);
             if (AtKeyword("as") && Peek(1).Kind == SqlTokenKind.OpenParen)
             {
                 // AS (a int, b text): a column definition list without an alias.
                 Advance();
-                columns = ParseColumnDefinitions();
+                (columns, types) = ParseColumnDefinitions();
             }
             else
             {
                 alias = ParseTableAlias(TableContext.From);
                 if (alias is not null && At(SqlTokenKind.OpenParen))
                 {
-                    columns = ParseColumnDefinitions();
+                    (columns, types) = ParseColumnDefinitions();
                 }
             }
 
             var name = functions[0] is FunctionCall call ? call.Name : string.Empty;
-            return new TableRef(From(start), null, name, alias, callsSpan, ColumnAliases: columns, Functions: functions.ToEquatableArray(), Ordinality: ordinality);
+            return new TableRef(From(start), null, name, alias, callsSpan, ColumnAliases: columns, Functions: functions.ToEquatableArray(), Ordinality: ordinality, ColumnTypes: types, RowsFrom: rowsFrom);
         }
 
         // A call in FROM: f(...), schema.f(...), or a special form such as substring(...) — never a window function.
@@ -389,9 +390,11 @@ internal static partial class SqlParser
             return expr;
         }
 
-        // (a, b) or (a int, b text[]): the names of an alias's column list or of a column definition list (the types stay as written).
-        private EquatableArray<string> ParseColumnDefinitions()
+        // (a, b) or (a int, b text[]): the names of an alias's column list, or those of a column definition list and their types
+        // (none for an alias's column list).
+        private (EquatableArray<string> Names, EquatableArray<string> Types) ParseColumnDefinitions()
         {
+            var types = new List<string>();
             if (!At(SqlTokenKind.OpenParen))
             {
                 throw FailExpected("'('");
@@ -409,7 +412,7 @@ internal static partial class SqlParser
                 names.Add(Advance().Value);
                 if (!At(SqlTokenKind.Comma) && !At(SqlTokenKind.CloseParen))
                 {
-                    ParseTypeName();
+                    types.Add(ParseTypeName());
                     if (AcceptKeyword("collate"))
                     {
                         ParseQualifiedNameText();
@@ -418,7 +421,12 @@ internal static partial class SqlParser
             }
             while (Accept(SqlTokenKind.Comma));
             ExpectCloseParen(open);
-            return names.ToEquatableArray();
+            if (types.Count > 0 && types.Count < names.Count)
+            {
+                throw Fail(SqlProblemKind.Syntax, "A column definition list gives every column a type", From(open.Span.Start));
+            }
+
+            return (names.ToEquatableArray(), types.ToEquatableArray());
         }
 
         // (a JOIN b ON ...) [AS alias]: a parenthesized join, kept as its own tree.

@@ -42,6 +42,7 @@ internal static partial class SqlParser
         Subscript,
         AtTimeZone,
         Collate,
+        Overlaps,
     }
 
     private sealed partial class Parser
@@ -74,6 +75,11 @@ internal static partial class SqlParser
         private SqlExpr ParsePrefix()
         {
             var token = Current;
+            if (token.IsKeyword("not") && _bExpr)
+            {
+                throw Fail(SqlProblemKind.Syntax, "Unexpected NOT in the lower bound of BETWEEN: put the bound in parentheses", token.Span);
+            }
+
             if (token.IsKeyword("not"))
             {
                 Advance();
@@ -144,6 +150,26 @@ internal static partial class SqlParser
 
         private (InfixKind Kind, int Level) PeekInfix()
         {
+            var (kind, level) = PeekAnyInfix();
+            return _bExpr && !IsBExprOperator(kind) ? (InfixKind.None, 0) : (kind, level);
+        }
+
+        // The operators of gram.y's b_expr: those of a_expr but LIKE, IN, BETWEEN, IS [NOT] NULL, IS TRUE and the like, COLLATE,
+        // AT TIME ZONE, OVERLAPS, AND and OR (IS [NOT] DISTINCT FROM and IS [NOT] DOCUMENT stay).
+        private bool IsBExprOperator(InfixKind kind)
+        {
+            var not = PeekKeyword(1, "not") ? 1 : 0;
+            return kind switch
+            {
+                InfixKind.Binary => !(AtKeyword("and") || AtKeyword("or")),
+                InfixKind.Is => PeekKeyword(1 + not, "distinct") || PeekKeyword(1 + not, "document"),
+                InfixKind.Cast or InfixKind.Subscript => true,
+                _ => false,
+            };
+        }
+
+        private (InfixKind Kind, int Level) PeekAnyInfix()
+        {
             var token = Current;
             switch (token.Kind)
             {
@@ -181,7 +207,7 @@ internal static partial class SqlParser
                 "isnull" or "notnull" => (InfixKind.IsNullPostfix, Level.Is),
                 "like" or "ilike" => (InfixKind.Like, Level.Like),
                 "similar" when next.IsKeyword("to") => (InfixKind.Like, Level.Like),
-                "overlaps" => (InfixKind.Binary, Level.Comparison),
+                "overlaps" => (InfixKind.Overlaps, Level.Postfix),
                 "in" => (InfixKind.In, Level.Like),
                 "between" => (InfixKind.Between, Level.Like),
                 "not" when next.IsKeyword("like") || next.IsKeyword("ilike") || (next.IsKeyword("similar") && Peek(2).IsKeyword("to")) => (InfixKind.Like, Level.Like),
@@ -195,7 +221,10 @@ internal static partial class SqlParser
 
         private SqlExpr ParseInfix(SqlExpr left, int minLevel)
         {
-            // PostgreSQL's comparison and LIKE/IN/BETWEEN levels are non-associative: a = b = c is a syntax error.
+            // PostgreSQL's IS, comparison and LIKE/IN/BETWEEN levels are non-associative: a = b = c is a syntax error. That only
+            // matters where the right operand is an open expression that the next operator could extend (a = b, a LIKE b,
+            // a IS DISTINCT FROM b, a BETWEEN b AND c); after a closed one (x IN (...), x = ANY (...), x IS NULL, x IS TRUE)
+            // the grammar has nothing to choose, and x IN (1) IN (2) or x = ANY (a) = y are valid.
             var nonAssociativeLevel = 0;
             while (true)
             {
@@ -222,7 +251,7 @@ internal static partial class SqlParser
                 }
 
                 left = ParseOperation(left, kind, level);
-                nonAssociativeLevel = level is Level.Comparison or Level.Like ? level : 0;
+                nonAssociativeLevel = level is Level.Comparison or Level.Like or Level.Is && left is BinaryExpr or BetweenExpr ? level : 0;
             }
         }
 
@@ -246,6 +275,11 @@ internal static partial class SqlParser
 
                     if (name is not ("AND" or "OR") && AtQuantifier())
                     {
+                        if (_bExpr)
+                        {
+                            throw Fail(SqlProblemKind.Syntax, $"Unexpected {Describe(Current)} in the lower bound of BETWEEN: put the bound in parentheses", Current.Span);
+                        }
+
                         return ParseQuantified(left, name);
                     }
 
@@ -278,7 +312,18 @@ internal static partial class SqlParser
                         AcceptKeyword("asymmetric");
                     }
 
-                    var low = ParseExpr(Level.OtherOperator);
+                    // The lower bound is a b_expr: comparisons and IS DISTINCT FROM bind inside it, LIKE or IS NULL end it.
+                    _bExpr = true;
+                    SqlExpr low;
+                    try
+                    {
+                        low = ParseExpr(Level.Is);
+                    }
+                    finally
+                    {
+                        _bExpr = false;
+                    }
+
                     ExpectKeyword("and");
                     var high = ParseExpr(Level.Like + 1);
                     return new BetweenExpr(From(start), left, low, high, negated, symmetric);
@@ -309,7 +354,18 @@ internal static partial class SqlParser
                     var zone = ParseExpr(Level.AtTimeZone + 1);
 
                     // PostgreSQL runs x AT TIME ZONE z as timezone(z, x).
-                    return new FunctionCall(From(start), "timezone", new[] { zone, left }.ToEquatableArray(), false, false);
+                    return new FunctionCall(From(start), "timezone", new[] { zone, left }.ToEquatableArray(), false, false, SqlSyntax: "AT TIME ZONE");
+                }
+
+                case InfixKind.Overlaps:
+                {
+                    // row OVERLAPS row: gram.y's rows, two values each, not expressions (((a, b)) OVERLAPS ... is an error); the
+                    // result is a whole that no operator splits (- (a, b) OVERLAPS (c, d) negates it).
+                    var overlaps = Advance();
+                    CheckOverlapsRow(left, overlaps.Span, "left");
+                    var right = ParsePrimary();
+                    CheckOverlapsRow(right, overlaps.Span, "right");
+                    return new BinaryExpr(From(start), "OVERLAPS", left, right);
                 }
 
                 case InfixKind.Collate:
@@ -327,7 +383,20 @@ internal static partial class SqlParser
         // x[i], x[lo:hi], x[:hi], x[lo:], x[:]: on a column, a parameter, a parenthesized expression or another subscript or field.
         private SqlExpr ParseSubscript(SqlExpr left)
         {
-            if (!(left is ColumnRef or ParameterRef or SubscriptExpr or FieldExpr || _sql[left.Span.Start] == '('))
+            if (_bExpr)
+            {
+                _bExpr = false;
+                try
+                {
+                    return ParseSubscript(left);
+                }
+                finally
+                {
+                    _bExpr = true;
+                }
+            }
+
+            if (!(left is ColumnRef or ParameterRef or SubscriptExpr or FieldExpr || IsWrappedInParentheses(left)))
             {
                 throw Fail(SqlProblemKind.Syntax, $"Unexpected '[' after {Quote(left.Span)}: put the expression in parentheses to subscript it, ({Shorten(Text(left.Span))})[1]", Current.Span);
             }
@@ -355,8 +424,66 @@ internal static partial class SqlParser
                 throw FailExpected("']'");
             }
 
-            var subscript = new SubscriptExpr(From(left.Span.Start), left, lower, upper, slice);
+            // (a[1])[2] is not a[1][2]: the subscripts of a parenthesized subscript or field start an indirection of their own.
+            var nested = left is SubscriptExpr or FieldExpr && IsWrappedInParentheses(left);
+            var subscript = new SubscriptExpr(From(left.Span.Start), left, lower, upper, slice, nested);
             return At(SqlTokenKind.Dot) ? ParseIndirection(subscript) : subscript;
+        }
+
+        private void CheckOverlapsRow(SqlExpr row, TextSpan overlaps, string side)
+        {
+            if (row is not RowExpr rowExpr || IsWrappedInParentheses(row))
+            {
+                throw Fail(SqlProblemKind.Syntax, $"OVERLAPS compares two rows, (start, end) or ROW(start, end): the {side} side is not one", overlaps);
+            }
+
+            if (rowExpr.Items.Count != 2)
+            {
+                throw Fail(SqlProblemKind.Syntax, $"Wrong number of values on the {side} side of OVERLAPS: write (start, end)", row.Span);
+            }
+        }
+
+        // Whether the expression just parsed is written in parentheses as a whole: ((a)::int) is, (a)::int is not. An implicit
+        // row is its own parentheses, (a, b), and is in parentheses only when wrapped once more, ((a, b)).
+        private bool IsWrappedInParentheses(SqlExpr expr)
+        {
+            var last = _pos - 1;
+            while (last > 0 && _tokens[last].Span.End > expr.Span.End)
+            {
+                last--;
+            }
+
+            var first = last;
+            while (first > 0 && _tokens[first].Span.Start > expr.Span.Start)
+            {
+                first--;
+            }
+
+            return Closes(first, last) && (expr is not RowExpr { Explicit: false } || Closes(first + 1, last - 1));
+        }
+
+        // Whether token open is a '(' whose ')' is token close.
+        private bool Closes(int open, int close)
+        {
+            if (_tokens[open].Kind != SqlTokenKind.OpenParen)
+            {
+                return false;
+            }
+
+            var depth = 0;
+            for (var i = open; i <= close; i++)
+            {
+                if (_tokens[i].Kind == SqlTokenKind.OpenParen)
+                {
+                    depth++;
+                }
+                else if (_tokens[i].Kind == SqlTokenKind.CloseParen && --depth == 0)
+                {
+                    return i == close;
+                }
+            }
+
+            return false;
         }
 
         private bool AtQuantifier() => (AtKeyword("any") || AtKeyword("some") || AtKeyword("all")) && Peek(1).Kind == SqlTokenKind.OpenParen;

@@ -171,13 +171,15 @@ internal static partial class SqlParser
                 var columns = At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
 
                 ExpectKeyword("as");
+                bool? materialized = null;
                 if (AcceptKeyword("not"))
                 {
                     ExpectKeyword("materialized");
+                    materialized = false;
                 }
-                else
+                else if (AcceptKeyword("materialized"))
                 {
-                    AcceptKeyword("materialized");
+                    materialized = true;
                 }
 
                 if (!At(SqlTokenKind.OpenParen))
@@ -197,7 +199,7 @@ internal static partial class SqlParser
                     Advance();
                     var body = ParseSelect();
                     ExpectCloseParen(open);
-                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body, columns));
+                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body, columns, materialized));
                 }
             }
             while (Accept(SqlTokenKind.Comma));
@@ -606,6 +608,7 @@ internal static partial class SqlParser
             TextSpan? limitSpan = null;
             TextSpan? offsetSpan = null;
             var withTies = false;
+            var limitAll = false;
             var limitSeen = false;
             var offsetSeen = false;
             var locking = new List<LockingClause>();
@@ -633,6 +636,7 @@ internal static partial class SqlParser
                     if (AcceptKeyword("all"))
                     {
                         // LIMIT ALL is no limit at all.
+                        limitAll = true;
                         continue;
                     }
 
@@ -688,6 +692,7 @@ internal static partial class SqlParser
                 Limit = limit,
                 LimitSpan = limitSpan,
                 LimitWithTies = withTies,
+                LimitAll = limitAll,
                 Offset = offset,
                 OffsetSpan = offsetSpan,
                 Locking = locking.ToEquatableArray(),
@@ -911,10 +916,12 @@ internal static partial class SqlParser
                 var start = Current.Span.Start;
                 var expr = ParseExpr();
                 var descending = false;
+                var ascending = false;
                 string? usingOperator = null;
                 if (AtKeyword("desc") || AtKeyword("asc"))
                 {
                     descending = Advance().Value == "desc";
+                    ascending = !descending;
                 }
                 else if (AcceptKeyword("using"))
                 {
@@ -928,7 +935,7 @@ internal static partial class SqlParser
                     Advance();
                 }
 
-                items.Add(new OrderItem(From(start), expr, descending, nullsFirst, usingOperator));
+                items.Add(new OrderItem(From(start), expr, descending, nullsFirst, usingOperator, ascending));
             }
             while (Accept(SqlTokenKind.Comma));
 

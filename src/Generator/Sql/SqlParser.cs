@@ -95,6 +95,10 @@ internal static partial class SqlParser
         // Whether DEFAULT is a value here (INSERT's VALUES, UPDATE's SET); a subquery inside turns it off.
         private bool _defaultAllowed;
 
+        // Parsing the lower bound of BETWEEN, a b_expr in gram.y: no AND, OR, NOT, LIKE, IN, BETWEEN, IS [NOT] NULL, IS TRUE,
+        // COLLATE, AT TIME ZONE or ANY/ALL there, except inside parentheses, brackets or a call (ParsePrimary, ParseSubscript).
+        private bool _bExpr;
+
         // Whether the statement may be a set operation (a plain SELECT statement, not INSERT ... SELECT or WITH).
         private bool _setOperations;
         private SqlToken _previous;

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using ShardGen.Generator.Sql;
 using Xunit.Abstractions;
 
@@ -26,8 +23,8 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
     [SkippableFact]
     public void Constructs_a_pinned_query_must_run_all_parse()
     {
-        var statements = ReadConstructs("constructs.sql");
-        var verdicts = Oracle.Judge(statements);
+        var statements = PostgresOracle.ReadConstructs("constructs.sql");
+        var verdicts = PostgresOracle.Judge(statements);
         var failures = new List<string>();
         for (var i = 0; i < statements.Count; i++)
         {
@@ -55,8 +52,8 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
     [SkippableFact]
     public void Constructs_still_refused_are_refused_as_unsupported()
     {
-        var statements = ReadConstructs("constructs-unsupported.sql");
-        var verdicts = Oracle.Judge(statements);
+        var statements = PostgresOracle.ReadConstructs("constructs-unsupported.sql");
+        var verdicts = PostgresOracle.Judge(statements);
         var failures = new List<string>();
         for (var i = 0; i < statements.Count; i++)
         {
@@ -81,11 +78,8 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
     [SkippableFact]
     public void Regression_suite_dml()
     {
-        var statements = File.ReadAllLines(CorpusPath("postgres-regress.jsonl"))
-            .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize<string>(line)!)
-            .ToList();
-        var verdicts = Oracle.Judge(statements);
+        var statements = PostgresOracle.ReadRegressionCorpus();
+        var verdicts = PostgresOracle.Judge(statements);
 
         int accepted = 0, parsed = 0, unsupported = 0;
         var acceptedWrongly = new List<string>();
@@ -138,7 +132,7 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
         string.Join("; ", result.Problems.Select(p => $"{p.Kind} at '{sql.Substring(p.Span.Start, p.Span.Length)}': {p.Message}"));
 
     /// <summary>Where ShardGen's tree and PostgreSQL's disagree on the statement's kind or target table, a description.</summary>
-    private static string? Disagreement(SqlStatement statement, Verdict verdict)
+    private static string? Disagreement(SqlStatement statement, PostgresOracle.Verdict verdict)
     {
         var (kind, table) = statement switch
         {
@@ -154,138 +148,4 @@ public sealed class PostgresOracleTests(ITestOutputHelper output)
             : null;
     }
 
-    /// <summary>A corpus of constructs: one statement a line; lines starting with -- and blank lines are skipped.</summary>
-    private static List<string> ReadConstructs(string name) =>
-        File.ReadAllLines(CorpusPath(name))
-            .Where(line => line.Trim().Length > 0 && !line.TrimStart().StartsWith("--", StringComparison.Ordinal))
-            .ToList();
-
-    private static string CorpusPath(string name) => Path.Combine(SourceFolder(), "Corpus", name);
-
-    private static string SourceFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
-
-    private sealed record Verdict(bool Ok, string? Kind, string? Table, string? Error);
-
-    private static class Oracle
-    {
-        private const string Package = "libpg-query@16.7.3";
-
-        private static readonly Lazy<string?> Folder = new(Install);
-
-        /// <summary>PostgreSQL's verdict on each statement; <c>@name</c> parameters are given to it as <c>$n</c>.</summary>
-        public static List<Verdict> Judge(IReadOnlyList<string> statements)
-        {
-            var folder = Folder.Value;
-            Skip.If(folder is null, "Node and npm are needed to run PostgreSQL's parser (libpg-query); .ci/run installs them");
-
-            var input = new StringBuilder();
-            foreach (var statement in statements)
-            {
-                input.Append(JsonSerializer.Serialize(Positional(statement))).Append('\n');
-            }
-
-            var (exit, stdout, stderr) = Run("node", [Path.Combine(SourceFolder(), "Oracle", "oracle.js"), folder!], input.ToString());
-            Assert.True(exit == 0, "The libpg-query oracle failed: " + stderr);
-            var verdicts = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => JsonSerializer.Deserialize<JsonElement>(line))
-                .Select(o => new Verdict(
-                    o.GetProperty("ok").GetBoolean(),
-                    o.TryGetProperty("kind", out var kind) ? kind.GetString() : null,
-                    o.TryGetProperty("table", out var table) ? table.GetString() : null,
-                    o.TryGetProperty("error", out var error) ? error.GetString() : null))
-                .ToList();
-            Assert.Equal(statements.Count, verdicts.Count);
-            return verdicts;
-        }
-
-        /// <summary>The statement with each ShardGen <c>@name</c> written as PostgreSQL's <c>$n</c> (one number a name).</summary>
-        private static string Positional(string sql)
-        {
-            var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
-            var text = new StringBuilder();
-            var position = 0;
-            foreach (var token in SqlLexer.Lex(sql).Tokens.Where(t => t.Kind == SqlTokenKind.Parameter))
-            {
-                if (!numbers.TryGetValue(token.Value, out var number))
-                {
-                    numbers[token.Value] = number = numbers.Count + 1;
-                }
-
-                text.Append(sql, position, token.Span.Start - position).Append('$').Append(number);
-                position = token.Span.End;
-            }
-
-            return text.Append(sql, position, sql.Length - position).ToString();
-        }
-
-        private static string? Install()
-        {
-            if (Run("node", ["--version"], null).Exit != 0)
-            {
-                return null;
-            }
-
-            var folder = Path.Combine(Path.GetTempPath(), "shardgen-" + Package.Replace('@', '-'));
-            if (File.Exists(Path.Combine(folder, "node_modules", "libpg-query", "package.json")))
-            {
-                return folder;
-            }
-
-            // npm installs into a folder of its own first, then the folder is moved into place: a concurrent run never sees half a package.
-            var staging = folder + "-" + Guid.NewGuid().ToString("N");
-            Directory.CreateDirectory(staging);
-            var (exit, _, stderr) = Run("npm", ["install", "--prefix", staging, "--no-audit", "--no-fund", "--no-save", Package], null);
-            Assert.True(exit == 0, $"npm install {Package} failed: {stderr}");
-            try
-            {
-                Directory.Move(staging, folder);
-            }
-            catch (IOException) when (File.Exists(Path.Combine(folder, "node_modules", "libpg-query", "package.json")))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-
-            return folder;
-        }
-
-        private static (int Exit, string Stdout, string Stderr) Run(string program, string[] arguments, string? stdin)
-        {
-            var start = new ProcessStartInfo(program)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            Process process;
-            try
-            {
-                process = Process.Start(start)!;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return (-1, string.Empty, program + " is not installed");
-            }
-
-            using (process)
-            {
-                var stdout = process.StandardOutput.ReadToEndAsync();
-                var stderr = process.StandardError.ReadToEndAsync();
-                var input = new UTF8Encoding(false);
-                using (var writer = new StreamWriter(process.StandardInput.BaseStream, input))
-                {
-                    writer.Write(stdin ?? string.Empty);
-                }
-
-                process.WaitForExit();
-                return (process.ExitCode, stdout.Result, stderr.Result);
-            }
-        }
-    }
 }

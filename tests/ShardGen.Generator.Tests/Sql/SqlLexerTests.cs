@@ -55,7 +55,6 @@ public sealed class SqlLexerTests
     [InlineData("E'\\x41\\101\\u00e9\\U0001F600'", "AAé\U0001F600")]
     [InlineData("E'\\uD83D\\uDE00'", "\U0001F600")]
     [InlineData("E'\\q\\\\'", "q\\")]
-    [InlineData("N'national'", "national")]
     [InlineData("'line one'\n  'line two'", "line oneline two")]
     [InlineData("'a' -- comment\n'b'", "ab")]
     [InlineData("E'a\\t'\n'\\n'", "a\t\n")]
@@ -65,6 +64,15 @@ public sealed class SqlLexerTests
         Assert.Equal(SqlTokenKind.String, token.Kind);
         Assert.Equal(value, token.Value);
         Assert.Equal(new TextSpan(0, sql.Length), token.Span);
+    }
+
+    [Fact]
+    public void A_national_string_is_the_type_nchar_and_a_string_as_PostgreSQL_scans_it()
+    {
+        var tokens = Tokens("N'it''s'");
+        Assert.Equal(
+            new[] { (SqlTokenKind.Identifier, "nchar", new TextSpan(0, 1)), (SqlTokenKind.String, "it's", new TextSpan(1, 7)) },
+            tokens.Select(t => (t.Kind, t.Value, t.Span)));
     }
 
     [Fact]
