@@ -59,7 +59,8 @@ internal static partial class QueryPlanner
                 return null;
             }
 
-            var scopes = branches.SelectMany(b => AllScopes(b.Scope)).ToList();
+            // The branches and the common table expressions of a WITH before them: every table read must be pinned to the one key.
+            var scopes = _root.Children.SelectMany(b => AllScopes(b.Scope)).ToList();
             var bindings = scopes.SelectMany(scope => scope.Bindings).ToList();
             var distributed = bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
             var local = LocalReadWithDistributed(bindings, distributed);
@@ -77,7 +78,7 @@ internal static partial class QueryPlanner
                 string? routedBy = null;
                 foreach (var scope in scopes.Where(scope => scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed)))
                 {
-                    var query = QueryOf(scope, branches);
+                    var query = QueryOf(scope, _root.Children);
                     _scope = scope;
                     var pins = query is null ? new List<string>() : KeyPins(TopLevelConditions(query)).Where(p => scope.Bindings.Contains(p.Binding)).Select(p => p.Value).ToList();
                     if (pins.Count == 0 || (routedBy is not null && pins[0] != routedBy))

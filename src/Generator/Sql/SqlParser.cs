@@ -89,13 +89,10 @@ internal static partial class SqlParser
         private int _nesting;
         private int _treeDepth;
 
-        // SELECT nesting: only the statement's own SELECT (depth 1) may be a branch of a set operation.
-        private int _selectDepth;
-
         // Whether DEFAULT is a value here (INSERT's VALUES, UPDATE's SET); a subquery inside turns it off.
         private bool _defaultAllowed;
 
-        // Whether the statement may be a set operation (a plain SELECT statement, not INSERT ... SELECT or WITH).
+        // Whether a SELECT here may be a branch of a set operation (not in INSERT ... SELECT or inside a parenthesized branch).
         private bool _setOperations;
         private SqlToken _previous;
 
