@@ -144,7 +144,8 @@ internal static partial class QueryPlanner
                 // A branch pinned to one key has all its rows on that key's shard (and none elsewhere): duplicates, groups and
                 // windows are whole there. Only an aggregate without GROUP BY returns a row from every shard it runs on.
                 var why =
-                    !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
+                    branch.Branches is not null ? "is a set operation of its own, in parentheses"
+                    : !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
                     : branch.Scope.Children.Count > 0 ? "has a subquery"
                     : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"

@@ -96,6 +96,12 @@ internal static partial class QueryPlanner
 
         public QueryPlan? PlanStatement(SqlStatement statement)
         {
+            // (SELECT ... UNION SELECT ...) as the whole statement is that set operation.
+            if (statement is SelectStatement { SetOperation: { } whole })
+            {
+                statement = whole;
+            }
+
             // A WITH clause before INSERT, UPDATE, DELETE or a set operation: its queries are planned first, as a SELECT's are.
             var with = statement switch
             {

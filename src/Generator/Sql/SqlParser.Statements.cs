@@ -179,6 +179,14 @@ internal static partial class SqlParser
                 var open = Advance();
                 var body = Nested(() => ParseNestedQuery(inFrom: true, writes: true));
                 ExpectCloseParen(open);
+                if (AtKeyword("search") || AtKeyword("cycle"))
+                {
+                    var clauseStart = Current.Span.Start;
+                    SkipSearchAndCycle();
+                    ReportUnsupported("SEARCH and CYCLE clauses of a recursive common table expression are not supported: order or stop the recursion in its query", clauseStart);
+                    body = null;
+                }
+
                 if (body is null)
                 {
                     supported = false;
@@ -211,6 +219,23 @@ internal static partial class SqlParser
                 {
                     statement = ParseStatement();
                 }
+                else if (writes && AtKeyword("merge"))
+                {
+                    while (!AtEnd && !At(SqlTokenKind.CloseParen))
+                    {
+                        if (At(SqlTokenKind.OpenParen))
+                        {
+                            SkipGroup();
+                        }
+                        else
+                        {
+                            Advance();
+                        }
+                    }
+
+                    ReportUnsupported("MERGE in a common table expression is not supported: run the MERGE as a [Query] of its own", start);
+                    return null;
+                }
                 else if (AtParenthesizedQuery())
                 {
                     // ((SELECT ...) UNION ...): the parenthesized query, its span with the parentheses.
@@ -221,7 +246,7 @@ internal static partial class SqlParser
                 {
                     statement = ParseSelect();
                 }
-                else if (AtKeyword("values") && inFrom)
+                else if (AtKeyword("values") && (inFrom || ctes is not null))
                 {
                     statement = ParseValues();
                 }
@@ -233,10 +258,7 @@ internal static partial class SqlParser
                 if (statement is SelectStatement first && (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except")))
                 {
                     var set = ParseSetOperation(first);
-                    statement = new SelectStatement(
-                        set.Span, false, EquatableArray<SelectItem>.Empty, null, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
-                        EquatableArray<OrderItem>.Empty, null, null, new TextSpan(set.Span.Start, 0), null, null, null, null, null, null, null,
-                        SetOperation: set);
+                    statement = SetOperationQuery(set, set.Span);
                 }
 
                 if (statement is not null && ctes is { Count: > 0 })
@@ -250,6 +272,45 @@ internal static partial class SqlParser
             {
                 _setOperations = saved;
             }
+        }
+
+        // SEARCH {DEPTH | BREADTH} FIRST BY a, b SET seq, then CYCLE a, b SET is_cycle [TO x DEFAULT y] USING path (gram.y: opt_search_clause, opt_cycle_clause).
+        private void SkipSearchAndCycle()
+        {
+            if (AcceptKeyword("search"))
+            {
+                _ = AcceptKeyword("depth") || AcceptKeyword("breadth") ? true : throw FailExpected("DEPTH or BREADTH");
+                ExpectKeyword("first");
+                ExpectKeyword("by");
+                SkipNameList();
+                ExpectKeyword("set");
+                SkipNameList();
+            }
+
+            if (AcceptKeyword("cycle"))
+            {
+                SkipNameList();
+                ExpectKeyword("set");
+                SkipNameList();
+                if (AcceptKeyword("to"))
+                {
+                    ParseExpr();
+                    ExpectKeyword("default");
+                    ParseExpr();
+                }
+
+                ExpectKeyword("using");
+                SkipNameList();
+            }
+        }
+
+        private void SkipNameList()
+        {
+            do
+            {
+                _ = SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name");
+            }
+            while (Accept(SqlTokenKind.Comma));
         }
 
         private void SkipRestOfWithClause()
@@ -328,31 +389,23 @@ internal static partial class SqlParser
             return ParseSelectTail(values);
         }
 
-        // (SELECT ...) as a statement or the first branch of a set operation: its own ORDER BY and LIMIT stay inside it.
+        // (SELECT ...) as a statement or a branch of a set operation: its own ORDER BY and LIMIT stay inside it, and so do a WITH
+        // clause and a set operation inside the parentheses.
         private SelectStatement ParseParenthesizedBranch()
         {
             var open = Advance();
-            SelectStatement branch;
-            if (AtParenthesizedQuery())
-            {
-                branch = Nested(ParseParenthesizedBranch);
-            }
-            else if (AtKeyword("select"))
-            {
-                var saved = _setOperations;
-                _setOperations = false;
-                branch = ParseSelect();
-                _setOperations = saved;
-            }
-            else
-            {
-                SkipGroup();
-                throw Fail(SqlProblemKind.Unsupported, "A parenthesized WITH or VALUES query is not supported: remove the parentheses", From(open.Span.Start));
-            }
-
+            var branch = (SelectStatement?)Nested(() => ParseNestedQuery(inFrom: true, writes: false));
             ExpectCloseParen(open);
-            return branch with { Span = From(open.Span.Start) };
+
+            // After a problem inside (already reported) the tree is not returned: an empty SELECT stands in for the branch.
+            return (branch ?? SetOperationQuery(null, From(open.Span.Start))) with { Span = From(open.Span.Start) };
         }
+
+        // A SELECT with no items holding a set operation where a query goes (or standing in for a query with a problem).
+        private static SelectStatement SetOperationQuery(SetOperationStatement? set, TextSpan span) => new(
+            span, false, EquatableArray<SelectItem>.Empty, null, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
+            EquatableArray<OrderItem>.Empty, null, null, new TextSpan(span.Start, 0), null, null, null, null, null, null, null,
+            SetOperation: set);
 
         // SELECT a UNION [ALL] SELECT b ... [ORDER BY ...] [LIMIT ...]: the last branch's ORDER BY, LIMIT and OFFSET are the whole's;
         // a parenthesized branch keeps its own, and the clauses after it are the whole's.
@@ -734,7 +787,7 @@ internal static partial class SqlParser
             var name = op.Value.ToUpperInvariant() + (all ? " ALL" : string.Empty);
             return Fail(
                 SqlProblemKind.Unsupported,
-                $"{name} in INSERT ... SELECT, after a VALUES statement or inside a parenthesized branch of a set operation is not supported by ShardGen's parser: insert the rows of each query with its own [Query], or write the set operation without the parentheses",
+                $"{name} in INSERT is not supported by ShardGen's parser: insert the rows of each query with its own [Query]",
                 From(op.Span.Start));
         }
 
