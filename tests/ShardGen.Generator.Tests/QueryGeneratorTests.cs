@@ -197,7 +197,55 @@ public sealed class QueryGeneratorTests
         { "SELECT o.id FROM countries c LEFT JOIN orders o ON o.status = c.code WHERE c.code IN (SELECT code FROM countries)", "LEFT JOIN orders o ON o.status = c.code", "preserved side" },
         { "SELECT status AS id FROM orders GROUP BY status HAVING string_agg(status, ',') = 'x'", "string_agg(status, ',')", "cannot be combined" },
         { "INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()), (abs(@t), 2, 1, 'x', 1, now())", "abs(@t)", "a parameter, a literal" },
+        { "WITH RECURSIVE r AS (SELECT id, customer_id FROM orders UNION ALL SELECT o.id, o.customer_id FROM orders o JOIN r ON o.id = r.customer_id) SELECT id FROM r", "r AS (SELECT id, customer_id FROM orders UNION ALL SELECT o.id, o.customer_id FROM orders o JOIN r ON o.id = r.customer_id)", "Common table expression 'r' is recursive (WITH RECURSIVE) and reads distributed table 'orders' on every shard" },
+        { "WITH RECURSIVE r AS (SELECT tenant_id, id FROM orders) SELECT id FROM r", "r AS (SELECT tenant_id, id FROM orders)", "ShardGen runs WITH RECURSIVE only in a statement that runs whole on one node" },
+        { "SELECT u.id FROM (SELECT tenant_id, id FROM orders UNION ALL SELECT id, tenant_id FROM customers) u", "(SELECT tenant_id, id FROM orders UNION ALL SELECT id, tenant_id FROM customers) u", "branch 2 selects the distribution key at another position" },
+        { "SELECT u.id FROM (SELECT tenant_id, id FROM orders INTERSECT SELECT tenant_id, id FROM customers) u", "(SELECT tenant_id, id FROM orders INTERSECT SELECT tenant_id, id FROM customers) u", "it is an INTERSECT, which ShardGen runs only on one node" },
+        { "SELECT u.id FROM (SELECT tenant_id, id FROM orders WHERE tenant_id = @t UNION ALL SELECT tenant_id, id FROM customers) u", "(SELECT tenant_id, id FROM orders WHERE tenant_id = @t UNION ALL SELECT tenant_id, id FROM customers) u", "branch 1 is pinned to one key and another is not" },
+        { "SELECT u.id FROM (SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers LIMIT 5) u", "(SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers LIMIT 5) u", "its LIMIT/OFFSET would apply on each shard" },
+        { "SELECT id FROM orders WHERE tenant_id IN (SELECT tenant_id FROM customers UNION SELECT tenant_id FROM orders)", "UNION", "ShardGen runs UNION inside a subquery or common table expression only in a statement that runs whole on one node" },
+        { "SELECT o.id FROM orders o WHERE EXISTS (WITH c AS (SELECT tenant_id FROM customers) SELECT 1 FROM c WHERE c.tenant_id = o.tenant_id)", "c AS (SELECT tenant_id FROM customers)", "ShardGen runs a WITH clause inside a subquery only in a statement that runs whole on one node" },
+        { "WITH d AS (DELETE FROM orders WHERE tenant_id = @t RETURNING id) SELECT id FROM d", "d AS (DELETE FROM orders WHERE tenant_id = @t RETURNING id)", "Common table expression 'd' is a data-modifying DELETE" },
     };
+
+    [Theory]
+    [InlineData("WITH RECURSIVE r AS (SELECT id, customer_id FROM orders WHERE tenant_id = @t UNION ALL SELECT o.id, o.customer_id FROM orders o JOIN r ON o.id = r.customer_id WHERE o.tenant_id = @t) SELECT id FROM r", "Router")]
+    [InlineData("SELECT x.id FROM (SELECT id FROM orders WHERE tenant_id = @t UNION SELECT id FROM customers WHERE tenant_id = @t) x", "Router")]
+    [InlineData("SELECT id FROM orders o WHERE tenant_id = @t AND EXISTS (WITH c AS (SELECT id FROM customers WHERE tenant_id = @t) SELECT 1 FROM c WHERE c.id = o.customer_id)", "Router")]
+    [InlineData("WITH c AS (SELECT id FROM customers WHERE tenant_id = @t) SELECT id FROM c UNION SELECT id FROM orders WHERE tenant_id = @t", "Router")]
+    [InlineData("SELECT id FROM orders WHERE tenant_id = @t AND id IN (SELECT id FROM customers WHERE tenant_id = @t EXCEPT SELECT customer_id FROM orders WHERE tenant_id = @t)", "Router")]
+    [InlineData("WITH RECURSIVE n(i) AS (VALUES (1) UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT i AS id FROM n", "Reference")]
+    [InlineData("SELECT u.id FROM (SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers) u", "FanOut")]
+    [InlineData("SELECT c.id FROM customers c JOIN (SELECT tenant_id, customer_id AS id FROM orders UNION SELECT tenant_id, id FROM customers) u ON u.tenant_id = c.tenant_id AND u.id = c.id", "FanOut")]
+    [InlineData("WITH u AS (SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers) SELECT id FROM u WHERE tenant_id = @t", "Router")]
+    public void Set_operations_and_WITH_inside_a_statement_are_planned(string sql, string target)
+    {
+        var source = $$""""
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using ShardGen;
+
+            namespace Sample.Queries;
+
+            public sealed partial class NestedQueries
+            {
+                public ShardedDataSource? Source { get; set; }
+
+                [Query("""{{sql}}""")]
+                public partial Task<List<IdRow>> Nested(long t);
+            }
+            """";
+        var (result, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation("Sample.Queries", Tables, source));
+        GeneratorHarness.AssertGeneratorDidNotFail(result, diagnostics);
+
+        var model = Assert.Single(Plans(result));
+        Assert.True(model.Problems.Count == 0, string.Join("\n", model.Problems.Select(p => p.Message)));
+        Assert.Equal(target, model.Plan!.Target.ToString());
+        if (model.Plan.Target == QueryTarget.Router)
+        {
+            Assert.Equal("t", model.Plan.Key?.Parameter);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Refused))]

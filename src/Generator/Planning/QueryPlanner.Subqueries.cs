@@ -346,6 +346,12 @@ internal static partial class QueryPlanner
                         continue;
                     }
 
+                    if (owner.Cte is { Recursive: true } && !(joined && routedBy is not null))
+                    {
+                        Fail(RuleIds.UnsupportedSql, span, $"{what} is recursive (WITH RECURSIVE) and reads distributed table '{table.TableName}' on every shard: ShardGen runs a recursive common table expression only in a statement that runs whole on one node, as Citus does. Pin every distributed table it reads to the statement's key ('{key} = @...').");
+                        continue;
+                    }
+
                     if (owner.IsTable && !(joined && routedBy is not null))
                     {
                         var because = owner.NotPartitioned is { } reason ? $" ({reason})" : string.Empty;
