@@ -197,6 +197,10 @@ internal static partial class QueryPlanner
                 {
                     yield return (cte.Span, "WITH RECURSIVE");
                 }
+                else if (cte.Select is null)
+                {
+                    yield return (cte.Span, "a data-modifying common table expression");
+                }
                 else if (clause is not null)
                 {
                     yield return (cte.Span, clause);

@@ -102,7 +102,7 @@ internal static partial class QueryPlanner
 
         /// <summary>
         /// The common table expressions of a WITH clause, each bound in a scope of its own, in order (a later one may read an
-        /// earlier one). A data-modifying one (INSERT, UPDATE or DELETE as its body) is refused.
+        /// earlier one); a data-modifying one (UPDATE or DELETE as its body) as in <see cref="PlanWritingCte"/>.
         /// </summary>
         private void PlanWith(EquatableArray<CommonTableExpression> with)
         {
@@ -114,8 +114,7 @@ internal static partial class QueryPlanner
                 }
                 else
                 {
-                    var verb = cte.Query switch { InsertStatement => "INSERT", UpdateStatement => "UPDATE", _ => "DELETE" };
-                    Fail(RuleIds.UnsupportedSql, cte.Span, $"Common table expression '{cte.Name}' is a data-modifying {verb}, which ShardGen does not plan: run the {verb} as a [Query] of its own (with RETURNING), in the same ShardedTransaction as the statement that reads its rows.");
+                    PlanWritingCte(cte);
                 }
 
                 if (Problems.Count > 0)
@@ -196,6 +195,12 @@ internal static partial class QueryPlanner
         {
             var keys = new List<(int Output, Binding Source)>();
             var query = derived.Query;
+            if (derived.Writes)
+            {
+                // The rows a write returns come from one node only: it is never run on each shard.
+                return keys;
+            }
+
             var saved = _scope;
             _scope = derived.Scope;
             try
@@ -329,6 +334,14 @@ internal static partial class QueryPlanner
                     var what = owner.IsTable ? owner.Describe() : "This subquery";
                     var table = inner[0].Table.Table;
                     var key = $"{SqlText.Name(inner[0].Alias)}.{SqlText.Name(table.Columns[table.DistributionKey].ColumnName)}";
+                    if (sub.Writes && (pinnedTo is null || (routedBy is not null && pinnedTo != routedBy) || (routedBy is null && outerDistributed)))
+                    {
+                        Fail(RuleIds.UnsupportedSql, span, pinnedTo is null
+                            ? $"{what} writes distributed table '{table.TableName}' without pinning it to one key: ShardGen runs a data-modifying common table expression only in a statement that runs whole on one shard, pinned to the same key. Pin it with '{key} = @...' in its WHERE."
+                            : $"{what} writes distributed table '{table.TableName}' for another key than the statement is routed by: ShardGen runs a data-modifying common table expression only in a statement that runs whole on one shard. Pin the statement and the write to the same key.");
+                        continue;
+                    }
+
                     if (pinnedTo is not null && (routedBy is null ? !outerDistributed : pinnedTo == routedBy))
                     {
                         if (routedBy is null)
@@ -479,6 +492,9 @@ internal static partial class QueryPlanner
 
         /// <summary>For a set operation where a query goes (<see cref="SelectStatement.SetOperation"/>): its branches, each bound in a scope of its own.</summary>
         public List<SubqueryScope>? Branches { get; set; }
+
+        /// <summary>A data-modifying common table expression: <see cref="Query"/> holds only its WHERE, <see cref="Outputs"/> its RETURNING.</summary>
+        public bool Writes { get; init; }
 
         /// <summary>For a branch of such a set operation: the set operation.</summary>
         public SubqueryScope? SetOperation { get; set; }

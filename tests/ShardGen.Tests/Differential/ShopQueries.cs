@@ -397,6 +397,26 @@ public sealed partial class ShopQueries
     [Query("SELECT code, name FROM countries WHERE region = 'EU' UNION ALL SELECT code, name FROM countries WHERE region = 'APAC' ORDER BY code")]
     public partial Task<List<CountryRow>> EuropeThenAsia();
 
+    // ---- set operations inside subqueries and CTEs, WITH RECURSIVE
+
+    [Query("WITH RECURSIVE chain(id, total, depth) AS (SELECT id, total, 1 FROM orders WHERE tenant_id = @tenantId AND customer_id = @customerId UNION ALL SELECT o.id, o.total, c.depth + 1 FROM chain c JOIN orders o ON o.id = c.id + 1 WHERE o.tenant_id = @tenantId AND c.depth < 4) SELECT id, total FROM chain ORDER BY id, total")]
+    public partial Task<List<IdTotalRow>> NextOrdersOfCustomer(long tenantId, long customerId);
+
+    [Query("SELECT c.id, c.name FROM customers c WHERE c.tenant_id = @tenantId AND c.id IN (SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND total > 900 UNION SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND quantity = 6) ORDER BY c.id")]
+    public partial Task<List<NameRow>> CustomersWithBigOrSixOrders(long tenantId);
+
+    [Query("SELECT u.id FROM (SELECT customer_id AS id FROM orders WHERE tenant_id = @tenantId AND status = 'paid' EXCEPT SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND status = 'cancelled') AS u ORDER BY 1")]
+    public partial Task<List<IdRow>> PayingNeverCancelled(long tenantId);
+
+    [Query("SELECT u.tenant_id, count(*) AS n FROM (SELECT tenant_id, id FROM orders WHERE total > 900 UNION ALL SELECT tenant_id, id FROM customers WHERE tier = 3) u GROUP BY u.tenant_id ORDER BY u.tenant_id")]
+    public partial Task<List<TenantCountRow>> BigOrdersAndTopCustomersPerTenant();
+
+    [Query("SELECT c.tenant_id, c.id, c.name FROM customers c JOIN (SELECT tenant_id, customer_id AS id FROM orders WHERE total > 950 UNION SELECT tenant_id, id FROM customers WHERE tier = 3) u ON u.tenant_id = c.tenant_id AND u.id = c.id ORDER BY c.tenant_id, c.id")]
+    public partial Task<List<KeyNameRow>> BigBuyersOrTopCustomers();
+
+    [Query("WITH u AS (SELECT tenant_id, id, total FROM orders WHERE quantity = 6 UNION ALL SELECT tenant_id, order_id, price FROM order_lines WHERE line_no = 1) SELECT tenant_id, id, total FROM u WHERE total > 500 ORDER BY tenant_id, id, total LIMIT 30")]
+    public partial Task<List<KeyTotalRow>> SixesAndFirstLines();
+
     // ---- window functions
 
     [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
