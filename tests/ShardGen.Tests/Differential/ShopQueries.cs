@@ -560,6 +560,12 @@ public sealed partial class ShopWrites
     [Query("WITH big AS (SELECT id FROM orders WHERE tenant_id = @tenantId AND total > 900) UPDATE orders SET note = 'big' WHERE tenant_id = @tenantId AND id IN (SELECT id FROM big)")]
     public partial Task<int> MarkBigWithCte(long tenantId);
 
+    [Query("WITH gone AS (DELETE FROM order_lines WHERE tenant_id = @tenantId AND line_no = 3 RETURNING order_id) SELECT order_id AS id FROM gone ORDER BY 1")]
+    public partial Task<List<IdRow>> DeleteThirdLinesReturningOrders(long tenantId);
+
+    [Query("WITH marked AS (UPDATE orders SET note = 'marked in a CTE' WHERE tenant_id = @tenantId AND quantity = 6 RETURNING id, total) SELECT m.id, m.total FROM marked m JOIN orders o ON o.tenant_id = @tenantId AND o.id = m.id ORDER BY m.id")]
+    public partial Task<List<IdTotalRow>> MarkSixesReturningTotals(long tenantId);
+
     [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at, note) VALUES (@tenantId, @id, 1, 'open', 0, 0, 1, @at, DEFAULT) ON CONFLICT (tenant_id, id) WHERE quantity > 0 DO NOTHING")]
     public partial Task<int> InsertWithDefaultNote(long tenantId, long id, DateTimeOffset at);
 
