@@ -223,6 +223,7 @@ public sealed class QueryGeneratorTests
     [InlineData("SELECT c.id FROM customers c JOIN (SELECT tenant_id, customer_id AS id FROM orders UNION SELECT tenant_id, id FROM customers) u ON u.tenant_id = c.tenant_id AND u.id = c.id", "FanOut")]
     [InlineData("WITH u AS (SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers) SELECT id FROM u WHERE tenant_id = @t", "Router")]
     [InlineData("WITH d AS (DELETE FROM orders WHERE tenant_id = @t AND status = 'x' RETURNING id) SELECT id FROM d", "Router")]
+    [InlineData("WITH s AS (UPDATE settings SET value = 'x' WHERE key = 'a' RETURNING key) SELECT 1 AS id FROM s", "Local")]
     [InlineData("WITH u AS (UPDATE orders SET status = 'y' WHERE tenant_id = @t AND status = 'x' RETURNING id) SELECT o.id FROM orders o WHERE o.tenant_id = @t AND o.id NOT IN (SELECT id FROM u)", "Router")]
     public void Set_operations_and_WITH_inside_a_statement_are_planned(string sql, string target)
     {

@@ -112,14 +112,14 @@ internal static partial class QueryPlanner
                 var keys = KeyOutputs(branches[i]);
                 if (keys.Count == 0)
                 {
-                    why = $"branch {i + 1} is not partitioned by a distribution key (it must read distributed tables joined on their keys, select a key as a plain column, group by a key if it groups or aggregates, and have no LIMIT or OFFSET)";
+                    why = $"branch {i + 1} is not partitioned by a distribution key, which a branch is when it reads distributed tables joined on their keys, selects a key as a plain column, groups by a key if it groups or aggregates, and has no LIMIT or OFFSET";
                 }
                 else
                 {
                     common = common is null ? keys : common.Where(c => keys.Any(k => k.Output == c.Output)).ToList();
                     if (common.Count == 0)
                     {
-                        why = $"branch {i + 1} selects the distribution key at another position than the branches before it (every branch must select it at the same position)";
+                        why = $"branch {i + 1} selects the distribution key at another position than the branches before it";
                     }
                 }
             }

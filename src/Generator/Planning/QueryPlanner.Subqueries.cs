@@ -308,6 +308,7 @@ internal static partial class QueryPlanner
                 return (target, routing, pin);
             }
 
+            var refusedSetOperations = new HashSet<SubqueryScope>();
             var routedBy = outerDistributed && pin?.Single is not null ? KeyPins(conditions).Select(p => p.Value).FirstOrDefault() : null;
             var routedScope = (SubqueryScope?)null;
             foreach (var (sub, scope) in scopes)
@@ -365,10 +366,21 @@ internal static partial class QueryPlanner
                         continue;
                     }
 
+                    if (owner != sub && owner.IsTable && !(joined && routedBy is not null))
+                    {
+                        // Once for the set operation, not once per branch.
+                        if (refusedSetOperations.Add(owner))
+                        {
+                            var op = owner.Query.SetOperation!.Operators[0];
+                            Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} is a set operation over distributed tables whose rows are not partitioned by a distribution key{(owner.NotPartitioned is { } reason ? ": " + reason : string.Empty)}. Over several shards ShardGen runs a UNION or UNION ALL in FROM or WITH inside each shard's statement only when every branch selects the distribution key at the same position (no LIMIT or OFFSET); otherwise pin every branch to the statement's key ('{key} = @...'), or run each branch as its own [Query].");
+                        }
+
+                        continue;
+                    }
+
                     if (owner.IsTable && !(joined && routedBy is not null))
                     {
-                        var because = owner.NotPartitioned is { } reason ? $" ({reason})" : string.Empty;
-                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key{because}, so no shard can compute them from its own rows. If they are meant per key, select {key} and group by it (no LIMIT or OFFSET); if they are meant for the query's key only, pin it with '{key} = @...'. If it means a computation over all keys, neither keeps its answer: make '{table.TableName}' a [Reference] table.");
+                        Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key, so no shard can compute them from its own rows. If they are meant per key, select {key} and group by it (no LIMIT or OFFSET); if they are meant for the query's key only, pin it with '{key} = @...'. If it means a computation over all keys, neither keeps its answer: make '{table.TableName}' a [Reference] table.");
                         continue;
                     }
 
