@@ -224,6 +224,8 @@ public sealed class QueryGeneratorTests
     [InlineData("WITH u AS (SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers) SELECT id FROM u WHERE tenant_id = @t", "Router")]
     [InlineData("WITH d AS (DELETE FROM orders WHERE tenant_id = @t AND status = 'x' RETURNING id) SELECT id FROM d", "Router")]
     [InlineData("WITH s AS (UPDATE settings SET value = 'x' WHERE key = 'a' RETURNING key) SELECT 1 AS id FROM s", "Local")]
+    [InlineData("(WITH c AS (SELECT tenant_id, id FROM customers) SELECT id FROM c)", "FanOut")]
+    [InlineData("(SELECT id FROM orders WHERE tenant_id = @t UNION SELECT id FROM customers WHERE tenant_id = @t)", "Router")]
     [InlineData("WITH u AS (UPDATE orders SET status = 'y' WHERE tenant_id = @t AND status = 'x' RETURNING id) SELECT o.id FROM orders o WHERE o.tenant_id = @t AND o.id NOT IN (SELECT id FROM u)", "Router")]
     public void Set_operations_and_WITH_inside_a_statement_are_planned(string sql, string target)
     {
@@ -248,6 +250,7 @@ public sealed class QueryGeneratorTests
         var model = Assert.Single(Plans(result));
         Assert.True(model.Problems.Count == 0, string.Join("\n", model.Problems.Select(p => p.Message)));
         Assert.Equal(target, model.Plan!.Target.ToString());
+        Assert.Equal(model.Plan.Sql.Count(c => c == '('), model.Plan.Sql.Count(c => c == ')'));
         if (model.Plan.Target == QueryTarget.Router)
         {
             Assert.Equal("t", model.Plan.Key?.Parameter);

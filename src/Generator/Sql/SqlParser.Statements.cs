@@ -93,8 +93,11 @@ internal static partial class SqlParser
 
             if (AtParenthesizedQuery())
             {
-                // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows.
-                return ParseParenthesizedBranch();
+                // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows; alone, the
+                // statement is the query inside (its clauses, a WITH clause first, are spans of the text inside the parentheses).
+                var open = token.Span.Start;
+                var query = ParseParenthesizedQuery();
+                return AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except") ? query with { Span = From(open) } : query;
             }
 
             if (token.Kind == SqlTokenKind.Identifier && SqlKeywords.OtherStatements.Contains(token.Value))
@@ -393,12 +396,19 @@ internal static partial class SqlParser
         // clause and a set operation inside the parentheses.
         private SelectStatement ParseParenthesizedBranch()
         {
+            var open = Current.Span.Start;
+            return ParseParenthesizedQuery() with { Span = From(open) };
+        }
+
+        // The query inside parentheses, its span the text inside them.
+        private SelectStatement ParseParenthesizedQuery()
+        {
             var open = Advance();
-            var branch = (SelectStatement?)Nested(() => ParseNestedQuery(inFrom: true, writes: false));
+            var query = (SelectStatement?)Nested(() => ParseNestedQuery(inFrom: true, writes: false));
             ExpectCloseParen(open);
 
-            // After a problem inside (already reported) the tree is not returned: an empty SELECT stands in for the branch.
-            return (branch ?? SetOperationQuery(null, From(open.Span.Start))) with { Span = From(open.Span.Start) };
+            // After a problem inside (already reported) the tree is not returned: an empty SELECT stands in for the query.
+            return query ?? SetOperationQuery(null, From(open.Span.Start));
         }
 
         // A SELECT with no items holding a set operation where a query goes (or standing in for a query with a problem).
