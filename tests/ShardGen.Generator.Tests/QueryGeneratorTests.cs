@@ -227,7 +227,19 @@ public sealed class QueryGeneratorTests
     [InlineData("(WITH c AS (SELECT tenant_id, id FROM customers) SELECT id FROM c)", "FanOut")]
     [InlineData("(SELECT id FROM orders WHERE tenant_id = @t UNION SELECT id FROM customers WHERE tenant_id = @t)", "Router")]
     [InlineData("WITH u AS (UPDATE orders SET status = 'y' WHERE tenant_id = @t AND status = 'x' RETURNING id) SELECT o.id FROM orders o WHERE o.tenant_id = @t AND o.id NOT IN (SELECT id FROM u)", "Router")]
-    public void Set_operations_and_WITH_inside_a_statement_are_planned(string sql, string target)
+    public void Set_operations_and_WITH_inside_a_statement_are_planned(string sql, string target) => PlanNested(sql, target);
+
+    [Theory]
+    [InlineData("SELECT u.id FROM (SELECT tenant_id, id FROM orders WHERE tenant_id = @t UNION ALL SELECT tenant_id, customer_id FROM orders WHERE tenant_id = @t) u", true)]
+    [InlineData("SELECT u.id FROM (SELECT tenant_id, id FROM orders WHERE tenant_id = @t UNION ALL SELECT tenant_id, 1 FROM orders WHERE tenant_id = @t) u", false)]
+    [InlineData("SELECT u.id FROM (SELECT tenant_id, id FROM orders WHERE tenant_id = @t UNION ALL SELECT tenant_id, length(status) FROM orders WHERE tenant_id = @t) u", false)]
+    public void A_set_operations_column_is_read_typed_only_when_every_branch_reads_a_column_of_that_type(string sql, bool typed)
+    {
+        var plan = PlanNested(sql, "Router");
+        Assert.Equal(typed, Assert.Single(plan.Outputs).TypedRead);
+    }
+
+    private static QueryPlan PlanNested(string sql, string target)
     {
         var source = $$""""
             using System.Collections.Generic;
@@ -255,6 +267,8 @@ public sealed class QueryGeneratorTests
         {
             Assert.Equal("t", model.Plan.Key?.Parameter);
         }
+
+        return model.Plan;
     }
 
     [Theory]

@@ -149,6 +149,24 @@ internal static partial class QueryPlanner
                 : first.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
                     ? resolved.Column with { ColumnName = o.Name }
                     : UntypedColumn(o.Name)).ToList();
+
+            // A set operation's column has a column's type only when every branch reads a column of that type there (PostgreSQL
+            // resolves the branches' types into one); it is nullable when any branch's is.
+            for (var i = 0; derived.Branches is { } branches && i < columns.Count; i++)
+            {
+                var typed = columns[i];
+                foreach (var branch in branches.Skip(1))
+                {
+                    _scope = branch.Scope;
+                    var other = i < branch.Outputs.Count && branch.Outputs[i].Expr is ColumnRef column && Resolve(column) is { } resolved ? resolved.Column : null;
+                    typed = typed.PropertyName.Length > 0 && other is { PropertyName.Length: > 0 } && other.Type == typed.Type && other.EnumTypeName == typed.EnumTypeName
+                        ? typed with { IsNullable = typed.IsNullable || other.IsNullable }
+                        : UntypedColumn(typed.ColumnName);
+                }
+
+                columns[i] = typed;
+            }
+
             _scope = saved;
 
             // WITH c(a, b) AS (...), and AS s(a, b) after a subquery or a CTE's name, rename its columns in order.

@@ -360,9 +360,10 @@ internal static partial class SqlParser
 
             if (!AtQueryStart(depth) || (depth == 1 && PeekKeyword(1, "values") && !inFrom))
             {
+                var table = PeekKeyword(depth, "table");
                 SkipGroup();
                 ReportUnsupported(
-                    PeekKeyword(depth, "table") ? "TABLE t is not supported: write SELECT * FROM t"
+                    table ? "TABLE t is not supported: write SELECT * FROM t"
                         : "VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)",
                     open.Span.Start);
                 return null;

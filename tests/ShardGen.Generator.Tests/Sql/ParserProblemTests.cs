@@ -9,6 +9,7 @@ public sealed class ParserProblemTests
     [Theory]
     [InlineData("SELECT * FROM t TABLESAMPLE SYSTEM (10)", "TABLESAMPLE SYSTEM (10)", "TABLESAMPLE")]
     [InlineData("TABLE t", "TABLE", "SELECT * FROM t")]
+    [InlineData("SELECT * FROM (TABLE u) x", "(TABLE u)", "TABLE t is not supported")]
     [InlineData("UPDATE t SET tags[1] = 'x'", "tags[1]", "array element")]
     [InlineData("INSERT INTO t (a) SELECT a FROM u EXCEPT SELECT a FROM v", "EXCEPT", "EXCEPT in INSERT")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SEARCH DEPTH FIRST BY n SET seq SELECT * FROM r", "SEARCH DEPTH FIRST BY n SET seq", "SEARCH and CYCLE")]
