@@ -102,7 +102,7 @@ internal static partial class QueryPlanner
 
         /// <summary>
         /// The common table expressions of a WITH clause, each bound in a scope of its own, in order (a later one may read an
-        /// earlier one); a data-modifying one (UPDATE or DELETE as its body) as in <see cref="PlanWritingCte"/>.
+        /// earlier one); a data-modifying one (UPDATE, DELETE or INSERT as its body) as in <see cref="PlanWritingCte"/>.
         /// </summary>
         private void PlanWith(EquatableArray<CommonTableExpression> with)
         {
@@ -510,7 +510,8 @@ internal static partial class QueryPlanner
 
         public string Describe() => Cte is not null ? $"Common table expression '{Cte.Name}'" : $"Subquery '{Derived?.Alias}' in FROM";
 
-        public SelectStatement Query { get; }
+        /// <summary>The SELECT bound; for a data-modifying CTE, a SELECT holding only the conditions its rows meet.</summary>
+        public SelectStatement Query { get; set; }
 
         public Scope Scope { get; }
 

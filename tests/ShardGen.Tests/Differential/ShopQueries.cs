@@ -566,6 +566,9 @@ public sealed partial class ShopWrites
     [Query("WITH marked AS (UPDATE orders SET note = 'marked in a CTE' WHERE tenant_id = @tenantId AND quantity = 6 RETURNING id, total) SELECT m.id, m.total FROM marked m JOIN orders o ON o.tenant_id = @tenantId AND o.id = m.id ORDER BY m.id")]
     public partial Task<List<IdTotalRow>> MarkSixesReturningTotals(long tenantId);
 
+    [Query("WITH added AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at) VALUES (@tenantId, @id, 1, 'open', 12.50, 1, 2, @at), (@tenantId, @id + 1, 2, 'open', 7.25, 1, 3, @at) RETURNING id, total) SELECT a.id, a.total + (SELECT count(*) FROM orders o WHERE o.tenant_id = @tenantId) AS total FROM added a ORDER BY a.id")]
+    public partial Task<List<IdTotalRow>> AddTwoOrdersReturningTotals(long tenantId, long id, DateTimeOffset at);
+
     [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at, note) VALUES (@tenantId, @id, 1, 'open', 0, 0, 1, @at, DEFAULT) ON CONFLICT (tenant_id, id) WHERE quantity > 0 DO NOTHING")]
     public partial Task<int> InsertWithDefaultNote(long tenantId, long id, DateTimeOffset at);
 
