@@ -146,6 +146,7 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.BigOrdersAndTopCustomersPerTenant), Order.Total, [], [] },
         { nameof(ShopQueries.BigBuyersOrTopCustomers), Order.Total, [], [] },
         { nameof(ShopQueries.SixesAndFirstLines), Order.Total, [], [] },
+        { nameof(ShopQueries.SixesAndFirstLinesOfTenant), Order.Total, [], [7L] },
 
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },

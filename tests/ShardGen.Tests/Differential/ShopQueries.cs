@@ -417,6 +417,9 @@ public sealed partial class ShopQueries
     [Query("WITH u AS (SELECT tenant_id, id, total FROM orders WHERE quantity = 6 UNION ALL SELECT tenant_id, order_id, price FROM order_lines WHERE line_no = 1) SELECT tenant_id, id, total FROM u WHERE total > 500 ORDER BY tenant_id, id, total LIMIT 30")]
     public partial Task<List<KeyTotalRow>> SixesAndFirstLines();
 
+    [Query("WITH u AS (SELECT tenant_id, id, total FROM orders WHERE quantity = 6 UNION ALL SELECT tenant_id, order_id, price FROM order_lines WHERE line_no = 1) SELECT tenant_id, id, total FROM u WHERE tenant_id = @tenantId ORDER BY id, total")]
+    public partial Task<List<KeyTotalRow>> SixesAndFirstLinesOfTenant(long tenantId);
+
     // ---- window functions
 
     [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
