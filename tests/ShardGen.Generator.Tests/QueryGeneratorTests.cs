@@ -212,6 +212,7 @@ public sealed class QueryGeneratorTests
         { "WITH i AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE tenant_id = @t RETURNING id) SELECT id FROM i", "i AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE tenant_id = @t RETURNING id)", "is an INSERT without VALUES rows" },
         { "WITH i AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()) RETURNING id) SELECT id FROM orders WHERE tenant_id = @t2", "i AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'x', 1, now()) RETURNING id)", "writes distributed table 'orders' for another key than the statement is routed by" },
         { "WITH c AS (UPDATE countries SET name = 'x' RETURNING code) SELECT 1 AS id FROM c", "c AS (UPDATE countries SET name = 'x' RETURNING code)", "writes reference table 'countries'" },
+        { "SELECT id FROM orders WHERE tenant_id = @t AND id IN (WITH d AS (DELETE FROM orders WHERE tenant_id = @t RETURNING id) SELECT id FROM d)", "d AS (DELETE FROM orders WHERE tenant_id = @t RETURNING id)", "PostgreSQL takes a WITH clause that writes only at the top level" },
     };
 
     [Theory]

@@ -23,7 +23,7 @@ internal static partial class QueryPlanner
         /// </summary>
         private void PlanNestedSetOperation(SetOperationStatement set, SubqueryScope planned)
         {
-            PlanWith(set.With);
+            PlanWith(set.With, nested: true);
             var branches = new List<SubqueryScope>();
             planned.Branches = branches;
             foreach (var branch in set.Branches)

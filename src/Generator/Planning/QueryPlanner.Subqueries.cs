@@ -37,7 +37,7 @@ internal static partial class QueryPlanner
                 }
                 else
                 {
-                    PlanWith(query.With);
+                    PlanWith(query.With, nested: true);
                     if (Problems.Count == 0)
                     {
                         BindSubqueryBody(planned);
@@ -102,15 +102,20 @@ internal static partial class QueryPlanner
 
         /// <summary>
         /// The common table expressions of a WITH clause, each bound in a scope of its own, in order (a later one may read an
-        /// earlier one); a data-modifying one (UPDATE, DELETE or INSERT as its body) as in <see cref="PlanWritingCte"/>.
+        /// earlier one); a data-modifying one (UPDATE, DELETE or INSERT as its body) as in <see cref="PlanWritingCte"/>, only at the
+        /// top level of the statement (<paramref name="nested"/>: the WITH clause of a subquery or of a set operation inside one).
         /// </summary>
-        private void PlanWith(EquatableArray<CommonTableExpression> with)
+        private void PlanWith(EquatableArray<CommonTableExpression> with, bool nested = false)
         {
             foreach (var cte in with)
             {
                 if (cte.Select is { } select)
                 {
                     PlanSubquery(select, null, cte);
+                }
+                else if (nested)
+                {
+                    Fail(RuleIds.UnsupportedSql, cte.Span, $"Data-modifying common table expression '{cte.Name}' is inside a subquery: PostgreSQL takes a WITH clause that writes only at the top level of the statement. Move it to the statement's WITH clause.");
                 }
                 else
                 {
