@@ -81,18 +81,24 @@ internal static partial class QueryPlanner
         /// The constructs of <paramref name="statement"/> (its subqueries and CTEs included) that ShardGen runs only as written on one
         /// node: each with its span and what it is. Over several shards ShardGen splits or merges the statement, and it plans none of these there.
         /// </summary>
-        private static IEnumerable<(TextSpan Span, string What)> RouterOnly(SqlStatement statement)
+        /// <remarks><paramref name="nested"/>: the statement is a subquery or a common table expression's body.</remarks>
+        private static IEnumerable<(TextSpan Span, string What)> RouterOnly(SqlStatement statement, bool nested = false)
         {
             switch (statement)
             {
                 case SelectStatement select:
-                    foreach (var found in RouterOnlySelect(select))
+                    foreach (var found in RouterOnlySelect(select, nested))
                     {
                         yield return found;
                     }
 
                     break;
                 case SetOperationStatement set:
+                    foreach (var found in RouterOnlyWith(set.With, nested ? "a WITH clause inside a subquery" : "a WITH clause before a set operation"))
+                    {
+                        yield return found;
+                    }
+
                     foreach (var order in set.OrderBy.Where(o => o.Using is not null || SqlWalker.Descendants(o.Expr).Any(e => e is CollateExpr)))
                     {
                         yield return (order.Span, "ORDER BY ... USING or COLLATE");
@@ -105,7 +111,7 @@ internal static partial class QueryPlanner
                             yield return (branch.Span, "a parenthesized branch with its own ORDER BY, LIMIT or OFFSET");
                         }
 
-                        foreach (var found in RouterOnlySelect(branch))
+                        foreach (var found in RouterOnlySelect(branch, nested))
                         {
                             yield return found;
                         }
@@ -128,14 +134,14 @@ internal static partial class QueryPlanner
                         yield return (insert.Span, "OVERRIDING " + insert.Overriding + " VALUE");
                     }
 
-                    foreach (var cte in insert.With)
+                    foreach (var found in RouterOnlyWith(insert.With, "a WITH clause before INSERT"))
                     {
-                        yield return (cte.Span, "a WITH clause before INSERT");
+                        yield return found;
                     }
 
                     if (insert.Query is { } query)
                     {
-                        foreach (var found in RouterOnlySelect(query))
+                        foreach (var found in RouterOnlySelect(query, nested: false))
                         {
                             yield return found;
                         }
@@ -153,9 +159,9 @@ internal static partial class QueryPlanner
                         yield return (set.Span, "a multi-column assignment (a, b) = ...");
                     }
 
-                    foreach (var cte in update.With)
+                    foreach (var found in RouterOnlyWith(update.With, "a WITH clause before UPDATE"))
                     {
-                        yield return (cte.Span, "a WITH clause before UPDATE");
+                        yield return found;
                     }
 
                     break;
@@ -165,9 +171,9 @@ internal static partial class QueryPlanner
                         yield return (usingSpan, "DELETE ... USING");
                     }
 
-                    foreach (var cte in delete.With)
+                    foreach (var found in RouterOnlyWith(delete.With, "a WITH clause before DELETE"))
                     {
-                        yield return (cte.Span, "a WITH clause before DELETE");
+                        yield return found;
                     }
 
                     break;
@@ -179,16 +185,55 @@ internal static partial class QueryPlanner
             }
         }
 
-        private static IEnumerable<(TextSpan Span, string What)> RouterOnlySelect(SelectStatement select)
+        /// <summary>
+        /// The common table expressions of a WITH clause: <paramref name="clause"/> names the clause itself when it runs only on one
+        /// node (null when it does not), WITH RECURSIVE always does; then what their bodies hold.
+        /// </summary>
+        private static IEnumerable<(TextSpan Span, string What)> RouterOnlyWith(EquatableArray<CommonTableExpression> with, string? clause)
         {
-            foreach (var cte in select.With)
+            foreach (var cte in with)
             {
+                if (cte.Recursive)
+                {
+                    yield return (cte.Span, "WITH RECURSIVE");
+                }
+                else if (cte.Select is null)
+                {
+                    yield return (cte.Span, "a data-modifying common table expression");
+                }
+                else if (clause is not null)
+                {
+                    yield return (cte.Span, clause);
+                }
+
                 if (cte.Columns.Count > 0)
                 {
                     yield return (cte.NameSpan, "a column list on a common table expression");
                 }
 
-                foreach (var found in RouterOnly(cte.Query))
+                foreach (var found in RouterOnly(cte.Query, nested: true))
+                {
+                    yield return found;
+                }
+            }
+        }
+
+        private static IEnumerable<(TextSpan Span, string What)> RouterOnlySelect(SelectStatement select, bool nested)
+        {
+            foreach (var found in RouterOnlyWith(select.With, nested ? "a WITH clause inside a subquery" : null))
+            {
+                yield return found;
+            }
+
+            if (select.SetOperation is { } set)
+            {
+                // Pushed down over several shards only in FROM or WITH, partitioned by a key (RefuseOneNodeConstructs skips those).
+                for (var i = 0; i < set.Operators.Count; i++)
+                {
+                    yield return (set.OperatorSpans[i], $"{set.Operators[i]} inside a subquery or common table expression");
+                }
+
+                foreach (var found in RouterOnly(set, nested: true))
                 {
                     yield return found;
                 }
@@ -216,7 +261,7 @@ internal static partial class QueryPlanner
 
                 if (table.Query is { } query)
                 {
-                    foreach (var found in RouterOnly(query))
+                    foreach (var found in RouterOnly(query, nested: true))
                     {
                         yield return found;
                     }
@@ -309,7 +354,7 @@ internal static partial class QueryPlanner
 
             if (SqlWalker.Subquery(expr) is { } query)
             {
-                foreach (var found in RouterOnly(query))
+                foreach (var found in RouterOnly(query, nested: true))
                 {
                     yield return found;
                 }
@@ -335,7 +380,7 @@ internal static partial class QueryPlanner
         private bool RefuseOneNodeConstructs(SqlStatement statement, string where)
         {
             var found = false;
-            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard))
+            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard && !_setOperationsPerShard.Contains(found.Span)))
             {
                 found = true;
                 Fail(RuleIds.UnsupportedSql, span, $"ShardGen runs {what} only in a statement that runs whole on one node: pin every distributed table to one key (tenant_id = @tenant), or read only reference or local tables. This statement runs {where}.");

@@ -59,7 +59,8 @@ internal static partial class QueryPlanner
                 return null;
             }
 
-            var scopes = branches.SelectMany(b => AllScopes(b.Scope)).ToList();
+            // The branches and the common table expressions of a WITH before them: every table read must be pinned to the one key.
+            var scopes = _root.Children.SelectMany(b => AllScopes(b.Scope)).ToList();
             var bindings = scopes.SelectMany(scope => scope.Bindings).ToList();
             var distributed = bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
             var local = LocalReadWithDistributed(bindings, distributed);
@@ -77,7 +78,7 @@ internal static partial class QueryPlanner
                 string? routedBy = null;
                 foreach (var scope in scopes.Where(scope => scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed)))
                 {
-                    var query = QueryOf(scope, branches);
+                    var query = QueryOf(scope, _root.Children);
                     _scope = scope;
                     var pins = query is null ? new List<string>() : KeyPins(TopLevelConditions(query)).Where(p => scope.Bindings.Contains(p.Binding)).Select(p => p.Value).ToList();
                     if (pins.Count == 0 || (routedBy is not null && pins[0] != routedBy))
@@ -143,7 +144,8 @@ internal static partial class QueryPlanner
                 // A branch pinned to one key has all its rows on that key's shard (and none elsewhere): duplicates, groups and
                 // windows are whole there. Only an aggregate without GROUP BY returns a row from every shard it runs on.
                 var why =
-                    !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
+                    branch.Branches is not null ? "is a set operation of its own, in parentheses"
+                    : !branch.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) ? "reads no distributed table, so every shard would return its rows"
                     : branch.Scope.Children.Count > 0 ? "has a subquery"
                     : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"

@@ -26,41 +26,35 @@ internal static partial class QueryPlanner
             var enclosing = _scope;
             enclosing.Children.Add(planned);
             _scope = scope;
+
+            // A WITH clause inside a subquery names its common table expressions for that subquery only.
+            var outerCtes = query.With.Count > 0 || query.SetOperation?.With.Count > 0 ? new Dictionary<string, SubqueryScope>(_ctes, StringComparer.Ordinal) : null;
             try
             {
-                var outputs = BindSelect(query);
-                if (outputs is null)
+                if (query.SetOperation is { } set)
                 {
-                    return planned;
+                    PlanNestedSetOperation(set, planned);
                 }
-
-                planned.Outputs = outputs;
-                if (Problems.Count > 0 || query.From is null)
+                else
                 {
-                    return planned;
-                }
-
-                if ((node is SubqueryExpr or InSubqueryExpr) && outputs.Count != 1)
-                {
-                    Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN must return one.");
-                    return planned;
-                }
-
-                if (planned.IsTable && outputs.Select(o => o.Name).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
-                {
-                    Fail(RuleIds.UnknownColumn, query.SelectListSpan, $"{planned.Describe()} has two columns named '{duplicate.Key}': alias one of them.");
-                    return planned;
-                }
-
-                Classify();
-                if (Problems.Count == 0)
-                {
-                    CheckJoins(query.Where, query.Joins);
+                    PlanWith(query.With, nested: true);
+                    if (Problems.Count == 0)
+                    {
+                        BindSubqueryBody(planned);
+                    }
                 }
             }
             finally
             {
                 _scope = enclosing;
+                if (outerCtes is not null)
+                {
+                    _ctes.Clear();
+                    foreach (var known in outerCtes)
+                    {
+                        _ctes.Add(known.Key, known.Value);
+                    }
+                }
             }
 
             if (cte is not null)
@@ -69,6 +63,70 @@ internal static partial class QueryPlanner
             }
 
             return planned;
+        }
+
+        /// <summary>Binds the SELECT of <paramref name="planned"/> in its scope, and checks its tables and joins.</summary>
+        private void BindSubqueryBody(SubqueryScope planned)
+        {
+            var query = planned.Query;
+            var outputs = BindSelect(query);
+            if (outputs is null)
+            {
+                return;
+            }
+
+            planned.Outputs = outputs;
+            if (Problems.Count > 0 || query.From is null)
+            {
+                return;
+            }
+
+            if ((planned.Node is SubqueryExpr or InSubqueryExpr) && outputs.Count != 1)
+            {
+                Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN must return one.");
+                return;
+            }
+
+            if (planned.IsTable && outputs.Select(o => o.Name).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+            {
+                Fail(RuleIds.UnknownColumn, query.SelectListSpan, $"{planned.Describe()} has two columns named '{duplicate.Key}': alias one of them.");
+                return;
+            }
+
+            Classify();
+            if (Problems.Count == 0)
+            {
+                CheckJoins(query.Where, query.Joins);
+            }
+        }
+
+        /// <summary>
+        /// The common table expressions of a WITH clause, each bound in a scope of its own, in order (a later one may read an
+        /// earlier one); a data-modifying one (UPDATE, DELETE or INSERT as its body) as in <see cref="PlanWritingCte"/>, only at the
+        /// top level of the statement (<paramref name="nested"/>: the WITH clause of a subquery or of a set operation inside one).
+        /// </summary>
+        private void PlanWith(EquatableArray<CommonTableExpression> with, bool nested = false)
+        {
+            foreach (var cte in with)
+            {
+                if (cte.Select is { } select)
+                {
+                    PlanSubquery(select, null, cte);
+                }
+                else if (nested)
+                {
+                    Fail(RuleIds.UnsupportedSql, cte.Span, $"Data-modifying common table expression '{cte.Name}' is inside a subquery: PostgreSQL takes a WITH clause that writes only at the top level of the statement. Move it to the statement's WITH clause.");
+                }
+                else
+                {
+                    PlanWritingCte(cte);
+                }
+
+                if (Problems.Count > 0)
+                {
+                    return;
+                }
+            }
         }
 
         /// <summary>
@@ -87,13 +145,33 @@ internal static partial class QueryPlanner
                 return;
             }
 
+            // A set operation's columns are its first branch's.
+            var first = derived.Branches?[0] ?? derived;
             var saved = _scope;
-            _scope = derived.Scope;
-            var columns = derived.Query.Values.Count > 0
-                ? Enumerable.Range(1, derived.Query.Values[0].Count).Select(i => UntypedColumn("column" + i.ToString(CultureInfo.InvariantCulture))).ToList()
-                : derived.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
+            _scope = first.Scope;
+            var columns = first.Query.Values.Count > 0
+                ? Enumerable.Range(1, first.Query.Values[0].Count).Select(i => UntypedColumn("column" + i.ToString(CultureInfo.InvariantCulture))).ToList()
+                : first.Outputs.Select(o => o.Expr is ColumnRef column && Resolve(column) is { } resolved
                     ? resolved.Column with { ColumnName = o.Name }
                     : UntypedColumn(o.Name)).ToList();
+
+            // A set operation's column has a column's type only when every branch reads a column of that type there (PostgreSQL
+            // resolves the branches' types into one); it is nullable when any branch's is.
+            for (var i = 0; derived.Branches is { } branches && i < columns.Count; i++)
+            {
+                var typed = columns[i];
+                foreach (var branch in branches.Skip(1))
+                {
+                    _scope = branch.Scope;
+                    var other = i < branch.Outputs.Count && branch.Outputs[i].Expr is ColumnRef column && Resolve(column) is { } resolved ? resolved.Column : null;
+                    typed = typed.PropertyName.Length > 0 && other is { PropertyName.Length: > 0 } && other.Type == typed.Type && other.EnumTypeName == typed.EnumTypeName
+                        ? typed with { IsNullable = typed.IsNullable || other.IsNullable }
+                        : UntypedColumn(typed.ColumnName);
+                }
+
+                columns[i] = typed;
+            }
+
             _scope = saved;
 
             // WITH c(a, b) AS (...), and AS s(a, b) after a subquery or a CTE's name, rename its columns in order.
@@ -129,9 +207,23 @@ internal static partial class QueryPlanner
         /// key if it groups or aggregates at all, partitions every window by one, and selects a distribution key as a plain
         /// column. Each shard then computes exactly the rows of its own keys, as Citus pushes such a subquery down.
         /// </summary>
-        private (int Output, Binding Source)? PartitionKey(SubqueryScope derived)
+        private (int Output, Binding Source)? PartitionKey(SubqueryScope derived) =>
+            derived.Branches is { } branches ? SetOperationPartitionKey(derived, branches) : KeyOutputs(derived).Select(k => ((int Output, Binding Source)?)k).FirstOrDefault();
+
+        /// <summary>
+        /// The outputs of a SELECT in FROM or WITH that carry a distribution key when its rows are partitioned by it (see
+        /// <see cref="PartitionKey"/>); none when they are not.
+        /// </summary>
+        private List<(int Output, Binding Source)> KeyOutputs(SubqueryScope derived)
         {
+            var keys = new List<(int Output, Binding Source)>();
             var query = derived.Query;
+            if (derived.Writes)
+            {
+                // The rows a write returns come from one node only: it is never run on each shard.
+                return keys;
+            }
+
             var saved = _scope;
             _scope = derived.Scope;
             try
@@ -140,18 +232,18 @@ internal static partial class QueryPlanner
                 if (!derived.Scope.Bindings.Any(b => b.Table.Table.Kind == TableKind.Distributed) || query.Limit is not null || query.Offset is not null
                     || KeyPins(TopLevelConditions(query)).Any(p => derived.Scope.Bindings.Contains(p.Binding)))
                 {
-                    return null;
+                    return keys;
                 }
 
                 var aggregates = StatementExpressions(query).Any(ContainsAggregate);
                 if ((query.GroupBy.Count > 0 || aggregates) && !query.GroupBy.Select(g => ResolvePosition(g, derived.Outputs)).Any(IsDistributionKey))
                 {
-                    return null;
+                    return keys;
                 }
 
                 if (StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)))
                 {
-                    return null;
+                    return keys;
                 }
 
                 for (var i = 0; i < derived.Outputs.Count; i++)
@@ -159,11 +251,11 @@ internal static partial class QueryPlanner
                     if (derived.Outputs[i].Expr is ColumnRef column && Resolve(column) is { } resolved
                         && derived.Scope.Bindings.Contains(resolved.Binding) && IsKeyColumn(resolved.Binding, resolved.Column))
                     {
-                        return (i, resolved.Binding);
+                        keys.Add((i, resolved.Binding));
                     }
                 }
 
-                return null;
+                return keys;
             }
             finally
             {
@@ -239,17 +331,21 @@ internal static partial class QueryPlanner
                 return (target, routing, pin);
             }
 
+            var refusedSetOperations = new HashSet<SubqueryScope>();
             var routedBy = outerDistributed && pin?.Single is not null ? KeyPins(conditions).Select(p => p.Value).FirstOrDefault() : null;
             var routedScope = (SubqueryScope?)null;
             foreach (var (sub, scope) in scopes)
             {
                 var inner = scope.Bindings.Where(b => b.Table.Table.Kind == TableKind.Distributed).ToList();
-                if (inner.Count == 0 || sub.KeySource is not null)
+                if (inner.Count == 0 || sub.KeySource is not null || sub.SetOperation?.KeySource is not null)
                 {
                     // A CTE or subquery in FROM partitioned by a key is a distributed table of the query: the query's join
-                    // rules (on the key) hold for it, as for any table.
+                    // rules (on the key) hold for it, as for any table. So is a set operation there, branch by branch.
                     continue;
                 }
+
+                // A branch of a set operation in FROM or WITH is read as the set operation's rows.
+                var owner = sub.SetOperation is { IsTable: true } set ? set : sub;
 
                 _scope = scope;
                 try
@@ -258,10 +354,18 @@ internal static partial class QueryPlanner
                     var pinnedTo = KeyPins(inside).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
                     var joined = KeyEqualities(inside).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
                         || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
-                    var span = sub.IsTable ? sub.Span : SubquerySpan(sub.Node!);
-                    var what = sub.IsTable ? sub.Describe() : "This subquery";
+                    var span = owner.IsTable || owner.Node is null ? owner.Span : SubquerySpan(owner.Node);
+                    var what = owner.IsTable ? owner.Describe() : "This subquery";
                     var table = inner[0].Table.Table;
                     var key = $"{SqlText.Name(inner[0].Alias)}.{SqlText.Name(table.Columns[table.DistributionKey].ColumnName)}";
+                    if (sub.Writes && (pinnedTo is null || (routedBy is not null && pinnedTo != routedBy) || (routedBy is null && outerDistributed)))
+                    {
+                        Fail(RuleIds.UnsupportedSql, span, pinnedTo is null
+                            ? $"{what} writes distributed table '{table.TableName}' without pinning it to one key: ShardGen runs a data-modifying common table expression only in a statement that runs whole on one shard, pinned to the same key. Pin it with '{key} = @...' in its WHERE."
+                            : $"{what} writes distributed table '{table.TableName}' for another key than the statement is routed by: ShardGen runs a data-modifying common table expression only in a statement that runs whole on one shard. Pin the statement and the write to the same key.");
+                        continue;
+                    }
+
                     if (pinnedTo is not null && (routedBy is null ? !outerDistributed : pinnedTo == routedBy))
                     {
                         if (routedBy is null)
@@ -279,7 +383,25 @@ internal static partial class QueryPlanner
                         continue;
                     }
 
-                    if (sub.IsTable && !(joined && routedBy is not null))
+                    if (owner.Cte is { Recursive: true } && !(joined && routedBy is not null))
+                    {
+                        Fail(RuleIds.UnsupportedSql, span, $"{what} is recursive (WITH RECURSIVE) and reads distributed table '{table.TableName}' on every shard: ShardGen runs a recursive common table expression only in a statement that runs whole on one node, as Citus does. Pin every distributed table it reads to the statement's key ('{key} = @...').");
+                        continue;
+                    }
+
+                    if (owner != sub && owner.IsTable && !(joined && routedBy is not null))
+                    {
+                        // Once for the set operation, not once per branch.
+                        if (refusedSetOperations.Add(owner))
+                        {
+                            var op = owner.Query.SetOperation!.Operators[0];
+                            Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} is a set operation over distributed tables whose rows are not partitioned by a distribution key{(owner.NotPartitioned is { } reason ? ": " + reason : string.Empty)}. Over several shards ShardGen runs a UNION or UNION ALL in FROM or WITH inside each shard's statement only when every branch selects the distribution key at the same position (no LIMIT or OFFSET); otherwise pin every branch to the statement's key ('{key} = @...'), or run each branch as its own [Query].");
+                        }
+
+                        continue;
+                    }
+
+                    if (owner.IsTable && !(joined && routedBy is not null))
                     {
                         Fail(RuleIds.JoinNotOnDistributionKey, span, $"{what} reads distributed table '{table.TableName}' on every shard, and its rows are not partitioned by a distribution key, so no shard can compute them from its own rows. If they are meant per key, select {key} and group by it (no LIMIT or OFFSET); if they are meant for the query's key only, pin it with '{key} = @...'. If it means a computation over all keys, neither keeps its answer: make '{table.TableName}' a [Reference] table.");
                         continue;
@@ -393,7 +515,8 @@ internal static partial class QueryPlanner
 
         public string Describe() => Cte is not null ? $"Common table expression '{Cte.Name}'" : $"Subquery '{Derived?.Alias}' in FROM";
 
-        public SelectStatement Query { get; }
+        /// <summary>The SELECT bound; for a data-modifying CTE, a SELECT holding only the conditions its rows meet.</summary>
+        public SelectStatement Query { get; set; }
 
         public Scope Scope { get; }
 
@@ -402,5 +525,17 @@ internal static partial class QueryPlanner
         public CommonTableExpression? Cte { get; }
 
         public List<Output> Outputs { get; set; } = new();
+
+        /// <summary>For a set operation where a query goes (<see cref="SelectStatement.SetOperation"/>): its branches, each bound in a scope of its own.</summary>
+        public List<SubqueryScope>? Branches { get; set; }
+
+        /// <summary>A data-modifying common table expression: <see cref="Query"/> holds only its WHERE, <see cref="Outputs"/> its RETURNING.</summary>
+        public bool Writes { get; init; }
+
+        /// <summary>For a branch of such a set operation: the set operation.</summary>
+        public SubqueryScope? SetOperation { get; set; }
+
+        /// <summary>For a set operation in FROM or WITH over distributed tables whose rows are not partitioned by a key: why not.</summary>
+        public string? NotPartitioned { get; set; }
     }
 }

@@ -69,13 +69,7 @@ internal static partial class QueryPlanner
                 foreach (var set in conflict.Updates)
                 {
                     BindSet(set, table);
-
-                    // As in Citus: the key may only be set to itself (key or EXCLUDED.key, equal on a conflict).
-                    if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName
-                        && !(set.Value is ColumnRef same && same.Name == set.Column))
-                    {
-                        Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: ON CONFLICT ... DO UPDATE cannot move a row to another shard. Leave the key out of the SET list.");
-                    }
+                    RefuseConflictKeyUpdate(set, table);
                 }
 
                 foreach (var expr in conflict.Expressions.Concat(conflict.TargetWhere is null ? Enumerable.Empty<SqlExpr>() : new[] { conflict.TargetWhere }))
@@ -390,6 +384,16 @@ internal static partial class QueryPlanner
                 parts.ToEquatableArray(), tables.ToEquatableArray(), null, null, _parameters.ToEquatableArray(),
                 members.Select((member, ordinal) => new OutputColumn(ordinal, member)).ToEquatableArray(), null,
                 Preview(parts, tables));
+        }
+
+        /// <summary>As in Citus: ON CONFLICT ... DO UPDATE may set the key only to itself (key or EXCLUDED.key, equal on a conflict).</summary>
+        private void RefuseConflictKeyUpdate(SetClause set, TableSpec table)
+        {
+            if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName
+                && !(set.Value is ColumnRef same && same.Name == set.Column))
+            {
+                Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: ON CONFLICT ... DO UPDATE cannot move a row to another shard. Leave the key out of the SET list.");
+            }
         }
 
         private void BindSet(SetClause set, TableSpec table)

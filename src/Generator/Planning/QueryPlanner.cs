@@ -96,24 +96,28 @@ internal static partial class QueryPlanner
 
         public QueryPlan? PlanStatement(SqlStatement statement)
         {
-            // A WITH clause before INSERT, UPDATE or DELETE: its queries are planned first, as a SELECT's are.
+            // (SELECT ... UNION SELECT ...) as the whole statement is that set operation.
+            if (statement is SelectStatement { SetOperation: { } whole })
+            {
+                statement = whole;
+            }
+
+            // A WITH clause before INSERT, UPDATE, DELETE or a set operation: its queries are planned first, as a SELECT's are.
             var with = statement switch
             {
                 InsertStatement insert => insert.With,
                 UpdateStatement update => update.With,
                 DeleteStatement delete => delete.With,
+                SetOperationStatement set => set.With,
                 _ => EquatableArray<CommonTableExpression>.Empty,
             };
             if (with.Count > 0)
             {
                 _allowSubqueries = true;
-                foreach (var cte in with)
+                PlanWith(with);
+                if (Problems.Count > 0)
                 {
-                    PlanSubquery(cte.Query, null, cte);
-                    if (Problems.Count > 0)
-                    {
-                        return null;
-                    }
+                    return null;
                 }
 
                 _allowSubqueries = false;
@@ -152,13 +156,10 @@ internal static partial class QueryPlanner
             }
 
             _allowSubqueries = true;
-            foreach (var cte in select.With)
+            PlanWith(select.With);
+            if (Problems.Count > 0)
             {
-                PlanSubquery(cte.Query, null, cte);
-                if (Problems.Count > 0)
-                {
-                    return null;
-                }
+                return null;
             }
 
             var outputs = BindSelect(select);

@@ -271,11 +271,18 @@ internal sealed record SelectItem(TextSpan Span, SqlExpr Expr, string? Alias) : 
 internal sealed record OrderItem(TextSpan Span, SqlExpr Expr, bool Descending, bool? NullsFirst, string? Using = null, bool Ascending = false) : SqlNode(Span);
 
 /// <summary>
-/// <c>name [(a, b)] AS [[NOT] MATERIALIZED] (SELECT ...)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing
-/// parenthesis. <see cref="Columns"/> is the column list, when written; <see cref="Materialized"/> true for MATERIALIZED, false for NOT
+/// <c>name [(a, b)] AS [[NOT] MATERIALIZED] (query)</c> of a WITH clause; <see cref="Span"/> runs from the name to the closing
+/// parenthesis. <see cref="Columns"/> is the column list, when written. <see cref="Query"/> is a SELECT (a set operation or a
+/// VALUES list included), or, in a data-modifying CTE, an <see cref="InsertStatement"/>, <see cref="UpdateStatement"/> or
+/// <see cref="DeleteStatement"/> (as libpg_query's <c>CommonTableExpr.ctequery</c>). <see cref="Recursive"/>: the clause is
+/// <c>WITH RECURSIVE</c>, so the body may read the CTE itself. <see cref="Materialized"/> true for MATERIALIZED, false for NOT
 /// MATERIALIZED, null when neither is written.
 /// </summary>
-internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SelectStatement Query, EquatableArray<string> Columns = default, bool? Materialized = null) : SqlNode(Span);
+internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpan NameSpan, SqlStatement Query, EquatableArray<string> Columns = default, bool Recursive = false, bool? Materialized = null) : SqlNode(Span)
+{
+    /// <summary>The body when it is a query (not a data-modifying statement).</summary>
+    public SelectStatement? Select => Query as SelectStatement;
+}
 
 /// <summary>
 /// A SELECT. <see cref="SelectListSpan"/> runs from the first item to the end of the last; <see cref="FromSpan"/> from FROM through
@@ -288,6 +295,8 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// <see cref="Windows"/> is the WINDOW clause; <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
 /// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
+/// A set operation where a query goes (a subquery, a CTE's body) is a SelectStatement with no items and the set operation as
+/// <see cref="SetOperation"/> (as libpg_query's <c>SelectStmt</c> holds <c>op</c>, <c>larg</c> and <c>rarg</c>); its span is the set operation's.
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -318,11 +327,13 @@ internal sealed record SelectStatement(
     bool LimitWithTies = false,
     EquatableArray<EquatableArray<SqlExpr>> Values = default,
     bool GroupByDistinct = false,
-    bool LimitAll = false) : SqlStatement(Span);
+    bool LimitAll = false,
+    SetOperationStatement? SetOperation = null) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]
 /// (<c>UNION</c>, <c>UNION ALL</c>, <c>INTERSECT</c>, ...) joins branch i and i + 1; ORDER BY, LIMIT and OFFSET apply to the whole.
+/// <see cref="With"/>: a WITH clause before the first branch (the span then starts at WITH).
 /// </summary>
 internal sealed record SetOperationStatement(
     TextSpan Span,
@@ -331,7 +342,8 @@ internal sealed record SetOperationStatement(
     EquatableArray<TextSpan> OperatorSpans,
     EquatableArray<OrderItem> OrderBy,
     SqlExpr? Limit,
-    SqlExpr? Offset) : SqlStatement(Span);
+    SqlExpr? Offset,
+    EquatableArray<CommonTableExpression> With = default) : SqlStatement(Span);
 
 /// <summary>
 /// <c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET (<see cref="Value"/> may be a <see cref="DefaultExpr"/>).

@@ -148,7 +148,7 @@ internal static partial class SqlParser
             if (context == TableContext.From && AtKeyword("lateral"))
             {
                 Advance();
-                var inner = At(SqlTokenKind.OpenParen) && AtQueryStart(1) ? ParseDerivedTable(start)
+                var inner = At(SqlTokenKind.OpenParen) && IsParenthesizedQuery() ? ParseDerivedTable(start)
                     : IsFunctionInFrom() ? ParseFunctionTable(start)
                     : throw FailExpected("a subquery or a function after LATERAL");
                 return inner with { Lateral = true };

@@ -20,7 +20,7 @@ internal static partial class SqlParser
                 throw Fail(SqlProblemKind.Syntax, "The query is empty: write one SELECT, INSERT, UPDATE or DELETE statement", new TextSpan(0, _sql.Length));
             }
 
-            _setOperations = !AtKeyword("with");
+            _setOperations = true;
             var statement = AtKeyword("with") ? ParseWithStatement() : ParseStatement();
             if (statement is SelectStatement first && (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except")))
             {
@@ -91,17 +91,13 @@ internal static partial class SqlParser
                 return ParseValues();
             }
 
-            if (AtParenthesizedQuery() && _setOperations)
-            {
-                // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows.
-                return ParseParenthesizedBranch();
-            }
-
             if (AtParenthesizedQuery())
             {
-                var start = token.Span.Start;
-                SkipGroup();
-                throw Fail(SqlProblemKind.Unsupported, "A query in parentheses after WITH is not supported: remove the parentheses", From(start));
+                // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows; alone, the
+                // statement is the query inside (its clauses, a WITH clause first, are spans of the text inside the parentheses).
+                var open = token.Span.Start;
+                var query = ParseParenthesizedQuery();
+                return AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except") ? query with { Span = From(open) } : query;
             }
 
             if (token.Kind == SqlTokenKind.Identifier && SqlKeywords.OtherStatements.Contains(token.Value))
@@ -120,39 +116,37 @@ internal static partial class SqlParser
                 AtEnd ? new TextSpan(PreviousEnd, 0) : token.Span);
         }
 
-        // WITH a AS (...), b AS (...) SELECT ... — common table expressions of a SELECT.
+        // WITH a AS (...), b AS (...) SELECT ... [UNION ...] — common table expressions of a statement.
         private SqlStatement ParseWithStatement()
         {
             var withStart = Current.Span.Start;
             var ctes = ParseWithClause();
-            var with = ctes?.ToEquatableArray() ?? EquatableArray<CommonTableExpression>.Empty;
             var statement = ParseStatement();
-            if (ctes is null)
+            if (statement is SelectStatement { Values.Count: 0 } first && (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except")))
             {
-                return statement;
+                statement = ParseSetOperation(first);
             }
 
-            return statement switch
-            {
-                SelectStatement { Values.Count: 0 } select => select with { Span = From(withStart), With = with },
-                InsertStatement insert => insert with { Span = From(withStart), With = with },
-                UpdateStatement update => update with { Span = From(withStart), With = with },
-                DeleteStatement delete => delete with { Span = From(withStart), With = with },
-                _ => throw Fail(SqlProblemKind.Unsupported, "WITH before VALUES is not supported: select from the common table expressions", From(withStart)),
-            };
+            return ctes is null ? statement : WithClause(statement, ctes.ToEquatableArray(), withStart);
         }
 
-        // Null (after reporting) when the clause is one ShardGen does not plan: WITH RECURSIVE, data-modifying CTEs.
+        // The statement with its leading WITH clause; its span then starts at WITH.
+        private SqlStatement WithClause(SqlStatement statement, EquatableArray<CommonTableExpression> with, int withStart) => statement switch
+        {
+            SelectStatement { Values.Count: 0, SetOperation: null } select => select with { Span = From(withStart), With = with },
+            SelectStatement { SetOperation: { } set } wrapped => wrapped with { Span = From(withStart), SetOperation = set with { Span = From(withStart), With = with } },
+            SetOperationStatement set => set with { Span = From(withStart), With = with },
+            InsertStatement insert => insert with { Span = From(withStart), With = with },
+            UpdateStatement update => update with { Span = From(withStart), With = with },
+            DeleteStatement delete => delete with { Span = From(withStart), With = with },
+            _ => throw Fail(SqlProblemKind.Unsupported, "WITH before VALUES is not supported: select from the common table expressions", From(withStart)),
+        };
+
+        // Null (after reporting) when a body holds a construct ShardGen does not take.
         private List<CommonTableExpression>? ParseWithClause()
         {
-            var start = Advance().Span.Start;
-            if (AtKeyword("recursive"))
-            {
-                SkipRestOfWithClause();
-                ReportUnsupported("Recursive CTEs (WITH RECURSIVE) are not supported, as in Citus: run the steps as separate [Query] calls", start);
-                return null;
-            }
-
+            Advance();
+            var recursive = AcceptKeyword("recursive");
             var ctes = new List<CommonTableExpression>();
             var supported = true;
             do
@@ -187,24 +181,141 @@ internal static partial class SqlParser
                     throw FailExpected("'('");
                 }
 
-                var open = Current;
-                if (!PeekKeyword(1, "select"))
+                var open = Advance();
+                var body = Nested(() => ParseNestedQuery(inFrom: true, writes: true));
+                ExpectCloseParen(open);
+                if (AtKeyword("search") || AtKeyword("cycle"))
                 {
-                    SkipGroup();
-                    ReportUnsupported("A common table expression must be a SELECT: data-modifying (INSERT, UPDATE, DELETE) and VALUES bodies are not supported", open.Span.Start);
+                    var clauseStart = Current.Span.Start;
+                    SkipSearchAndCycle();
+                    ReportUnsupported("SEARCH and CYCLE clauses of a recursive common table expression are not supported: order or stop the recursion in its query", clauseStart);
+                    body = null;
+                }
+
+                if (body is null)
+                {
                     supported = false;
                 }
                 else
                 {
-                    Advance();
-                    var body = ParseSelect();
-                    ExpectCloseParen(open);
-                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body, columns, materialized));
+                    ctes.Add(new CommonTableExpression(From(name.Span.Start), name.Value, name.Span, body, columns, recursive, materialized));
                 }
             }
             while (Accept(SqlTokenKind.Comma));
 
             return supported ? ctes : null;
+        }
+
+        // The query inside a subquery's or a CTE's parentheses (gram.y: select_no_parens, and PreparableStmt in a CTE):
+        // [WITH ...] SELECT ... [UNION | INTERSECT | EXCEPT ...], a parenthesized query, VALUES (in FROM and in a CTE), and with
+        // writes INSERT, UPDATE or DELETE (a data-modifying CTE). A set operation is wrapped in a SelectStatement. Null (after
+        // reporting) when something inside is not taken.
+        private SqlStatement? ParseNestedQuery(bool inFrom, bool writes)
+        {
+            var saved = _setOperations;
+            _setOperations = true;
+            try
+            {
+                var start = Current.Span.Start;
+                var ctes = AtKeyword("with") ? ParseWithClause() ?? new List<CommonTableExpression>() : null;
+                var supported = ctes is null || ctes.Count > 0;
+                SqlStatement? statement;
+                if (writes && (AtKeyword("insert") || AtKeyword("update") || AtKeyword("delete")))
+                {
+                    statement = ParseStatement();
+                }
+                else if (writes && AtKeyword("merge"))
+                {
+                    while (!AtEnd && !At(SqlTokenKind.CloseParen))
+                    {
+                        if (At(SqlTokenKind.OpenParen))
+                        {
+                            SkipGroup();
+                        }
+                        else
+                        {
+                            Advance();
+                        }
+                    }
+
+                    ReportUnsupported("MERGE in a common table expression is not supported: run the MERGE as a [Query] of its own", start);
+                    return null;
+                }
+                else if (AtParenthesizedQuery())
+                {
+                    // ((SELECT ...) UNION ...): the parenthesized query, its span with the parentheses.
+                    var open = Current.Span.Start;
+                    statement = ParseSubquery(inFrom) is { } inner ? inner with { Span = From(open) } : null;
+                }
+                else if (AtKeyword("select"))
+                {
+                    statement = ParseSelect();
+                }
+                else if (AtKeyword("values") && (inFrom || ctes is not null))
+                {
+                    statement = ParseValues();
+                }
+                else
+                {
+                    throw FailExpected("SELECT");
+                }
+
+                if (statement is SelectStatement first && (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except")))
+                {
+                    var set = ParseSetOperation(first);
+                    statement = SetOperationQuery(set, set.Span);
+                }
+
+                if (statement is not null && ctes is { Count: > 0 })
+                {
+                    statement = WithClause(statement, ctes.ToEquatableArray(), start);
+                }
+
+                return supported ? statement : null;
+            }
+            finally
+            {
+                _setOperations = saved;
+            }
+        }
+
+        // SEARCH {DEPTH | BREADTH} FIRST BY a, b SET seq, then CYCLE a, b SET is_cycle [TO x DEFAULT y] USING path (gram.y: opt_search_clause, opt_cycle_clause).
+        private void SkipSearchAndCycle()
+        {
+            if (AcceptKeyword("search"))
+            {
+                _ = AcceptKeyword("depth") || AcceptKeyword("breadth") ? true : throw FailExpected("DEPTH or BREADTH");
+                ExpectKeyword("first");
+                ExpectKeyword("by");
+                SkipNameList();
+                ExpectKeyword("set");
+                SkipNameList();
+            }
+
+            if (AcceptKeyword("cycle"))
+            {
+                SkipNameList();
+                ExpectKeyword("set");
+                SkipNameList();
+                if (AcceptKeyword("to"))
+                {
+                    ParseExpr();
+                    ExpectKeyword("default");
+                    ParseExpr();
+                }
+
+                ExpectKeyword("using");
+                SkipNameList();
+            }
+        }
+
+        private void SkipNameList()
+        {
+            do
+            {
+                _ = SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name");
+            }
+            while (Accept(SqlTokenKind.Comma));
         }
 
         private void SkipRestOfWithClause()
@@ -228,17 +339,14 @@ internal static partial class SqlParser
         // In FROM (inFrom), a VALUES list is a subquery too: (VALUES (1, 'a')) AS v(x, y).
         private SelectStatement? ParseSubquery(bool inFrom = false)
         {
-            // Inside a subquery a set operation is not the statement's own (see ParseSelectBody).
             var savedDefault = _defaultAllowed;
             _defaultAllowed = false;
-            _selectDepth++;
             try
             {
                 return Nested(() => ParseSubqueryBody(inFrom));
             }
             finally
             {
-                _selectDepth--;
                 _defaultAllowed = savedDefault;
             }
         }
@@ -252,55 +360,25 @@ internal static partial class SqlParser
                 depth++;
             }
 
-            if (depth > 1 && AtQueryStart(depth))
+            if (!AtQueryStart(depth) || (depth == 1 && PeekKeyword(1, "values") && !inFrom))
             {
-                // ((SELECT ...)): the inner query, its span the outer parentheses'.
-                Advance();
-                var inner = ParseSubquery(inFrom);
-                if (AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except"))
-                {
-                    // ((SELECT ...) UNION (SELECT ...)): a set operation of parenthesized branches inside a subquery.
-                    throw FailSetOperation();
-                }
-
-                ExpectCloseParen(open);
-                return inner;
-            }
-
-            if (!PeekKeyword(1, "select") && !(inFrom && PeekKeyword(1, "values")))
-            {
-                var with = PeekKeyword(1, "with");
+                var table = PeekKeyword(depth, "table");
                 SkipGroup();
                 ReportUnsupported(
-                    with
-                        ? "WITH inside a subquery is not supported: move the common table expression to the start of the statement"
-                        : PeekKeyword(1, "table") ? "TABLE t is not supported: write SELECT * FROM t"
+                    table ? "TABLE t is not supported: write SELECT * FROM t"
                         : "VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)",
                     open.Span.Start);
                 return null;
             }
 
             Advance();
-            var query = AtKeyword("values") ? ParseValuesBody() : ParseSelect();
+            var query = ParseNestedQuery(inFrom, writes: false);
             ExpectCloseParen(open);
-            return query;
+            return (SelectStatement?)query;
         }
 
         // VALUES (a, b), (c, d) as a statement; ORDER BY, LIMIT and OFFSET may follow (ParseSelectTail).
         private SelectStatement ParseValues()
-        {
-            _selectDepth++;
-            try
-            {
-                return ParseValuesBody();
-            }
-            finally
-            {
-                _selectDepth--;
-            }
-        }
-
-        private SelectStatement ParseValuesBody()
         {
             var start = Advance().Span.Start;
             var rows = new List<EquatableArray<SqlExpr>>();
@@ -317,44 +395,30 @@ internal static partial class SqlParser
             return ParseSelectTail(values);
         }
 
-        // (SELECT ...) as a statement or the first branch of a set operation: its own ORDER BY and LIMIT stay inside it.
+        // (SELECT ...) as a statement or a branch of a set operation: its own ORDER BY and LIMIT stay inside it, and so do a WITH
+        // clause and a set operation inside the parentheses.
         private SelectStatement ParseParenthesizedBranch()
         {
-            var open = Advance();
-            SelectStatement branch;
-            if (AtParenthesizedQuery())
-            {
-                branch = Nested(ParseParenthesizedBranch);
-            }
-            else if (AtKeyword("select"))
-            {
-                var saved = _setOperations;
-                _setOperations = false;
-                branch = ParseSelect();
-                _setOperations = saved;
-            }
-            else
-            {
-                SkipGroup();
-                throw Fail(SqlProblemKind.Unsupported, "A parenthesized WITH or VALUES query is not supported: remove the parentheses", From(open.Span.Start));
-            }
-
-            ExpectCloseParen(open);
-            return branch with { Span = From(open.Span.Start) };
+            var open = Current.Span.Start;
+            return ParseParenthesizedQuery() with { Span = From(open) };
         }
 
-        private SelectStatement ParseSelect()
+        // The query inside parentheses, its span the text inside them.
+        private SelectStatement ParseParenthesizedQuery()
         {
-            _selectDepth++;
-            try
-            {
-                return ParseSelectBody();
-            }
-            finally
-            {
-                _selectDepth--;
-            }
+            var open = Advance();
+            var query = (SelectStatement?)Nested(() => ParseNestedQuery(inFrom: true, writes: false));
+            ExpectCloseParen(open);
+
+            // After a problem inside (already reported) the tree is not returned: an empty SELECT stands in for the query.
+            return query ?? SetOperationQuery(null, From(open.Span.Start));
         }
+
+        // A SELECT with no items holding a set operation where a query goes (or standing in for a query with a problem).
+        private static SelectStatement SetOperationQuery(SetOperationStatement? set, TextSpan span) => new(
+            span, false, EquatableArray<SelectItem>.Empty, null, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
+            EquatableArray<OrderItem>.Empty, null, null, new TextSpan(span.Start, 0), null, null, null, null, null, null, null,
+            SetOperation: set);
 
         // SELECT a UNION [ALL] SELECT b ... [ORDER BY ...] [LIMIT ...]: the last branch's ORDER BY, LIMIT and OFFSET are the whole's;
         // a parenthesized branch keeps its own, and the clauses after it are the whole's.
@@ -464,7 +528,7 @@ internal static partial class SqlParser
             return i > 0 && AtQueryStart(i);
         }
 
-        private SelectStatement ParseSelectBody()
+        private SelectStatement ParseSelect()
         {
             var start = Advance().Span.Start;
 
@@ -577,7 +641,7 @@ internal static partial class SqlParser
 
             // A branch of the statement's set operation stops here: ORDER BY, LIMIT and OFFSET belong to the whole.
             var branch = AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except");
-            if (branch && (!_setOperations || _selectDepth > 1))
+            if (branch && !_setOperations)
             {
                 throw FailSetOperation();
             }
@@ -739,7 +803,7 @@ internal static partial class SqlParser
             var name = op.Value.ToUpperInvariant() + (all ? " ALL" : string.Empty);
             return Fail(
                 SqlProblemKind.Unsupported,
-                $"{name} inside a subquery, a common table expression or an INSERT ... SELECT, or after WITH, is not planned by ShardGen: write the {name} as the whole statement, or run each query as its own [Query]",
+                $"{name} in INSERT is not supported by ShardGen's parser: insert the rows of each query with its own [Query]",
                 From(op.Span.Start));
         }
 

@@ -89,9 +89,6 @@ internal static partial class SqlParser
         private int _nesting;
         private int _treeDepth;
 
-        // SELECT nesting: only the statement's own SELECT (depth 1) may be a branch of a set operation.
-        private int _selectDepth;
-
         // Whether DEFAULT is a value here (INSERT's VALUES, UPDATE's SET); a subquery inside turns it off.
         private bool _defaultAllowed;
 
@@ -99,7 +96,7 @@ internal static partial class SqlParser
         // COLLATE, AT TIME ZONE or ANY/ALL there, except inside parentheses, brackets or a call (ParsePrimary, ParseSubscript).
         private bool _bExpr;
 
-        // Whether the statement may be a set operation (a plain SELECT statement, not INSERT ... SELECT or WITH).
+        // Whether a SELECT here may be a branch of a set operation (not in INSERT ... SELECT or inside a parenthesized branch).
         private bool _setOperations;
         private SqlToken _previous;
 

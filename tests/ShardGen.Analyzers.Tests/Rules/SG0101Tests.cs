@@ -6,10 +6,13 @@ namespace ShardGen.Analyzers.Tests.Rules;
 public sealed class SG0101Tests
 {
     [Fact]
-    public async Task WITH_RECURSIVE_is_underlined_up_to_the_main_statement()
+    public async Task WITH_RECURSIVE_runs_pinned_to_one_key_and_is_underlined_on_the_CTE_over_several_shards()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("{|SG0101:WITH RECURSIVE o AS (SELECT id FROM orders)|} SELECT id FROM orders WHERE tenant_id = @t")]
+            [Query("WITH RECURSIVE o AS (SELECT id FROM orders WHERE tenant_id = @t UNION ALL SELECT x.id FROM orders x JOIN o ON x.id = o.id + 1 WHERE x.tenant_id = @t) SELECT id FROM o")]
+            public partial Task<List<IdRow>> Pinned(long t);
+
+            [Query("WITH RECURSIVE {|SG0101:o AS (SELECT id FROM orders)|} SELECT id FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
             """));
     }
@@ -147,7 +150,7 @@ public sealed class SG0101Tests
         await SingleAsync(Queries("""
             [Query("WITH RECURSIVE o AS (SELECT id FROM orders) SELECT id FROM orders WHERE tenant_id = @t")]
             public partial Task<List<IdRow>> Bad(long t);
-            """), "SG0101", "Recursive CTEs (WITH RECURSIVE)", "separate [Query] calls");
+            """), "SG0101", "is recursive (WITH RECURSIVE)", "Pin every distributed table it reads to the statement's key");
         await SingleAsync(Queries("""
             [Query("SELECT id FROM orders WHERE tenant_id = $1")]
             public partial Task<List<IdRow>> Bad(long t);
@@ -198,13 +201,31 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task UNION_ALL_in_a_FROM_subquery_is_named_as_written_with_a_true_reason()
+    public async Task UNION_ALL_in_a_FROM_subquery_runs_pinned_or_partitioned_by_the_key_and_otherwise_says_why()
     {
-        // It was reported as "UNION is not supported", which is false: UNION ALL runs, as the whole statement.
-        await SingleAsync(Queries("""
+        await Verifier.VerifyAsync(Queries("""
             [Query("SELECT id FROM (SELECT id FROM orders WHERE tenant_id = @t UNION ALL SELECT id FROM customers WHERE tenant_id = @t) u")]
-            public partial Task<List<IdRow>> Bad(long t);
-            """), "SG0101", "UNION ALL inside a subquery", "not planned by ShardGen", "write the UNION ALL as the whole statement");
+            public partial Task<List<IdRow>> Pinned(long t);
+
+            [Query("SELECT id FROM {|SG0120:(SELECT tenant_id, id FROM orders UNION ALL SELECT tenant_id, id FROM customers)|} u")]
+            public partial Task<List<IdRow>> EveryShard();
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM (SELECT tenant_id, id FROM orders UNION ALL SELECT id, tenant_id FROM customers) u")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0107", "Subquery 'u' in FROM is a set operation", "branch 2 selects the distribution key at another position", "every branch selects the distribution key at the same position");
+    }
+
+    [Fact]
+    public async Task A_set_operation_in_an_expression_subquery_over_several_shards_is_underlined_on_its_operator()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND id IN (SELECT id FROM customers WHERE tenant_id = @t UNION SELECT customer_id FROM orders WHERE tenant_id = @t)")]
+            public partial Task<List<IdRow>> Pinned(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id IN (SELECT tenant_id FROM customers {|SG0101:UNION|} SELECT tenant_id FROM orders)")]
+            public partial Task<List<IdRow>> Bad();
+            """));
     }
 
     [Fact]

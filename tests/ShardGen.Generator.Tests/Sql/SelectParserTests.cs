@@ -266,7 +266,7 @@ public sealed class SelectParserTests
         Assert.Equal("active AS NOT MATERIALIZED (SELECT id, name FROM campaigns WHERE company_id = @c)", Text(sql, select.With[0].Span));
         Assert.Equal("active", Text(sql, select.With[0].NameSpan));
         Assert.Equal("SELECT id, name FROM campaigns WHERE company_id = @c", Text(sql, select.With[0].Query.Span));
-        Assert.Equal("(= company_id @c)", Show(select.With[0].Query.Where!));
+        Assert.Equal("(= company_id @c)", Show(select.With[0].Select!.Where!));
         Assert.Equal("active", select.From!.Name);
         Assert.Equal("SELECT id FROM active", Text(sql, TextSpan.FromBounds(select.SelectListSpan.Start - 7, select.FromSpan!.Value.End)));
     }

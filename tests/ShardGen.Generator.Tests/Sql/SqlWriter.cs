@@ -55,7 +55,7 @@ internal static partial class SqlWriter
             return;
         }
 
-        w.Append("WITH ");
+        w.Append(with.Any(cte => cte.Recursive) ? "WITH RECURSIVE " : "WITH ");
         for (var i = 0; i < with.Count; i++)
         {
             var cte = with[i];
@@ -72,7 +72,7 @@ internal static partial class SqlWriter
             }
 
             w.Append('(');
-            Select(w, cte.Query);
+            Statement(w, cte.Query);
             w.Append(')');
         }
 
@@ -81,6 +81,13 @@ internal static partial class SqlWriter
 
     private static void Select(StringBuilder w, SelectStatement select)
     {
+        // A set operation nested in a subquery, a CTE or a parenthesized branch is a SELECT that holds it, as in PostgreSQL.
+        if (select.SetOperation is { } nested)
+        {
+            SetOperation(w, nested);
+            return;
+        }
+
         With(w, select.With);
         if (select.Values.Count > 0)
         {
@@ -174,6 +181,7 @@ internal static partial class SqlWriter
     private static void SetOperation(StringBuilder w, SetOperationStatement setOperation)
     {
         // Each branch in parentheses: a branch keeps its own ORDER BY and LIMIT, and the whole's come after the last one.
+        With(w, setOperation.With);
         for (var i = 0; i < setOperation.Branches.Count; i++)
         {
             if (i > 0)

@@ -138,6 +138,16 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [7L] },
         { nameof(ShopQueries.StatusesOfPinnedBranches), Order.None, [], [2L] },
 
+        // set operations inside subqueries and CTEs, WITH RECURSIVE: pinned to one key, or UNION [ALL] partitioned by the key
+        { nameof(ShopQueries.NextOrdersOfCustomer), Order.Total, [], [7L, 1L] },
+        { nameof(ShopQueries.NextOrdersOfCustomer), Order.Total, [], [3L, 2L] },
+        { nameof(ShopQueries.CustomersWithBigOrSixOrders), Order.Total, [], [7L] },
+        { nameof(ShopQueries.PayingNeverCancelled), Order.Total, [], [4L] },
+        { nameof(ShopQueries.BigOrdersAndTopCustomersPerTenant), Order.Total, [], [] },
+        { nameof(ShopQueries.BigBuyersOrTopCustomers), Order.Total, [], [] },
+        { nameof(ShopQueries.SixesAndFirstLines), Order.Total, [], [] },
+        { nameof(ShopQueries.SixesAndFirstLinesOfTenant), Order.Total, [], [7L] },
+
         // window functions
         { nameof(ShopQueries.RankedOrdersOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.BiggestSixPacksPerTenant), Order.Total, [], [] },

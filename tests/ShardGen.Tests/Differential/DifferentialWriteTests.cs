@@ -81,6 +81,11 @@ public abstract class DifferentialWrites(DifferentialFixture fixture)
         await SameAsync(writes, nameof(ShopWrites.DeleteSecondLinesOfCancelled), 7L);
         await SameAsync(writes, nameof(ShopWrites.BulkFives), 12L);
         await SameAsync(writes, nameof(ShopWrites.MarkBigWithCte), 7L);
+
+        // Data-modifying CTEs pinned to the statement's key: the whole statement runs on that key's shard.
+        await SameAsync(writes, nameof(ShopWrites.DeleteThirdLinesReturningOrders), 12L);
+        await SameAsync(writes, nameof(ShopWrites.MarkSixesReturningTotals), 5L);
+        await SameAsync(writes, nameof(ShopWrites.AddTwoOrdersReturningTotals), 9L, 7000L, joined);
         await SameAsync(writes, nameof(ShopWrites.InsertWithDefaultNote), 6L, 5000L, joined);
         await SameAsync(writes, nameof(ShopWrites.InsertWithDefaultNote), 6L, 5000L, joined);
         await using (var transaction = await fixture.Source.BeginTransactionAsync())

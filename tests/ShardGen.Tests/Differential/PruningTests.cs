@@ -26,6 +26,15 @@ public sealed class PruningTests(DifferentialFixture fixture)
         Assert.Contains(spans, span => Equals(span.GetTagItem("shardgen.call.kind"), "router"));
     }
 
+    [SkippableFact]
+    public async Task A_UNION_ALL_partitioned_by_the_key_and_pinned_outside_it_runs_on_the_keys_shard()
+    {
+        Skip.If(fixture.Unavailable is not null, fixture.Unavailable);
+        var spans = await SpansOfAsync(nameof(ShopQueries.SixesAndFirstLinesOfTenant), [7L]);
+        Assert.Contains(spans, span => Equals(span.GetTagItem("shardgen.call.kind"), "router"));
+        Assert.All(spans.Where(span => span.GetTagItem("shardgen.call.kind") is not null), span => Assert.Equal("router", span.GetTagItem("shardgen.call.kind")));
+    }
+
     [SkippableTheory]
     [InlineData(nameof(ShopQueries.CountPerTenantOfArray), new object[] { 11L }, new long[] { 1, 7, 19, 11 })]
     [InlineData(nameof(ShopQueries.StatusOfArray), new object[] { 2L, 9L }, new long[] { 2, 9, 404 })]

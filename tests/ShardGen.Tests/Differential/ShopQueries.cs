@@ -397,6 +397,29 @@ public sealed partial class ShopQueries
     [Query("SELECT code, name FROM countries WHERE region = 'EU' UNION ALL SELECT code, name FROM countries WHERE region = 'APAC' ORDER BY code")]
     public partial Task<List<CountryRow>> EuropeThenAsia();
 
+    // ---- set operations inside subqueries and CTEs, WITH RECURSIVE
+
+    [Query("WITH RECURSIVE chain(id, total, depth) AS (SELECT id, total, 1 FROM orders WHERE tenant_id = @tenantId AND customer_id = @customerId UNION ALL SELECT o.id, o.total, c.depth + 1 FROM chain c JOIN orders o ON o.id = c.id + 1 WHERE o.tenant_id = @tenantId AND c.depth < 4) SELECT id, total FROM chain ORDER BY id, total")]
+    public partial Task<List<IdTotalRow>> NextOrdersOfCustomer(long tenantId, long customerId);
+
+    [Query("SELECT c.id, c.name FROM customers c WHERE c.tenant_id = @tenantId AND c.id IN (SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND total > 900 UNION SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND quantity = 6) ORDER BY c.id")]
+    public partial Task<List<NameRow>> CustomersWithBigOrSixOrders(long tenantId);
+
+    [Query("SELECT u.id FROM (SELECT customer_id AS id FROM orders WHERE tenant_id = @tenantId AND status = 'paid' EXCEPT SELECT customer_id FROM orders WHERE tenant_id = @tenantId AND status = 'cancelled') AS u ORDER BY 1")]
+    public partial Task<List<IdRow>> PayingNeverCancelled(long tenantId);
+
+    [Query("SELECT u.tenant_id, count(*) AS n FROM (SELECT tenant_id, id FROM orders WHERE total > 900 UNION ALL SELECT tenant_id, id FROM customers WHERE tier = 3) u GROUP BY u.tenant_id ORDER BY u.tenant_id")]
+    public partial Task<List<TenantCountRow>> BigOrdersAndTopCustomersPerTenant();
+
+    [Query("SELECT c.tenant_id, c.id, c.name FROM customers c JOIN (SELECT tenant_id, customer_id AS id FROM orders WHERE total > 950 UNION SELECT tenant_id, id FROM customers WHERE tier = 3) u ON u.tenant_id = c.tenant_id AND u.id = c.id ORDER BY c.tenant_id, c.id")]
+    public partial Task<List<KeyNameRow>> BigBuyersOrTopCustomers();
+
+    [Query("WITH u AS (SELECT tenant_id, id, total FROM orders WHERE quantity = 6 UNION ALL SELECT tenant_id, order_id, price FROM order_lines WHERE line_no = 1) SELECT tenant_id, id, total FROM u WHERE total > 500 ORDER BY tenant_id, id, total LIMIT 30")]
+    public partial Task<List<KeyTotalRow>> SixesAndFirstLines();
+
+    [Query("WITH u AS (SELECT tenant_id, id, total FROM orders WHERE quantity = 6 UNION ALL SELECT tenant_id, order_id, price FROM order_lines WHERE line_no = 1) SELECT tenant_id, id, total FROM u WHERE tenant_id = @tenantId ORDER BY id, total")]
+    public partial Task<List<KeyTotalRow>> SixesAndFirstLinesOfTenant(long tenantId);
+
     // ---- window functions
 
     [Query("SELECT id, total, rank() OVER (PARTITION BY status ORDER BY total DESC, id) AS r FROM orders WHERE tenant_id = @tenantId ORDER BY id")]
@@ -539,6 +562,15 @@ public sealed partial class ShopWrites
 
     [Query("WITH big AS (SELECT id FROM orders WHERE tenant_id = @tenantId AND total > 900) UPDATE orders SET note = 'big' WHERE tenant_id = @tenantId AND id IN (SELECT id FROM big)")]
     public partial Task<int> MarkBigWithCte(long tenantId);
+
+    [Query("WITH gone AS (DELETE FROM order_lines WHERE tenant_id = @tenantId AND line_no = 3 RETURNING order_id) SELECT order_id AS id FROM gone ORDER BY 1")]
+    public partial Task<List<IdRow>> DeleteThirdLinesReturningOrders(long tenantId);
+
+    [Query("WITH marked AS (UPDATE orders SET note = 'marked in a CTE' WHERE tenant_id = @tenantId AND quantity = 6 RETURNING id, total) SELECT m.id, m.total FROM marked m JOIN orders o ON o.tenant_id = @tenantId AND o.id = m.id ORDER BY m.id")]
+    public partial Task<List<IdTotalRow>> MarkSixesReturningTotals(long tenantId);
+
+    [Query("WITH added AS (INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at) VALUES (@tenantId, @id, 1, 'open', 12.50, 1, 2, @at), (@tenantId, @id + 1, 2, 'open', 7.25, 1, 3, @at) RETURNING id, total) SELECT a.id, a.total + (SELECT count(*) FROM orders o WHERE o.tenant_id = @tenantId) AS total FROM added a ORDER BY a.id")]
+    public partial Task<List<IdTotalRow>> AddTwoOrdersReturningTotals(long tenantId, long id, DateTimeOffset at);
 
     [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, weight, quantity, created_at, note) VALUES (@tenantId, @id, 1, 'open', 0, 0, 1, @at, DEFAULT) ON CONFLICT (tenant_id, id) WHERE quantity > 0 DO NOTHING")]
     public partial Task<int> InsertWithDefaultNote(long tenantId, long id, DateTimeOffset at);

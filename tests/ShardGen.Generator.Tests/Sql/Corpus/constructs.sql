@@ -92,3 +92,13 @@ UPDATE messages m SET n = r.n FROM replies r WHERE r.tenant_id = m.tenant_id AND
 UPDATE ONLY messages AS m SET n = 1 WHERE m.tenant_id = @tenant
 DELETE FROM messages m USING replies r WHERE r.tenant_id = m.tenant_id AND m.tenant_id = @tenant RETURNING m.*
 WITH gone AS (SELECT id FROM replies WHERE tenant_id = @tenant) DELETE FROM messages WHERE tenant_id = @tenant AND id IN (SELECT id FROM gone)
+-- Set operations inside subqueries and CTEs, WITH inside a subquery, WITH RECURSIVE, data-modifying and VALUES CTEs
+SELECT * FROM (SELECT id FROM messages WHERE tenant_id = @tenant UNION ALL SELECT id FROM replies WHERE tenant_id = @tenant) u
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r
+WITH moved AS (DELETE FROM replies WHERE tenant_id = @tenant RETURNING *) INSERT INTO archive SELECT * FROM moved
+SELECT id FROM messages m WHERE tenant_id = @tenant AND id IN (SELECT id FROM replies WHERE tenant_id = @tenant EXCEPT SELECT id FROM archive)
+WITH a AS (SELECT id FROM messages WHERE tenant_id = @tenant) SELECT id FROM a UNION SELECT id FROM replies WHERE tenant_id = @tenant ORDER BY 1
+SELECT * FROM messages m WHERE tenant_id = @tenant AND EXISTS (WITH r AS (SELECT id FROM replies WHERE tenant_id = @tenant) SELECT 1 FROM r WHERE r.id = m.id)
+SELECT * FROM ((SELECT id FROM messages WHERE tenant_id = @tenant LIMIT 1) UNION (SELECT id FROM replies WHERE tenant_id = @tenant) ORDER BY 1) u
+WITH v(x, y) AS (VALUES (1, 'a'), (2, 'b')) SELECT x, y FROM v
+WITH u AS (UPDATE messages SET n = n + 1 WHERE tenant_id = @tenant RETURNING id), i AS (INSERT INTO archive (id) SELECT id FROM u RETURNING id) SELECT count(*) FROM i
