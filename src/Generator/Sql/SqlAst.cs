@@ -78,8 +78,15 @@ internal sealed record BinaryExpr(TextSpan Span, string Operator, SqlExpr Left, 
 /// <summary><c>x [NOT] IN (a, b, ...)</c>.</summary>
 internal sealed record InExpr(TextSpan Span, SqlExpr Operand, EquatableArray<SqlExpr> Items, bool Negated) : SqlExpr(Span);
 
-/// <summary><c>x [NOT] IN (SELECT ...)</c>.</summary>
-internal sealed record InSubqueryExpr(TextSpan Span, SqlExpr Operand, SelectStatement Query, bool Negated) : SqlExpr(Span);
+/// <summary>
+/// <c>x [NOT] IN (SELECT ...)</c>, and <c>x op ANY|SOME|ALL (SELECT ...)</c> (PostgreSQL's ANY and ALL sublinks, of which
+/// IN is <c>= ANY</c>): <see cref="Operator"/> as in <see cref="BinaryExpr"/>, <see cref="All"/> for ALL.
+/// </summary>
+internal sealed record InSubqueryExpr(TextSpan Span, SqlExpr Operand, SelectStatement Query, bool Negated, string Operator = "=", bool All = false) : SqlExpr(Span)
+{
+    /// <summary>Whether it tests membership in the subquery's rows: <c>IN</c>, <c>= ANY</c>, <c>NOT IN</c>, <c>&lt;&gt; ALL</c>.</summary>
+    public bool IsMembership => All ? Operator == "<>" : Operator == "=";
+}
 
 /// <summary><c>(SELECT ...)</c> used as a value (a scalar subquery). Its span includes the parentheses.</summary>
 internal sealed record SubqueryExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);

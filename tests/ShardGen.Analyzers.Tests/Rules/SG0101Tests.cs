@@ -54,9 +54,6 @@ public sealed class SG0101Tests
     public async Task Subqueries_outside_the_subset_are_underlined_with_their_parentheses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id = ANY {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
-            public partial Task<List<IdRow>> AnySubquery(long t);
-
             [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(VALUES (1), (2))|}")]
             public partial Task<List<IdRow>> Values(long t);
 

@@ -28,6 +28,11 @@ public sealed class ExpressionParserTests
     [InlineData("a BETWEEN b + 1 AND c * 2 OR d", "(OR (BETWEEN a (+ b 1) (* c 2)) d)")]
     [InlineData("a NOT BETWEEN 1 AND 2", "(NOT BETWEEN a 1 2)")]
     [InlineData("x = ANY(@ids) AND y <> ANY(@other)", "(AND (= ANY x @ids) (<> ANY y @other))")]
+    [InlineData("x = ANY (SELECT y FROM u) AND z", "(AND (IN x [y FROM u]) z)")]
+    [InlineData("x <> ALL (SELECT y FROM u WHERE y > 0)", "(<> ALL x [y FROM u WHERE (> y 0)])")]
+    [InlineData("x < SOME (SELECT y FROM u) OR z", "(OR (< ANY x [y FROM u]) z)")]
+    [InlineData("x LIKE ALL (SELECT p FROM u)", "(LIKE ALL x [p FROM u])")]
+    [InlineData("a || b >= ANY (SELECT c FROM u)", "(>= ANY (|| a b) [c FROM u])")]
     [InlineData("a != b", "(<> a b)")]
     [InlineData("a <= b", "(<= a b)")]
     [InlineData("a >= -1", "(>= a (- 1))")]
@@ -91,6 +96,20 @@ public sealed class ExpressionParserTests
         Assert.Equal("=", any.Operator);
         Assert.Equal("@ids", Text(sql, any.Array.Span));
         Assert.Equal("d IS NOT NULL", Text(sql, parts.OfType<IsNullExpr>().Single().Span));
+    }
+
+    [Fact]
+    public void Quantified_subquery_is_a_sublink_like_in()
+    {
+        const string sql = "SELECT * FROM t WHERE tenant_id = ANY (SELECT tenant_id FROM u) AND n > ALL (SELECT n FROM u WHERE u.id = t.id)";
+        var parts = SqlWalker.Descendants(Select(sql).Where!).OfType<InSubqueryExpr>().ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.Equal("tenant_id = ANY (SELECT tenant_id FROM u)", Text(sql, parts[0].Span));
+        Assert.Equal(("=", false, false, true), (parts[0].Operator, parts[0].All, parts[0].Negated, parts[0].IsMembership));
+        Assert.Equal("SELECT tenant_id FROM u", Text(sql, parts[0].Query.Span));
+        Assert.Equal("n > ALL (SELECT n FROM u WHERE u.id = t.id)", Text(sql, parts[1].Span));
+        Assert.Equal((">", true, false), (parts[1].Operator, parts[1].All, parts[1].IsMembership));
+        Assert.Same(parts[1].Query, SqlWalker.Subquery(parts[1]));
     }
 
     [Fact]

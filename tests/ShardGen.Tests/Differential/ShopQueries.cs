@@ -332,6 +332,20 @@ public sealed partial class ShopQueries
     [Query("SELECT tenant_id, id FROM customers WHERE tenant_id IN (SELECT tenant_id FROM orders WHERE total > 990) ORDER BY tenant_id, id")]
     public partial Task<List<KeyRow>> CustomersOfTenantsWithHugeOrders();
 
+    [Query("SELECT tenant_id, id FROM customers WHERE tenant_id = ANY (SELECT tenant_id FROM orders WHERE total > 990) AND tenant_id <> ALL (SELECT tenant_id FROM orders WHERE total < 2) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRow>> CustomersOfTenantsWithAnyHugeOrder();
+
+    [Query("""
+        SELECT id, total FROM orders
+         WHERE tenant_id = @tenantId
+           AND (customer_id = ANY (SELECT id FROM customers WHERE tenant_id = @tenantId AND tier >= 2)
+                AND total >= ALL (SELECT o.total / 2 FROM orders o WHERE o.tenant_id = @tenantId AND o.status = 'open')
+                AND status LIKE SOME (SELECT '%' || lower(right(name, 1)) || '%' FROM countries)
+                OR total < ANY (SELECT min(total) + 1 FROM orders WHERE tenant_id = @tenantId))
+         ORDER BY id
+        """)]
+    public partial Task<List<IdTotalRow>> OrdersAboveAllOpenOfTenant(long tenantId);
+
     [Query("SELECT c.tenant_id, c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id) ORDER BY 1, 2")]
     public partial Task<List<KeyRow>> CustomersWithoutOrders();
 

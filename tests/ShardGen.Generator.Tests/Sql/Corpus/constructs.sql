@@ -31,6 +31,7 @@ SELECT extract(epoch FROM sent_at), date_part('year', sent_at), sent_at AT TIME 
 SELECT CAST(id AS numeric(10, 2)), id::varchar(20), '1'::int[], '{}'::text[][], timestamp '2020-01-01', double precision '1.5', bit varying(3) '101'
 SELECT EXISTS (SELECT 1), (SELECT 1), 1 IN (1, 2), 1 NOT IN (SELECT 1), x IS TRUE, x IS NOT UNKNOWN, x ISNULL, x NOTNULL, 1 BETWEEN SYMMETRIC 2 AND 0
 SELECT CASE WHEN a THEN 1 ELSE 2 END, COALESCE(a, b), NULLIF(a, b), GREATEST(a, b), LEAST(a, b), a IS DOCUMENT FROM t
+SELECT id FROM messages WHERE tenant_id = @tenant AND id = ANY (SELECT message_id FROM replies WHERE tenant_id = @tenant) AND n > ALL (SELECT n FROM replies WHERE tenant_id = @tenant) AND body LIKE SOME (SELECT pattern FROM filters)
 -- FROM items
 SELECT u.tag, u.n FROM messages m, unnest(m.tags) WITH ORDINALITY AS u(tag, n) WHERE m.tenant_id = @tenant
 SELECT g FROM generate_series(1, @n) g
