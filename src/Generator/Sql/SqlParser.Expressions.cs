@@ -384,7 +384,7 @@ internal static partial class SqlParser
 
         // The SQL-standard forms: substring(s FROM a FOR b | s SIMILAR p ESCAPE e), position(x IN s),
         // overlay(s PLACING x FROM a [FOR b]), trim([BOTH | LEADING | TRAILING] [x] FROM s); each also takes ordinary arguments
-        // (position excepted). The operands are the call's arguments in the order written.
+        // (position excepted); and the XML forms (ParseXmlArguments). The operands are the call's arguments in the order written.
         private SqlExpr ParseKeywordArgumentCall(int start, string name)
         {
             var open = Advance();
@@ -417,6 +417,9 @@ internal static partial class SqlParser
                         arguments.Add(ParseExpr());
                     }
                     while (Accept(SqlTokenKind.Comma));
+                    break;
+                case "xmlelement" or "xmlforest" or "xmlparse" or "xmlpi" or "xmlroot" or "xmlserialize" or "xmlexists":
+                    ParseXmlArguments(name, arguments);
                     break;
                 default:
                     if (At(SqlTokenKind.CloseParen))
@@ -464,6 +467,150 @@ internal static partial class SqlParser
             ExpectCloseParen(open);
             return new FunctionCall(From(start), name, arguments.ToEquatableArray(), false, false);
         }
+
+        // PostgreSQL's XML forms (gram.y: xml functions in func_expr_common_subexpr); the operands are the arguments, while
+        // element and attribute names, DOCUMENT | CONTENT and the other options stay in the text, which runs as written:
+        // xmlelement(NAME e [, xmlattributes(v [AS a], ...)] [, v, ...]), xmlforest(v [AS a], ...), xmlpi(NAME p [, v]),
+        // xmlparse(DOCUMENT | CONTENT v [PRESERVE | STRIP WHITESPACE]), xmlserialize(DOCUMENT | CONTENT v AS type [[NO] INDENT]),
+        // xmlroot(v, VERSION v | NO VALUE [, STANDALONE YES | NO [VALUE]]), xmlexists(path PASSING [BY REF | VALUE] v [BY REF | VALUE]).
+        private void ParseXmlArguments(string name, List<SqlExpr> arguments)
+        {
+            switch (name)
+            {
+                case "xmlelement":
+                    ExpectKeyword("name");
+                    ExpectLabel();
+                    while (Accept(SqlTokenKind.Comma))
+                    {
+                        if (arguments.Count == 0 && AtKeyword("xmlattributes") && Peek(1).Kind == SqlTokenKind.OpenParen)
+                        {
+                            var start = Advance().Span.Start;
+                            var open = Advance();
+                            var attributes = new List<SqlExpr>();
+                            ParseXmlAttributes(attributes);
+                            ExpectCloseParen(open);
+                            arguments.Add(new FunctionCall(From(start), "xmlattributes", attributes.ToEquatableArray(), false, false));
+                        }
+                        else
+                        {
+                            arguments.Add(ParseExpr());
+                        }
+                    }
+
+                    break;
+                case "xmlforest":
+                    ParseXmlAttributes(arguments);
+                    break;
+                case "xmlpi":
+                    ExpectKeyword("name");
+                    ExpectLabel();
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        arguments.Add(ParseExpr());
+                    }
+
+                    break;
+                case "xmlparse" or "xmlserialize":
+                    if (!AcceptKeyword("document"))
+                    {
+                        ExpectKeyword("content");
+                    }
+
+                    arguments.Add(ParseExpr());
+                    if (name == "xmlserialize")
+                    {
+                        ExpectKeyword("as");
+                        ParseTypeName();
+                        _ = AcceptKeyword("indent") || (AtKeyword("no") && PeekKeyword(1, "indent") && AcceptKeyword("no") && AcceptKeyword("indent"));
+                    }
+                    else if (AcceptKeyword("preserve") || AcceptKeyword("strip"))
+                    {
+                        ExpectKeyword("whitespace");
+                    }
+
+                    break;
+                case "xmlroot":
+                    arguments.Add(ParseExpr());
+                    if (!Accept(SqlTokenKind.Comma))
+                    {
+                        throw FailExpected("', VERSION'");
+                    }
+
+                    ExpectKeyword("version");
+                    if (AtKeyword("no") && PeekKeyword(1, "value"))
+                    {
+                        Advance();
+                        Advance();
+                    }
+                    else
+                    {
+                        arguments.Add(ParseExpr());
+                    }
+
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        ExpectKeyword("standalone");
+                        if (!AcceptKeyword("yes"))
+                        {
+                            ExpectKeyword("no");
+                            AcceptKeyword("value");
+                        }
+                    }
+
+                    break;
+                default:
+                    arguments.Add(ParseValueExpression());
+                    ParseXmlPassing(arguments);
+                    break;
+            }
+        }
+
+        // v [AS a], ...: the values of xmlattributes and xmlforest, their names left as written.
+        private void ParseXmlAttributes(List<SqlExpr> arguments)
+        {
+            do
+            {
+                arguments.Add(ParseExpr());
+                if (AcceptKeyword("as"))
+                {
+                    ExpectLabel();
+                }
+            }
+            while (Accept(SqlTokenKind.Comma));
+        }
+
+        // PASSING [BY REF | BY VALUE] v [BY REF | BY VALUE] of xmlexists and XMLTABLE.
+        private void ParseXmlPassing(List<SqlExpr> arguments)
+        {
+            ExpectKeyword("passing");
+            AcceptPassingMechanism();
+            arguments.Add(ParseValueExpression());
+            AcceptPassingMechanism();
+        }
+
+        private void AcceptPassingMechanism()
+        {
+            if (AcceptKeyword("by") && !AcceptKeyword("ref"))
+            {
+                ExpectKeyword("value");
+            }
+        }
+
+        // PostgreSQL's c_expr: a constant, column, parameter, call or parenthesized expression with its subscripts, but no operator
+        // (not even '::': XMLTABLE and xmlexists read PASSING '<a/>'::xml as a syntax error).
+        private SqlExpr ParseValueExpression()
+        {
+            var value = ParsePrimary();
+            while (At(SqlTokenKind.OpenBracket))
+            {
+                value = ParseSubscript(value);
+            }
+
+            return value;
+        }
+
+        // A column label (PostgreSQL's ColLabel): any word, reserved or not, or a quoted name.
+        private string ExpectLabel() => At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier) ? Advance().Value : throw FailExpected("a name");
 
         // f(...) OVER name, or OVER ([name] [PARTITION BY a, b] [ORDER BY c DESC] [frame]).
         private SqlExpr ParseWindow(FunctionCall call)

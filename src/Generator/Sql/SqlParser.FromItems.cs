@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace ShardGen.Generator.Sql;
 
@@ -323,6 +324,11 @@ internal static partial class SqlParser
         // f(...) [WITH ORDINALITY] [AS] alias [(a, b) | (a int, b text)] | ROWS FROM (f(...) [AS (a int)], ...) [WITH ORDINALITY] ...
         private TableRef ParseFunctionTable(int start)
         {
+            if (AtKeyword("xmltable") && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                return ParseXmlTable(start);
+            }
+
             var callsStart = Current.Span.Start;
             var functions = new List<SqlExpr>();
             if (AtKeyword("rows"))
@@ -374,6 +380,81 @@ internal static partial class SqlParser
 
             var name = functions[0] is FunctionCall call ? call.Name : string.Empty;
             return new TableRef(From(start), null, name, alias, callsSpan, ColumnAliases: columns, Functions: functions.ToEquatableArray(), Ordinality: ordinality);
+        }
+
+        // XMLTABLE([XMLNAMESPACES(uri AS name | DEFAULT uri, ...),] row PASSING [BY REF | VALUE] document [BY REF | VALUE]
+        // COLUMNS name type [PATH p] [DEFAULT d] [NOT NULL | NULL] | name FOR ORDINALITY, ...) [[AS] alias [(a, b)]]: a function
+        // in FROM whose operands are its arguments, and whose columns are those of COLUMNS (or of the alias's list).
+        private TableRef ParseXmlTable(int start)
+        {
+            var callStart = Advance().Span.Start;
+            var open = Advance();
+            var arguments = new List<SqlExpr>();
+            if (AtKeyword("xmlnamespaces") && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                Advance();
+                var namespacesOpen = Advance();
+                do
+                {
+                    var isDefault = AcceptKeyword("default");
+                    arguments.Add(ParseExpr(Level.Comparison));
+                    if (!isDefault)
+                    {
+                        ExpectKeyword("as");
+                        ExpectLabel();
+                    }
+                }
+                while (Accept(SqlTokenKind.Comma));
+                ExpectCloseParen(namespacesOpen);
+                if (!Accept(SqlTokenKind.Comma))
+                {
+                    throw FailExpected("','");
+                }
+            }
+
+            arguments.Add(ParseValueExpression());
+            ParseXmlPassing(arguments);
+            ExpectKeyword("columns");
+            var columns = new List<string>();
+            do
+            {
+                if (!(SqlKeywords.IsColumnName(Current) || (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current))))
+                {
+                    throw FailExpected("a column name");
+                }
+
+                columns.Add(Advance().Value);
+                if (AcceptKeyword("for"))
+                {
+                    ExpectKeyword("ordinality");
+                    continue;
+                }
+
+                ParseTypeName();
+                while (true)
+                {
+                    if (AcceptKeyword("path") || AcceptKeyword("default"))
+                    {
+                        arguments.Add(ParseExpr(Level.Comparison));
+                    }
+                    else if (AtKeyword("not") && PeekKeyword(1, "null"))
+                    {
+                        Advance();
+                        Advance();
+                    }
+                    else if (!AcceptKeyword("null"))
+                    {
+                        break;
+                    }
+                }
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            var call = new FunctionCall(From(callStart), "xmltable", arguments.ToEquatableArray(), false, false);
+            var alias = ParseTableAlias(TableContext.From);
+            var renamed = alias is not null && At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
+            var aliases = renamed.Concat(columns.Skip(renamed.Count)).ToEquatableArray();
+            return new TableRef(From(start), null, call.Name, alias, call.Span, ColumnAliases: aliases, Functions: new SqlExpr[] { call }.ToEquatableArray());
         }
 
         // A call in FROM: f(...), schema.f(...), or a special form such as substring(...) — never a window function.

@@ -112,6 +112,46 @@ public sealed class ExpressionParserTests
         Assert.Same(parts[1].Query, SqlWalker.Subquery(parts[1]));
     }
 
+    [Theory]
+    [InlineData("xmlelement(name item, xmlattributes(a AS \"x\", b), c || 'd', xmlelement(name \"sub\"))", "xmlelement(xmlattributes(a b) (|| c 'd') xmlelement())")]
+    [InlineData("xmlelement(name e, a)", "xmlelement(a)")]
+    [InlineData("xmlforest(a, b AS select, @p)", "xmlforest(a b @p)")]
+    [InlineData("xmlparse(document @d)", "xmlparse(@d)")]
+    [InlineData("xmlparse(content a || b preserve whitespace)", "xmlparse((|| a b))")]
+    [InlineData("xmlpi(name php, 'echo')", "xmlpi('echo')")]
+    [InlineData("xmlpi(name php)", "xmlpi()")]
+    [InlineData("xmlroot(x, version '1.0', standalone no value)", "xmlroot(x '1.0')")]
+    [InlineData("xmlroot(x, version no value, standalone yes)", "xmlroot(x)")]
+    [InlineData("xmlserialize(content x AS varchar(10) no indent)", "xmlserialize(x)")]
+    [InlineData("xmlserialize(document x AS text indent)", "xmlserialize(x)")]
+    [InlineData("xmlexists('//a' PASSING BY VALUE x[1] BY REF)", "xmlexists('//a' (SUBSCRIPT x 1))")]
+    [InlineData("xmlconcat(a, b)", "xmlconcat(a b)")]
+    public void XML_forms_keep_their_operands_as_arguments(string expr, string expected)
+        => Assert.Equal(expected, Show(Expr(expr)));
+
+    [Fact]
+    public void XML_forms_have_spans()
+    {
+        const string sql = "SELECT xmlelement(name e, xmlattributes(t.a AS b), @v) IS DOCUMENT FROM t";
+        var test = Assert.IsType<BooleanTestExpr>(Select(sql).Items[0].Expr);
+        Assert.Equal("DOCUMENT", test.Test);
+        var element = Assert.IsType<FunctionCall>(test.Operand);
+        Assert.Equal("xmlelement(name e, xmlattributes(t.a AS b), @v)", Text(sql, element.Span));
+        Assert.Equal("xmlattributes(t.a AS b)", Text(sql, element.Arguments[0].Span));
+        Assert.Equal("@v", Text(sql, element.Arguments[1].Span));
+    }
+
+    [Theory]
+    [InlineData("SELECT xmlelement(e)", "e")]
+    [InlineData("SELECT xmlparse(x)", "x")]
+    [InlineData("SELECT xmlserialize(content x)", ")")]
+    [InlineData("SELECT xmlroot(x)", ")")]
+    [InlineData("SELECT xmlroot(x, version '1', standalone maybe)", "maybe")]
+    [InlineData("SELECT xmlexists('//a' PASSING x::xml)", "::")]
+    [InlineData("SELECT xmlpi(name p, a, b)", ",")]
+    public void XML_forms_outside_PostgreSQLs_grammar_are_syntax_errors(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
+
     [Fact]
     public void Case_with_and_without_operand()
     {

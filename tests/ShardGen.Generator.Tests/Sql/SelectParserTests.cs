@@ -374,4 +374,26 @@ public sealed class SelectParserTests
         var problem = ProblemAt("SELECT a FROM t ORDER BY a UNION SELECT b FROM u", SqlProblemKind.Syntax, "ORDER BY a");
         Assert.Contains("after its last branch", problem.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void XMLTABLE_is_a_function_in_FROM_with_the_columns_of_COLUMNS()
+    {
+        const string sql = "SELECT x.id FROM m, XMLTABLE(XMLNAMESPACES('u' AS n, DEFAULT @d), '/r' PASSING BY REF m.doc COLUMNS id int PATH '@id' NOT NULL, name text DEFAULT @name NULL, n FOR ORDINALITY) AS x(ident)";
+        var table = Select(sql).Joins[0].Table;
+        Assert.Equal(("xmltable", "x"), (table.Name, table.Alias));
+        Assert.Equal(["ident", "name", "n"], table.ColumnAliases);
+        var call = Assert.IsType<FunctionCall>(Assert.Single(table.Functions));
+        Assert.Equal(["'u'", "@d", "'/r'", "m.doc", "'@id'", "@name"], call.Arguments.Select(Show));
+        Assert.Equal(sql.Substring(sql.IndexOf("XMLTABLE", StringComparison.Ordinal), sql.IndexOf(" AS x(", StringComparison.Ordinal) - sql.IndexOf("XMLTABLE", StringComparison.Ordinal)), Text(sql, table.NameSpan));
+        Assert.Equal("XMLTABLE(", Text(sql, table.Span)[..9]);
+        Assert.EndsWith("AS x(ident)", Text(sql, table.Span), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING '<r/>'::xml COLUMNS a text)", "::")]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING d)", ")")]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING d COLUMNS a text PATH)", ")")]
+    [InlineData("SELECT * FROM xmltable('/r' COLUMNS a text)", "COLUMNS")]
+    public void XMLTABLE_outside_PostgreSQLs_grammar_is_a_syntax_error(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
 }

@@ -172,6 +172,8 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.MedianOfTenant), Order.None, [], [424242L] },
         { nameof(ShopQueries.GroupingSetsOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
+        { nameof(ShopQueries.CustomersAsXml), Order.Total, [], [7L] },
+        { nameof(ShopQueries.TagsOfCustomers), Order.Total, [], [7L] },
 
         // key conditions written as expressions, routed to the key's shard
         { nameof(ShopQueries.FoldedKey), Order.Total, [], [] },

@@ -79,6 +79,10 @@ public sealed record TenantTotalRow(long TenantId, decimal Total);
 
 public sealed record CountryRow(string Code, string Name);
 
+public sealed record CustomerXmlRow(long Id, string Xml, string Extra, bool Senior);
+
+public sealed record XmlTagRow(long Id, int Ord, string Tag, int Weight);
+
 public sealed record SettingRow(string Key, string Value);
 
 public sealed record StatusDistinctRow(string Status, long Customers, long N, decimal Mean);
@@ -527,6 +531,24 @@ public sealed partial class ShopQueries
 
     [Query("SELECT status, quantity, count(*) AS n, grouping(status, quantity) AS level FROM orders WHERE tenant_id = @tenantId GROUP BY ROLLUP (status, quantity) ORDER BY level, status, quantity")]
     public partial Task<List<GroupingRow>> RollupOfTenant(long tenantId);
+
+    [Query("""
+        SELECT id, xmlelement(name customer, xmlattributes(id AS "ref", tier), xmlforest(name, country_code AS country))::text AS xml,
+               xmlserialize(content xmlconcat(xmlpi(name note, 'n'), xmlparse(content '<a>' || tier || '</a>')) AS text) AS extra,
+               xmlexists('/c[@tier > 1]' PASSING BY REF xmlelement(name c, xmlattributes(tier))) AND xmlroot(xmlparse(document '<r/>'), version '1.0', standalone yes) IS DOCUMENT AS senior
+          FROM customers WHERE tenant_id = @tenantId ORDER BY id
+        """)]
+    public partial Task<List<CustomerXmlRow>> CustomersAsXml(long tenantId);
+
+    [Query("""
+        SELECT c.id, x.ord, x.tag, x.weight
+          FROM customers c,
+               XMLTABLE('/tags/t' PASSING ('<tags><t w="2">a</t><t>b</t><t w="4">c</t></tags>'::xml)
+                        COLUMNS ord FOR ORDINALITY, tag text PATH '.', weight int PATH '@w' DEFAULT 1 NOT NULL) AS x
+         WHERE c.tenant_id = @tenantId AND x.weight <= c.tier
+         ORDER BY c.id, x.ord
+        """)]
+    public partial Task<List<XmlTagRow>> TagsOfCustomers(long tenantId);
 }
 
 /// <summary>The write [Query] methods of the differential test.</summary>

@@ -32,6 +32,9 @@ SELECT CAST(id AS numeric(10, 2)), id::varchar(20), '1'::int[], '{}'::text[][], 
 SELECT EXISTS (SELECT 1), (SELECT 1), 1 IN (1, 2), 1 NOT IN (SELECT 1), x IS TRUE, x IS NOT UNKNOWN, x ISNULL, x NOTNULL, 1 BETWEEN SYMMETRIC 2 AND 0
 SELECT CASE WHEN a THEN 1 ELSE 2 END, COALESCE(a, b), NULLIF(a, b), GREATEST(a, b), LEAST(a, b), a IS DOCUMENT FROM t
 SELECT id FROM messages WHERE tenant_id = @tenant AND id = ANY (SELECT message_id FROM replies WHERE tenant_id = @tenant) AND n > ALL (SELECT n FROM replies WHERE tenant_id = @tenant) AND body LIKE SOME (SELECT pattern FROM filters)
+SELECT xmlelement(name item, xmlattributes(id AS "id", body), 'text', xmlelement(name "sub-item")), xmlforest(body, id AS ident), xmlconcat(xmlcomment('c'), '<a/>'::xml) FROM messages WHERE tenant_id = @tenant
+SELECT xmlparse(document '<a/>'), xmlparse(content body strip whitespace), xmlpi(name php, 'echo'), xmlpi(name x), xmlroot('<a/>'::xml, version '1.0', standalone yes), xmlroot(x, version no value, standalone no value), xmlroot(x, version no value)
+SELECT xmlserialize(document '<a/>'::xml AS text), xmlserialize(content x AS varchar(20) indent), xmlserialize(content x AS text no indent), x IS NOT DOCUMENT FROM t WHERE xmlexists('//a' PASSING BY REF x) AND xmlexists('//b' PASSING x BY VALUE)
 -- FROM items
 SELECT u.tag, u.n FROM messages m, unnest(m.tags) WITH ORDINALITY AS u(tag, n) WHERE m.tenant_id = @tenant
 SELECT g FROM generate_series(1, @n) g
@@ -52,6 +55,8 @@ SELECT * FROM messages m JOIN (replies r JOIN likes l ON l.tenant_id = r.tenant_
 SELECT * FROM ((messages m JOIN replies r USING (tenant_id)) AS j LEFT JOIN likes l ON l.tenant_id = j.tenant_id) WHERE tenant_id = @tenant
 SELECT * FROM ONLY messages WHERE tenant_id = @tenant
 SELECT FROM messages WHERE tenant_id = @tenant
+SELECT x.* FROM messages m, XMLTABLE(XMLNAMESPACES('http://x' AS n, DEFAULT 'http://d'), '/n:rows/n:row' PASSING BY VALUE (m.body::xml) COLUMNS id int PATH '@id' NOT NULL, name text PATH 'name' DEFAULT 'none', ord FOR ORDINALITY, note text NULL) AS x WHERE m.tenant_id = @tenant
+SELECT * FROM LATERAL xmltable('/r' PASSING ('<r/>'::xml) BY REF COLUMNS a text, z int) t(b), xmltable('/s' PASSING (SELECT '<s/>'::xml) COLUMNS c int)
 -- Clauses
 SELECT sum(n) OVER w, rank() OVER (w ORDER BY id) FROM messages WHERE tenant_id = @tenant WINDOW w AS (PARTITION BY kind)
 SELECT sum(n) OVER (ORDER BY id ROWS BETWEEN @before PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM messages WHERE tenant_id = @tenant
