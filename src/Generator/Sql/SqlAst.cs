@@ -207,7 +207,8 @@ internal abstract record SqlStatement(TextSpan Span) : SqlNode(Span);
 /// calls as <see cref="NameSpan"/>; <see cref="Ordinality"/>: <c>WITH ORDINALITY</c>. A parenthesized join (<c>(a JOIN b ON ...) AS j</c>)
 /// is <see cref="Nested"/>, with the alias (if any) as <see cref="Name"/>. <see cref="ColumnAliases"/> are the names of an alias's
 /// column list (<c>AS t(a, b)</c>; of a column definition list <c>AS t(a int, b text)</c> the names, the types left as written).
-/// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL).
+/// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL). <see cref="Sample"/>: a
+/// table's <c>TABLESAMPLE</c> clause.
 /// </summary>
 internal sealed record TableRef(
     TextSpan Span,
@@ -221,7 +222,11 @@ internal sealed record TableRef(
     bool Ordinality = false,
     bool Lateral = false,
     bool Only = false,
-    JoinedTable? Nested = null) : SqlNode(Span);
+    JoinedTable? Nested = null,
+    TableSample? Sample = null) : SqlNode(Span);
+
+/// <summary><c>TABLESAMPLE method (arguments) [REPEATABLE (seed)]</c> after a table in FROM; <see cref="Method"/> as written (<c>system</c>, <c>bernoulli</c>, ...).</summary>
+internal sealed record TableSample(TextSpan Span, string Method, EquatableArray<SqlExpr> Arguments, SqlExpr? Repeatable) : SqlNode(Span);
 
 /// <summary>A FROM list or a parenthesized join: the first item and the items joined to it, in order.</summary>
 internal sealed record JoinedTable(TextSpan Span, TableRef First, EquatableArray<JoinClause> Joins) : SqlNode(Span);
@@ -265,6 +270,8 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// <see cref="Windows"/> is the WINDOW clause; <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
 /// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
+/// <c>TABLE t</c> is <c>SELECT * FROM t</c> with <see cref="TableForm"/> set: its star, select list and FROM spans are the table's,
+/// as neither is written.
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -294,7 +301,8 @@ internal sealed record SelectStatement(
     TextSpan? LockingSpan = null,
     bool LimitWithTies = false,
     EquatableArray<EquatableArray<SqlExpr>> Values = default,
-    bool GroupByDistinct = false) : SqlStatement(Span);
+    bool GroupByDistinct = false,
+    bool TableForm = false) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]

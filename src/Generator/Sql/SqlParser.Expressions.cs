@@ -58,8 +58,9 @@ internal static partial class SqlParser
         {
             var open = Current;
             SqlExpr result;
-            if (AtQueryStart(1))
+            if (IsParenthesizedQuery())
             {
+                // (SELECT ...), ((SELECT ...)), and ((SELECT ...) UNION ...): a subquery, never ((SELECT 1) + 1).
                 result = ParseSubquery() is { } query
                     ? new SubqueryExpr(From(open.Span.Start), query)
                     : new Literal(From(open.Span.Start), LiteralKind.Null, "null");

@@ -141,6 +141,32 @@ internal static partial class SqlParser
             return names.ToEquatableArray();
         }
 
+        // TABLE [ONLY] t [*] (gram.y's simple_select): SELECT * FROM t, as a statement or a set operation's branch; ORDER BY,
+        // LIMIT and the rest may follow, as after a SELECT.
+        private SelectStatement ParseTableQuery()
+        {
+            _selectDepth++;
+            try
+            {
+                var start = Advance().Span.Start;
+                var table = ParseTableRef(TableContext.Insert);
+                if (table.Alias is not null)
+                {
+                    throw Fail(SqlProblemKind.Syntax, "TABLE t takes no alias: write SELECT * FROM t AS a", table.Span);
+                }
+
+                var star = new SelectItem(table.Span, new StarExpr(table.Span, null), null);
+                var select = new SelectStatement(
+                    From(start), false, new[] { star }.ToEquatableArray(), table, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
+                    EquatableArray<OrderItem>.Empty, null, null, table.Span, table.Span, null, null, null, null, null, null, TableForm: true);
+                return ParseSelectTail(select);
+            }
+            finally
+            {
+                _selectDepth--;
+            }
+        }
+
         private TableRef ParseTableRef(TableContext context) => Nested(() => ParseTableRefBody(context));
 
         private TableRef ParseTableRefBody(TableContext context)
@@ -224,20 +250,42 @@ internal static partial class SqlParser
                 columns = ParseNameList();
             }
 
-            if (context == TableContext.From && AtKeyword("tablesample"))
-            {
-                var sampleStart = Advance().Span.Start;
-                ParseQualifiedNameText();
-                SkipGroup();
-                if (AcceptKeyword("repeatable"))
-                {
-                    SkipGroup();
-                }
+            var sample = context == TableContext.From && AtKeyword("tablesample") ? ParseTableSample() : null;
+            return new TableRef(From(start), schema, name, alias, nameSpan, ColumnAliases: columns, Only: only, Sample: sample);
+        }
 
-                ReportUnsupported("TABLESAMPLE is not supported", sampleStart);
+        // TABLESAMPLE method (argument, ...) [REPEATABLE (seed)] after a table.
+        private TableSample ParseTableSample()
+        {
+            var start = Advance().Span.Start;
+            var method = ParseQualifiedNameText();
+            var open = Current;
+            if (!Accept(SqlTokenKind.OpenParen))
+            {
+                throw FailExpected("'('");
             }
 
-            return new TableRef(From(start), schema, name, alias, nameSpan, ColumnAliases: columns, Only: only);
+            var arguments = new List<SqlExpr>();
+            do
+            {
+                arguments.Add(ParseExpr());
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            SqlExpr? seed = null;
+            if (AcceptKeyword("repeatable"))
+            {
+                var seedOpen = Current;
+                if (!Accept(SqlTokenKind.OpenParen))
+                {
+                    throw FailExpected("'('");
+                }
+
+                seed = ParseExpr();
+                ExpectCloseParen(seedOpen);
+            }
+
+            return new TableSample(From(start), method, arguments.ToEquatableArray(), seed);
         }
 
         // Whether a '(' in FROM opens a query ((SELECT ...), ((VALUES ...)), (WITH ...)) rather than a parenthesized join

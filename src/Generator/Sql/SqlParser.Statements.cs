@@ -91,6 +91,11 @@ internal static partial class SqlParser
                 return ParseValues();
             }
 
+            if (token.IsKeyword("table"))
+            {
+                return ParseTableQuery();
+            }
+
             if (AtParenthesizedQuery() && _setOperations)
             {
                 // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows.
@@ -108,9 +113,7 @@ internal static partial class SqlParser
             {
                 throw Fail(
                     SqlProblemKind.Unsupported,
-                    token.Value == "table"
-                        ? "TABLE t is not supported: write SELECT * FROM t"
-                        : $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE, DELETE or VALUES statement",
+                    $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE, DELETE or VALUES statement",
                     token.Span);
             }
 
@@ -265,6 +268,14 @@ internal static partial class SqlParser
                 return inner;
             }
 
+            if (PeekKeyword(1, "table"))
+            {
+                Advance();
+                var table = ParseTableQuery();
+                ExpectCloseParen(open);
+                return table;
+            }
+
             if (!PeekKeyword(1, "select") && !(inFrom && PeekKeyword(1, "values")))
             {
                 var with = PeekKeyword(1, "with");
@@ -272,7 +283,6 @@ internal static partial class SqlParser
                 ReportUnsupported(
                     with
                         ? "WITH inside a subquery is not supported: move the common table expression to the start of the statement"
-                        : PeekKeyword(1, "table") ? "TABLE t is not supported: write SELECT * FROM t"
                         : "VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)",
                     open.Span.Start);
                 return null;
@@ -331,6 +341,10 @@ internal static partial class SqlParser
                 branch = ParseSelect();
                 _setOperations = saved;
             }
+            else if (AtKeyword("table"))
+            {
+                branch = ParseTableQuery();
+            }
             else
             {
                 SkipGroup();
@@ -383,6 +397,10 @@ internal static partial class SqlParser
                 else if (AtKeyword("select"))
                 {
                     branches.Add(ParseSelect());
+                }
+                else if (AtKeyword("table"))
+                {
+                    branches.Add(ParseTableQuery());
                 }
                 else
                 {
@@ -509,7 +527,7 @@ internal static partial class SqlParser
                 _ = AcceptKeyword("temporary") || AcceptKeyword("temp") || AcceptKeyword("unlogged");
                 AcceptKeyword("table");
                 SkipQualifiedName();
-                ReportUnsupported("SELECT INTO is not supported: select the rows and insert them with their own [Query]", intoStart);
+                ReportUnsupported("SELECT INTO is not supported: it creates a table, which a [Query] does not; select the rows, or write INSERT INTO an existing table ... SELECT", intoStart);
             }
 
             TableRef? from = null;

@@ -157,7 +157,7 @@ internal static partial class SqlParser
 
         private bool PeekKeyword(int offset, string keyword) => Peek(offset).IsKeyword(keyword);
 
-        private bool AtQueryStart(int offset) => PeekKeyword(offset, "select") || PeekKeyword(offset, "with") || PeekKeyword(offset, "values");
+        private bool AtQueryStart(int offset) => PeekKeyword(offset, "select") || PeekKeyword(offset, "with") || PeekKeyword(offset, "values") || PeekKeyword(offset, "table");
 
         private bool Accept(SqlTokenKind kind)
         {

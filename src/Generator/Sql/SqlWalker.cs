@@ -221,8 +221,8 @@ internal static class SqlWalker
     }
 
     /// <summary>
-    /// The expressions of a FROM list outside its subqueries, in the order written: the calls of functions in FROM and the ON
-    /// conditions of joins, parenthesized joins included.
+    /// The expressions of a FROM list outside its subqueries, in the order written: the calls of functions in FROM, the arguments
+    /// of TABLESAMPLE and the ON conditions of joins, parenthesized joins included.
     /// </summary>
     public static IEnumerable<SqlExpr> FromExpressions(TableRef? first, EquatableArray<JoinClause> joins)
     {
@@ -239,6 +239,19 @@ internal static class SqlWalker
             foreach (var function in table?.Functions ?? EquatableArray<SqlExpr>.Empty)
             {
                 yield return function;
+            }
+
+            if (table?.Sample is { } sample)
+            {
+                foreach (var argument in sample.Arguments)
+                {
+                    yield return argument;
+                }
+
+                if (sample.Repeatable is not null)
+                {
+                    yield return sample.Repeatable;
+                }
             }
 
             if (on is not null)

@@ -205,6 +205,31 @@ public sealed class SG0101Tests
     }
 
     [Fact]
+    public async Task TABLESAMPLE_and_TABLE_t_run_on_one_node_and_are_underlined_over_several_shards()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders TABLESAMPLE BERNOULLI (@p) REPEATABLE (7) WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> SamplePinned(double p, long t);
+
+            [Query("SELECT id FROM orders {|SG0101:TABLESAMPLE SYSTEM (10)|} WHERE total > 5")]
+            public partial Task<List<IdRow>> SampleOverEveryShard();
+
+            [Query("TABLE countries")]
+            public partial Task<List<Country>> ReferenceTable();
+
+            [Query("SELECT id, code, name FROM countries WHERE id > @id UNION ALL TABLE countries ORDER BY 1")]
+            public partial Task<List<Country>> ReferenceBranch(long id);
+
+            [Query("{|SG0101:TABLE orders|}")]
+            public partial Task<List<Order>> EveryShard();
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders TABLESAMPLE SYSTEM_ROWS (10)")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0101", "TABLESAMPLE (over several shards each shard would sample its own rows", "REPEATABLE would not repeat", "pin every distributed table to one key");
+    }
+
+    [Fact]
     public async Task Locking_over_several_shards_says_what_would_run_it_not_that_transactions_are_missing()
     {
         await SingleAsync(Queries("""

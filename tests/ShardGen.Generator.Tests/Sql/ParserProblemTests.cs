@@ -12,8 +12,7 @@ public sealed class ParserProblemTests
     [InlineData("SELECT * FROM t WHERE a IN (SELECT a FROM u UNION SELECT a FROM v)", "UNION", "UNION inside a subquery")]
     [InlineData("SELECT * FROM t WHERE a IN (SELECT a FROM u UNION ALL SELECT a FROM v)", "UNION ALL", "UNION ALL inside a subquery")]
     [InlineData("SELECT * FROM (SELECT a FROM u UNION ALL SELECT a FROM v) s", "UNION ALL", "UNION ALL inside a subquery")]
-    [InlineData("SELECT * FROM t TABLESAMPLE SYSTEM (10)", "TABLESAMPLE SYSTEM (10)", "TABLESAMPLE")]
-    [InlineData("TABLE t", "TABLE", "SELECT * FROM t")]
+    [InlineData("SELECT ((SELECT 2) UNION SELECT 3)", "UNION", "UNION inside a subquery")]
     [InlineData("UPDATE t SET tags[1] = 'x'", "tags[1]", "array element")]
     [InlineData("WITH w AS (SELECT 1) SELECT a FROM t INTERSECT SELECT a FROM u", "INTERSECT", "INTERSECT")]
     [InlineData("INSERT INTO t (a) SELECT a FROM u EXCEPT SELECT a FROM v", "EXCEPT", "EXCEPT")]
@@ -36,11 +35,11 @@ public sealed class ParserProblemTests
     [Fact]
     public void Several_unsupported_constructs_are_all_reported()
     {
-        const string sql = "WITH RECURSIVE x AS (SELECT 1) SELECT $1 INTO archive FROM t TABLESAMPLE SYSTEM (1)";
+        const string sql = "WITH RECURSIVE x AS (SELECT 1) SELECT $1 INTO archive FROM t TABLESAMPLE SYSTEM (1) WHERE a = :b";
         var problems = Problems(sql);
         Assert.All(problems, p => Assert.Equal(SqlProblemKind.Unsupported, p.Kind));
         Assert.Equal(
-            new[] { "WITH RECURSIVE x AS (SELECT 1)", "$1", "INTO archive", "TABLESAMPLE SYSTEM (1)" },
+            new[] { "WITH RECURSIVE x AS (SELECT 1)", "$1", "INTO archive", ":b" },
             problems.Select(p => Text(sql, p.Span)));
     }
 

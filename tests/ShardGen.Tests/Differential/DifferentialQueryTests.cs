@@ -174,6 +174,9 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
         { nameof(ShopQueries.CustomersAsXml), Order.Total, [], [7L] },
         { nameof(ShopQueries.TagsOfCustomers), Order.Total, [], [7L] },
+        { nameof(ShopQueries.SampleOfTenant), Order.None, [], [7L] },
+        { nameof(ShopQueries.EveryCountry), Order.Total, [], [] },
+        { nameof(ShopQueries.CountriesOfRegionAndEvery), Order.Keys, [0, 2], ["EU"] },
 
         // key conditions written as expressions, routed to the key's shard
         { nameof(ShopQueries.FoldedKey), Order.Total, [], [] },

@@ -83,6 +83,10 @@ public sealed record CustomerXmlRow(long Id, string Xml, string Extra, bool Seni
 
 public sealed record XmlTagRow(long Id, int Ord, string Tag, int Weight);
 
+public sealed record SampleRow(long N, long None);
+
+public sealed record CountryRegionRow(string Code, string Name, string Region);
+
 public sealed record SettingRow(string Key, string Value);
 
 public sealed record StatusDistinctRow(string Status, long Customers, long N, decimal Mean);
@@ -549,6 +553,19 @@ public sealed partial class ShopQueries
          ORDER BY c.id, x.ord
         """)]
     public partial Task<List<XmlTagRow>> TagsOfCustomers(long tenantId);
+
+    [Query("""
+        SELECT count(*) AS n, (SELECT count(*) FROM customers TABLESAMPLE SYSTEM (0) WHERE tenant_id = @tenantId) AS none
+          FROM orders TABLESAMPLE BERNOULLI (100) REPEATABLE (3)
+         WHERE tenant_id = @tenantId
+        """)]
+    public partial Task<SampleRow?> SampleOfTenant(long tenantId);
+
+    [Query("TABLE countries ORDER BY 1")]
+    public partial Task<List<CountryRegionRow>> EveryCountry();
+
+    [Query("SELECT code, name, region FROM countries WHERE region = @region UNION ALL (TABLE countries) ORDER BY 1, 3")]
+    public partial Task<List<CountryRegionRow>> CountriesOfRegionAndEvery(string region);
 }
 
 /// <summary>The write [Query] methods of the differential test.</summary>

@@ -57,6 +57,8 @@ SELECT * FROM ONLY messages WHERE tenant_id = @tenant
 SELECT FROM messages WHERE tenant_id = @tenant
 SELECT x.* FROM messages m, XMLTABLE(XMLNAMESPACES('http://x' AS n, DEFAULT 'http://d'), '/n:rows/n:row' PASSING BY VALUE (m.body::xml) COLUMNS id int PATH '@id' NOT NULL, name text PATH 'name' DEFAULT 'none', ord FOR ORDINALITY, note text NULL) AS x WHERE m.tenant_id = @tenant
 SELECT * FROM LATERAL xmltable('/r' PASSING ('<r/>'::xml) BY REF COLUMNS a text, z int) t(b), xmltable('/s' PASSING (SELECT '<s/>'::xml) COLUMNS c int)
+SELECT * FROM messages TABLESAMPLE SYSTEM (10) REPEATABLE (1) WHERE tenant_id = @tenant
+SELECT m.id FROM ONLY messages AS m TABLESAMPLE bernoulli (@percent) JOIN replies r TABLESAMPLE public.system_rows (5) ON r.id = m.id WHERE m.tenant_id = @tenant
 -- Clauses
 SELECT sum(n) OVER w, rank() OVER (w ORDER BY id) FROM messages WHERE tenant_id = @tenant WINDOW w AS (PARTITION BY kind)
 SELECT sum(n) OVER (ORDER BY id ROWS BETWEEN @before PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM messages WHERE tenant_id = @tenant
@@ -98,3 +100,6 @@ UPDATE messages m SET n = r.n FROM replies r WHERE r.tenant_id = m.tenant_id AND
 UPDATE ONLY messages AS m SET n = 1 WHERE m.tenant_id = @tenant
 DELETE FROM messages m USING replies r WHERE r.tenant_id = m.tenant_id AND m.tenant_id = @tenant RETURNING m.*
 WITH gone AS (SELECT id FROM replies WHERE tenant_id = @tenant) DELETE FROM messages WHERE tenant_id = @tenant AND id IN (SELECT id FROM gone)
+TABLE messages *
+TABLE ONLY messages ORDER BY 1 LIMIT 3
+SELECT id FROM messages WHERE tenant_id = @tenant UNION ALL TABLE replies EXCEPT TABLE archive ORDER BY 1
