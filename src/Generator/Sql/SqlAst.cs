@@ -271,7 +271,7 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
 /// <c>TABLE t</c> is <c>SELECT * FROM t</c> with <see cref="TableForm"/> set: its star, select list and FROM spans are the table's,
-/// as neither is written.
+/// as neither is written, and the table's alias is its name (none can be written).
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -321,9 +321,11 @@ internal sealed record SetOperationStatement(
 /// <c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET (<see cref="Value"/> may be a <see cref="DefaultExpr"/>).
 /// A multi-column assignment <c>(a, b) = source</c> is one SetClause per column, each with the whole source as
 /// <see cref="Value"/> (a <see cref="RowExpr"/> or a <see cref="SubqueryExpr"/>) and the column's place in it as <see cref="Position"/>;
-/// <see cref="Span"/> is then the whole assignment. <see cref="Position"/> is -1 for a single-column assignment.
+/// <see cref="Span"/> is then the whole assignment. <see cref="Position"/> is -1 for a single-column assignment. An assignment to a
+/// field or element (<c>tags[@i] = ...</c>, <c>address.city = ...</c>) has it as <see cref="Target"/> (a <see cref="SubscriptExpr"/> or
+/// <see cref="FieldExpr"/> over a <see cref="ColumnRef"/> of <see cref="Column"/>); <see cref="Column"/> is then the base column.
 /// </summary>
-internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value, int Position = -1) : SqlNode(Span);
+internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value, int Position = -1, SqlExpr? Target = null) : SqlNode(Span);
 
 /// <summary>
 /// <c>ON CONFLICT (a, b) DO NOTHING</c> or <c>DO UPDATE SET a = EXCLUDED.a, ... [WHERE ...]</c>. <see cref="Columns"/> are the target's
@@ -343,7 +345,10 @@ internal sealed record OnConflict(
 /// <summary>
 /// <c>INSERT INTO t (cols) VALUES ...</c> (<see cref="Rows"/>), <c>INSERT INTO t (cols) SELECT ...</c> (<see cref="Query"/>, no rows) or
 /// <c>INSERT INTO t DEFAULT VALUES</c> (<see cref="DefaultValues"/>). <see cref="With"/>: a WITH clause before INSERT (the span then starts
-/// at WITH); <see cref="Overriding"/>: <c>OVERRIDING SYSTEM VALUE</c> or <c>OVERRIDING USER VALUE</c> (SYSTEM or USER).
+/// at WITH); <see cref="Overriding"/>: <c>OVERRIDING SYSTEM VALUE</c> or <c>OVERRIDING USER VALUE</c> (SYSTEM or USER). When a column
+/// is written with a field or element (<c>(tags[1], address.city)</c>), <see cref="Targets"/> holds, for each of <see cref="Columns"/>
+/// (the base columns), what it fills: a <see cref="ColumnRef"/>, or a <see cref="SubscriptExpr"/> or <see cref="FieldExpr"/> over one;
+/// otherwise it is empty.
 /// </summary>
 internal sealed record InsertStatement(
     TextSpan Span,
@@ -357,7 +362,8 @@ internal sealed record InsertStatement(
     SelectStatement? Query = null,
     bool DefaultValues = false,
     EquatableArray<CommonTableExpression> With = default,
-    string? Overriding = null) : SqlStatement(Span);
+    string? Overriding = null,
+    EquatableArray<SqlExpr> Targets = default) : SqlStatement(Span);
 
 /// <summary><c>[WITH ...] UPDATE t SET ... [FROM ...] [WHERE ...] [RETURNING ...]</c>; <see cref="From"/> and <see cref="FromSpan"/> are its FROM list.</summary>
 internal sealed record UpdateStatement(

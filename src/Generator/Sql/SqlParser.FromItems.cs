@@ -155,6 +155,8 @@ internal static partial class SqlParser
                     throw Fail(SqlProblemKind.Syntax, "TABLE t takes no alias: write SELECT * FROM t AS a", table.Span);
                 }
 
+                // No alias can be written after TABLE t, so no alias can be added where the table is renamed: its name is its alias.
+                table = table with { Alias = table.Name };
                 var star = new SelectItem(table.Span, new StarExpr(table.Span, null), null);
                 var select = new SelectStatement(
                     From(start), false, new[] { star }.ToEquatableArray(), table, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,

@@ -961,6 +961,7 @@ internal static partial class SqlParser
 
             var columns = new List<string>();
             var columnSpans = new List<TextSpan>();
+            var targets = new List<SqlExpr>();
             if (At(SqlTokenKind.OpenParen) && !AtQueryStart(1))
             {
                 var open = Advance();
@@ -972,12 +973,7 @@ internal static partial class SqlParser
                     }
 
                     var column = Advance();
-                    if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                    {
-                        SkipToCommaOrCloseParen();
-                        ReportUnsupported("Inserting into a field or array element (col.field, col[i]) is not supported: insert the whole column", column.Span.Start);
-                    }
-
+                    targets.Add(ParseAssignmentTarget(column) ?? new ColumnRef(column.Span, null, column.Value));
                     columns.Add(column.Value);
                     columnSpans.Add(column.Span);
                 }
@@ -1061,7 +1057,8 @@ internal static partial class SqlParser
             var (returning, returningSpan) = ParseReturning();
             return new InsertStatement(
                 From(start), table, columns.ToEquatableArray(), columnSpans.ToEquatableArray(), rows.ToEquatableArray(),
-                onConflict, returning, returningSpan, query, defaultValues, Overriding: overriding);
+                onConflict, returning, returningSpan, query, defaultValues, Overriding: overriding,
+                Targets: targets.Any(t => t is not ColumnRef) ? targets.ToEquatableArray() : EquatableArray<SqlExpr>.Empty);
         }
 
         // (a, b, DEFAULT): one row of VALUES; DEFAULT only in INSERT's.
@@ -1197,7 +1194,30 @@ internal static partial class SqlParser
             return new OnConflict(From(start), columns.ToEquatableArray(), doNothing, updates, where, expressions.ToEquatableArray(), targetWhere, constraint);
         }
 
-        // a = x, b = DEFAULT, (c, d) = (x, y) | ROW(x, y) | (SELECT x, y ...)
+        // col.field, col[i], col[lo:hi] and chains of them after a column of INSERT or UPDATE (gram.y's set_target, insert_column_item):
+        // the field or element assigned, over the column; null when the column is assigned whole.
+        private SqlExpr? ParseAssignmentTarget(SqlToken column)
+        {
+            SqlExpr target = new ColumnRef(column.Span, null, column.Value);
+            while (true)
+            {
+                if (At(SqlTokenKind.OpenBracket))
+                {
+                    target = ParseSubscript(target);
+                }
+                else if (Accept(SqlTokenKind.Dot))
+                {
+                    var field = ExpectLabel();
+                    target = new FieldExpr(From(column.Span.Start), target, field);
+                }
+                else
+                {
+                    return target is ColumnRef ? null : target;
+                }
+            }
+        }
+
+        // a = x, b = DEFAULT, tags[1] = y, (c, d) = (x, y) | ROW(x, y) | (SELECT x, y ...)
         private EquatableArray<SetClause> ParseSetClauses()
         {
             var sets = new List<SetClause>();
@@ -1207,14 +1227,11 @@ internal static partial class SqlParser
                 if (At(SqlTokenKind.OpenParen))
                 {
                     var open = Advance();
-                    var targets = new List<SqlToken>();
+                    var targets = new List<(SqlToken Column, SqlExpr? Target)>();
                     do
                     {
-                        targets.Add(SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name"));
-                        if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                        {
-                            throw Fail(SqlProblemKind.Unsupported, "Assigning to a field or array element (col.field, col[i]) is not supported: assign the whole column", Current.Span);
-                        }
+                        var target = SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name");
+                        targets.Add((target, ParseAssignmentTarget(target)));
                     }
                     while (Accept(SqlTokenKind.Comma));
                     ExpectCloseParen(open);
@@ -1233,7 +1250,7 @@ internal static partial class SqlParser
                     var span = From(start);
                     for (var i = 0; i < targets.Count; i++)
                     {
-                        sets.Add(new SetClause(span, targets[i].Value, targets[i].Span, source, i));
+                        sets.Add(new SetClause(span, targets[i].Column.Value, targets[i].Column.Span, source, i, targets[i].Target));
                     }
 
                     continue;
@@ -1245,23 +1262,7 @@ internal static partial class SqlParser
                 }
 
                 var column = Advance();
-                if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                {
-                    while (!AtEnd && !Current.IsOperator("="))
-                    {
-                        if (At(SqlTokenKind.OpenBracket))
-                        {
-                            SkipGroup();
-                        }
-                        else
-                        {
-                            Advance();
-                        }
-                    }
-
-                    ReportUnsupported("Assigning to a field or array element (col.field, col[i]) is not supported: assign the whole column", start);
-                }
-
+                var element = ParseAssignmentTarget(column);
                 if (!Current.IsOperator("="))
                 {
                     throw FailExpected("'='");
@@ -1269,7 +1270,7 @@ internal static partial class SqlParser
 
                 Advance();
                 var value = ParseWithDefault();
-                sets.Add(new SetClause(From(start), column.Value, column.Span, value));
+                sets.Add(new SetClause(From(start), column.Value, column.Span, value, Target: element));
             }
             while (Accept(SqlTokenKind.Comma));
 

@@ -298,22 +298,6 @@ internal static partial class SqlParser
             }
         }
 
-        /// <summary>Consumes tokens up to (not including) a ',' or ')' outside any nested group.</summary>
-        private void SkipToCommaOrCloseParen()
-        {
-            while (!AtEnd && !At(SqlTokenKind.Comma) && !At(SqlTokenKind.CloseParen))
-            {
-                if (At(SqlTokenKind.OpenParen) || At(SqlTokenKind.OpenBracket))
-                {
-                    SkipGroup();
-                }
-                else
-                {
-                    Advance();
-                }
-            }
-        }
-
         private void SkipQualifiedName()
         {
             if (!(At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier)))

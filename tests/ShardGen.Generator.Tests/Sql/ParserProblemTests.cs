@@ -13,7 +13,6 @@ public sealed class ParserProblemTests
     [InlineData("SELECT * FROM t WHERE a IN (SELECT a FROM u UNION ALL SELECT a FROM v)", "UNION ALL", "UNION ALL inside a subquery")]
     [InlineData("SELECT * FROM (SELECT a FROM u UNION ALL SELECT a FROM v) s", "UNION ALL", "UNION ALL inside a subquery")]
     [InlineData("SELECT ((SELECT 2) UNION SELECT 3)", "UNION", "UNION inside a subquery")]
-    [InlineData("UPDATE t SET tags[1] = 'x'", "tags[1]", "array element")]
     [InlineData("WITH w AS (SELECT 1) SELECT a FROM t INTERSECT SELECT a FROM u", "INTERSECT", "INTERSECT")]
     [InlineData("INSERT INTO t (a) SELECT a FROM u EXCEPT SELECT a FROM v", "EXCEPT", "EXCEPT")]
     [InlineData("SELECT * FROM t WHERE id IN (VALUES (1), (2))", "(VALUES (1), (2))", "VALUES lists")]

@@ -425,7 +425,7 @@ public sealed class SelectParserTests
         const string sql = "TABLE ONLY s.messages ORDER BY 1 LIMIT @n";
         var table = Parse<SelectStatement>(sql);
         Assert.True(table.TableForm);
-        Assert.Equal(("s", "messages", true, null), (table.From!.Schema, table.From.Name, table.From.Only, table.From.Alias));
+        Assert.Equal(("s", "messages", true, "messages"), (table.From!.Schema, table.From.Name, table.From.Only, table.From.Alias));
         Assert.Equal("ONLY s.messages", Text(sql, table.FromSpan));
         var star = Assert.IsType<StarExpr>(Assert.Single(table.Items).Expr);
         Assert.Null(star.Qualifier);

@@ -3,8 +3,6 @@
 -- constructs.sql when ShardGen parses it.
 SELECT * FROM (SELECT id FROM messages WHERE tenant_id = @tenant UNION ALL SELECT id FROM replies WHERE tenant_id = @tenant) u
 WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r
-INSERT INTO messages (tenant_id, id, tags[1], address.city) VALUES (@tenant, @id, 'a', 'b')
 WITH moved AS (DELETE FROM replies WHERE tenant_id = @tenant RETURNING *) INSERT INTO archive SELECT * FROM moved
-UPDATE messages SET n = DEFAULT, (a, b) = (1, 2), (c, d) = (SELECT 1, 2), tags[1] = 'x', address.city = 'y' WHERE tenant_id = @tenant
 SELECT * INTO archive FROM messages WHERE tenant_id = @tenant
 SELECT (SELECT 1 UNION SELECT 2), ((SELECT 2) UNION SELECT 3) FROM messages WHERE tenant_id = @tenant

@@ -103,3 +103,7 @@ WITH gone AS (SELECT id FROM replies WHERE tenant_id = @tenant) DELETE FROM mess
 TABLE messages *
 TABLE ONLY messages ORDER BY 1 LIMIT 3
 SELECT id FROM messages WHERE tenant_id = @tenant UNION ALL TABLE replies EXCEPT TABLE archive ORDER BY 1
+INSERT INTO messages (tenant_id, id, tags[1], address.city) VALUES (@tenant, @id, 'a', 'b')
+UPDATE messages SET n = DEFAULT, (a, b) = (1, 2), (c, d) = (SELECT 1, 2), tags[1] = 'x', address.city = 'y' WHERE tenant_id = @tenant
+UPDATE messages SET tags[@i:@j] = @tags, (address.city, tags[1]) = (SELECT 'c', 'd'), m[1][2] = 0 WHERE tenant_id = @tenant
+INSERT INTO messages (tenant_id, id, tags[1]) VALUES (@tenant, @id, 'a') ON CONFLICT (tenant_id, id) DO UPDATE SET tags[2] = EXCLUDED.tags[1], address.city = 'z'
