@@ -133,7 +133,7 @@ public sealed class SG0101Tests
     public async Task One_query_reports_every_construct_it_uses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders {|SG0101:TABLESAMPLE SYSTEM (1)|} WHERE tenant_id = {|SG0101:$1|}")]
+            [Query("SELECT id {|SG0101:INTO archive|} FROM orders WHERE tenant_id = {|SG0101:$1|}")]
             public partial Task<List<IdRow>> Bad(long t);
             """));
     }
