@@ -365,7 +365,7 @@ internal static partial class SqlParser
         private SqlExpr ParseQuantified(SqlExpr left, string op)
         {
             var quantifier = Advance();
-            if (AtQueryStart(1))
+            if (At(SqlTokenKind.OpenParen) && IsParenthesizedQuery())
             {
                 return ParseSubquery() is { } query
                     ? new InSubqueryExpr(From(left.Span.Start), left, query, false, op, quantifier.Value == "all")
@@ -483,7 +483,7 @@ internal static partial class SqlParser
                 throw FailExpected("'('");
             }
 
-            if (AtQueryStart(1))
+            if (IsParenthesizedQuery())
             {
                 return ParseSubquery() is { } query
                     ? new InSubqueryExpr(From(left.Span.Start), left, query, negated)
