@@ -131,6 +131,12 @@ public sealed class ParserProblemTests
             new string('(', 5000) + "SELECT 1" + new string(')', 5000),
             "SELECT * FROM " + new string('(', 5000) + "SELECT 1" + new string(')', 5000) + " s",
             "SELECT " + string.Concat(Enumerable.Repeat("(SELECT ", 5000)) + "1" + new string(')', 5000),
+            "SELECT 1 WHERE x IN " + new string('(', 50000) + "SELECT 1" + new string(')', 50000),
+            "SELECT 1 WHERE x = ANY " + new string('(', 50000) + "SELECT 1" + new string(')', 50000),
+            "SELECT 1 WHERE " + string.Concat(Enumerable.Repeat("x = ALL (SELECT 1 WHERE ", 5000)) + "true" + new string(')', 5000),
+            "SELECT " + string.Concat(Enumerable.Repeat("xmlelement(name e, ", 5000)) + "1" + new string(')', 5000),
+            "SELECT * FROM " + string.Concat(Enumerable.Repeat("xmltable('/a' PASSING (SELECT 1 FROM ", 5000)) + "t" + string.Concat(Enumerable.Repeat(") COLUMNS a text)", 5000)),
+            "UPDATE t SET a" + string.Concat(Enumerable.Repeat("[b", 5000)) + new string(']', 5000) + " = 1",
         })
         {
             Assert.Contains("200", Assert.Single(Problems(deep)).Message);
