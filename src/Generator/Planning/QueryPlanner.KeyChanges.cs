@@ -25,6 +25,12 @@ internal static partial class QueryPlanner
                     continue;
                 }
 
+                if (set.Target is not null)
+                {
+                    Fail(RuleIds.UpdatesDistributionKey, set.Target.Span, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: assigning to a field or element of it changes the key, and a row cannot move to another shard by UPDATE. Delete it and insert it with the new key.");
+                    continue;
+                }
+
                 if (KeepsKey(set, table, pin, out var pinned))
                 {
                     if (pinned is not null)

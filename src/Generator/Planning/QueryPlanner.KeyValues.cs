@@ -212,14 +212,14 @@ internal static partial class QueryPlanner
 
         /// <summary>
         /// A top-level condition that restricts a distribution key to values (<c>key = x</c>, <c>key IN (...)</c>, <c>key = ANY(...)</c>,
-        /// <c>key IN (SELECT ...)</c>) that ShardGen cannot compute before the statement runs (<c>key = abs(@a)</c>, <c>key = (SELECT ...)</c>);
+        /// <c>key IN (SELECT ...)</c>, <c>key = ANY (SELECT ...)</c>) that ShardGen cannot compute before the statement runs (<c>key = abs(@a)</c>, <c>key = (SELECT ...)</c>);
         /// null when there is none.
         /// </summary>
         private SqlExpr? UnroutedKeyCondition(IEnumerable<SqlExpr> conditions) => conditions.FirstOrDefault(condition => condition switch
         {
             BinaryExpr { Operator: "=", Left: var left, Right: var right } => (IsDistributionKey(left) && right is not ColumnRef) || (IsDistributionKey(right) && left is not ColumnRef),
             InExpr { Negated: false } @in => IsDistributionKey(@in.Operand),
-            InSubqueryExpr { Negated: false } @in => IsDistributionKey(@in.Operand),
+            InSubqueryExpr { Negated: false, Operator: "=", All: false } @in => IsDistributionKey(@in.Operand),
             AnyExpr { Operator: "=" } any => IsDistributionKey(any.Operand),
             _ => false,
         });

@@ -244,8 +244,22 @@ internal static partial class QueryPlanner
                 yield return (select.Span, "a VALUES list");
             }
 
+            if (select.TableForm)
+            {
+                // Over several shards ShardGen writes each shard's SELECT from the statement's select list and FROM, which TABLE t has not.
+                yield return (select.Span, "TABLE t (over several shards write SELECT * FROM t)");
+            }
+
             foreach (var table in SqlWalker.FromItems(select.From, select.Joins))
             {
+                if (table.Sample is { } sample)
+                {
+                    // Citus (11.0 on) samples each shard on its own. ShardGen does not: a percentage would hold, but a row count
+                    // (tsm_system_rows) or a time (tsm_system_time) would hold per shard, and REPEATABLE would not repeat the
+                    // sample once a shard moves or splits.
+                    yield return (sample.Span, "TABLESAMPLE (over several shards each shard would sample its own rows: SYSTEM_ROWS (n) would return n rows a shard, and REPEATABLE would not repeat the sample once shards move or split)");
+                }
+
                 if (table.Functions.Count > 0)
                 {
                     yield return (table.Span, "a function in FROM");

@@ -83,7 +83,7 @@ internal static partial class QueryPlanner
 
             if ((planned.Node is SubqueryExpr or InSubqueryExpr) && outputs.Count != 1)
             {
-                Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN must return one.");
+                Fail(RuleIds.SyntaxError, query.SelectListSpan, $"This subquery returns {outputs.Count} columns: a subquery used as a value or with IN, ANY or ALL must return one.");
                 return;
             }
 
@@ -353,7 +353,7 @@ internal static partial class QueryPlanner
                     var inside = TopLevelConditions(sub.Query).ToList();
                     var pinnedTo = KeyPins(inside).Where(p => inner.Contains(p.Binding)).Select(p => p.Value).FirstOrDefault();
                     var joined = KeyEqualities(inside).Any(e => inner.Contains(e.Left) != inner.Contains(e.Right) && e.Left.Table.Table.Kind == TableKind.Distributed && e.Right.Table.Table.Kind == TableKind.Distributed)
-                        || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
+                        || (sub.Node is InSubqueryExpr { Operand: ColumnRef operand, IsMembership: true } && OuterKey(operand, scope.Parent) && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is { } output && IsDistributionKey(output));
                     var span = owner.IsTable || owner.Node is null ? owner.Span : SubquerySpan(owner.Node);
                     var what = owner.IsTable ? owner.Describe() : "This subquery";
                     var table = inner[0].Table.Table;

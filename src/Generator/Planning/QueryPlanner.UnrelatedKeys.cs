@@ -32,7 +32,7 @@ internal static partial class QueryPlanner
                 NoteUnrelatedKeysEquated(sub.Scope, JoinConditions(sub.Query.Where, sub.Query.Joins));
 
                 // outer.key [NOT] IN (SELECT inner.key ...) joins (or anti-joins) the two keys as well.
-                if (sub.Node is InSubqueryExpr { Operand: ColumnRef operand } node && sub.Scope.Parent is { } outer
+                if (sub.Node is InSubqueryExpr { Operand: ColumnRef operand, IsMembership: true } node && sub.Scope.Parent is { } outer
                     && sub.Outputs.Count == 1 && sub.Outputs[0].Expr is ColumnRef output)
                 {
                     _scope = outer;

@@ -30,6 +30,11 @@ internal static partial class QueryPlanner
                 }
             }
 
+            foreach (var subscript in insert.Targets.SelectMany(SqlWalker.TargetSubscripts))
+            {
+                BindExpression(subscript, null);
+            }
+
             SubqueryScope? source = null;
             if (insert.Query is { } query)
             {
@@ -59,7 +64,9 @@ internal static partial class QueryPlanner
                 for (var i = 0; i < row.Count; i++)
                 {
                     BindExpression(row[i], null);
-                    CheckValue(row[i], table.Columns.FirstOrDefault(c => c.ColumnName == columns[i]));
+
+                    // A value for a field or element has that field's or element's type, not the column's.
+                    CheckValue(row[i], insert.Targets.Count > 0 && insert.Targets[i] is not ColumnRef ? null : table.Columns.FirstOrDefault(c => c.ColumnName == columns[i]));
                 }
             }
 
@@ -107,6 +114,11 @@ internal static partial class QueryPlanner
             if (keyColumn is not null && insert.DefaultValues)
             {
                 return Fail(RuleIds.WriteNotRoutable, insert.Span, $"INSERT ... DEFAULT VALUES gives distributed table '{table.TableName}' no value for its distribution key '{keyColumn}': list the columns and their values.");
+            }
+
+            if (keyColumn is not null && insert.Targets.Where((t, i) => t is not ColumnRef && columns[i] == keyColumn).FirstOrDefault() is { } element)
+            {
+                return Fail(RuleIds.WriteNotRoutable, element.Span, $"An INSERT into distributed table '{table.TableName}' gives its distribution key '{keyColumn}' whole, to route the row: a field or element of it cannot.");
             }
 
             if (keyColumn is not null && index < 0)
@@ -390,7 +402,7 @@ internal static partial class QueryPlanner
         private void RefuseConflictKeyUpdate(SetClause set, TableSpec table)
         {
             if (table.Kind == TableKind.Distributed && set.Column == table.Columns[table.DistributionKey].ColumnName
-                && !(set.Value is ColumnRef same && same.Name == set.Column))
+                && (set.Target is not null || !(set.Value is ColumnRef same && same.Name == set.Column)))
             {
                 Fail(RuleIds.UpdatesDistributionKey, set.ColumnSpan, $"Modifying the distribution key '{set.Column}' of distributed table '{table.TableName}' is not allowed: ON CONFLICT ... DO UPDATE cannot move a row to another shard. Leave the key out of the SET list.");
             }
@@ -405,13 +417,19 @@ internal static partial class QueryPlanner
                 return;
             }
 
-            // A multi-column assignment's source is bound once, with its first column; each column checks its own value.
+            foreach (var subscript in SqlWalker.TargetSubscripts(set.Target))
+            {
+                BindExpression(subscript, null);
+            }
+
+            // A multi-column assignment's source is bound once, with its first column; each column checks its own value (a field's or
+            // element's value has its type, not the column's).
             if (set.Position <= 0)
             {
                 BindExpression(set.Value, null);
             }
 
-            CheckValue(set.Value is RowExpr row && set.Position >= 0 && set.Position < row.Items.Count ? row.Items[set.Position] : set.Value, column);
+            CheckValue(set.Value is RowExpr row && set.Position >= 0 && set.Position < row.Items.Count ? row.Items[set.Position] : set.Value, set.Target is null ? column : null);
         }
     }
 }

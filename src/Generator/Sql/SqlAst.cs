@@ -78,8 +78,16 @@ internal sealed record BinaryExpr(TextSpan Span, string Operator, SqlExpr Left, 
 /// <summary><c>x [NOT] IN (a, b, ...)</c>.</summary>
 internal sealed record InExpr(TextSpan Span, SqlExpr Operand, EquatableArray<SqlExpr> Items, bool Negated) : SqlExpr(Span);
 
-/// <summary><c>x [NOT] IN (SELECT ...)</c>.</summary>
-internal sealed record InSubqueryExpr(TextSpan Span, SqlExpr Operand, SelectStatement Query, bool Negated) : SqlExpr(Span);
+/// <summary>
+/// <c>x [NOT] IN (SELECT ...)</c>, and <c>x op ANY|SOME|ALL (SELECT ...)</c> (PostgreSQL's ANY and ALL sublinks, of which
+/// IN is <c>= ANY</c>): <see cref="Operator"/> as in <see cref="BinaryExpr"/>, <see cref="All"/> for ALL. <see cref="Quantified"/>: written
+/// with ANY, SOME or ALL rather than IN (PostgreSQL's tree keeps the operator only then).
+/// </summary>
+internal sealed record InSubqueryExpr(TextSpan Span, SqlExpr Operand, SelectStatement Query, bool Negated, string Operator = "=", bool All = false, bool Quantified = false) : SqlExpr(Span)
+{
+    /// <summary>Whether it tests membership in the subquery's rows: <c>IN</c>, <c>= ANY</c>, <c>NOT IN</c>, <c>&lt;&gt; ALL</c>.</summary>
+    public bool IsMembership => All ? Operator == "<>" : Operator == "=";
+}
 
 /// <summary><c>(SELECT ...)</c> used as a value (a scalar subquery). Its span includes the parentheses.</summary>
 internal sealed record SubqueryExpr(TextSpan Span, SelectStatement Query) : SqlExpr(Span);
@@ -223,7 +231,9 @@ internal abstract record SqlStatement(TextSpan Span) : SqlNode(Span);
 /// is <see cref="Nested"/>, with the alias (if any) as <see cref="Name"/>. <see cref="ColumnAliases"/> are the names of an alias's
 /// column list (<c>AS t(a, b)</c>; of a column definition list <c>AS t(a int, b text)</c> the names, and the types, normalized as
 /// <see cref="CastExpr.TypeName"/>, in <see cref="ColumnTypes"/>). <see cref="RowsFrom"/>: the functions are written <c>ROWS FROM (...)</c>.
-/// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL).
+/// <see cref="Lateral"/>: written <c>LATERAL</c> (a function in FROM is lateral anyway, as in PostgreSQL). <see cref="Sample"/>: a
+/// table's <c>TABLESAMPLE</c> clause. <see cref="AliasesWritten"/>: how many of <see cref="ColumnAliases"/> the alias's list gives,
+/// when the others are the function's own columns (XMLTABLE's COLUMNS); -1 when all are written.
 /// </summary>
 internal sealed record TableRef(
     TextSpan Span,
@@ -239,7 +249,12 @@ internal sealed record TableRef(
     bool Only = false,
     JoinedTable? Nested = null,
     EquatableArray<string> ColumnTypes = default,
-    bool RowsFrom = false) : SqlNode(Span);
+    bool RowsFrom = false,
+    TableSample? Sample = null,
+    int AliasesWritten = -1) : SqlNode(Span);
+
+/// <summary><c>TABLESAMPLE method (arguments) [REPEATABLE (seed)]</c> after a table in FROM; <see cref="Method"/> as written (<c>system</c>, <c>bernoulli</c>, ...).</summary>
+internal sealed record TableSample(TextSpan Span, string Method, EquatableArray<SqlExpr> Arguments, SqlExpr? Repeatable) : SqlNode(Span);
 
 /// <summary>A FROM list or a parenthesized join: the first item and the items joined to it, in order.</summary>
 internal sealed record JoinedTable(TextSpan Span, TableRef First, EquatableArray<JoinClause> Joins) : SqlNode(Span);
@@ -297,6 +312,8 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
 /// A set operation where a query goes (a subquery, a CTE's body) is a SelectStatement with no items and the set operation as
 /// <see cref="SetOperation"/> (as libpg_query's <c>SelectStmt</c> holds <c>op</c>, <c>larg</c> and <c>rarg</c>); its span is the set operation's.
+/// <c>TABLE t</c> is <c>SELECT * FROM t</c> with <see cref="TableForm"/> set: its star, select list and FROM spans are the table's,
+/// as neither is written, and the table's alias is its name (none can be written).
 /// </summary>
 internal sealed record SelectStatement(
     TextSpan Span,
@@ -328,7 +345,8 @@ internal sealed record SelectStatement(
     EquatableArray<EquatableArray<SqlExpr>> Values = default,
     bool GroupByDistinct = false,
     bool LimitAll = false,
-    SetOperationStatement? SetOperation = null) : SqlStatement(Span);
+    SetOperationStatement? SetOperation = null,
+    bool TableForm = false) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]
@@ -349,9 +367,11 @@ internal sealed record SetOperationStatement(
 /// <c>column = value</c> in UPDATE SET or ON CONFLICT DO UPDATE SET (<see cref="Value"/> may be a <see cref="DefaultExpr"/>).
 /// A multi-column assignment <c>(a, b) = source</c> is one SetClause per column, each with the whole source as
 /// <see cref="Value"/> (a <see cref="RowExpr"/> or a <see cref="SubqueryExpr"/>) and the column's place in it as <see cref="Position"/>;
-/// <see cref="Span"/> is then the whole assignment. <see cref="Position"/> is -1 for a single-column assignment.
+/// <see cref="Span"/> is then the whole assignment. <see cref="Position"/> is -1 for a single-column assignment. An assignment to a
+/// field or element (<c>tags[@i] = ...</c>, <c>address.city = ...</c>) has it as <see cref="Target"/> (a <see cref="SubscriptExpr"/> or
+/// <see cref="FieldExpr"/> over a <see cref="ColumnRef"/> of <see cref="Column"/>); <see cref="Column"/> is then the base column.
 /// </summary>
-internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value, int Position = -1) : SqlNode(Span);
+internal sealed record SetClause(TextSpan Span, string Column, TextSpan ColumnSpan, SqlExpr Value, int Position = -1, SqlExpr? Target = null) : SqlNode(Span);
 
 /// <summary>
 /// <c>ON CONFLICT (a, b) DO NOTHING</c> or <c>DO UPDATE SET a = EXCLUDED.a, ... [WHERE ...]</c>. <see cref="Columns"/> are the target's
@@ -371,7 +391,10 @@ internal sealed record OnConflict(
 /// <summary>
 /// <c>INSERT INTO t (cols) VALUES ...</c> (<see cref="Rows"/>), <c>INSERT INTO t (cols) SELECT ...</c> (<see cref="Query"/>, no rows) or
 /// <c>INSERT INTO t DEFAULT VALUES</c> (<see cref="DefaultValues"/>). <see cref="With"/>: a WITH clause before INSERT (the span then starts
-/// at WITH); <see cref="Overriding"/>: <c>OVERRIDING SYSTEM VALUE</c> or <c>OVERRIDING USER VALUE</c> (SYSTEM or USER).
+/// at WITH); <see cref="Overriding"/>: <c>OVERRIDING SYSTEM VALUE</c> or <c>OVERRIDING USER VALUE</c> (SYSTEM or USER). When a column
+/// is written with a field or element (<c>(tags[1], address.city)</c>), <see cref="Targets"/> holds, for each of <see cref="Columns"/>
+/// (the base columns), what it fills: a <see cref="ColumnRef"/>, or a <see cref="SubscriptExpr"/> or <see cref="FieldExpr"/> over one;
+/// otherwise it is empty.
 /// </summary>
 internal sealed record InsertStatement(
     TextSpan Span,
@@ -385,7 +408,8 @@ internal sealed record InsertStatement(
     SelectStatement? Query = null,
     bool DefaultValues = false,
     EquatableArray<CommonTableExpression> With = default,
-    string? Overriding = null) : SqlStatement(Span);
+    string? Overriding = null,
+    EquatableArray<SqlExpr> Targets = default) : SqlStatement(Span);
 
 /// <summary><c>[WITH ...] UPDATE t SET ... [FROM ...] [WHERE ...] [RETURNING ...]</c>; <see cref="From"/> and <see cref="FromSpan"/> are its FROM list.</summary>
 internal sealed record UpdateStatement(

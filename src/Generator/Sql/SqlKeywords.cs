@@ -30,8 +30,9 @@ internal static class SqlKeywords
 
     public static readonly HashSet<string> WithPrecision = Set("current_time", "current_timestamp", "localtime", "localtimestamp");
 
-    /// <summary>Functions with SQL-standard keyword arguments: <c>substring(x FROM 1 FOR 2)</c>, <c>trim(BOTH FROM x)</c>, <c>normalize(x, NFC)</c>, ...</summary>
-    public static readonly HashSet<string> KeywordArgumentFunctions = Set("position", "substring", "trim", "overlay", "normalize");
+    /// <summary>Functions with SQL-standard keyword arguments: <c>substring(x FROM 1 FOR 2)</c>, <c>trim(BOTH FROM x)</c>, <c>normalize(x, NFC)</c>, <c>xmlelement(NAME e, ...)</c>, ...</summary>
+    public static readonly HashSet<string> KeywordArgumentFunctions = Set(
+        "position", "substring", "trim", "overlay", "normalize", "xmlelement", "xmlforest", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmlexists");
 
     /// <summary>Statements PostgreSQL has that a [Query] cannot hold.</summary>
     public static readonly HashSet<string> OtherStatements = Set(

@@ -71,8 +71,9 @@ internal static partial class SqlParser
         {
             var open = Current;
             SqlExpr result;
-            if (AtQueryStart(1))
+            if (IsParenthesizedQuery(inExpression: true))
             {
+                // (SELECT ...) and ((SELECT ...) UNION ...): a subquery, never ((SELECT 1) + 1); ((SELECT ...)) a parenthesized one.
                 result = ParseSubquery() is { } query
                     ? new SubqueryExpr(From(open.Span.Start), query)
                     : new Literal(From(open.Span.Start), LiteralKind.Null, "null");
@@ -399,7 +400,7 @@ internal static partial class SqlParser
 
         // The SQL-standard forms: substring(s FROM a FOR b | s SIMILAR p ESCAPE e), position(x IN s),
         // overlay(s PLACING x FROM a [FOR b]), trim([BOTH | LEADING | TRAILING] [x] FROM s); each also takes ordinary arguments
-        // (position excepted). The operands are the call's arguments in the order written.
+        // (position excepted); and the XML forms (ParseXmlArguments). The operands are the call's arguments in the order written.
         // The keywords are kept as the call's SqlSyntax, "_" for each operand: substring(_ FROM _ FOR _), trim(LEADING _ FROM _),
         // normalize(_, NFC) (whose form is an argument written as a keyword);
         // an ordinary call of substring or overlay has none (trim and position are keyword syntax whatever their arguments).
@@ -472,6 +473,10 @@ internal static partial class SqlParser
                     }
                     while (Accept(SqlTokenKind.Comma));
                     break;
+                case "xmlelement" or "xmlforest" or "xmlparse" or "xmlpi" or "xmlroot" or "xmlserialize" or "xmlexists":
+                    keywordSyntax = true;
+                    ParseXmlArguments(name, Argument, syntax);
+                    break;
                 default:
                     if (At(SqlTokenKind.CloseParen))
                     {
@@ -522,6 +527,184 @@ internal static partial class SqlParser
             ExpectCloseParen(open);
             return new FunctionCall(From(start), name, arguments.ToEquatableArray(), false, false, SqlSyntax: keywordSyntax ? syntax.Append(')').ToString() : null);
         }
+
+        // PostgreSQL's XML forms (gram.y: xml functions in func_expr_common_subexpr); the operands are the arguments, while
+        // element and attribute names, DOCUMENT | CONTENT and the other options stay in the text, which runs as written:
+        // xmlelement(NAME e [, xmlattributes(v [AS a], ...)] [, v, ...]), xmlforest(v [AS a], ...), xmlpi(NAME p [, v]),
+        // xmlparse(DOCUMENT | CONTENT v [PRESERVE | STRIP WHITESPACE]), xmlserialize(DOCUMENT | CONTENT v AS type [[NO] INDENT]),
+        // xmlroot(v, VERSION v | NO VALUE [, STANDALONE YES | NO [VALUE]]), xmlexists(path PASSING [BY REF | VALUE] v [BY REF | VALUE]).
+        private void ParseXmlArguments(string name, Action<SqlExpr, string> argument, StringBuilder syntax)
+        {
+            switch (name)
+            {
+                case "xmlelement":
+                    ExpectKeyword("name");
+                    syntax.Append("NAME ").Append(QuotedLabel(ExpectLabel()));
+                    var first = true;
+                    while (Accept(SqlTokenKind.Comma))
+                    {
+                        if (first && AtKeyword("xmlattributes") && Peek(1).Kind == SqlTokenKind.OpenParen)
+                        {
+                            var start = Advance().Span.Start;
+                            var open = Advance();
+                            var attributes = new List<SqlExpr>();
+                            var inner = new StringBuilder("xmlattributes(");
+                            ParseXmlAttributes((value, before) => { attributes.Add(value); inner.Append(before).Append('_'); }, inner);
+                            ExpectCloseParen(open);
+                            argument(new FunctionCall(From(start), "xmlattributes", attributes.ToEquatableArray(), false, false, SqlSyntax: inner.Append(')').ToString()), ", ");
+                        }
+                        else
+                        {
+                            argument(ParseExpr(), ", ");
+                        }
+
+                        first = false;
+                    }
+
+                    break;
+                case "xmlforest":
+                    ParseXmlAttributes(argument, syntax);
+                    break;
+                case "xmlpi":
+                    ExpectKeyword("name");
+                    syntax.Append("NAME ").Append(QuotedLabel(ExpectLabel()));
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        argument(ParseExpr(), ", ");
+                    }
+
+                    break;
+                case "xmlparse" or "xmlserialize":
+                    var document = AcceptKeyword("document") ? "DOCUMENT " : null;
+                    if (document is null)
+                    {
+                        ExpectKeyword("content");
+                    }
+
+                    argument(ParseExpr(), document ?? "CONTENT ");
+                    if (name == "xmlserialize")
+                    {
+                        ExpectKeyword("as");
+                        syntax.Append(" AS ").Append(ParseTypeName());
+                        if (AcceptKeyword("indent"))
+                        {
+                            syntax.Append(" INDENT");
+                        }
+                        else if (AtKeyword("no") && PeekKeyword(1, "indent"))
+                        {
+                            Advance();
+                            Advance();
+                            syntax.Append(" NO INDENT");
+                        }
+                    }
+                    else if (AtKeyword("preserve") || AtKeyword("strip"))
+                    {
+                        syntax.Append(' ').Append(Advance().Value.ToUpperInvariant()).Append(" WHITESPACE");
+                        ExpectKeyword("whitespace");
+                    }
+
+                    break;
+                case "xmlroot":
+                    argument(ParseExpr(), string.Empty);
+                    if (!Accept(SqlTokenKind.Comma))
+                    {
+                        throw FailExpected("', VERSION'");
+                    }
+
+                    ExpectKeyword("version");
+                    if (AtKeyword("no") && PeekKeyword(1, "value"))
+                    {
+                        Advance();
+                        Advance();
+                        syntax.Append(", VERSION NO VALUE");
+                    }
+                    else
+                    {
+                        argument(ParseExpr(), ", VERSION ");
+                    }
+
+                    if (Accept(SqlTokenKind.Comma))
+                    {
+                        ExpectKeyword("standalone");
+                        if (AcceptKeyword("yes"))
+                        {
+                            syntax.Append(", STANDALONE YES");
+                        }
+                        else
+                        {
+                            ExpectKeyword("no");
+                            syntax.Append(AcceptKeyword("value") ? ", STANDALONE NO VALUE" : ", STANDALONE NO");
+                        }
+                    }
+
+                    break;
+                default:
+                    argument(ParseValueExpression(), string.Empty);
+                    ParseXmlPassing(argument);
+                    break;
+            }
+        }
+
+        // v [AS a], ...: the values of xmlattributes and xmlforest, their names left as written.
+        private void ParseXmlAttributes(Action<SqlExpr, string> argument, StringBuilder syntax)
+        {
+            var before = string.Empty;
+            do
+            {
+                argument(ParseExpr(), before);
+                if (AcceptKeyword("as"))
+                {
+                    syntax.Append(" AS ").Append(QuotedLabel(ExpectLabel()));
+                }
+
+                before = ", ";
+            }
+            while (Accept(SqlTokenKind.Comma));
+        }
+
+        // PASSING [BY REF | BY VALUE] v [BY REF | BY VALUE] of xmlexists and XMLTABLE.
+        private void ParseXmlPassing(Action<SqlExpr, string> argument)
+        {
+            ExpectKeyword("passing");
+            var mechanism = PassingMechanism();
+            argument(ParseValueExpression(), " PASSING " + mechanism);
+            PassingMechanism();
+        }
+
+        private string PassingMechanism()
+        {
+            if (!AcceptKeyword("by"))
+            {
+                return string.Empty;
+            }
+
+            if (AcceptKeyword("ref"))
+            {
+                return "BY REF ";
+            }
+
+            ExpectKeyword("value");
+            return "BY VALUE ";
+        }
+
+        // A name the XML forms write (an element's, an attribute's), quoted as a column label is.
+        private static string QuotedLabel(string label) => "\"" + label.Replace("\"", "\"\"") + "\"";
+
+        // PostgreSQL's c_expr: a constant, column, parameter, call or parenthesized expression with its subscripts, but no operator
+        // (not even '::': XMLTABLE and xmlexists read PASSING '<a/>'::xml as a syntax error).
+        private SqlExpr ParseValueExpression()
+        {
+            var value = ParsePrimary();
+            while (At(SqlTokenKind.OpenBracket))
+            {
+                value = ParseSubscript(value);
+            }
+
+            return value;
+        }
+
+        // A column label (PostgreSQL's ColLabel): any word, reserved or not, or a quoted name.
+        private string ExpectLabel() => At(SqlTokenKind.Identifier) || At(SqlTokenKind.QuotedIdentifier) ? Advance().Value : throw FailExpected("a name");
 
         // f(...) OVER name, or OVER ([name] [PARTITION BY a, b] [ORDER BY c DESC] [frame]).
         private SqlExpr ParseWindow(FunctionCall call)

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using System.Text;
 
 namespace ShardGen.Generator.Sql;
 
@@ -140,6 +142,26 @@ internal static partial class SqlParser
             return names.ToEquatableArray();
         }
 
+        // TABLE [ONLY] t [*] (gram.y's simple_select): SELECT * FROM t, as a statement or a set operation's branch; ORDER BY,
+        // LIMIT and the rest may follow, as after a SELECT.
+        private SelectStatement ParseTableQuery()
+        {
+            var start = Advance().Span.Start;
+            var table = ParseTableRef(TableContext.Insert);
+            if (table.Alias is not null)
+            {
+                throw Fail(SqlProblemKind.Syntax, "TABLE t takes no alias: write SELECT * FROM t AS a", table.Span);
+            }
+
+            // No alias can be written after TABLE t, so no alias can be added where the table is renamed: its name is its alias.
+            table = table with { Alias = table.Name };
+            var star = new SelectItem(table.Span, new StarExpr(table.Span, null), null);
+            var select = new SelectStatement(
+                From(start), false, new[] { star }.ToEquatableArray(), table, EquatableArray<JoinClause>.Empty, null, EquatableArray<SqlExpr>.Empty, null,
+                EquatableArray<OrderItem>.Empty, null, null, table.Span, table.Span, null, null, null, null, null, null, TableForm: true);
+            return ParseSelectTail(select);
+        }
+
         private TableRef ParseTableRef(TableContext context) => Nested(() => ParseTableRefBody(context));
 
         private TableRef ParseTableRefBody(TableContext context)
@@ -223,39 +245,88 @@ internal static partial class SqlParser
                 columns = ParseNameList();
             }
 
-            if (context == TableContext.From && AtKeyword("tablesample"))
-            {
-                var sampleStart = Advance().Span.Start;
-                ParseQualifiedNameText();
-                SkipGroup();
-                if (AcceptKeyword("repeatable"))
-                {
-                    SkipGroup();
-                }
+            var sample = context == TableContext.From && AtKeyword("tablesample") ? ParseTableSample() : null;
+            return new TableRef(From(start), schema, name, alias, nameSpan, ColumnAliases: columns, Only: only, Sample: sample);
+        }
 
-                ReportUnsupported("TABLESAMPLE is not supported", sampleStart);
+        // TABLESAMPLE method (argument, ...) [REPEATABLE (seed)] after a table.
+        private TableSample ParseTableSample()
+        {
+            var start = Advance().Span.Start;
+            var method = ParseQualifiedNameText();
+            var open = Current;
+            if (!Accept(SqlTokenKind.OpenParen))
+            {
+                throw FailExpected("'('");
             }
 
-            return new TableRef(From(start), schema, name, alias, nameSpan, ColumnAliases: columns, Only: only);
+            var arguments = new List<SqlExpr>();
+            do
+            {
+                arguments.Add(ParseExpr());
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            SqlExpr? seed = null;
+            if (AcceptKeyword("repeatable"))
+            {
+                var seedOpen = Current;
+                if (!Accept(SqlTokenKind.OpenParen))
+                {
+                    throw FailExpected("'('");
+                }
+
+                seed = ParseExpr();
+                ExpectCloseParen(seedOpen);
+            }
+
+            return new TableSample(From(start), method, arguments.ToEquatableArray(), seed);
         }
 
         // Whether a '(' in FROM opens a query ((SELECT ...), ((VALUES ...)), (WITH ...)) rather than a parenthesized join
         // ((SELECT ...) AS s JOIN t ON ...): a query inside parentheses is followed by ')' or a set operation's keyword there.
-        private bool IsParenthesizedQuery()
+        // In an expression (inExpression), ((SELECT ...)) alone is a parenthesized subquery, which PostgreSQL reads the same way,
+        // and may be followed by a subscript or field: only a parenthesized query that a set operation, ORDER BY or LIMIT follows
+        // inside the parentheses makes the outer ones a subquery's.
+        private bool IsParenthesizedQuery(bool inExpression = false)
         {
             if (AtQueryStart(1) || PeekKeyword(1, "table"))
             {
                 return true;
             }
 
-            if (Peek(1).Kind != SqlTokenKind.OpenParen)
+            var j = 1;
+            while (Peek(j).Kind == SqlTokenKind.OpenParen)
+            {
+                j++;
+            }
+
+            if (j == 1 || !(AtQueryStart(j) || PeekKeyword(j, "table")))
             {
                 return false;
             }
 
-            // Step over the inner group and look at what follows it.
+            // Each parenthesis around the query holds the query alone: its close is followed by the next one's, or by what
+            // continues a query there (a set operation, ORDER BY, LIMIT); ((SELECT 1) + 1) and ((SELECT 1), 2) are expressions.
+            for (var level = j - 1; level >= 1; level--)
+            {
+                var after = Peek(CloseOf(level) + 1);
+                var continues = after.IsKeyword("union") || after.IsKeyword("intersect") || after.IsKeyword("except")
+                    || after.IsKeyword("order") || after.IsKeyword("limit") || after.IsKeyword("offset") || after.IsKeyword("fetch");
+                if (!continues && !(after.Kind == SqlTokenKind.CloseParen && !(inExpression && level == 1)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        // The position of the ')' that closes the '(' at Peek(open); the end of input's when none does.
+        private int CloseOf(int open)
+        {
             var depth = 0;
-            var i = 1;
+            var i = open;
             for (; Peek(i).Kind != SqlTokenKind.EndOfInput; i++)
             {
                 if (Peek(i).Kind == SqlTokenKind.OpenParen)
@@ -264,20 +335,11 @@ internal static partial class SqlParser
                 }
                 else if (Peek(i).Kind == SqlTokenKind.CloseParen && --depth == 0)
                 {
-                    break;
+                    return i;
                 }
             }
 
-            var after = Peek(i + 1);
-            var j = 1;
-            while (Peek(j).Kind == SqlTokenKind.OpenParen)
-            {
-                j++;
-            }
-
-            var innerIsQuery = AtQueryStart(j) || PeekKeyword(j, "table");
-            return innerIsQuery && (after.Kind == SqlTokenKind.CloseParen || after.IsKeyword("union") || after.IsKeyword("intersect") || after.IsKeyword("except")
-                || after.IsKeyword("order") || after.IsKeyword("limit") || after.IsKeyword("offset") || after.IsKeyword("fetch"));
+            return i - 1;
         }
 
         // name(...) or schema.name(...), or ROWS FROM (...): a function in FROM.
@@ -323,6 +385,11 @@ internal static partial class SqlParser
         // f(...) [WITH ORDINALITY] [AS] alias [(a, b) | (a int, b text)] | ROWS FROM (f(...) [AS (a int)], ...) [WITH ORDINALITY] ...
         private TableRef ParseFunctionTable(int start)
         {
+            if (AtKeyword("xmltable") && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                return ParseXmlTable(start);
+            }
+
             var callsStart = Current.Span.Start;
             var functions = new List<SqlExpr>();
             var rowsFrom = AtKeyword("rows");
@@ -375,6 +442,105 @@ internal static partial class SqlParser
 
             var name = functions[0] is FunctionCall call ? call.Name : string.Empty;
             return new TableRef(From(start), null, name, alias, callsSpan, ColumnAliases: columns, Functions: functions.ToEquatableArray(), Ordinality: ordinality, ColumnTypes: types, RowsFrom: rowsFrom);
+        }
+
+        // XMLTABLE([XMLNAMESPACES(uri AS name | DEFAULT uri, ...),] row PASSING [BY REF | VALUE] document [BY REF | VALUE]
+        // COLUMNS name type [PATH p] [DEFAULT d] [NOT NULL | NULL] | name FOR ORDINALITY, ...) [[AS] alias [(a, b)]]: a function
+        // in FROM whose operands are its arguments, and whose columns are those of COLUMNS (or of the alias's list).
+        private TableRef ParseXmlTable(int start)
+        {
+            var callStart = Advance().Span.Start;
+            var open = Advance();
+            var arguments = new List<SqlExpr>();
+
+            // Its keywords, names and types around "_" for each operand, as the other keyword forms keep theirs (SqlSyntax).
+            var syntax = new StringBuilder("XMLTABLE(");
+            void Argument(SqlExpr argument, string before)
+            {
+                arguments.Add(argument);
+                syntax.Append(before).Append('_');
+            }
+
+            if (AtKeyword("xmlnamespaces") && Peek(1).Kind == SqlTokenKind.OpenParen)
+            {
+                Advance();
+                var namespacesOpen = Advance();
+                var separator = "XMLNAMESPACES(";
+                do
+                {
+                    var isDefault = AcceptKeyword("default");
+                    Argument(ParseExpr(Level.Comparison), separator + (isDefault ? "DEFAULT " : string.Empty));
+                    if (!isDefault)
+                    {
+                        ExpectKeyword("as");
+                        syntax.Append(" AS ").Append(QuotedLabel(ExpectLabel()));
+                    }
+
+                    separator = ", ";
+                }
+                while (Accept(SqlTokenKind.Comma));
+                ExpectCloseParen(namespacesOpen);
+                syntax.Append("), ");
+                if (!Accept(SqlTokenKind.Comma))
+                {
+                    throw FailExpected("','");
+                }
+            }
+
+            Argument(ParseValueExpression(), string.Empty);
+            ParseXmlPassing(Argument);
+            ExpectKeyword("columns");
+            syntax.Append(" COLUMNS ");
+            var columns = new List<string>();
+            do
+            {
+                if (!(SqlKeywords.IsColumnName(Current) || (At(SqlTokenKind.Identifier) && !SqlKeywords.IsReserved(Current))))
+                {
+                    throw FailExpected("a column name");
+                }
+
+                var column = Advance().Value;
+                syntax.Append(columns.Count > 0 ? ", " : string.Empty).Append(QuotedLabel(column));
+                columns.Add(column);
+                if (AcceptKeyword("for"))
+                {
+                    ExpectKeyword("ordinality");
+                    syntax.Append(" FOR ORDINALITY");
+                    continue;
+                }
+
+                syntax.Append(' ').Append(ParseTypeName());
+                while (true)
+                {
+                    if (AtKeyword("path") || AtKeyword("default"))
+                    {
+                        var option = Advance().Value.ToUpperInvariant();
+                        Argument(ParseExpr(Level.Comparison), " " + option + " ");
+                    }
+                    else if (AtKeyword("not") && PeekKeyword(1, "null"))
+                    {
+                        Advance();
+                        Advance();
+                        syntax.Append(" NOT NULL");
+                    }
+                    else if (AcceptKeyword("null"))
+                    {
+                        syntax.Append(" NULL");
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+            }
+            while (Accept(SqlTokenKind.Comma));
+            ExpectCloseParen(open);
+            var call = new FunctionCall(From(callStart), "xmltable", arguments.ToEquatableArray(), false, false, SqlSyntax: syntax.Append(')').ToString());
+            var alias = ParseTableAlias(TableContext.From);
+            var renamed = alias is not null && At(SqlTokenKind.OpenParen) ? ParseNameList() : EquatableArray<string>.Empty;
+            var aliases = renamed.Concat(columns.Skip(renamed.Count)).ToEquatableArray();
+            return new TableRef(
+                From(start), null, call.Name, alias, call.Span, ColumnAliases: aliases, Functions: new SqlExpr[] { call }.ToEquatableArray(), AliasesWritten: renamed.Count);
         }
 
         // A call in FROM: f(...), schema.f(...), or a special form such as substring(...) — never a window function.

@@ -488,18 +488,15 @@ internal static partial class SqlParser
 
         private bool AtQuantifier() => (AtKeyword("any") || AtKeyword("some") || AtKeyword("all")) && Peek(1).Kind == SqlTokenKind.OpenParen;
 
-        // x op ANY|SOME|ALL (array), x LIKE ANY (array); with a subquery: x op ANY (SELECT ...), which ShardGen does not plan.
+        // x op ANY|SOME|ALL (array), x LIKE ANY (array); x op ANY|SOME|ALL (SELECT ...), a subquery like IN (SELECT ...).
         private SqlExpr ParseQuantified(SqlExpr left, string op)
         {
             var quantifier = Advance();
-            if (AtQueryStart(1))
+            if (At(SqlTokenKind.OpenParen) && IsParenthesizedQuery())
             {
-                var subqueryStart = Current.Span.Start;
-                SkipGroup();
-                ReportUnsupported(
-                    quantifier.Value != "all" && op == "=" ? $"'= {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: write 'x IN (SELECT ...)'" : $"'{op} {quantifier.Value.ToUpperInvariant()} (SELECT ...)' is not supported: compare with a scalar subquery (e.g. min or max) or an IN (SELECT ...)",
-                    subqueryStart);
-                return left;
+                return ParseSubquery() is { } query
+                    ? new InSubqueryExpr(From(left.Span.Start), left, query, false, op, quantifier.Value == "all", Quantified: true)
+                    : left;
             }
 
             var open = Advance();
@@ -613,7 +610,7 @@ internal static partial class SqlParser
                 throw FailExpected("'('");
             }
 
-            if (AtQueryStart(1))
+            if (IsParenthesizedQuery())
             {
                 return ParseSubquery() is { } query
                     ? new InSubqueryExpr(From(left.Span.Start), left, query, negated)

@@ -91,6 +91,11 @@ internal static partial class SqlParser
                 return ParseValues();
             }
 
+            if (token.IsKeyword("table"))
+            {
+                return ParseTableQuery();
+            }
+
             if (AtParenthesizedQuery())
             {
                 // (SELECT ...) [UNION (SELECT ...)]: a parenthesized query, a branch of a set operation when one follows; alone, the
@@ -104,9 +109,7 @@ internal static partial class SqlParser
             {
                 throw Fail(
                     SqlProblemKind.Unsupported,
-                    token.Value == "table"
-                        ? "TABLE t is not supported: write SELECT * FROM t"
-                        : $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE, DELETE or VALUES statement",
+                    $"{token.Value.ToUpperInvariant()} statements are not supported: a [Query] holds one SELECT, INSERT, UPDATE, DELETE or VALUES statement",
                     token.Span);
             }
 
@@ -251,6 +254,10 @@ internal static partial class SqlParser
                 {
                     statement = ParseSelect();
                 }
+                else if (AtKeyword("table"))
+                {
+                    statement = ParseTableQuery();
+                }
                 else if (AtKeyword("values") && (inFrom || ctes is not null))
                 {
                     statement = ParseValues();
@@ -362,12 +369,8 @@ internal static partial class SqlParser
 
             if (!AtQueryStart(depth) || (depth == 1 && PeekKeyword(1, "values") && !inFrom))
             {
-                var table = PeekKeyword(depth, "table");
                 SkipGroup();
-                ReportUnsupported(
-                    table ? "TABLE t is not supported: write SELECT * FROM t"
-                        : "VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)",
-                    open.Span.Start);
+                ReportUnsupported("VALUES lists in a subquery are not supported here: pass the values as an array @parameter and write x = ANY(@values)", open.Span.Start);
                 return null;
             }
 
@@ -449,6 +452,10 @@ internal static partial class SqlParser
                 else if (AtKeyword("select"))
                 {
                     branches.Add(ParseSelect());
+                }
+                else if (AtKeyword("table"))
+                {
+                    branches.Add(ParseTableQuery());
                 }
                 else
                 {
@@ -575,7 +582,7 @@ internal static partial class SqlParser
                 _ = AcceptKeyword("temporary") || AcceptKeyword("temp") || AcceptKeyword("unlogged");
                 AcceptKeyword("table");
                 SkipQualifiedName();
-                ReportUnsupported("SELECT INTO is not supported: select the rows and insert them with their own [Query]", intoStart);
+                ReportUnsupported("SELECT INTO is not supported: it creates a table, which a [Query] does not; select the rows, or write INSERT INTO an existing table ... SELECT", intoStart);
             }
 
             TableRef? from = null;
@@ -1014,6 +1021,7 @@ internal static partial class SqlParser
 
             var columns = new List<string>();
             var columnSpans = new List<TextSpan>();
+            var targets = new List<SqlExpr>();
             if (At(SqlTokenKind.OpenParen) && !AtQueryStart(1))
             {
                 var open = Advance();
@@ -1025,12 +1033,7 @@ internal static partial class SqlParser
                     }
 
                     var column = Advance();
-                    if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                    {
-                        SkipToCommaOrCloseParen();
-                        ReportUnsupported("Inserting into a field or array element (col.field, col[i]) is not supported: insert the whole column", column.Span.Start);
-                    }
-
+                    targets.Add(ParseAssignmentTarget(column) ?? new ColumnRef(column.Span, null, column.Value));
                     columns.Add(column.Value);
                     columnSpans.Add(column.Span);
                 }
@@ -1114,7 +1117,8 @@ internal static partial class SqlParser
             var (returning, returningSpan) = ParseReturning();
             return new InsertStatement(
                 From(start), table, columns.ToEquatableArray(), columnSpans.ToEquatableArray(), rows.ToEquatableArray(),
-                onConflict, returning, returningSpan, query, defaultValues, Overriding: overriding);
+                onConflict, returning, returningSpan, query, defaultValues, Overriding: overriding,
+                Targets: targets.Any(t => t is not ColumnRef) ? targets.ToEquatableArray() : EquatableArray<SqlExpr>.Empty);
         }
 
         // (a, b, DEFAULT): one row of VALUES; DEFAULT only in INSERT's.
@@ -1250,7 +1254,30 @@ internal static partial class SqlParser
             return new OnConflict(From(start), columns.ToEquatableArray(), doNothing, updates, where, expressions.ToEquatableArray(), targetWhere, constraint);
         }
 
-        // a = x, b = DEFAULT, (c, d) = (x, y) | ROW(x, y) | (SELECT x, y ...)
+        // col.field, col[i], col[lo:hi] and chains of them after a column of INSERT or UPDATE (gram.y's set_target, insert_column_item):
+        // the field or element assigned, over the column; null when the column is assigned whole.
+        private SqlExpr? ParseAssignmentTarget(SqlToken column)
+        {
+            SqlExpr target = new ColumnRef(column.Span, null, column.Value);
+            while (true)
+            {
+                if (At(SqlTokenKind.OpenBracket))
+                {
+                    target = ParseSubscript(target);
+                }
+                else if (Accept(SqlTokenKind.Dot))
+                {
+                    var field = ExpectLabel();
+                    target = new FieldExpr(From(column.Span.Start), target, field);
+                }
+                else
+                {
+                    return target is ColumnRef ? null : target;
+                }
+            }
+        }
+
+        // a = x, b = DEFAULT, tags[1] = y, (c, d) = (x, y) | ROW(x, y) | (SELECT x, y ...)
         private EquatableArray<SetClause> ParseSetClauses()
         {
             var sets = new List<SetClause>();
@@ -1260,14 +1287,11 @@ internal static partial class SqlParser
                 if (At(SqlTokenKind.OpenParen))
                 {
                     var open = Advance();
-                    var targets = new List<SqlToken>();
+                    var targets = new List<(SqlToken Column, SqlExpr? Target)>();
                     do
                     {
-                        targets.Add(SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name"));
-                        if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                        {
-                            throw Fail(SqlProblemKind.Unsupported, "Assigning to a field or array element (col.field, col[i]) is not supported: assign the whole column", Current.Span);
-                        }
+                        var target = SqlKeywords.IsColumnName(Current) ? Advance() : throw FailExpected("a column name");
+                        targets.Add((target, ParseAssignmentTarget(target)));
                     }
                     while (Accept(SqlTokenKind.Comma));
                     ExpectCloseParen(open);
@@ -1286,7 +1310,7 @@ internal static partial class SqlParser
                     var span = From(start);
                     for (var i = 0; i < targets.Count; i++)
                     {
-                        sets.Add(new SetClause(span, targets[i].Value, targets[i].Span, source, i));
+                        sets.Add(new SetClause(span, targets[i].Column.Value, targets[i].Column.Span, source, i, targets[i].Target));
                     }
 
                     continue;
@@ -1298,23 +1322,7 @@ internal static partial class SqlParser
                 }
 
                 var column = Advance();
-                if (At(SqlTokenKind.Dot) || At(SqlTokenKind.OpenBracket))
-                {
-                    while (!AtEnd && !Current.IsOperator("="))
-                    {
-                        if (At(SqlTokenKind.OpenBracket))
-                        {
-                            SkipGroup();
-                        }
-                        else
-                        {
-                            Advance();
-                        }
-                    }
-
-                    ReportUnsupported("Assigning to a field or array element (col.field, col[i]) is not supported: assign the whole column", start);
-                }
-
+                var element = ParseAssignmentTarget(column);
                 if (!Current.IsOperator("="))
                 {
                     throw FailExpected("'='");
@@ -1322,7 +1330,7 @@ internal static partial class SqlParser
 
                 Advance();
                 var value = ParseWithDefault();
-                sets.Add(new SetClause(From(start), column.Value, column.Span, value));
+                sets.Add(new SetClause(From(start), column.Value, column.Span, value, Target: element));
             }
             while (Accept(SqlTokenKind.Comma));
 

@@ -158,7 +158,7 @@ internal static partial class SqlParser
 
         private bool PeekKeyword(int offset, string keyword) => Peek(offset).IsKeyword(keyword);
 
-        private bool AtQueryStart(int offset) => PeekKeyword(offset, "select") || PeekKeyword(offset, "with") || PeekKeyword(offset, "values");
+        private bool AtQueryStart(int offset) => PeekKeyword(offset, "select") || PeekKeyword(offset, "with") || PeekKeyword(offset, "values") || PeekKeyword(offset, "table");
 
         private bool Accept(SqlTokenKind kind)
         {
@@ -295,22 +295,6 @@ internal static partial class SqlParser
                 if (depth == 0)
                 {
                     return;
-                }
-            }
-        }
-
-        /// <summary>Consumes tokens up to (not including) a ',' or ')' outside any nested group.</summary>
-        private void SkipToCommaOrCloseParen()
-        {
-            while (!AtEnd && !At(SqlTokenKind.Comma) && !At(SqlTokenKind.CloseParen))
-            {
-                if (At(SqlTokenKind.OpenParen) || At(SqlTokenKind.OpenBracket))
-                {
-                    SkipGroup();
-                }
-                else
-                {
-                    Advance();
                 }
             }
         }

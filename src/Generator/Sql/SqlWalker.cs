@@ -132,6 +132,11 @@ internal static class SqlWalker
                 break;
 
             case InsertStatement insert:
+                foreach (var subscript in insert.Targets.SelectMany(TargetSubscripts))
+                {
+                    yield return subscript;
+                }
+
                 foreach (var row in insert.Rows)
                 {
                     foreach (var value in row)
@@ -154,6 +159,11 @@ internal static class SqlWalker
 
                     foreach (var set in conflict.Updates)
                     {
+                        foreach (var subscript in TargetSubscripts(set.Target))
+                        {
+                            yield return subscript;
+                        }
+
                         yield return set.Value;
                     }
 
@@ -172,9 +182,17 @@ internal static class SqlWalker
 
             case UpdateStatement update:
                 // A multi-column assignment's source is the value of each of its columns: yield it once.
-                foreach (var set in update.Sets.Where(set => set.Position <= 0))
+                foreach (var set in update.Sets)
                 {
-                    yield return set.Value;
+                    foreach (var subscript in TargetSubscripts(set.Target))
+                    {
+                        yield return subscript;
+                    }
+
+                    if (set.Position <= 0)
+                    {
+                        yield return set.Value;
+                    }
                 }
 
                 if (update.From is { } updateFrom)
@@ -220,9 +238,35 @@ internal static class SqlWalker
         }
     }
 
+    /// <summary>The subscripts of an assignment's target (<c>tags[@i]</c>, <c>m[1][2:3].f</c>), outermost first; none for a whole column.</summary>
+    public static IEnumerable<SqlExpr> TargetSubscripts(SqlExpr? target)
+    {
+        while (target is SubscriptExpr or FieldExpr)
+        {
+            if (target is SubscriptExpr subscript)
+            {
+                if (subscript.Lower is not null)
+                {
+                    yield return subscript.Lower;
+                }
+
+                if (subscript.Upper is not null)
+                {
+                    yield return subscript.Upper;
+                }
+
+                target = subscript.Operand;
+            }
+            else
+            {
+                target = ((FieldExpr)target).Operand;
+            }
+        }
+    }
+
     /// <summary>
-    /// The expressions of a FROM list outside its subqueries, in the order written: the calls of functions in FROM and the ON
-    /// conditions of joins, parenthesized joins included.
+    /// The expressions of a FROM list outside its subqueries, in the order written: the calls of functions in FROM, the arguments
+    /// of TABLESAMPLE and the ON conditions of joins, parenthesized joins included.
     /// </summary>
     public static IEnumerable<SqlExpr> FromExpressions(TableRef? first, EquatableArray<JoinClause> joins)
     {
@@ -239,6 +283,19 @@ internal static class SqlWalker
             foreach (var function in table?.Functions ?? EquatableArray<SqlExpr>.Empty)
             {
                 yield return function;
+            }
+
+            if (table?.Sample is { } sample)
+            {
+                foreach (var argument in sample.Arguments)
+                {
+                    yield return argument;
+                }
+
+                if (sample.Repeatable is not null)
+                {
+                    yield return sample.Repeatable;
+                }
             }
 
             if (on is not null)

@@ -57,9 +57,6 @@ public sealed class SG0101Tests
     public async Task Subqueries_outside_the_subset_are_underlined_with_their_parentheses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id = ANY {|SG0101:(SELECT id FROM customers WHERE tenant_id = @t)|}")]
-            public partial Task<List<IdRow>> AnySubquery(long t);
-
             [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id IN {|SG0101:(VALUES (1), (2))|}")]
             public partial Task<List<IdRow>> Values(long t);
 
@@ -139,7 +136,7 @@ public sealed class SG0101Tests
     public async Task One_query_reports_every_construct_it_uses()
     {
         await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT id FROM orders {|SG0101:TABLESAMPLE SYSTEM (1)|} WHERE tenant_id = {|SG0101:$1|}")]
+            [Query("SELECT id {|SG0101:INTO archive|} FROM orders WHERE tenant_id = {|SG0101:$1|}")]
             public partial Task<List<IdRow>> Bad(long t);
             """));
     }
@@ -226,6 +223,31 @@ public sealed class SG0101Tests
             [Query("SELECT id FROM orders WHERE tenant_id IN (SELECT tenant_id FROM customers {|SG0101:UNION|} SELECT tenant_id FROM orders)")]
             public partial Task<List<IdRow>> Bad();
             """));
+    }
+
+    [Fact]
+    public async Task TABLESAMPLE_and_TABLE_t_run_on_one_node_and_are_underlined_over_several_shards()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM orders TABLESAMPLE BERNOULLI (@p) REPEATABLE (7) WHERE tenant_id = @t")]
+            public partial Task<List<IdRow>> SamplePinned(double p, long t);
+
+            [Query("SELECT id FROM orders {|SG0101:TABLESAMPLE SYSTEM (10)|} WHERE total > 5")]
+            public partial Task<List<IdRow>> SampleOverEveryShard();
+
+            [Query("TABLE countries")]
+            public partial Task<List<Country>> ReferenceTable();
+
+            [Query("SELECT id, code, name FROM countries WHERE id > @id UNION ALL TABLE countries ORDER BY 1")]
+            public partial Task<List<Country>> ReferenceBranch(long id);
+
+            [Query("{|SG0101:TABLE orders|}")]
+            public partial Task<List<Order>> EveryShard();
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT id FROM orders TABLESAMPLE SYSTEM_ROWS (10)")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0101", "TABLESAMPLE (over several shards each shard would sample its own rows", "REPEATABLE would not repeat", "pin every distributed table to one key");
     }
 
     [Fact]

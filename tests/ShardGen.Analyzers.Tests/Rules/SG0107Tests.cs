@@ -235,6 +235,33 @@ public sealed class SG0107Tests
 
             [Query("SELECT id FROM countries WHERE id IN (SELECT customer_id FROM orders WHERE tenant_id = @t)")]
             public partial Task<List<IdRow>> Pinned(long t);
+
+            [Query("SELECT id FROM countries WHERE id = ANY {|SG0107:(SELECT customer_id FROM orders)|}")]
+            public partial Task<List<IdRow>> AnyUnpinned();
+
+            [Query("SELECT id FROM countries WHERE id > ALL (SELECT customer_id FROM orders WHERE tenant_id = @t)")]
+            public partial Task<List<IdRow>> AllPinned(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_quantified_subquery_joins_on_the_key_only_as_membership()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT id FROM {|SG0120:orders|} o WHERE o.tenant_id = ANY (SELECT c.tenant_id FROM customers c WHERE c.name = @name)")]
+            public partial Task<List<IdRow>> AnyOnTheKey(string name);
+
+            [Query("SELECT id FROM {|SG0120:orders|} o WHERE o.tenant_id <> ALL (SELECT c.tenant_id FROM customers c WHERE c.name = @name)")]
+            public partial Task<List<IdRow>> NotAllOnTheKey(string name);
+
+            [Query("SELECT id FROM orders o WHERE o.tenant_id > ALL {|SG0107:(SELECT c.tenant_id FROM customers c WHERE c.name = @name)|}")]
+            public partial Task<List<IdRow>> GreaterThanAllIsNoJoin(string name);
+
+            [Query("SELECT id FROM orders o WHERE o.tenant_id = @t AND o.total >= ALL (SELECT x.total FROM orders x WHERE x.tenant_id = @t)")]
+            public partial Task<List<IdRow>> PinnedToTheSameKey(long t);
+
+            [Query("SELECT id FROM orders WHERE tenant_id = @t AND customer_id = ANY (SELECT id FROM customers WHERE tenant_id = @t)")]
+            public partial Task<List<IdRow>> AnyPinnedToTheSameKey(long t);
             """));
     }
 

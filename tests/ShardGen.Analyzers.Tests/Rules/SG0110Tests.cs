@@ -18,6 +18,34 @@ public sealed class SG0110Tests
     }
 
     [Fact]
+    public async Task A_field_or_element_of_the_key_is_underlined_and_those_of_other_columns_run()
+    {
+        // The planner reads no column's type: status stands for a jsonb, array or composite column (status['a'], status[1], status.f).
+        await Verifier.VerifyAsync(Queries("""
+            [Query("UPDATE orders SET {|SG0110:tenant_id[1]|} = @t WHERE tenant_id = @t")]
+            public partial Task<int> KeyElement(long t);
+
+            [Query("UPDATE orders SET (status, {|SG0110:tenant_id.f|}) = ('x', @t) WHERE tenant_id = @t")]
+            public partial Task<int> KeyField(long t);
+
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, status, total, created_at) VALUES (@t, 1, 1, 'a', 1, now()) ON CONFLICT (tenant_id, id) DO UPDATE SET {|SG0110:tenant_id|}[1] = 1")]
+            public partial Task<int> KeyElementOnConflict(long t);
+
+            [Query("INSERT INTO orders (id, customer_id, status, total, created_at, {|SG0112:tenant_id[1]|}) VALUES (1, 1, 'a', 1, now(), @t)")]
+            public partial Task<int> InsertKeyElement(long t);
+
+            [Query("UPDATE orders SET status[@i] = @tag, status[@i + 1:] = NULL, status.f = 'x' WHERE tenant_id = @t")]
+            public partial Task<int> Pinned(int i, string tag, long t);
+
+            [Query("UPDATE {|SG0120:orders|} SET status['a'] = '1' WHERE id > @id")]
+            public partial Task<int> EveryShard(long id);
+
+            [Query("INSERT INTO orders (tenant_id, id, customer_id, total, created_at, status[1], status[2]) VALUES (@t, 1, 1, 1, now(), @tag, 'b') ON CONFLICT (tenant_id, id) DO UPDATE SET status[3] = EXCLUDED.status[1]")]
+            public partial Task<int> InsertElements(long t, string tag);
+            """));
+    }
+
+    [Fact]
     public async Task ON_CONFLICT_DO_UPDATE_SET_key_to_another_value()
     {
         await Verifier.VerifyAsync(Queries("""

@@ -134,6 +134,10 @@ public sealed class SG0120Tests
             public partial Task<List<IdRow>> KeysOfASubquery();
             """), "SG0120", "'c.tenant_id IN (SELECT o.tenant_id FROM orders o WHERE o.total > 100)'", "not a value ShardGen can compute");
         await SingleAsync(Queries("""
+            [Query("SELECT c.id FROM customers c WHERE c.tenant_id = ANY (SELECT o.tenant_id FROM orders o WHERE o.total > 100)")]
+            public partial Task<List<IdRow>> KeysOfAnAnySubquery();
+            """), "SG0120", "'c.tenant_id = ANY (SELECT o.tenant_id FROM orders o WHERE o.total > 100)'", "not a value ShardGen can compute");
+        await SingleAsync(Queries("""
             [Query("SELECT id FROM orders WHERE tenant_id = 2147483647 * 2147483647 * 4")]
             public partial Task<List<IdRow>> Overflows();
             """), "SG0120", "not a value ShardGen can compute");

@@ -133,4 +133,41 @@ public sealed class DmlParserTests
         Assert.True(insert.OnConflict!.DoNothing);
         Assert.Equal("id", Show(Assert.Single(insert.Returning).Expr));
     }
+
+    [Fact]
+    public void Assignments_to_fields_and_elements_have_the_base_column_and_the_target()
+    {
+        const string sql = "UPDATE t SET tags[@i] = @v, address.city = 'x', m[1][2:3] = @w, (n, p.q) = (1, 2), s = 3 WHERE k = @k";
+        var update = Parse<UpdateStatement>(sql);
+        Assert.Equal(["tags", "address", "m", "n", "p", "s"], update.Sets.Select(s => s.Column));
+        Assert.Equal(["tags", "address", "m", "n", "p", "s"], update.Sets.Select(s => Text(sql, s.ColumnSpan)));
+        Assert.Equal(["tags[@i]", "address.city", "m[1][2:3]", null, "p.q", null], update.Sets.Select(s => s.Target is null ? null : Text(sql, s.Target.Span)));
+        Assert.Equal("(SUBSCRIPT tags @i)", Show(update.Sets[0].Target!));
+        Assert.Equal("(FIELD address city)", Show(update.Sets[1].Target!));
+        Assert.Equal("(SUBSCRIPT (SUBSCRIPT m 1) 2:3)", Show(update.Sets[2].Target!));
+        Assert.Equal("tags[@i] = @v", Text(sql, update.Sets[0].Span));
+        Assert.Equal(["i", "v", "w", "k"], SqlWalker.Parameters(update).Select(p => p.Name));
+        Assert.Equal(["2", "3", "1"], SqlWalker.TargetSubscripts(update.Sets[2].Target).Select(Show));
+    }
+
+    [Fact]
+    public void Insert_into_fields_and_elements_has_the_base_columns_and_the_targets()
+    {
+        const string sql = "INSERT INTO t (k, tags[@i], address.city) VALUES (@k, 'a', 'b') ON CONFLICT (k) DO UPDATE SET tags[2] = EXCLUDED.tags[1]";
+        var insert = Parse<InsertStatement>(sql);
+        Assert.Equal(["k", "tags", "address"], insert.Columns);
+        Assert.Equal(["k", "tags", "address"], insert.ColumnSpans.Select(s => Text(sql, s)));
+        Assert.Equal(["k", "tags[@i]", "address.city"], insert.Targets.Select(t => Text(sql, t.Span)));
+        Assert.IsType<ColumnRef>(insert.Targets[0]);
+        Assert.Equal(["i", "k"], SqlWalker.Parameters(insert).Select(p => p.Name));
+        Assert.Equal("tags[2]", Text(sql, insert.OnConflict!.Updates[0].Target!.Span));
+        Assert.Empty(Parse<InsertStatement>("INSERT INTO t (a, b) VALUES (1, 2)").Targets);
+    }
+
+    [Theory]
+    [InlineData("UPDATE t SET a[1 = 2", "")]
+    [InlineData("UPDATE t SET a. = 2", "=")]
+    [InlineData("INSERT INTO t (a[) VALUES (1)", ")")]
+    public void Assignment_targets_outside_PostgreSQLs_grammar_are_syntax_errors(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
 }

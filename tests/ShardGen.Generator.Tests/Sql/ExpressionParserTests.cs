@@ -28,6 +28,15 @@ public sealed class ExpressionParserTests
     [InlineData("a BETWEEN b + 1 AND c * 2 OR d", "(OR (BETWEEN a (+ b 1) (* c 2)) d)")]
     [InlineData("a NOT BETWEEN 1 AND 2", "(NOT BETWEEN a 1 2)")]
     [InlineData("x = ANY(@ids) AND y <> ANY(@other)", "(AND (= ANY x @ids) (<> ANY y @other))")]
+    [InlineData("x = ANY (SELECT y FROM u) AND z", "(AND (IN x [y FROM u]) z)")]
+    [InlineData("x <> ALL (SELECT y FROM u WHERE y > 0)", "(<> ALL x [y FROM u WHERE (> y 0)])")]
+    [InlineData("x < SOME (SELECT y FROM u) OR z", "(OR (< ANY x [y FROM u]) z)")]
+    [InlineData("x < SOME ((SELECT y FROM u)) OR z", "(OR (< ANY x [y FROM u]) z)")]
+    [InlineData("x = ANY ((SELECT y FROM u) || ARRAY[1])", "(= ANY x (|| (SUBQUERY [y FROM u]) [1]))")]
+    [InlineData("x IN ((SELECT y FROM u))", "(IN x [y FROM u])")]
+    [InlineData("x IN ((SELECT y FROM u), 2)", "(IN x [(SUBQUERY [y FROM u]) 2])")]
+    [InlineData("x LIKE ALL (SELECT p FROM u)", "(LIKE ALL x [p FROM u])")]
+    [InlineData("a || b >= ANY (SELECT c FROM u)", "(>= ANY (|| a b) [c FROM u])")]
     [InlineData("a != b", "(<> a b)")]
     [InlineData("a <= b", "(<= a b)")]
     [InlineData("a >= -1", "(>= a (- 1))")]
@@ -92,6 +101,60 @@ public sealed class ExpressionParserTests
         Assert.Equal("@ids", Text(sql, any.Array.Span));
         Assert.Equal("d IS NOT NULL", Text(sql, parts.OfType<IsNullExpr>().Single().Span));
     }
+
+    [Fact]
+    public void Quantified_subquery_is_a_sublink_like_in()
+    {
+        const string sql = "SELECT * FROM t WHERE tenant_id = ANY (SELECT tenant_id FROM u) AND n > ALL (SELECT n FROM u WHERE u.id = t.id)";
+        var parts = SqlWalker.Descendants(Select(sql).Where!).OfType<InSubqueryExpr>().ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.Equal("tenant_id = ANY (SELECT tenant_id FROM u)", Text(sql, parts[0].Span));
+        Assert.Equal(("=", false, false, true), (parts[0].Operator, parts[0].All, parts[0].Negated, parts[0].IsMembership));
+        Assert.Equal("SELECT tenant_id FROM u", Text(sql, parts[0].Query.Span));
+        Assert.Equal("n > ALL (SELECT n FROM u WHERE u.id = t.id)", Text(sql, parts[1].Span));
+        Assert.Equal((">", true, false), (parts[1].Operator, parts[1].All, parts[1].IsMembership));
+        Assert.Same(parts[1].Query, SqlWalker.Subquery(parts[1]));
+    }
+
+    [Theory]
+    [InlineData("xmlelement(name item, xmlattributes(a AS \"x\", b), c || 'd', xmlelement(name \"sub\"))", "xmlelement(xmlattributes(a b) (|| c 'd') xmlelement())")]
+    [InlineData("xmlelement(name e, a)", "xmlelement(a)")]
+    [InlineData("xmlforest(a, b AS select, @p)", "xmlforest(a b @p)")]
+    [InlineData("xmlparse(document @d)", "xmlparse(@d)")]
+    [InlineData("xmlparse(content a || b preserve whitespace)", "xmlparse((|| a b))")]
+    [InlineData("xmlpi(name php, 'echo')", "xmlpi('echo')")]
+    [InlineData("xmlpi(name php)", "xmlpi()")]
+    [InlineData("xmlroot(x, version '1.0', standalone no value)", "xmlroot(x '1.0')")]
+    [InlineData("xmlroot(x, version no value, standalone yes)", "xmlroot(x)")]
+    [InlineData("xmlserialize(content x AS varchar(10) no indent)", "xmlserialize(x)")]
+    [InlineData("xmlserialize(document x AS text indent)", "xmlserialize(x)")]
+    [InlineData("xmlexists('//a' PASSING BY VALUE x[1] BY REF)", "xmlexists('//a' (SUBSCRIPT x 1))")]
+    [InlineData("xmlconcat(a, b)", "xmlconcat(a b)")]
+    public void XML_forms_keep_their_operands_as_arguments(string expr, string expected)
+        => Assert.Equal(expected, Show(Expr(expr)));
+
+    [Fact]
+    public void XML_forms_have_spans()
+    {
+        const string sql = "SELECT xmlelement(name e, xmlattributes(t.a AS b), @v) IS DOCUMENT FROM t";
+        var test = Assert.IsType<BooleanTestExpr>(Select(sql).Items[0].Expr);
+        Assert.Equal("DOCUMENT", test.Test);
+        var element = Assert.IsType<FunctionCall>(test.Operand);
+        Assert.Equal("xmlelement(name e, xmlattributes(t.a AS b), @v)", Text(sql, element.Span));
+        Assert.Equal("xmlattributes(t.a AS b)", Text(sql, element.Arguments[0].Span));
+        Assert.Equal("@v", Text(sql, element.Arguments[1].Span));
+    }
+
+    [Theory]
+    [InlineData("SELECT xmlelement(e)", "e")]
+    [InlineData("SELECT xmlparse(x)", "x")]
+    [InlineData("SELECT xmlserialize(content x)", ")")]
+    [InlineData("SELECT xmlroot(x)", ")")]
+    [InlineData("SELECT xmlroot(x, version '1', standalone maybe)", "maybe")]
+    [InlineData("SELECT xmlexists('//a' PASSING x::xml)", "::")]
+    [InlineData("SELECT xmlpi(name p, a, b)", ",")]
+    public void XML_forms_outside_PostgreSQLs_grammar_are_syntax_errors(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
 
     [Fact]
     public void Case_with_and_without_operand()

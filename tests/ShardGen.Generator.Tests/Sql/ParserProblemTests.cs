@@ -7,18 +7,12 @@ namespace ShardGen.Generator.Tests.Sql;
 public sealed class ParserProblemTests
 {
     [Theory]
-    [InlineData("SELECT * FROM t TABLESAMPLE SYSTEM (10)", "TABLESAMPLE SYSTEM (10)", "TABLESAMPLE")]
-    [InlineData("TABLE t", "TABLE", "SELECT * FROM t")]
-    [InlineData("SELECT * FROM (TABLE u) x", "(TABLE u)", "TABLE t is not supported")]
-    [InlineData("UPDATE t SET tags[1] = 'x'", "tags[1]", "array element")]
     [InlineData("INSERT INTO t (a) SELECT a FROM u EXCEPT SELECT a FROM v", "EXCEPT", "EXCEPT in INSERT")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SEARCH DEPTH FIRST BY n SET seq SELECT * FROM r", "SEARCH DEPTH FIRST BY n SET seq", "SEARCH and CYCLE")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n FROM r) CYCLE n SET c TO true DEFAULT false USING p SELECT * FROM r", "CYCLE n SET c TO true DEFAULT false USING p", "SEARCH and CYCLE")]
     [InlineData("WITH m AS (MERGE INTO t USING u ON true WHEN MATCHED THEN DELETE) SELECT 1", "MERGE INTO t USING u ON true WHEN MATCHED THEN DELETE", "MERGE in a common table expression")]
     [InlineData("SELECT (WITH c AS (SELECT 1) VALUES (2)) FROM t", "WITH c AS (SELECT 1) VALUES (2)", "WITH before VALUES")]
     [InlineData("SELECT * FROM t WHERE id IN (VALUES (1), (2))", "(VALUES (1), (2))", "VALUES lists")]
-    [InlineData("SELECT * FROM t WHERE x > ALL (SELECT y FROM u)", "(SELECT y FROM u)", "'> ALL (SELECT ...)'")]
-    [InlineData("SELECT * FROM t WHERE x = ANY (SELECT y FROM u)", "(SELECT y FROM u)", "x IN (SELECT ...)")]
     [InlineData("SELECT * INTO archive FROM t", "INTO archive", "SELECT INTO")]
     [InlineData("SELECT 1; SELECT 2", "SELECT 2", "one statement")]
     [InlineData("SELECT 1;; DELETE FROM t; SELECT 3;", "DELETE FROM t; SELECT 3;", "one statement")]
@@ -36,11 +30,11 @@ public sealed class ParserProblemTests
     [Fact]
     public void Several_unsupported_constructs_are_all_reported()
     {
-        const string sql = "WITH x AS (SELECT 1 FROM t TABLESAMPLE SYSTEM (2)) SELECT $1 INTO archive FROM t TABLESAMPLE SYSTEM (1)";
+        const string sql = "SELECT $1 INTO archive FROM t WHERE a = :b";
         var problems = Problems(sql);
         Assert.All(problems, p => Assert.Equal(SqlProblemKind.Unsupported, p.Kind));
         Assert.Equal(
-            new[] { "TABLESAMPLE SYSTEM (2)", "$1", "INTO archive", "TABLESAMPLE SYSTEM (1)" },
+            new[] { "$1", "INTO archive", ":b" },
             problems.Select(p => Text(sql, p.Span)));
     }
 
@@ -133,6 +127,12 @@ public sealed class ParserProblemTests
             new string('(', 5000) + "SELECT 1" + new string(')', 5000),
             "SELECT * FROM " + new string('(', 5000) + "SELECT 1" + new string(')', 5000) + " s",
             "SELECT " + string.Concat(Enumerable.Repeat("(SELECT ", 5000)) + "1" + new string(')', 5000),
+            "SELECT 1 WHERE x IN " + new string('(', 50000) + "SELECT 1" + new string(')', 50000),
+            "SELECT 1 WHERE x = ANY " + new string('(', 50000) + "SELECT 1" + new string(')', 50000),
+            "SELECT 1 WHERE " + string.Concat(Enumerable.Repeat("x = ALL (SELECT 1 WHERE ", 5000)) + "true" + new string(')', 5000),
+            "SELECT " + string.Concat(Enumerable.Repeat("xmlelement(name e, ", 5000)) + "1" + new string(')', 5000),
+            "SELECT * FROM " + string.Concat(Enumerable.Repeat("xmltable('/a' PASSING (SELECT 1 FROM ", 5000)) + "t" + string.Concat(Enumerable.Repeat(") COLUMNS a text)", 5000)),
+            "UPDATE t SET a" + string.Concat(Enumerable.Repeat("[b", 5000)) + new string(']', 5000) + " = 1",
         })
         {
             Assert.Contains("200", Assert.Single(Problems(deep)).Message);

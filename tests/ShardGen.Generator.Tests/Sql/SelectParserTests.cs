@@ -374,4 +374,89 @@ public sealed class SelectParserTests
         var problem = ProblemAt("SELECT a FROM t ORDER BY a UNION SELECT b FROM u", SqlProblemKind.Syntax, "ORDER BY a");
         Assert.Contains("after its last branch", problem.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void XMLTABLE_is_a_function_in_FROM_with_the_columns_of_COLUMNS()
+    {
+        const string sql = "SELECT x.id FROM m, XMLTABLE(XMLNAMESPACES('u' AS n, DEFAULT @d), '/r' PASSING BY REF m.doc COLUMNS id int PATH '@id' NOT NULL, name text DEFAULT @name NULL, n FOR ORDINALITY) AS x(ident)";
+        var table = Select(sql).Joins[0].Table;
+        Assert.Equal(("xmltable", "x"), (table.Name, table.Alias));
+        Assert.Equal(["ident", "name", "n"], table.ColumnAliases);
+        var call = Assert.IsType<FunctionCall>(Assert.Single(table.Functions));
+        Assert.Equal(["'u'", "@d", "'/r'", "m.doc", "'@id'", "@name"], call.Arguments.Select(Show));
+        Assert.Equal(sql.Substring(sql.IndexOf("XMLTABLE", StringComparison.Ordinal), sql.IndexOf(" AS x(", StringComparison.Ordinal) - sql.IndexOf("XMLTABLE", StringComparison.Ordinal)), Text(sql, table.NameSpan));
+        Assert.Equal("XMLTABLE(", Text(sql, table.Span)[..9]);
+        Assert.EndsWith("AS x(ident)", Text(sql, table.Span), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING '<r/>'::xml COLUMNS a text)", "::")]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING d)", ")")]
+    [InlineData("SELECT * FROM xmltable('/r' PASSING d COLUMNS a text PATH)", ")")]
+    [InlineData("SELECT * FROM xmltable('/r' COLUMNS a text)", "COLUMNS")]
+    public void XMLTABLE_outside_PostgreSQLs_grammar_is_a_syntax_error(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
+
+    [Fact]
+    public void TABLESAMPLE_is_the_tables_sample_with_its_arguments_and_seed()
+    {
+        const string sql = "SELECT m.id FROM ONLY messages AS m TABLESAMPLE bernoulli (@p * 2) REPEATABLE (@seed) JOIN r TABLESAMPLE s.rows (5, 6) ON true";
+        var select = Select(sql);
+        var sample = select.From!.Sample!;
+        Assert.Equal(("bernoulli", "TABLESAMPLE bernoulli (@p * 2) REPEATABLE (@seed)"), (sample.Method, Text(sql, sample.Span)));
+        Assert.Equal(("(* @p 2)", "@seed"), (Show(Assert.Single(sample.Arguments)), Show(sample.Repeatable!)));
+        Assert.Equal(("messages", "m", true), (select.From.Name, select.From.Alias, select.From.Only));
+        var other = select.Joins[0].Table.Sample!;
+        Assert.Equal(("s.rows", null), (other.Method, other.Repeatable));
+        Assert.Equal(["5", "6"], other.Arguments.Select(Show));
+        Assert.Equal(["(* @p 2)", "@seed", "5", "6", "true"], SqlWalker.FromExpressions(select.From, select.Joins).Select(Show));
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM t TABLESAMPLE (10)", "(")]
+    [InlineData("SELECT * FROM t TABLESAMPLE system ()", ")")]
+    [InlineData("SELECT * FROM t TABLESAMPLE system (1) REPEATABLE 3", "3")]
+    public void TABLESAMPLE_outside_PostgreSQLs_grammar_is_a_syntax_error(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
+
+    [Fact]
+    public void TABLE_t_is_SELECT_star_FROM_t_as_a_statement_and_a_branch()
+    {
+        const string sql = "TABLE ONLY s.messages ORDER BY 1 LIMIT @n";
+        var table = Parse<SelectStatement>(sql);
+        Assert.True(table.TableForm);
+        Assert.Equal(("s", "messages", true, "messages"), (table.From!.Schema, table.From.Name, table.From.Only, table.From.Alias));
+        Assert.Equal("ONLY s.messages", Text(sql, table.FromSpan));
+        var star = Assert.IsType<StarExpr>(Assert.Single(table.Items).Expr);
+        Assert.Null(star.Qualifier);
+        Assert.Equal(("1", "@n"), (Show(Assert.Single(table.OrderBy).Expr), Show(table.Limit!)));
+        Assert.Equal(sql, Text(sql, table.Span));
+
+        const string set = "SELECT a FROM t UNION ALL TABLE u EXCEPT (TABLE v) ORDER BY 1";
+        var operation = Parse<SetOperationStatement>(set);
+        Assert.Equal(["SELECT a FROM t", "TABLE u", "(TABLE v)"], operation.Branches.Select(b => Text(set, b.Span)));
+        Assert.Equal([false, true, true], operation.Branches.Select(b => b.TableForm));
+        Assert.Single(operation.OrderBy);
+
+        const string subqueries = "SELECT * FROM (TABLE t) AS x WHERE a IN (TABLE u)";
+        var select = Select(subqueries);
+        Assert.True(select.From!.Query!.TableForm);
+        Assert.Equal("(TABLE t)", Text(subqueries, select.From.NameSpan));
+        Assert.Equal("u", Assert.IsType<InSubqueryExpr>(select.Where).Query.From!.Name);
+    }
+
+    [Theory]
+    [InlineData("TABLE t AS x", "t AS x")]
+    [InlineData("TABLE t WHERE a", "WHERE")]
+    public void TABLE_t_outside_PostgreSQLs_grammar_is_a_syntax_error(string sql, string at)
+        => ProblemAt(sql, SqlProblemKind.Syntax, at);
+
+    [Fact]
+    public void Parenthesized_queries_in_an_expression_are_subqueries_and_parenthesized_expressions_are_not()
+    {
+        const string sql = "SELECT ((SELECT 1)), ((SELECT 1) + 1)";
+        var items = Select(sql).Items;
+        Assert.Equal("((SELECT 1))", Text(sql, Assert.IsType<SubqueryExpr>(items[0].Expr).Span));
+        Assert.Equal("(+ (SUBQUERY [1 FROM ]) 1)", Show(items[1].Expr));
+    }
 }

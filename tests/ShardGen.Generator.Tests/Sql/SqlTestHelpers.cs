@@ -84,7 +84,7 @@ internal static class SqlTestHelpers
         CastExpr c => $"(CAST {Show(c.Operand)} {c.TypeName}{(c.ColonSyntax ? " ::" : string.Empty)})",
         SubqueryExpr q => $"(SUBQUERY {ShowSelect(q.Query)})",
         ExistsExpr e => $"(EXISTS {ShowSelect(e.Query)})",
-        InSubqueryExpr i => $"({(i.Negated ? "NOT IN" : "IN")} {Show(i.Operand)} {ShowSelect(i.Query)})",
+        InSubqueryExpr i => $"({(i.Negated ? "NOT IN" : i.Operator == "=" && !i.All ? "IN" : i.Operator + (i.All ? " ALL" : " ANY"))} {Show(i.Operand)} {ShowSelect(i.Query)})",
         WindowCall w => $"(OVER {Show(w.Function)}{(w.Name is null ? string.Empty : " " + w.Name)} [{string.Join(" ", w.PartitionBy.Select(Show))}] [{ShowOrder(w.OrderBy)}])",
         _ => throw new ArgumentOutOfRangeException(nameof(expr), expr, null),
     };

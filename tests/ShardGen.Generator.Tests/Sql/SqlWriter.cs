@@ -98,6 +98,12 @@ internal static partial class SqlWriter
                 ExprList(w, select.Values[i], parenthesized: true);
             }
         }
+        else if (select.TableForm)
+        {
+            // TABLE t is SELECT * FROM t in PostgreSQL's tree; the alias the tree gives it is not written (none can be).
+            w.Append("TABLE ").Append(select.From!.Only ? "ONLY " : string.Empty);
+            TableName(w, select.From);
+        }
         else
         {
             w.Append("SELECT");
@@ -211,8 +217,14 @@ internal static partial class SqlWriter
 
         if (insert.Columns.Count > 0)
         {
-            w.Append(' ');
-            NameList(w, insert.Columns);
+            w.Append(" (");
+            for (var i = 0; i < insert.Columns.Count; i++)
+            {
+                w.Append(i > 0 ? ", " : string.Empty);
+                Target(w, insert.Columns[i], insert.Targets.Count > 0 ? insert.Targets[i] : null);
+            }
+
+            w.Append(')');
         }
 
         if (insert.Overriding is { } overriding)
@@ -329,7 +341,8 @@ internal static partial class SqlWriter
             var set = sets[i];
             if (set.Position < 0)
             {
-                w.Append(Name(set.Column)).Append(" = ");
+                Target(w, set.Column, set.Target);
+                w.Append(" = ");
                 Expr(w, set.Value);
                 continue;
             }
@@ -343,7 +356,8 @@ internal static partial class SqlWriter
             w.Append('(');
             for (var k = i; k <= j; k++)
             {
-                w.Append(k > i ? ", " : string.Empty).Append(Name(sets[k].Column));
+                w.Append(k > i ? ", " : string.Empty);
+                Target(w, sets[k].Column, sets[k].Target);
             }
 
             w.Append(") = ");
@@ -526,10 +540,23 @@ internal static partial class SqlWriter
             w.Append(" AS ").Append(Name(alias));
         }
 
-        if (table.ColumnAliases.Count > 0)
+        var aliases = table.AliasesWritten < 0 ? table.ColumnAliases : table.ColumnAliases.Take(table.AliasesWritten).ToEquatableArray();
+        if (aliases.Count > 0)
         {
             w.Append(table.Alias is null ? " AS " : string.Empty);
-            ColumnDefinitions(w, table.ColumnAliases, table.ColumnTypes);
+            ColumnDefinitions(w, aliases, table.ColumnTypes);
+        }
+
+        if (table.Sample is { } sample)
+        {
+            w.Append(" TABLESAMPLE ").Append(FunctionName(sample.Method)).Append(' ');
+            ExprList(w, sample.Arguments, parenthesized: true);
+            if (sample.Repeatable is { } seed)
+            {
+                w.Append(" REPEATABLE (");
+                Expr(w, seed);
+                w.Append(')');
+            }
         }
     }
 
@@ -752,8 +779,9 @@ internal static partial class SqlWriter
                 ExprList(w, inExpr.Items, parenthesized: true);
                 return;
             case InSubqueryExpr inSubquery:
+                // x IN (SELECT ...) is PostgreSQL's = ANY sublink; NOT IN its negation.
                 Expr(w, inSubquery.Operand);
-                w.Append(inSubquery.Negated ? " NOT IN (" : " IN (");
+                w.Append(inSubquery.Quantified ? $" {inSubquery.Operator} {(inSubquery.All ? "ALL" : "ANY")} (" : inSubquery.Negated ? " NOT IN (" : " IN (");
                 Select(w, inSubquery.Query);
                 w.Append(')');
                 return;
@@ -883,6 +911,25 @@ internal static partial class SqlWriter
         w.Append('(');
         Expr(w, node);
         w.Append(')');
+        Suffixes(w, chain);
+    }
+
+    // A column assigned whole, or a field or element of it (tags[1], address.city): written without parentheses.
+    private static void Target(StringBuilder w, string column, SqlExpr? target)
+    {
+        w.Append(Name(column));
+        var chain = new List<SqlExpr>();
+        for (var node = target; node is SubscriptExpr or FieldExpr; node = node is SubscriptExpr subscript ? subscript.Operand : ((FieldExpr)node).Operand)
+        {
+            chain.Add(node);
+        }
+
+        Suffixes(w, chain);
+    }
+
+    // The subscripts and fields of an indirection, innermost last in the chain.
+    private static void Suffixes(StringBuilder w, List<SqlExpr> chain)
+    {
         for (var i = chain.Count - 1; i >= 0; i--)
         {
             if (chain[i] is SubscriptExpr subscript)
@@ -1001,9 +1048,9 @@ internal static partial class SqlWriter
             default:
                 // "substring(_ FROM _ FOR _)", "trim(BOTH _ FROM _)", ...: the keywords between the arguments, in order; an
                 // argument the syntax writes as a keyword (the form of normalize(_, NFC)) has no "_".
-                var parts = syntax.Split('_');
+                var parts = Placeholders(syntax);
                 w.Append(parts[0]);
-                for (var i = 0; i < parts.Length - 1; i++)
+                for (var i = 0; i < parts.Count - 1; i++)
                 {
                     Expr(w, a[i]);
                     w.Append(parts[i + 1]);
@@ -1011,6 +1058,29 @@ internal static partial class SqlWriter
 
                 return;
         }
+    }
+
+    // A syntax's text around its operands: split at each "_" outside a quoted name or string (the XML forms quote theirs).
+    private static List<string> Placeholders(string syntax)
+    {
+        var parts = new List<string>();
+        var part = new StringBuilder();
+        char? quote = null;
+        foreach (var c in syntax)
+        {
+            if (quote is null && c == '_')
+            {
+                parts.Add(part.ToString());
+                part.Clear();
+                continue;
+            }
+
+            quote = quote is null && c is '"' or '\'' ? c : quote == c ? null : quote;
+            part.Append(c);
+        }
+
+        parts.Add(part.ToString());
+        return parts;
     }
 
     private static void WindowSpecification(StringBuilder w, string? baseName, EquatableArray<SqlExpr> partitionBy, EquatableArray<OrderItem> orderBy, WindowFrame? frame, EquatableArray<SqlExpr> offsets)

@@ -108,6 +108,9 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.CustomersWithBigOrders), Order.Total, [], [4L] },
         { nameof(ShopQueries.CountriesOfTenant), Order.Total, [], [3L] },
         { nameof(ShopQueries.CustomersOfTenantsWithHugeOrders), Order.Total, [], [] },
+        { nameof(ShopQueries.CustomersOfTenantsWithAnyHugeOrder), Order.Total, [], [] },
+        { nameof(ShopQueries.OrdersAboveAllOpenOfTenant), Order.Total, [], [7L] },
+        { nameof(ShopQueries.OrdersAboveAllOpenOfTenant), Order.Total, [], [3L] },
         { nameof(ShopQueries.CustomersWithoutOrders), Order.Total, [], [] },
         { nameof(ShopQueries.CustomersByOrderCount), Order.Total, [], [] },
         { nameof(ShopQueries.AboveTenantAverage), Order.Total, [], [] },
@@ -179,6 +182,11 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.MedianOfTenant), Order.None, [], [424242L] },
         { nameof(ShopQueries.GroupingSetsOfTenant), Order.Total, [], [7L] },
         { nameof(ShopQueries.RollupOfTenant), Order.Total, [], [11L] },
+        { nameof(ShopQueries.CustomersAsXml), Order.Total, [], [7L] },
+        { nameof(ShopQueries.TagsOfCustomers), Order.Total, [], [7L] },
+        { nameof(ShopQueries.SampleOfTenant), Order.None, [], [7L] },
+        { nameof(ShopQueries.EveryCountry), Order.Total, [], [] },
+        { nameof(ShopQueries.CountriesOfRegionAndEvery), Order.Keys, [0, 2], ["EU"] },
 
         // key conditions written as expressions, routed to the key's shard
         { nameof(ShopQueries.FoldedKey), Order.Total, [], [] },

@@ -79,6 +79,14 @@ public sealed record TenantTotalRow(long TenantId, decimal Total);
 
 public sealed record CountryRow(string Code, string Name);
 
+public sealed record CustomerXmlRow(long Id, string Xml, string Extra, bool Senior);
+
+public sealed record XmlTagRow(long Id, int Ord, string Tag, int Weight);
+
+public sealed record SampleRow(long N, long None);
+
+public sealed record CountryRegionRow(string Code, string Name, string Region);
+
 public sealed record SettingRow(string Key, string Value);
 
 public sealed record StatusDistinctRow(string Status, long Customers, long N, decimal Mean);
@@ -332,6 +340,20 @@ public sealed partial class ShopQueries
     [Query("SELECT tenant_id, id FROM customers WHERE tenant_id IN (SELECT tenant_id FROM orders WHERE total > 990) ORDER BY tenant_id, id")]
     public partial Task<List<KeyRow>> CustomersOfTenantsWithHugeOrders();
 
+    [Query("SELECT tenant_id, id FROM customers WHERE tenant_id = ANY (SELECT tenant_id FROM orders WHERE total > 990) AND tenant_id <> ALL (SELECT tenant_id FROM orders WHERE total < 2) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRow>> CustomersOfTenantsWithAnyHugeOrder();
+
+    [Query("""
+        SELECT id, total FROM orders
+         WHERE tenant_id = @tenantId
+           AND (customer_id = ANY (SELECT id FROM customers WHERE tenant_id = @tenantId AND tier >= 2)
+                AND total >= ALL (SELECT o.total / 2 FROM orders o WHERE o.tenant_id = @tenantId AND o.status = 'open')
+                AND status LIKE SOME (SELECT '%' || lower(right(name, 1)) || '%' FROM countries)
+                OR total < ANY (SELECT min(total) + 1 FROM orders WHERE tenant_id = @tenantId))
+         ORDER BY id
+        """)]
+    public partial Task<List<IdTotalRow>> OrdersAboveAllOpenOfTenant(long tenantId);
+
     [Query("SELECT c.tenant_id, c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id) ORDER BY 1, 2")]
     public partial Task<List<KeyRow>> CustomersWithoutOrders();
 
@@ -536,6 +558,37 @@ public sealed partial class ShopQueries
 
     [Query("SELECT status, quantity, count(*) AS n, grouping(status, quantity) AS level FROM orders WHERE tenant_id = @tenantId GROUP BY ROLLUP (status, quantity) ORDER BY level, status, quantity")]
     public partial Task<List<GroupingRow>> RollupOfTenant(long tenantId);
+
+    [Query("""
+        SELECT id, xmlelement(name customer, xmlattributes(id AS "ref", tier), xmlforest(name, country_code AS country))::text AS xml,
+               xmlserialize(content xmlconcat(xmlpi(name note, 'n'), xmlparse(content '<a>' || tier || '</a>')) AS text) AS extra,
+               xmlexists('/c[@tier > 1]' PASSING BY REF xmlelement(name c, xmlattributes(tier))) AND xmlroot(xmlparse(document '<r/>'), version '1.0', standalone yes) IS DOCUMENT AS senior
+          FROM customers WHERE tenant_id = @tenantId ORDER BY id
+        """)]
+    public partial Task<List<CustomerXmlRow>> CustomersAsXml(long tenantId);
+
+    [Query("""
+        SELECT c.id, x.ord, x.tag, x.weight
+          FROM customers c,
+               XMLTABLE('/tags/t' PASSING ('<tags><t w="2">a</t><t>b</t><t w="4">c</t></tags>'::xml)
+                        COLUMNS ord FOR ORDINALITY, tag text PATH '.', weight int PATH '@w' DEFAULT 1 NOT NULL) AS x
+         WHERE c.tenant_id = @tenantId AND x.weight <= c.tier
+         ORDER BY c.id, x.ord
+        """)]
+    public partial Task<List<XmlTagRow>> TagsOfCustomers(long tenantId);
+
+    [Query("""
+        SELECT count(*) AS n, (SELECT count(*) FROM customers TABLESAMPLE SYSTEM (0) WHERE tenant_id = @tenantId) AS none
+          FROM orders TABLESAMPLE BERNOULLI (100) REPEATABLE (3)
+         WHERE tenant_id = @tenantId
+        """)]
+    public partial Task<SampleRow?> SampleOfTenant(long tenantId);
+
+    [Query("TABLE countries ORDER BY 1")]
+    public partial Task<List<CountryRegionRow>> EveryCountry();
+
+    [Query("SELECT code, name, region FROM countries WHERE region = @region UNION ALL (TABLE countries) ORDER BY 1, 3")]
+    public partial Task<List<CountryRegionRow>> CountriesOfRegionAndEvery(string region);
 }
 
 /// <summary>The write [Query] methods of the differential test.</summary>

@@ -31,6 +31,10 @@ SELECT extract(epoch FROM sent_at), date_part('year', sent_at), sent_at AT TIME 
 SELECT CAST(id AS numeric(10, 2)), id::varchar(20), '1'::int[], '{}'::text[][], timestamp '2020-01-01', double precision '1.5', bit varying(3) '101'
 SELECT EXISTS (SELECT 1), (SELECT 1), 1 IN (1, 2), 1 NOT IN (SELECT 1), x IS TRUE, x IS NOT UNKNOWN, x ISNULL, x NOTNULL, 1 BETWEEN SYMMETRIC 2 AND 0
 SELECT CASE WHEN a THEN 1 ELSE 2 END, COALESCE(a, b), NULLIF(a, b), GREATEST(a, b), LEAST(a, b), a IS DOCUMENT FROM t
+SELECT id FROM messages WHERE tenant_id = @tenant AND id = ANY (SELECT message_id FROM replies WHERE tenant_id = @tenant) AND n > ALL (SELECT n FROM replies WHERE tenant_id = @tenant) AND body LIKE SOME (SELECT pattern FROM filters)
+SELECT xmlelement(name item, xmlattributes(id AS "id", body), 'text', xmlelement(name "sub-item")), xmlforest(body, id AS ident), xmlconcat(xmlcomment('c'), '<a/>'::xml) FROM messages WHERE tenant_id = @tenant
+SELECT xmlparse(document '<a/>'), xmlparse(content body strip whitespace), xmlpi(name php, 'echo'), xmlpi(name x), xmlroot('<a/>'::xml, version '1.0', standalone yes), xmlroot(x, version no value, standalone no value), xmlroot(x, version no value)
+SELECT xmlserialize(document '<a/>'::xml AS text), xmlserialize(content x AS varchar(20) indent), xmlserialize(content x AS text no indent), x IS NOT DOCUMENT FROM t WHERE xmlexists('//a' PASSING BY REF x) AND xmlexists('//b' PASSING x BY VALUE)
 -- FROM items
 SELECT u.tag, u.n FROM messages m, unnest(m.tags) WITH ORDINALITY AS u(tag, n) WHERE m.tenant_id = @tenant
 SELECT g FROM generate_series(1, @n) g
@@ -51,6 +55,10 @@ SELECT * FROM messages m JOIN (replies r JOIN likes l ON l.tenant_id = r.tenant_
 SELECT * FROM ((messages m JOIN replies r USING (tenant_id)) AS j LEFT JOIN likes l ON l.tenant_id = j.tenant_id) WHERE tenant_id = @tenant
 SELECT * FROM ONLY messages WHERE tenant_id = @tenant
 SELECT FROM messages WHERE tenant_id = @tenant
+SELECT x.* FROM messages m, XMLTABLE(XMLNAMESPACES('http://x' AS n, DEFAULT 'http://d'), '/n:rows/n:row' PASSING BY VALUE (m.body::xml) COLUMNS id int PATH '@id' NOT NULL, name text PATH 'name' DEFAULT 'none', ord FOR ORDINALITY, note text NULL) AS x WHERE m.tenant_id = @tenant
+SELECT * FROM LATERAL xmltable('/r' PASSING ('<r/>'::xml) BY REF COLUMNS a text, z int) t(b), xmltable('/s' PASSING (SELECT '<s/>'::xml) COLUMNS c int)
+SELECT * FROM messages TABLESAMPLE SYSTEM (10) REPEATABLE (1) WHERE tenant_id = @tenant
+SELECT m.id FROM ONLY messages AS m TABLESAMPLE bernoulli (@percent) JOIN replies r TABLESAMPLE public.system_rows (5) ON r.id = m.id WHERE m.tenant_id = @tenant
 -- Clauses
 SELECT sum(n) OVER w, rank() OVER (w ORDER BY id) FROM messages WHERE tenant_id = @tenant WINDOW w AS (PARTITION BY kind)
 SELECT sum(n) OVER (ORDER BY id ROWS BETWEEN @before PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM messages WHERE tenant_id = @tenant
@@ -102,3 +110,12 @@ SELECT * FROM messages m WHERE tenant_id = @tenant AND EXISTS (WITH r AS (SELECT
 SELECT * FROM ((SELECT id FROM messages WHERE tenant_id = @tenant LIMIT 1) UNION (SELECT id FROM replies WHERE tenant_id = @tenant) ORDER BY 1) u
 WITH v(x, y) AS (VALUES (1, 'a'), (2, 'b')) SELECT x, y FROM v
 WITH u AS (UPDATE messages SET n = n + 1 WHERE tenant_id = @tenant RETURNING id), i AS (INSERT INTO archive (id) SELECT id FROM u RETURNING id) SELECT count(*) FROM i
+-- TABLE t, and assignments to fields and elements
+TABLE messages *
+TABLE ONLY messages ORDER BY 1 LIMIT 3
+SELECT id FROM messages WHERE tenant_id = @tenant UNION ALL TABLE replies EXCEPT TABLE archive ORDER BY 1
+INSERT INTO messages (tenant_id, id, tags[1], address.city) VALUES (@tenant, @id, 'a', 'b')
+UPDATE messages SET n = DEFAULT, (a, b) = (1, 2), (c, d) = (SELECT 1, 2), tags[1] = 'x', address.city = 'y' WHERE tenant_id = @tenant
+UPDATE messages SET tags[@i:@j] = @tags, (address.city, tags[1]) = (SELECT 'c', 'd'), m[1][2] = 0 WHERE tenant_id = @tenant
+INSERT INTO messages (tenant_id, id, tags[1]) VALUES (@tenant, @id, 'a') ON CONFLICT (tenant_id, id) DO UPDATE SET tags[2] = EXCLUDED.tags[1], address.city = 'z'
+SELECT (SELECT 1 UNION SELECT 2), ((SELECT 2) UNION SELECT 3) FROM messages WHERE tenant_id = @tenant
