@@ -176,13 +176,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
         var (shard, tenants) = await TenantsOnAsync(live, "worker2", count: 2);
-        foreach (var tenant in tenants)
-        {
-            for (var id = 0; id < 50; id++)
-            {
-                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
-            }
-        }
+        await SeedAsync(db, tenants);
 
         var table = Identifiers.Quote((await live.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard].ShardTable);
         var (worker2, worker3) = (cluster.Workers[1].ConnectionString, cluster.Workers[2].ConnectionString);
@@ -314,13 +308,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
         var (shard, tenants) = await TenantsOnAsync(live, "worker1", count: 2);
-        foreach (var tenant in tenants)
-        {
-            for (var id = 0; id < 50; id++)
-            {
-                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
-            }
-        }
+        await SeedAsync(db, tenants);
 
         await using var stale = Source(cluster);
         var staleDb = new ShardDatabase(stale);
@@ -380,13 +368,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var db = new ShardDatabase(live);
         await db.ApplySchemaAsync();
         var (shard, tenants) = await TenantsOnAsync(live, "worker2", count: 2);
-        foreach (var tenant in tenants)
-        {
-            for (var id = 0; id < 50; id++)
-            {
-                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
-            }
-        }
+        await SeedAsync(db, tenants);
 
         var table = (await live.GetShardMapAsync()).Shards(AccountRepository.Definition)[shard].ShardTable;
         var (worker2, worker3) = (cluster.Workers[1].ConnectionString, cluster.Workers[2].ConnectionString);
@@ -621,6 +603,18 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var shard = map.Shards(AccountRepository.Definition).First(s => s.Node.Name == worker).ShardIndex;
         var tenants = Enumerable.Range(1, 100_000).Select(i => (long)i).Where(t => map.Route(AccountRepository.Definition, t).ShardIndex == shard).Take(count).ToArray();
         return (shard, tenants);
+    }
+
+    // Fifty accounts of each tenant, ids 0 to 49, balance the id.
+    private static async Task SeedAsync(ShardDatabase db, long[] tenants)
+    {
+        foreach (var tenant in tenants)
+        {
+            for (var id = 0; id < 50; id++)
+            {
+                await db.Accounts.InsertAsync(new Account(tenant, id, "seed", id));
+            }
+        }
     }
 
     private static async Task<List<(long, long)>> PairsAsync(string connectionString, string qualifiedTable) =>
