@@ -54,8 +54,6 @@ internal sealed partial class ShardMove
             await bounded.CancelAsync().ConfigureAwait(false);
             await copying.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-
-        progress.RowsCopied = progress.RowsEstimated;
     }
 
     private async Task CopyAsync(MoveRow move, Node source, Node target, List<MovedShard> shards, ConcurrentDictionary<string, bool> copied, CancellationToken cancellationToken)
@@ -101,7 +99,8 @@ internal sealed partial class ShardMove
         await snapshot.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    // The rows one binary COPY TO STDOUT writes, into one binary COPY FROM STDIN (cancelled if the pipe fails).
+    // The rows one binary COPY TO STDOUT writes, into one binary COPY FROM STDIN (cancelled if the pipe fails); yielding,
+    // after each chunk a pause of the chunk's time times the nice ratio.
     private static async Task PipeAsync(
         NpgsqlConnection reading, string copyOut, NpgsqlConnection writing, string copyIn, byte[] buffer, double niceRatio, CancellationToken cancellationToken)
     {
@@ -109,31 +108,25 @@ internal sealed partial class ShardMove
         await using var into = await writing.BeginRawBinaryCopyAsync(copyIn, cancellationToken).ConfigureAwait(false);
         try
         {
-            await PipeAsync(from, into, buffer, niceRatio, cancellationToken).ConfigureAwait(false);
+            var chunkStarted = Stopwatch.GetTimestamp();
+            var inChunk = 0L;
+            int read;
+            while ((read = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await into.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                inChunk += read;
+                if (niceRatio > 0 && inChunk >= CopyChunk)
+                {
+                    await Task.Delay(Stopwatch.GetElapsedTime(chunkStarted) * niceRatio, cancellationToken).ConfigureAwait(false);
+                    inChunk = 0;
+                    chunkStarted = Stopwatch.GetTimestamp();
+                }
+            }
         }
         catch
         {
             await into.CancelAsync().ConfigureAwait(false);
             throw;
-        }
-    }
-
-    // Bytes from one COPY to the other; yielding, after each chunk a pause of the chunk's time times the nice ratio.
-    private static async Task PipeAsync(Stream from, Stream into, byte[] buffer, double niceRatio, CancellationToken cancellationToken)
-    {
-        var chunkStarted = Stopwatch.GetTimestamp();
-        var inChunk = 0L;
-        int read;
-        while ((read = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await into.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            inChunk += read;
-            if (niceRatio > 0 && inChunk >= CopyChunk)
-            {
-                await Task.Delay(Stopwatch.GetElapsedTime(chunkStarted) * niceRatio, cancellationToken).ConfigureAwait(false);
-                inChunk = 0;
-                chunkStarted = Stopwatch.GetTimestamp();
-            }
         }
     }
 

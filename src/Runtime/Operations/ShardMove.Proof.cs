@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using ShardGen.Model;
@@ -84,25 +83,11 @@ internal sealed partial class ShardMove
             await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false));
         try
         {
-            await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            (_, baseline.Blocked) = await WriteBlockAsync(move, source, baseline.Target, cancellationToken, async (_, _, ct) =>
             {
-                await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                using var block = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                block.CancelAfter(_options.WriteBlockTimeout);
-                var blocked = Stopwatch.GetTimestamp();
-                try
-                {
-                    await LockAndCatchUpAsync(move, connection, transaction, baseline.Target, block.Token).ConfigureAwait(false);
-                    await baseline.TakeSnapshotsAsync(block.Token).ConfigureAwait(false);
-                    await transaction.CommitAsync(block.Token).ConfigureAwait(false);
-                    baseline.Blocked = Stopwatch.GetElapsedTime(blocked);
-                }
-                catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    throw WriteBlockRanOut(move, source);
-                }
-            }
+                await baseline.TakeSnapshotsAsync(ct).ConfigureAwait(false);
+                return true;
+            }).ConfigureAwait(false);
 
             // Reading both copies again takes about as long as copying them did: bounded as the copy is.
             using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

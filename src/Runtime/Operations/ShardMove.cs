@@ -417,6 +417,29 @@ internal sealed partial class ShardMove
         progress.Report(ShardMoveStep.Proving);
         await using var baseline = await BaselineAsync(move, source, target, pairs, cancellationToken).ConfigureAwait(false);
         progress.Report(ShardMoveStep.WriteBlock);
+        var (tables, blocked) = await WriteBlockAsync(move, source, targetConnection, cancellationToken, async (connection, transaction, ct) =>
+        {
+            var tables = await ProveSinceAsync(baseline, pairs, connection, targetConnection, ct).ConfigureAwait(false);
+
+            // The snapshots' transactions hold ACCESS SHARE locks on the shard tables, which the fence must wait for.
+            await baseline.DisposeAsync().ConfigureAwait(false);
+            var fence = Identifiers.Quote(move.Name);
+            await ExecuteOnAsync(
+                connection, transaction, ct,
+                [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
+            return tables;
+        }).ConfigureAwait(false);
+        return (tables, baseline.Blocked + blocked);
+    }
+
+    /// <summary>
+    /// One write block: in a source transaction bounded by <see cref="ShardMoveOptions.WriteBlockTimeout"/>, the shard tables
+    /// locked <c>IN EXCLUSIVE MODE</c> (reads go on, writes wait) and the target caught up with every write committed before
+    /// the lock; then <paramref name="inside"/>, and the commit. Returns what it returned and how long writes waited.
+    /// </summary>
+    private async Task<(T Result, TimeSpan Blocked)> WriteBlockAsync<T>(
+        MoveRow move, Node source, NpgsqlConnection target, CancellationToken cancellationToken, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> inside)
+    {
         await using var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -425,36 +448,20 @@ internal sealed partial class ShardMove
         var blocked = Stopwatch.GetTimestamp();
         try
         {
-            await LockAndCatchUpAsync(move, connection, transaction, targetConnection, block.Token).ConfigureAwait(false);
-            var tables = await ProveSinceAsync(baseline, pairs, connection, targetConnection, block.Token).ConfigureAwait(false);
-
-            // The snapshots' transactions hold ACCESS SHARE locks on the shard tables, which the fence must wait for.
-            await baseline.DisposeAsync().ConfigureAwait(false);
-            var fence = Identifiers.Quote(move.Name);
-            await ExecuteOnAsync(
-                connection, transaction, block.Token,
-                [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
+            await ExecuteOnAsync(connection, transaction, block.Token, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
+            // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
+            var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_insert_lsn()::text", block.Token).ConfigureAwait(false);
+            await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
+            var result = await inside(connection, transaction, block.Token).ConfigureAwait(false);
             await transaction.CommitAsync(block.Token).ConfigureAwait(false);
-            return (tables, baseline.Blocked + Stopwatch.GetElapsedTime(blocked));
+            return (result, Stopwatch.GetElapsedTime(blocked));
         }
         catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw WriteBlockRanOut(move, source);
+            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                $"Move {move.Id}: the write block on worker '{source.Name}' ran past {_options.WriteBlockTimeout.TotalSeconds} s (ShardMoveOptions.WriteBlockTimeout) and was lifted; the shards stay on '{source.Name}'. Run the move again."));
         }
     }
-
-    // Writes to the source's shard tables wait (the lock), and the target applies every write committed before it.
-    private static async Task LockAndCatchUpAsync(MoveRow move, NpgsqlConnection source, NpgsqlTransaction transaction, NpgsqlConnection target, CancellationToken cancellationToken)
-    {
-        await ExecuteOnAsync(source, transaction, cancellationToken, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
-        // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
-        var position = await ScalarOnAsync<string>(source, transaction, "SELECT pg_current_wal_insert_lsn()::text", cancellationToken).ConfigureAwait(false);
-        await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, cancellationToken, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
-    }
-
-    private ShardGenException WriteBlockRanOut(MoveRow move, Node source) =>
-        new(string.Create(CultureInfo.InvariantCulture,
-            $"Move {move.Id}: the write block on worker '{source.Name}' ran past {_options.WriteBlockTimeout.TotalSeconds} s (ShardMoveOptions.WriteBlockTimeout) and was lifted; the shards stay on '{source.Name}'. Run the move again."));
 
     /// <summary>
     /// After the fence committed: the target's write trigger goes, then the metadata names the target (version bumped,
