@@ -177,7 +177,16 @@ internal static class SqlLexer
                     _pos++;
                 }
 
-                Add(SqlTokenKind.Parameter, start, _sql.Substring(start + 1, _pos - start - 1));
+                if (_pos < _sql.Length && _sql[_pos] == '.')
+                {
+                    // A parameter is never qualified: "@f.f1" is PostgreSQL's absolute value of the column f.f1.
+                    _pos = start + 1;
+                    Add(SqlTokenKind.Operator, start, "@");
+                }
+                else
+                {
+                    Add(SqlTokenKind.Parameter, start, _sql.Substring(start + 1, _pos - start - 1));
+                }
             }
             else if (c == '$')
             {

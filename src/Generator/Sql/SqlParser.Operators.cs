@@ -90,7 +90,7 @@ internal static partial class SqlParser
             if (token.Kind == SqlTokenKind.Operator && !IsInfixOnlyOperator(token.Value))
             {
                 Advance();
-                if (token.Value == "@" && Current.Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier && !SqlKeywords.IsReserved(Current))
+                if (token.Value == "@" && Current.Span.Start > token.Span.End && Current.Kind is SqlTokenKind.Identifier or SqlTokenKind.QuotedIdentifier && !SqlKeywords.IsReserved(Current))
                 {
                     // PostgreSQL's absolute value, @ x; far more often a parameter written with a space.
                     Report(SqlProblemKind.Unsupported, "'@ name' reads as PostgreSQL's absolute-value operator: parameters are written @name, with no space after '@' (for the absolute value write abs(x))", token.Span);

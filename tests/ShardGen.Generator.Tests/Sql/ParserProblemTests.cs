@@ -155,6 +155,18 @@ public sealed class ParserProblemTests
     }
 
     [Fact]
+    public void An_at_sign_on_a_qualified_column_is_the_absolute_value_and_no_problem()
+    {
+        const string sql = "SELECT f.f1, @f.f1 AS abs_f1 FROM float4_tbl f";
+        var result = SqlParser.Parse(sql);
+        Assert.Empty(result.Problems);
+        var select = Assert.IsType<SelectStatement>(result.Statement);
+        var abs = Assert.IsType<UnaryExpr>(select.Items[1].Expr);
+        Assert.Equal("@", abs.Operator);
+        Assert.Equal("f.f1", Text(sql, abs.Operand.Span));
+    }
+
+    [Fact]
     public void Problems_are_ordered_by_position()
     {
         const string sql = "SELECT $2, x INTO archive FROM t WHERE a = $1";

@@ -18,7 +18,7 @@ namespace ShardGen.Generator.Tests.Sql;
 public sealed class PostgresOracleTests(ITestOutputHelper output)
 {
     /// <summary>Statements of the regression corpus ShardGen parses whole; raise it as the parser grows, never lower it.</summary>
-    private const int RegressCorpusParsedAtLeast = 17487;
+    private const int RegressCorpusParsedAtLeast = 17489;
 
     [SkippableFact]
     public void Constructs_a_pinned_query_must_run_all_parse()

@@ -17,7 +17,7 @@ namespace ShardGen.Generator.Tests.Sql;
 public sealed partial class RoundTripOracleTests(ITestOutputHelper output)
 {
     /// <summary>Statements of the regression corpus that round-trip to PostgreSQL's own tree; raise it as the parser grows, never lower it.</summary>
-    private const int RegressCorpusRoundTripsAtLeast = 17475;
+    private const int RegressCorpusRoundTripsAtLeast = 17477;
 
     [SkippableFact]
     public void Every_construct_round_trips()

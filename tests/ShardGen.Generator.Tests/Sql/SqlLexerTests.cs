@@ -132,6 +132,15 @@ public sealed class SqlLexerTests
     }
 
     [Fact]
+    public void An_at_sign_before_a_qualified_name_is_an_operator_since_a_parameter_is_never_qualified()
+    {
+        var tokens = Tokens("@f.f1");
+        Assert.Equal(new[] { SqlTokenKind.Operator, SqlTokenKind.Identifier, SqlTokenKind.Dot, SqlTokenKind.Identifier },
+            tokens.Take(4).Select(t => t.Kind));
+        Assert.Equal("@", tokens[0].Value);
+    }
+
+    [Fact]
     public void Block_comments_nest()
     {
         var tokens = Tokens("a /* outer /* inner */ still comment */ b");
