@@ -195,8 +195,10 @@ internal sealed partial class ShardMove
         progress.Report(ShardMoveStep.Copying);
         await CreateTargetTablesAsync(move, target, group, shards, cancellationToken).ConfigureAwait(false);
         Dictionary<string, long> estimates;
+        int sourceMajor;
         await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
         {
+            sourceMajor = connection.PostgreSqlVersion.Major;
             await ExecuteOnAsync(connection, $"CREATE PUBLICATION {Identifiers.Quote(move.Name)} FOR TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))}", cancellationToken).ConfigureAwait(false);
             estimates = await EstimatedRowsAsync(connection, move, cancellationToken).ConfigureAwait(false);
         }
@@ -204,7 +206,7 @@ internal sealed partial class ShardMove
         progress.RowsEstimated = estimates.Values.Sum();
         await using var targetConnection = await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await CopyRowsAsync(move, source, target, shards, targetConnection, estimates, progress, cancellationToken).ConfigureAwait(false);
-        await CreateSubscriptionAsync(targetConnection, move, source, cancellationToken).ConfigureAwait(false);
+        await CreateSubscriptionAsync(targetConnection, move, source, binary: sourceMajor == targetConnection.PostgreSqlVersion.Major, cancellationToken).ConfigureAwait(false);
         progress.RowsCopied = progress.RowsEstimated;
         progress.Report(ShardMoveStep.CatchingUp);
         await using (var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false))
@@ -376,10 +378,13 @@ internal sealed partial class ShardMove
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    // The subscription applies the source's writes from the slot the copy began at (it copies nothing itself).
-    // CREATE SUBSCRIPTION takes no parameters: the server writes the statement with format(), which quotes the name as an
-    // identifier and the connection string as a literal, and the statement then runs on its own (it cannot run in a transaction).
-    private static async Task CreateSubscriptionAsync(NpgsqlConnection target, MoveRow move, Node source, CancellationToken cancellationToken)
+    // The subscription applies the source's writes from the slot the copy began at (it copies nothing itself). Between
+    // servers of one major version the rows travel in binary (the copy's and the checksum's form), which spares the
+    // walsender and the apply worker each value's text output and input; a type without binary send and receive
+    // functions still travels as text. CREATE SUBSCRIPTION takes no parameters: the server writes the statement with
+    // format(), which quotes the name as an identifier and the connection string as a literal, and the statement then
+    // runs on its own (it cannot run in a transaction).
+    private static async Task CreateSubscriptionAsync(NpgsqlConnection target, MoveRow move, Node source, bool binary, CancellationToken cancellationToken)
     {
         var given = new NpgsqlConnectionStringBuilder(source.ConnectionString);
         var conninfo = string.Join(' ',
@@ -387,8 +392,8 @@ internal sealed partial class ShardMove
             Pair("user", given.Username ?? Environment.UserName), Pair("connect_timeout", "10"))
             + (given.Password is { Length: > 0 } password ? " " + Pair("password", password) : "");
         var statement = await ScalarOnAsync<string>(
-            target, null, "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = false)', $1, $2, $1, $1)", cancellationToken,
-            move.Name, conninfo).ConfigureAwait(false);
+            target, null, "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = false, binary = %s)', $1, $2, $1, $1, $3)", cancellationToken,
+            move.Name, conninfo, binary ? "true" : "false").ConfigureAwait(false);
         await ExecuteOnAsync(target, statement, cancellationToken).ConfigureAwait(false);
 
         static string Pair(string key, string value) => key + "='" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";

@@ -327,6 +327,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         await Assert.ThrowsAsync<MoverDiedException>(() => live.MoveShardGroupAsync(Group, shard, "worker3", progress: progress));
         Assert.Equal("copying", await Sql.ScalarAsync<string>(cluster.CoordinatorConnectionString, "SELECT state FROM shardgen.moves"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(worker3, "SELECT count(*) FROM pg_subscription"));
+        Assert.True(await Sql.ScalarAsync<bool>(worker3, "SELECT subbinary FROM pg_subscription"), "between servers of one major version the writes travel in binary");
 
         // The source is still the one writable copy: writes go there; the half-made target refuses writes that are not replication's.
         await db.Accounts.InsertAsync(new Account(tenants[0], 100, "after the crash", 1));
