@@ -144,9 +144,10 @@ internal sealed partial class ShardMove
     /// (<paramref name="then"/>, whose full sums are <paramref name="baseline"/>). The rows that may have changed between the
     /// two: those the snapshot saw with <c>xmax</c> set (deleted, updated or locked since, or by a transaction that rolled
     /// back), and those that are there now with an <c>xmin</c> from the snapshot's oldest running transaction on (written
-    /// since, and a few older ones). Their primary keys, gathered on both sides, select the same rows in both snapshots:
-    /// taken out as then, put back as now. A row that did not change is taken out and put back the same; every other row
-    /// is the same version in both snapshots.
+    /// since, and a few older ones) — one scan of the copy in each snapshot, at once. Their primary keys, loaded into a
+    /// temporary table on both sides, select the same rows in both snapshots through the primary key's index: taken out as
+    /// then, put back as now. A row that did not change is taken out and put back the same; every other row is the same
+    /// version in both snapshots.
     /// </summary>
     private static async Task<(long Rows, UInt128 Checksum)> SinceAsync(
         NpgsqlConnection then, NpgsqlConnection now, TableShape shape, string physical, string? range, long horizon, (long Rows, UInt128 Checksum) baseline,
@@ -161,21 +162,37 @@ internal sealed partial class ShardMove
         var table = Identifiers.Quote(physical);
         var keys = Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{pair}"));
         var inRange = range is null ? "" : " AND " + range;
-        const string Touched = "xmax <> 0";
-        var written = string.Create(CultureInfo.InvariantCulture, $"age(xmin) <= age('{horizon}'::xid)");
+        var touched = KeysAsync(then, $"COPY (SELECT {key} FROM {table} WHERE xmax <> 0{inRange}) TO STDOUT (FORMAT binary)", cancellationToken);
+        var written = KeysAsync(now, string.Create(CultureInfo.InvariantCulture, $"COPY (SELECT {key} FROM {table} WHERE age(xmin) <= age('{horizon}'::xid){inRange}) TO STDOUT (FORMAT binary)"), cancellationToken);
+        byte[][] changed = [await touched.ConfigureAwait(false), await written.ConfigureAwait(false)];
         foreach (var connection in (IEnumerable<NpgsqlConnection>)[then, now])
         {
             await ExecuteOnAsync(connection, $"CREATE TEMPORARY TABLE {keys} ON COMMIT DROP AS SELECT {key} FROM {table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
+            foreach (var stream in changed)
+            {
+                await using var into = await connection.BeginRawBinaryCopyAsync($"COPY {keys} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                await into.WriteAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Counted, so that the planner finds the few rows by the primary key's index rather than scanning the copy.
+            await ExecuteOnAsync(connection, $"ANALYZE {keys}", cancellationToken).ConfigureAwait(false);
         }
 
-        var buffer = new byte[1 << 16];
-        await PipeAsync(then, $"COPY (SELECT {key} FROM {table} WHERE {Touched}{inRange}) TO STDOUT (FORMAT binary)", now, $"COPY {keys} FROM STDIN (FORMAT binary)", buffer, 0, cancellationToken).ConfigureAwait(false);
-        await PipeAsync(now, $"COPY (SELECT {key} FROM {table} WHERE {written}{inRange}) TO STDOUT (FORMAT binary)", then, $"COPY {keys} FROM STDIN (FORMAT binary)", buffer, 0, cancellationToken).ConfigureAwait(false);
-        var before = ShardChecksum.ComputeAsync(then, shape, null, physical, $"({Touched} OR ({key}) IN (SELECT {key} FROM {keys})){inRange}", cancellationToken);
-        var after = ShardChecksum.ComputeAsync(now, shape, null, physical, $"({written} OR ({key}) IN (SELECT {key} FROM {keys})){inRange}", cancellationToken);
+        var selected = $"({key}) IN (SELECT {key} FROM {keys}){inRange}";
+        var before = ShardChecksum.ComputeAsync(then, shape, null, physical, selected, cancellationToken);
+        var after = ShardChecksum.ComputeAsync(now, shape, null, physical, selected, cancellationToken);
         var (rowsBefore, sumBefore) = await before.ConfigureAwait(false);
         var (rowsAfter, sumAfter) = await after.ConfigureAwait(false);
         return (baseline.Rows - rowsBefore + rowsAfter, unchecked(baseline.Checksum - sumBefore + sumAfter));
+    }
+
+    // The binary stream of the keys one COPY TO STDOUT selects (the rows changed since the snapshots: few).
+    private static async Task<byte[]> KeysAsync(NpgsqlConnection connection, string copyOut, CancellationToken cancellationToken)
+    {
+        await using var from = await connection.BeginRawBinaryCopyAsync(copyOut, cancellationToken).ConfigureAwait(false);
+        using var stream = new MemoryStream();
+        await from.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        return stream.ToArray();
     }
 
     /// <summary>The snapshots of both copies taken at one point, and the checksums of every pair in them.</summary>
