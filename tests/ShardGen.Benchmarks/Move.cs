@@ -42,27 +42,13 @@ public static class Move
         var nice = new ShardMoveOptions { CopyNiceRatio = options.NiceRatio };
         var tenants = Enumerable.Range(0, Rows.Tenants).Select(t => (long)t).Where(t => group.ShardIndexOf(t) == 0).ToArray();
 
-        // Routed inserts into shard 0 by a few clients until a phase ends: how many per second, and their p99 latency.
+        // Routed inserts into shard 0 by a few clients until a phase ends.
         var next = 4L * options.Rows;
-        async Task<(double Rate, double P99)> InsertUntilAsync(Task phase)
+        Task<(double Rate, double P99)> InsertUntilAsync(Task phase) => LoadUntilAsync(Clients, phase, () =>
         {
-            var clock = Stopwatch.StartNew();
-            var latencies = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
-            {
-                var mine = new List<double>();
-                while (!phase.IsCompleted)
-                {
-                    var id = Interlocked.Increment(ref next);
-                    var started = Stopwatch.GetTimestamp();
-                    await db.IngestItems.InsertAsync(new IngestItem(tenants[id % tenants.Length], id, "moving", 1, 1m, null));
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-
-                return mine;
-            })));
-            var all = latencies.SelectMany(l => l).Order().ToArray();
-            return (all.Length / clock.Elapsed.TotalSeconds, all.Length == 0 ? double.NaN : all[(int)Math.Min(all.Length - 1, Math.Ceiling(all.Length * 0.99) - 1)]);
-        }
+            var id = Interlocked.Increment(ref next);
+            return db.IngestItems.InsertAsync(new IngestItem(tenants[id % tenants.Length], id, "moving", 1, 1m, null));
+        });
 
         var quiet = TimeSpan.FromSeconds(options.Quick ? 2 : 5);
         var before = await InsertUntilAsync(Task.Delay(quiet));
@@ -90,14 +76,8 @@ public static class Move
         var duringSplit = await InsertUntilAsync(splitting);
         var splits = await splitting;
 
-        // The clients' routed inserts per second and p99 latency during an operation against just before it.
-        static Figure[] ClientFigures(string during, ((double Rate, double P99) Before, (double Rate, double P99) During) load, bool goal) =>
-        [
-            new Figure("move", $"routed inserts {during} vs before ({Clients} clients)", load.During.Rate, load.Before.Rate, "rows/s",
-                HigherIsBetter: true, goal ? "≥ 0.8 of before" : Figure.NoGoal, goal ? 0.8 : 0),
-            new Figure("move", $"p99 latency of those inserts {during} vs before", load.During.P99, load.Before.P99, "ms",
-                HigherIsBetter: false, Figure.NoGoal, 0),
-        ];
+        Figure[] ClientFigures(string during, ((double Rate, double P99) Before, (double Rate, double P99) During) load, bool goal) =>
+            LoadFigures("move", $"routed inserts {during} vs before ({Clients} clients)", "rows/s", $"those inserts {during}", load, goal);
 
         return
         [
@@ -119,4 +99,31 @@ public static class Move
             .. ClientFigures("during the split", (beforeSplit, duringSplit), goal: true),
         ];
     }
+
+    /// <summary>Clients making one routed call after another until a phase ends: calls per second, and their p99 latency.</summary>
+    internal static async Task<(double Rate, double P99)> LoadUntilAsync(int clients, Task phase, Func<Task> call)
+    {
+        var clock = Stopwatch.StartNew();
+        var latencies = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<double>();
+            while (!phase.IsCompleted)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await call();
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return mine;
+        })));
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return (all.Length / clock.Elapsed.TotalSeconds, all.Length == 0 ? double.NaN : all[(int)Math.Min(all.Length - 1, Math.Ceiling(all.Length * 0.99) - 1)]);
+    }
+
+    /// <summary>The clients' calls per second and p99 latency during an operation against just before it.</summary>
+    internal static Figure[] LoadFigures(string suite, string calls, string unit, string latencyOf, ((double Rate, double P99) Before, (double Rate, double P99) During) load, bool goal) =>
+    [
+        new Figure(suite, calls, load.During.Rate, load.Before.Rate, unit, HigherIsBetter: true, goal ? "≥ 0.8 of before" : Figure.NoGoal, goal ? 0.8 : 0),
+        new Figure(suite, $"p99 latency of {latencyOf} vs before", load.During.P99, load.Before.P99, "ms", HigherIsBetter: false, Figure.NoGoal, 0),
+    ];
 }

@@ -5,7 +5,7 @@ namespace ShardGen.Benchmarks;
 /// <summary>The command line: a suite name, then flags. <c>--quick</c> picks sizes for a smoke run.</summary>
 public sealed class Options
 {
-    public static readonly string[] Suites = ["routed", "fanout", "ingest", "migrate", "micro", "move", "generator", "citus"];
+    public static readonly string[] Suites = ["routed", "fanout", "ingest", "migrate", "micro", "move", "move-spread", "generator", "citus"];
 
     public required string[] Arguments { get; init; }
 
@@ -75,15 +75,15 @@ public sealed class Options
 
           dotnet run -c Release --project tests/ShardGen.Benchmarks -- <suite> [flags]
 
-        suites: all | routed | fanout | ingest | migrate | micro | move | generator | citus
+        suites: all | routed | fanout | ingest | migrate | micro | move | move-spread | generator | citus
         flags:  --quick            small sizes, for a smoke run (3 s per routed side, 100,000 rows, 5 runs)
                 --clients N        concurrent clients of the routed and citus suites (default 8)
                 --seconds N        seconds per side of each routed and citus operation (default 10)
-                --rows N           rows of the fan-out, ingest, migrate and move suites and of the citus suite's
+                --rows N           rows of the fan-out, ingest, migrate, move and move-spread suites and of the citus suite's
                                    second aggregate (default 1,000,000)
                 --runs N           measured runs per fan-out query, and of the citus suite's second
                                    aggregate; ten times as many of its first (default 15)
-                --nice-ratio R     the move suite's copy nice ratio after its first move (default 2)
+                --nice-ratio R     the move suites' copy nice ratio (after the move suite's first move; default 2)
                 --auto-prepare N   Max Auto Prepare of every side of the routed and citus suites (default ShardGen's)
                 --citus "CS"       the Npgsql connection string of a Citus coordinator for the citus suite
                                    (else SHARDGEN_CITUS_COORDINATOR; without either the suite is skipped)

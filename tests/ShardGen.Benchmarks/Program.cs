@@ -31,6 +31,7 @@ foreach (var suite in options.Run)
         "migrate" => await Migrate.RunAsync(clusters, options),
         "micro" => await Micro.RunAsync(clusters, options),
         "move" => await Move.RunAsync(options),
+        "move-spread" => await MoveSpread.RunAsync(options),
         "citus" => await Citus.RunAsync(options, notes),
         _ => GeneratorSuite.Run(options),
     };
