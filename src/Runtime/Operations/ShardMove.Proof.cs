@@ -120,23 +120,38 @@ internal sealed partial class ShardMove
 
     /// <summary>
     /// In the write block (the source locked, the target caught up): each copy's rows and checksum now, from the
-    /// baseline's and the rows written since, compared pair by pair.
+    /// baseline's and the rows written since, compared pair by pair. A split's pieces share their source table's changed
+    /// keys, found once.
     /// </summary>
     private static async Task<List<MovedShardTable>> ProveSinceAsync(
         Baseline baseline, List<ProofPair> pairs, NpgsqlConnection source, NpgsqlConnection target, CancellationToken cancellationToken)
     {
         await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var sourceKeys = new Dictionary<string, string>(StringComparer.Ordinal);
         var tables = new List<MovedShardTable>();
         for (var i = 0; i < pairs.Count; i++)
         {
             var pair = pairs[i];
-            var onSource = SinceAsync(baseline.Source, source, pair.Shard.Shape, pair.Shard.ShardTable, pair.Range, baseline.SourceHorizon, baseline.Sums[i], i, cancellationToken);
-            var onTarget = SinceAsync(baseline.Target, target, pair.Shard.Shape, pair.Physical, null, baseline.TargetHorizon, baseline.Sums[i], i, cancellationToken);
+            var onSource = SourceSideAsync(pair, i);
+            var onTarget = SinceAsync(baseline.Target, target, pair.Shard.Shape, pair.Physical, KeysTable("target", i), null, baseline.TargetHorizon, baseline.Sums[i], findKeys: true, cancellationToken);
             tables.Add(Compare(pair, await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false), "the move stopped before the switch"));
         }
 
         await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return tables;
+
+        Task<(long Rows, UInt128 Checksum)> SourceSideAsync(ProofPair pair, int i)
+        {
+            var found = sourceKeys.TryGetValue(pair.Shard.ShardTable, out var keys);
+            if (!found)
+            {
+                sourceKeys[pair.Shard.ShardTable] = keys = KeysTable("source", i);
+            }
+
+            return SinceAsync(baseline.Source, source, pair.Shard.Shape, pair.Shard.ShardTable, keys!, pair.Range, baseline.SourceHorizon, baseline.Sums[i], findKeys: !found, cancellationToken);
+        }
+
+        static string KeysTable(string side, int pair) => Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{side}_{pair}"));
     }
 
     /// <summary>
@@ -144,14 +159,15 @@ internal sealed partial class ShardMove
     /// (<paramref name="then"/>, whose full sums are <paramref name="baseline"/>). The rows that may have changed between the
     /// two: those the snapshot saw with <c>xmax</c> set (deleted, updated or locked since, or by a transaction that rolled
     /// back), and those that are there now with an <c>xmin</c> from the snapshot's oldest running transaction on (written
-    /// since, and a few older ones) — one scan of the copy in each snapshot, at once. Their primary keys, loaded into a
-    /// temporary table on both sides, select the same rows in both snapshots through the primary key's index: taken out as
-    /// then, put back as now. A row that did not change is taken out and put back the same; every other row is the same
-    /// version in both snapshots.
+    /// since, and a few older ones) — one scan of the copy in each snapshot, at once (unless <paramref name="findKeys"/> is
+    /// false: another piece of a split found them in the same table). Their primary keys, loaded into the temporary table
+    /// <paramref name="keys"/> on both sides, select the same rows in both snapshots through the primary key's index: taken
+    /// out as then, put back as now. A row that did not change is taken out and put back the same; every other row is the
+    /// same version in both snapshots.
     /// </summary>
     private static async Task<(long Rows, UInt128 Checksum)> SinceAsync(
-        NpgsqlConnection then, NpgsqlConnection now, TableShape shape, string physical, string? range, long horizon, (long Rows, UInt128 Checksum) baseline,
-        int pair, CancellationToken cancellationToken)
+        NpgsqlConnection then, NpgsqlConnection now, TableShape shape, string physical, string keys, string? range, long horizon, (long Rows, UInt128 Checksum) baseline,
+        bool findKeys, CancellationToken cancellationToken)
     {
         if (shape.PrimaryKey.Count == 0)
         {
@@ -160,25 +176,26 @@ internal sealed partial class ShardMove
 
         var key = string.Join(", ", shape.PrimaryKey.Select(Identifiers.Quote));
         var table = Identifiers.Quote(physical);
-        var keys = Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{pair}"));
-        var inRange = range is null ? "" : " AND " + range;
-        var touched = KeysAsync(then, $"COPY (SELECT {key} FROM {table} WHERE xmax <> 0{inRange}) TO STDOUT (FORMAT binary)", cancellationToken);
-        var written = KeysAsync(now, string.Create(CultureInfo.InvariantCulture, $"COPY (SELECT {key} FROM {table} WHERE age(xmin) <= age('{horizon}'::xid){inRange}) TO STDOUT (FORMAT binary)"), cancellationToken);
-        byte[][] changed = [await touched.ConfigureAwait(false), await written.ConfigureAwait(false)];
-        foreach (var connection in (IEnumerable<NpgsqlConnection>)[then, now])
+        if (findKeys)
         {
-            await ExecuteOnAsync(connection, $"CREATE TEMPORARY TABLE {keys} ON COMMIT DROP AS SELECT {key} FROM {table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
-            foreach (var stream in changed)
+            var touched = KeysAsync(then, $"COPY (SELECT {key} FROM {table} WHERE xmax <> 0) TO STDOUT (FORMAT binary)", cancellationToken);
+            var written = KeysAsync(now, string.Create(CultureInfo.InvariantCulture, $"COPY (SELECT {key} FROM {table} WHERE age(xmin) <= age('{horizon}'::xid)) TO STDOUT (FORMAT binary)"), cancellationToken);
+            byte[][] changed = [await touched.ConfigureAwait(false), await written.ConfigureAwait(false)];
+            foreach (var connection in (IEnumerable<NpgsqlConnection>)[then, now])
             {
-                await using var into = await connection.BeginRawBinaryCopyAsync($"COPY {keys} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
-                await into.WriteAsync(stream, cancellationToken).ConfigureAwait(false);
-            }
+                await ExecuteOnAsync(connection, $"CREATE TEMPORARY TABLE {keys} ON COMMIT DROP AS SELECT {key} FROM {table} WITH NO DATA", cancellationToken).ConfigureAwait(false);
+                foreach (var stream in changed)
+                {
+                    await using var into = await connection.BeginRawBinaryCopyAsync($"COPY {keys} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                    await into.WriteAsync(stream, cancellationToken).ConfigureAwait(false);
+                }
 
-            // Counted, so that the planner finds the few rows by the primary key's index rather than scanning the copy.
-            await ExecuteOnAsync(connection, $"ANALYZE {keys}", cancellationToken).ConfigureAwait(false);
+                // Counted, so that the planner finds the few rows by the primary key's index rather than scanning the copy.
+                await ExecuteOnAsync(connection, $"ANALYZE {keys}", cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var selected = $"({key}) IN (SELECT {key} FROM {keys}){inRange}";
+        var selected = $"({key}) IN (SELECT {key} FROM {keys}){(range is null ? "" : " AND " + range)}";
         var before = ShardChecksum.ComputeAsync(then, shape, null, physical, selected, cancellationToken);
         var after = ShardChecksum.ComputeAsync(now, shape, null, physical, selected, cancellationToken);
         var (rowsBefore, sumBefore) = await before.ConfigureAwait(false);
