@@ -302,11 +302,6 @@ internal static partial class QueryPlanner
                 yield return (locking, "FOR UPDATE/SHARE");
             }
 
-            foreach (var window in select.Windows)
-            {
-                yield return (window.Span, "a named window");
-            }
-
             if (select.LimitWithTies)
             {
                 yield return (select.LimitSpan!.Value, "FETCH ... WITH TIES");
@@ -360,9 +355,6 @@ internal static partial class QueryPlanner
                     break;
                 case FunctionCall { OrderBy.Count: > 0 } sorted:
                     yield return (sorted.Span, "ORDER BY inside an aggregate");
-                    break;
-                case WindowCall { Name: not null } named:
-                    yield return (named.Span, "a named window");
                     break;
             }
 

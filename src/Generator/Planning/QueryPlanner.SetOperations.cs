@@ -150,7 +150,7 @@ internal static partial class QueryPlanner
                     : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"
                     : aggregates && !groupedOnKey ? "aggregates groups that span shards"
-                    : StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)) ? "has a window not partitioned by the distribution key"
+                    : WindowsSpanningShards(query).Any() ? "has a window not partitioned by the distribution key"
                     : null;
                 _scope = _root;
                 if (why is not null)

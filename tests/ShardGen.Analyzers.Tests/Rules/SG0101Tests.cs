@@ -72,18 +72,6 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task A_named_window_runs_pinned_to_one_key_and_is_underlined_over_several_shards()
-    {
-        await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT row_number() OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
-            public partial Task<List<IdRow>> Pinned(long t);
-
-            [Query("SELECT {|SG0101:row_number() OVER w|} AS id FROM orders WINDOW {|SG0101:w AS (PARTITION BY tenant_id ORDER BY id)|}")]
-            public partial Task<List<IdRow>> EveryShard();
-            """));
-    }
-
-    [Fact]
     public async Task Positional_and_colon_parameters_are_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
