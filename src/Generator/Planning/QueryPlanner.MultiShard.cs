@@ -64,13 +64,30 @@ internal static partial class QueryPlanner
                 shard.Span(distinctOn).Text(" ");
             }
 
-            shard.Span(select.SelectListSpan);
+            // TABLE t over several shards: each shard runs SELECT * FROM t, t its shard's table named t.
+            if (select.TableForm)
+            {
+                shard.Text("*");
+            }
+            else
+            {
+                shard.Span(select.SelectListSpan);
+            }
+
             for (var i = 0; i < hidden.Count; i++)
             {
                 shard.Text(", ").Span(hidden[i].Span).Text(" AS \"sg_sort" + i.ToString(CultureInfo.InvariantCulture) + "\"");
             }
 
-            shard.Text(" ").Span(select.FromSpan!.Value);
+            if (select.TableForm)
+            {
+                shard.Text(" FROM ").Span(select.FromSpan!.Value).Text(" AS " + SqlText.Identifier(select.From!.Alias!));
+            }
+            else
+            {
+                shard.Text(" ").Span(select.FromSpan!.Value);
+            }
+
             AppendClause(shard, select.WhereSpan);
             AppendClause(shard, select.GroupBySpan);
             AppendClause(shard, select.HavingSpan);

@@ -79,6 +79,9 @@ internal static partial class QueryPlanner
         /// <summary>Set when the SELECT joins distributed tables with rows that live elsewhere: see <see cref="PlanPulled"/>.</summary>
         private bool _pull;
 
+        /// <summary>The span of a whole statement <c>TABLE t</c> planned over several shards, each shard's statement written <c>SELECT * FROM t</c>.</summary>
+        private TextSpan? _tableFormPerShard;
+
         public Planner(QueryMethodSpec method, SchemaModel schema)
         {
             _method = method;
@@ -206,6 +209,12 @@ internal static partial class QueryPlanner
             {
                 _pull = true;
                 _pullForWindows = true;
+            }
+
+            // TABLE t as the whole statement over several shards is written SELECT * FROM t on each shard (PlanFanOutSelect).
+            if (select.TableForm && !_pull && target == QueryTarget.FanOut && pin?.Single is null)
+            {
+                _tableFormPerShard = select.Span;
             }
 
             // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.

@@ -214,7 +214,7 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task TABLESAMPLE_and_TABLE_t_run_on_one_node_and_are_underlined_over_several_shards()
+    public async Task TABLESAMPLE_and_TABLE_t_inside_a_statement_run_on_one_node_and_are_underlined_over_several_shards()
     {
         await Verifier.VerifyAsync(Queries("""
             [Query("SELECT id FROM orders TABLESAMPLE BERNOULLI (@p) REPEATABLE (7) WHERE tenant_id = @t")]
@@ -229,9 +229,16 @@ public sealed class SG0101Tests
             [Query("SELECT id, code, name FROM countries WHERE id > @id UNION ALL TABLE countries ORDER BY 1")]
             public partial Task<List<Country>> ReferenceBranch(long id);
 
-            [Query("{|SG0101:TABLE orders|}")]
+            [Query("TABLE {|SG0120:orders|}")]
             public partial Task<List<Order>> EveryShard();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE total > 5 UNION ALL {|SG0101:TABLE orders|}")]
+            public partial Task<List<Order>> BranchOverEveryShard();
             """));
+        await SingleAsync(Queries("""
+            [Query("SELECT * FROM (TABLE orders) o WHERE o.total > 5")]
+            public partial Task<List<Order>> Bad();
+            """), "SG0101", "ShardGen runs TABLE t inside another statement (over several shards write SELECT * FROM t) only in a statement that runs whole on one node");
         await SingleAsync(Queries("""
             [Query("SELECT id FROM orders TABLESAMPLE SYSTEM_ROWS (10)")]
             public partial Task<List<IdRow>> Bad();

@@ -168,6 +168,10 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.NamedWindowPerTenantWithSubquery), Order.Total, [], [] },
         { nameof(ShopQueries.NamedWindowInSubqueryPerTenant), Order.Total, [], [] },
 
+        // TABLE t over several shards
+        { nameof(ShopQueries.EveryCustomer), Order.None, [], [] },
+        { nameof(ShopQueries.BiggestLinesPastThree), Order.Total, [], [] },
+
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },
         { nameof(ShopQueries.CountriesOfOneTenantWithEmpty), Order.Total, [], [5L] },

@@ -63,6 +63,10 @@ public sealed record KeyCountRow(long TenantId, long Id, long N);
 
 public sealed record KeyRankCountRow(long TenantId, long Id, long N, long C);
 
+public sealed record WholeCustomerRow(long TenantId, long Id, string Name, string? CountryCode, int Tier, DateTimeOffset JoinedAt);
+
+public sealed record WholeLineRow(long TenantId, long OrderId, int LineNo, string Sku, int Qty, decimal Price);
+
 public sealed record RankedOrderRow(long Id, decimal Total, long R);
 
 public sealed record PaidRow(long N, decimal? Total);
@@ -492,6 +496,14 @@ public sealed partial class ShopQueries
 
     [Query("SELECT tenant_id, id, n, c FROM (SELECT tenant_id, id, row_number() OVER w AS n, count(*) OVER (w) AS c FROM orders WHERE quantity > 4 WINDOW w AS (PARTITION BY tenant_id ORDER BY total DESC, id)) r WHERE n <= 2 ORDER BY tenant_id, id")]
     public partial Task<List<KeyRankCountRow>> NamedWindowInSubqueryPerTenant();
+
+    // ---- TABLE t over several shards: each shard runs SELECT * FROM t
+
+    [Query("TABLE customers")]
+    public partial Task<List<WholeCustomerRow>> EveryCustomer();
+
+    [Query("TABLE order_lines ORDER BY price * qty DESC, tenant_id, order_id, line_no LIMIT 20 OFFSET 3")]
+    public partial Task<List<WholeLineRow>> BiggestLinesPastThree();
 
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 
