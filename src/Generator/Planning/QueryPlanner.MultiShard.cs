@@ -136,7 +136,9 @@ internal static partial class QueryPlanner
         {
             foreach (var window in WindowsSpanningShards(select))
             {
-                Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ..., written or in the named window it uses), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries or common table expressions. Pin the query to one key, add the key to PARTITION BY, or move the subquery into a [Query] of its own.");
+                // A window built on a named one cannot write its own PARTITION BY: the key goes into the named window that holds it.
+                var where = PartitionSource(window, select).Window is { } named ? $"to the PARTITION BY of window '{named}' (WINDOW {named} AS (PARTITION BY <table>.<key>, ...))" : "to PARTITION BY";
+                Fail(RuleIds.NotCombinable, window.Span, $"ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ..., written or in the named window it uses), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries or common table expressions. Pin the query to one key, add the key {where}, or move the subquery into a [Query] of its own.");
             }
         }
 

@@ -78,11 +78,17 @@ internal static partial class QueryPlanner
         /// The PARTITION BY that <paramref name="window"/> (a window function of <paramref name="select"/>) computes over: its own,
         /// or, for <c>OVER w</c> and <c>OVER (w ...)</c>, the named window's (PostgreSQL copies it and refuses another).
         /// </summary>
-        private static EquatableArray<SqlExpr> PartitionOf(WindowCall window, SelectStatement select)
+        private static EquatableArray<SqlExpr> PartitionOf(WindowCall window, SelectStatement select) => PartitionSource(window, select).PartitionBy;
+
+        /// <summary>
+        /// Where the PARTITION BY of <paramref name="window"/> is written: in the call itself (<c>Window</c> null), or in the named
+        /// window <c>Window</c> at the root of the chain it builds on (the one a PARTITION BY must go into).
+        /// </summary>
+        private static (string? Window, EquatableArray<SqlExpr> PartitionBy) PartitionSource(WindowCall window, SelectStatement select)
         {
             if (window.Name is null)
             {
-                return window.PartitionBy;
+                return (null, window.PartitionBy);
             }
 
             // A WINDOW clause's windows can only build on windows defined before them (CheckWindowNames), so the chain ends.
@@ -97,13 +103,13 @@ internal static partial class QueryPlanner
 
                 if (definition.BaseName is null || definition.PartitionBy.Count > 0)
                 {
-                    return definition.PartitionBy;
+                    return (definition.Name, definition.PartitionBy);
                 }
 
                 name = definition.BaseName;
             }
 
-            return EquatableArray<SqlExpr>.Empty;
+            return (name ?? window.Name, EquatableArray<SqlExpr>.Empty);
         }
 
         /// <summary>Whether the partitions of <paramref name="window"/> may span shards: its PARTITION BY (written or copied) names no distribution key.</summary>

@@ -234,6 +234,12 @@ public sealed class SG0101Tests
 
             [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE total > 5 UNION ALL {|SG0101:TABLE orders|}")]
             public partial Task<List<Order>> BranchOverEveryShard();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM {|SG0120:orders|} WHERE total > 5 UNION ALL SELECT * FROM orders")]
+            public partial Task<List<Order>> BranchRewritten();
+
+            [Query("SELECT * FROM {|SG0120:(SELECT * FROM orders)|} o WHERE o.total > 5")]
+            public partial Task<List<Order>> SubqueryRewritten();
             """));
         await SingleAsync(Queries("""
             [Query("SELECT * FROM (TABLE orders) o WHERE o.total > 5")]

@@ -128,6 +128,15 @@ public sealed class SG0111Tests
     }
 
     [Fact]
+    public async Task A_named_window_not_partitioned_by_the_key_in_a_statement_with_a_subquery_says_which_window_takes_the_key()
+    {
+        await SingleAsync(Queries("""
+            [Query("SELECT rank() OVER (w2 ORDER BY o.total) AS id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id) WINDOW w1 AS (PARTITION BY o.status), w2 AS (w1)")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0111", "only in a SELECT without subqueries or common table expressions", "add the key to the PARTITION BY of window 'w1' (WINDOW w1 AS (PARTITION BY <table>.<key>, ...))");
+    }
+
+    [Fact]
     public async Task A_window_not_partitioned_by_the_key_in_a_statement_with_a_subquery_is_refused_with_the_reason()
     {
         var diagnostic = await SingleAsync(Queries("""
