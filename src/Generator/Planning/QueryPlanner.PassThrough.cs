@@ -246,8 +246,9 @@ internal static partial class QueryPlanner
 
             if (select.TableForm)
             {
-                // As the whole statement over several shards, each shard's SELECT is written as SELECT * FROM t (PlanFanOutSelect, which
-                // RefuseOneNodeConstructs then skips); as a subquery, a set operation's branch or an INSERT's rows it is not planned there.
+                // As the whole statement over several shards, each shard's SELECT is written as SELECT * FROM t (PlanFanOutSelect), and a
+                // branch of a UNION ALL over several shards runs as written (RefuseOneNodeConstructs skips both); in a subquery, a set
+                // operation inside one, or an INSERT's rows it is not planned there.
                 yield return (select.Span, "TABLE t inside another statement (over several shards write SELECT * FROM t)");
             }
 
@@ -387,7 +388,7 @@ internal static partial class QueryPlanner
         private bool RefuseOneNodeConstructs(SqlStatement statement, string where)
         {
             var found = false;
-            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard && found.Span != _tableFormPerShard && !_setOperationsPerShard.Contains(found.Span)))
+            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard && !(found.What.StartsWith("TABLE t", StringComparison.Ordinal) && _tableFormPerShard.Contains(found.Span)) && !_setOperationsPerShard.Contains(found.Span)))
             {
                 found = true;
                 Fail(RuleIds.UnsupportedSql, span, $"ShardGen runs {what} only in a statement that runs whole on one node: pin every distributed table to one key (tenant_id = @tenant), or read only reference or local tables. This statement runs {where}.");

@@ -159,6 +159,9 @@ internal static partial class QueryPlanner
                 }
             }
 
+            // A branch TABLE t runs as written on each shard, TABLE <its shard's table>: the branches combine by position, not by name.
+            _tableFormPerShard.UnionWith(set.Branches.Where(b => b.TableForm).Select(b => b.Span));
+
             var sortKeys = set.OrderBy.Select(item => new SortKey(OrdinalOf(item.Expr, outputs), item.Descending, item.NullsFirst ?? item.Descending)).ToList();
             var limit = set.Limit is null ? null : LimitSql(set.Limit, set.Offset);
             var shard = new SqlBuilder(_sql, _edits).Text("(").Span(TextSpan.FromBounds(set.Span.Start, branches[branches.Count - 1].Query.Span.End));

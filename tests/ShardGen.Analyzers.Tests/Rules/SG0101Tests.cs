@@ -232,8 +232,14 @@ public sealed class SG0101Tests
             [Query("TABLE {|SG0120:orders|}")]
             public partial Task<List<Order>> EveryShard();
 
-            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE total > 5 UNION ALL {|SG0101:TABLE orders|}")]
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM {|SG0120:orders|} WHERE total > 5 UNION ALL TABLE orders")]
             public partial Task<List<Order>> BranchOverEveryShard();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE total > 5 {|SG0101:UNION|} TABLE orders")]
+            public partial Task<List<Order>> BranchOfAUnion();
+
+            [Query("SELECT * FROM (SELECT tenant_id, id, customer_id, status, total, created_at FROM orders UNION ALL {|SG0101:TABLE orders|}) u")]
+            public partial Task<List<Order>> BranchInASubquery();
 
             [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM {|SG0120:orders|} WHERE total > 5 UNION ALL SELECT * FROM orders")]
             public partial Task<List<Order>> BranchRewritten();

@@ -171,6 +171,7 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         // TABLE t over several shards
         { nameof(ShopQueries.EveryCustomer), Order.None, [], [] },
         { nameof(ShopQueries.BiggestLinesPastThree), Order.Total, [], [] },
+        { nameof(ShopQueries.LinesAndBigLinesAgain), Order.Total, [], [] },
 
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },

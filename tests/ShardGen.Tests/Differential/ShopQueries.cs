@@ -505,6 +505,9 @@ public sealed partial class ShopQueries
     [Query("TABLE order_lines ORDER BY price * qty DESC, tenant_id, order_id, line_no LIMIT 20 OFFSET 3")]
     public partial Task<List<WholeLineRow>> BiggestLinesPastThree();
 
+    [Query("TABLE order_lines UNION ALL SELECT tenant_id, order_id, line_no, upper(sku), qty, price FROM order_lines WHERE qty > 3 ORDER BY 6 DESC, 1, 2, 3, 4 LIMIT 30")]
+    public partial Task<List<WholeLineRow>> LinesAndBigLinesAgain();
+
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 
     [Query("SELECT co.code, co.name, count(c.id) AS n FROM countries co LEFT JOIN customers c ON c.country_code = co.code GROUP BY co.code, co.name ORDER BY co.code")]
