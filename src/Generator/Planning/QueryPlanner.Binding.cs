@@ -36,15 +36,7 @@ internal static partial class QueryPlanner
             }
 
             // OVER w and (w ORDER BY ...) name a window of this SELECT's WINDOW clause.
-            var windows = new HashSet<string>(select.Windows.Select(w => w.Name), StringComparer.Ordinal);
-            foreach (var (span, name) in StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Where(w => w.Name is not null).Select(w => (w.Span, w.Name!))
-                .Concat(select.Windows.Where(w => w.BaseName is not null).Select(w => (w.Span, w.BaseName!))))
-            {
-                if (!windows.Contains(name))
-                {
-                    Fail(RuleIds.UnknownColumn, span, $"No window of this query is named '{name}': define it in a WINDOW clause, WINDOW {name} AS (...).");
-                }
-            }
+            CheckWindowNames(select);
 
             var aliases = new HashSet<string>(outputs.Where(o => o.Alias is not null).Select(o => o.Alias!), StringComparer.Ordinal);
             var aliased = new HashSet<SqlExpr>(select.GroupBy.Concat(select.OrderBy.Select(o => o.Expr)).Concat(select.DistinctOn));

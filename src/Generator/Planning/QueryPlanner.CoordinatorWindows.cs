@@ -6,7 +6,7 @@ namespace ShardGen.Generator.Planning;
 internal static partial class QueryPlanner
 {
     /// <summary>
-    /// A window function whose partitions span shards (no distribution key in its PARTITION BY) over several shards: as Citus
+    /// A window function whose partitions span shards (no distribution key in its PARTITION BY, written or the named window's) over several shards: as Citus
     /// computes it on its coordinator, the rows of each distributed table that the statement reads (its used columns, filtered
     /// by the conditions on that table alone, from its keys' shards when they are listed) are brought to the coordinator, and
     /// the whole statement runs there over them (<see cref="PlanPulled"/>): windows, joins, GROUP BY, ORDER BY and LIMIT are
@@ -19,6 +19,6 @@ internal static partial class QueryPlanner
 
         private bool WindowsNeedRowsTogether(SelectStatement select) =>
             _scope == _root && _root.Children.Count == 0 && select.With.Count == 0 && _bindings.All(b => b.Derived is null)
-            && StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => w.Name is null && !w.PartitionBy.Any(IsDistributionKey));
+            && WindowsSpanningShards(select).Any();
     }
 }

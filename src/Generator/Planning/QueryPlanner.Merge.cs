@@ -103,6 +103,13 @@ internal static partial class QueryPlanner
                 return Fail(RuleIds.NotCombinable, groupedWindow.Span, "A window function over groups that span shards cannot be combined: group by the distribution key (then each shard's groups are final), or pin the query to one key.");
             }
 
+            // No function uses these windows, but PostgreSQL still checks their expressions against the groups: each shard's
+            // statement would have to keep the clause over partial groups, so it is refused like a window over such groups.
+            if (select.WindowSpan is { } windowClause)
+            {
+                return Fail(RuleIds.NotCombinable, windowClause, "A WINDOW clause over groups that span shards cannot be combined (and no window function here uses it): remove it, group by the distribution key (then each shard's groups are final), or pin the query to one key.");
+            }
+
             // The final row: the group keys, then the aggregates; the select list maps onto it.
             var outputOrdinals = new List<int>();
             foreach (var output in outputs)

@@ -64,16 +64,34 @@ internal static partial class QueryPlanner
                 shard.Span(distinctOn).Text(" ");
             }
 
-            shard.Span(select.SelectListSpan);
+            // TABLE t over several shards: each shard runs SELECT * FROM t, t its shard's table named t.
+            if (select.TableForm)
+            {
+                shard.Text("*");
+            }
+            else
+            {
+                shard.Span(select.SelectListSpan);
+            }
+
             for (var i = 0; i < hidden.Count; i++)
             {
                 shard.Text(", ").Span(hidden[i].Span).Text(" AS \"sg_sort" + i.ToString(CultureInfo.InvariantCulture) + "\"");
             }
 
-            shard.Text(" ").Span(select.FromSpan!.Value);
+            if (select.TableForm)
+            {
+                shard.Text(" FROM ").Span(select.FromSpan!.Value).Text(" AS " + SqlText.Identifier(select.From!.Alias!));
+            }
+            else
+            {
+                shard.Text(" ").Span(select.FromSpan!.Value);
+            }
+
             AppendClause(shard, select.WhereSpan);
             AppendClause(shard, select.GroupBySpan);
             AppendClause(shard, select.HavingSpan);
+            AppendClause(shard, select.WindowSpan);
             if ((limit is not null || select.DistinctOn.Count > 0) && select.OrderBy.Count > 0)
             {
                 shard.Text(" ORDER BY ").Text(PositionalOrder(sortOrdinals));
@@ -111,17 +129,16 @@ internal static partial class QueryPlanner
         }
 
         /// <summary>
-        /// Over several shards a window function is exact only when every partition lives on one shard: PARTITION BY
-        /// must name a distribution key (Citus pushes down exactly those).
+        /// Over several shards a window function is exact only when every partition lives on one shard: PARTITION BY (its own,
+        /// or the named window's it uses) must name a distribution key (Citus pushes down exactly those).
         /// </summary>
         private void CheckWindows(SelectStatement select)
         {
-            foreach (var window in StatementExpressions(select).SelectMany(SqlWalker.Descendants).OfType<WindowCall>())
+            foreach (var window in WindowsSpanningShards(select))
             {
-                if (!window.PartitionBy.Any(IsDistributionKey))
-                {
-                    Fail(RuleIds.NotCombinable, window.Span, "ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ...), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries, common table expressions or named windows. Pin the query to one key, add the key to PARTITION BY, or move the subquery into a [Query] of its own.");
-                }
+                // A window built on a named one cannot write its own PARTITION BY: the key goes into the named window that holds it.
+                var where = PartitionSource(window, select).Window is { } named ? $"to the PARTITION BY of window '{named}' (WINDOW {named} AS (PARTITION BY <table>.<key>, ...))" : "to PARTITION BY";
+                Fail(RuleIds.NotCombinable, window.Span, $"ShardGen runs a window function over several shards on the shards when it is partitioned by the distribution key (PARTITION BY <table>.<key>, ..., written or in the named window it uses), so that each partition lies on one shard; it brings the rows to the coordinator to compute any other window (as Citus does) only in a SELECT without subqueries or common table expressions. Pin the query to one key, add the key {where}, or move the subquery into a [Query] of its own.");
             }
         }
 

@@ -246,8 +246,10 @@ internal static partial class QueryPlanner
 
             if (select.TableForm)
             {
-                // Over several shards ShardGen writes each shard's SELECT from the statement's select list and FROM, which TABLE t has not.
-                yield return (select.Span, "TABLE t (over several shards write SELECT * FROM t)");
+                // As the whole statement over several shards, each shard's SELECT is written as SELECT * FROM t (PlanFanOutSelect), and a
+                // branch of a UNION ALL over several shards runs as written (RefuseOneNodeConstructs skips both); in a subquery, a set
+                // operation inside one, or an INSERT's rows it is not planned there.
+                yield return (select.Span, "TABLE t inside another statement (over several shards write SELECT * FROM t)");
             }
 
             foreach (var table in SqlWalker.FromItems(select.From, select.Joins))
@@ -300,11 +302,6 @@ internal static partial class QueryPlanner
             if (select.LockingSpan is { } locking)
             {
                 yield return (locking, "FOR UPDATE/SHARE");
-            }
-
-            foreach (var window in select.Windows)
-            {
-                yield return (window.Span, "a named window");
             }
 
             if (select.LimitWithTies)
@@ -361,9 +358,6 @@ internal static partial class QueryPlanner
                 case FunctionCall { OrderBy.Count: > 0 } sorted:
                     yield return (sorted.Span, "ORDER BY inside an aggregate");
                     break;
-                case WindowCall { Name: not null } named:
-                    yield return (named.Span, "a named window");
-                    break;
             }
 
             if (SqlWalker.Subquery(expr) is { } query)
@@ -394,7 +388,7 @@ internal static partial class QueryPlanner
         private bool RefuseOneNodeConstructs(SqlStatement statement, string where)
         {
             var found = false;
-            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard && !_setOperationsPerShard.Contains(found.Span)))
+            foreach (var (span, what) in RouterOnly(statement).Distinct().Where(found => found.Span != _fromRunsPerShard && !(found.What.StartsWith("TABLE t", StringComparison.Ordinal) && _tableFormPerShard.Contains(found.Span)) && !_setOperationsPerShard.Contains(found.Span)))
             {
                 found = true;
                 Fail(RuleIds.UnsupportedSql, span, $"ShardGen runs {what} only in a statement that runs whole on one node: pin every distributed table to one key (tenant_id = @tenant), or read only reference or local tables. This statement runs {where}.");

@@ -150,7 +150,7 @@ internal static partial class QueryPlanner
                     : pinned.Contains(branch) ? (aggregates && query.GroupBy.Count == 0 ? "aggregates without GROUP BY, so every shard the statement runs on would return a row" : null)
                     : query.Distinct || query.DistinctOn.Count > 0 ? "removes duplicates, which may be on other shards"
                     : aggregates && !groupedOnKey ? "aggregates groups that span shards"
-                    : StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)) ? "has a window not partitioned by the distribution key"
+                    : WindowsSpanningShards(query).Any() ? "has a window not partitioned by the distribution key"
                     : null;
                 _scope = _root;
                 if (why is not null)
@@ -158,6 +158,9 @@ internal static partial class QueryPlanner
                     return Fail(RuleIds.UnsupportedSql, query.Span, $"Over several shards, this branch of the UNION ALL {why}: pin every branch to the same distribution key, or run each branch as its own [Query].");
                 }
             }
+
+            // A branch TABLE t runs as written on each shard, TABLE <its shard's table>: the branches combine by position, not by name.
+            _tableFormPerShard.UnionWith(set.Branches.Where(b => b.TableForm).Select(b => b.Span));
 
             var sortKeys = set.OrderBy.Select(item => new SortKey(OrdinalOf(item.Expr, outputs), item.Descending, item.NullsFirst ?? item.Descending)).ToList();
             var limit = set.Limit is null ? null : LimitSql(set.Limit, set.Offset);

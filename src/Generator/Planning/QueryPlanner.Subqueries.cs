@@ -241,7 +241,7 @@ internal static partial class QueryPlanner
                     return keys;
                 }
 
-                if (StatementExpressions(query).SelectMany(SqlWalker.Descendants).OfType<WindowCall>().Any(w => !w.PartitionBy.Any(IsDistributionKey)))
+                if (WindowsSpanningShards(query).Any())
                 {
                     return keys;
                 }

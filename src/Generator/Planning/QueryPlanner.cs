@@ -79,6 +79,12 @@ internal static partial class QueryPlanner
         /// <summary>Set when the SELECT joins distributed tables with rows that live elsewhere: see <see cref="PlanPulled"/>.</summary>
         private bool _pull;
 
+        /// <summary>
+        /// The spans of the <c>TABLE t</c> planned over several shards: the whole statement (each shard's statement written
+        /// <c>SELECT * FROM t</c>), or a branch of a UNION ALL over several shards (run as written on each shard).
+        /// </summary>
+        private readonly HashSet<TextSpan> _tableFormPerShard = new();
+
         public Planner(QueryMethodSpec method, SchemaModel schema)
         {
             _method = method;
@@ -206,6 +212,12 @@ internal static partial class QueryPlanner
             {
                 _pull = true;
                 _pullForWindows = true;
+            }
+
+            // TABLE t as the whole statement over several shards is written SELECT * FROM t on each shard (PlanFanOutSelect).
+            if (select.TableForm && !_pull && target == QueryTarget.FanOut && pin?.Single is null)
+            {
+                _tableFormPerShard.Add(select.Span);
             }
 
             // Split over several shards or joined on the coordinator, the statement no longer runs as written: what only runs that way is refused first.

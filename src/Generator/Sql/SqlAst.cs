@@ -177,7 +177,8 @@ internal sealed record FunctionCall(
 /// <c>f(args) OVER ([name] [PARTITION BY ...] [ORDER BY ...] [frame])</c> or <c>f(args) OVER name</c>: a window function.
 /// <see cref="Function"/> is the call (an aggregate name here computes over the window, not over a group). <see cref="Name"/>
 /// is the window of the WINDOW clause it names or builds on; the frame, when written, is <see cref="Frame"/>, its offsets
-/// (<c>@n PRECEDING</c>, <c>INTERVAL '1 day' PRECEDING</c>) in <see cref="FrameOffsets"/>.
+/// (<c>@n PRECEDING</c>, <c>INTERVAL '1 day' PRECEDING</c>) in <see cref="FrameOffsets"/>. <see cref="Copies"/>: written
+/// <c>OVER (name ...)</c>, a new window that copies the named one (PostgreSQL's <c>refname</c>); <c>OVER name</c> is that window itself.
 /// </summary>
 internal sealed record WindowCall(
     TextSpan Span,
@@ -186,7 +187,8 @@ internal sealed record WindowCall(
     EquatableArray<OrderItem> OrderBy,
     string? Name = null,
     EquatableArray<SqlExpr> FrameOffsets = default,
-    WindowFrame? Frame = null) : SqlExpr(Span);
+    WindowFrame? Frame = null,
+    bool Copies = false) : SqlExpr(Span);
 
 /// <summary>
 /// <c>ROWS | RANGE | GROUPS [BETWEEN] start [AND end] [EXCLUDE ...]</c> of a window: <see cref="Mode"/> ROWS, RANGE or GROUPS; each bound
@@ -307,7 +309,7 @@ internal sealed record CommonTableExpression(TextSpan Span, string Name, TextSpa
 /// parenthesis) and leaves <see cref="Distinct"/> false. An empty select list (<c>SELECT FROM t</c>) has no items and an empty
 /// <see cref="SelectListSpan"/> where the list would be. <c>FETCH FIRST n ROWS ONLY</c> is <see cref="Limit"/> (its span the
 /// clause), <c>... WITH TIES</c> also sets <see cref="LimitWithTies"/>; <c>LIMIT ALL</c> leaves <see cref="Limit"/> null and sets <see cref="LimitAll"/>.
-/// <see cref="Windows"/> is the WINDOW clause; <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
+/// <see cref="Windows"/> is the WINDOW clause (<see cref="WindowSpan"/> from WINDOW to the end of its last definition); <see cref="Locking"/> the FOR UPDATE/SHARE clauses (<see cref="LockingSpan"/> all of
 /// them). A VALUES list (the statement <c>VALUES (1), (2)</c>, or <c>(VALUES ...)</c> in FROM) is a SelectStatement with its rows in
 /// <see cref="Values"/> and no items; its span starts at VALUES. <see cref="GroupByDistinct"/>: <c>GROUP BY DISTINCT</c>.
 /// A set operation where a query goes (a subquery, a CTE's body) is a SelectStatement with no items and the set operation as
@@ -346,7 +348,8 @@ internal sealed record SelectStatement(
     bool GroupByDistinct = false,
     bool LimitAll = false,
     SetOperationStatement? SetOperation = null,
-    bool TableForm = false) : SqlStatement(Span);
+    bool TableForm = false,
+    TextSpan? WindowSpan = null) : SqlStatement(Span);
 
 /// <summary>
 /// <c>SELECT ... UNION [ALL] SELECT ... [INTERSECT | EXCEPT ...] [ORDER BY ...] [LIMIT ...] [OFFSET ...]</c>: <see cref="Operators"/>[i]

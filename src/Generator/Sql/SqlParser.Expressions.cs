@@ -717,7 +717,7 @@ internal static partial class SqlParser
             }
 
             var window = ParseWindowSpecification();
-            return new WindowCall(From(call.Span.Start), call, window.PartitionBy, window.OrderBy, window.BaseName, window.FrameOffsets, window.Frame);
+            return new WindowCall(From(call.Span.Start), call, window.PartitionBy, window.OrderBy, window.BaseName, window.FrameOffsets, window.Frame, Copies: window.BaseName is not null);
         }
 
         // ([existing window] [PARTITION BY ...] [ORDER BY ...] [ROWS | RANGE | GROUPS frame [EXCLUDE ...]]), from its '('.

@@ -622,9 +622,10 @@ internal static partial class SqlParser
             }
 
             var windows = new List<WindowDefinition>();
+            TextSpan? windowSpan = null;
             if (AtKeyword("window"))
             {
-                Advance();
+                var windowStart = Advance().Span.Start;
                 do
                 {
                     var nameStart = Current.Span.Start;
@@ -639,12 +640,13 @@ internal static partial class SqlParser
                     windows.Add(spec with { Span = From(nameStart), Name = name });
                 }
                 while (Accept(SqlTokenKind.Comma));
+                windowSpan = From(windowStart);
             }
 
             var select = new SelectStatement(
                 From(start), distinct, items, from, joins, where, groupBy, having, EquatableArray<OrderItem>.Empty, null, null,
                 selectListSpan, fromSpan, whereSpan, groupBySpan, havingSpan, null, null, null,
-                DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan, Windows: windows.ToEquatableArray(), GroupByDistinct: groupByDistinct);
+                DistinctOn: distinctOn, DistinctOnSpan: distinctOnSpan, Windows: windows.ToEquatableArray(), WindowSpan: windowSpan, GroupByDistinct: groupByDistinct);
 
             // A branch of the statement's set operation stops here: ORDER BY, LIMIT and OFFSET belong to the whole.
             var branch = AtKeyword("union") || AtKeyword("intersect") || AtKeyword("except");

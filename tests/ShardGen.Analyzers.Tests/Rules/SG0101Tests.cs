@@ -72,18 +72,6 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task A_named_window_runs_pinned_to_one_key_and_is_underlined_over_several_shards()
-    {
-        await Verifier.VerifyAsync(Queries("""
-            [Query("SELECT row_number() OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
-            public partial Task<List<IdRow>> Pinned(long t);
-
-            [Query("SELECT {|SG0101:row_number() OVER w|} AS id FROM orders WINDOW {|SG0101:w AS (PARTITION BY tenant_id ORDER BY id)|}")]
-            public partial Task<List<IdRow>> EveryShard();
-            """));
-    }
-
-    [Fact]
     public async Task Positional_and_colon_parameters_are_underlined()
     {
         await Verifier.VerifyAsync(Queries("""
@@ -226,7 +214,7 @@ public sealed class SG0101Tests
     }
 
     [Fact]
-    public async Task TABLESAMPLE_and_TABLE_t_run_on_one_node_and_are_underlined_over_several_shards()
+    public async Task TABLESAMPLE_and_TABLE_t_inside_a_statement_run_on_one_node_and_are_underlined_over_several_shards()
     {
         await Verifier.VerifyAsync(Queries("""
             [Query("SELECT id FROM orders TABLESAMPLE BERNOULLI (@p) REPEATABLE (7) WHERE tenant_id = @t")]
@@ -241,9 +229,28 @@ public sealed class SG0101Tests
             [Query("SELECT id, code, name FROM countries WHERE id > @id UNION ALL TABLE countries ORDER BY 1")]
             public partial Task<List<Country>> ReferenceBranch(long id);
 
-            [Query("{|SG0101:TABLE orders|}")]
+            [Query("TABLE {|SG0120:orders|}")]
             public partial Task<List<Order>> EveryShard();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM {|SG0120:orders|} WHERE total > 5 UNION ALL TABLE orders")]
+            public partial Task<List<Order>> BranchOverEveryShard();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM orders WHERE total > 5 {|SG0101:UNION|} TABLE orders")]
+            public partial Task<List<Order>> BranchOfAUnion();
+
+            [Query("SELECT * FROM (SELECT tenant_id, id, customer_id, status, total, created_at FROM orders UNION ALL {|SG0101:TABLE orders|}) u")]
+            public partial Task<List<Order>> BranchInASubquery();
+
+            [Query("SELECT tenant_id, id, customer_id, status, total, created_at FROM {|SG0120:orders|} WHERE total > 5 UNION ALL SELECT * FROM orders")]
+            public partial Task<List<Order>> BranchRewritten();
+
+            [Query("SELECT * FROM {|SG0120:(SELECT * FROM orders)|} o WHERE o.total > 5")]
+            public partial Task<List<Order>> SubqueryRewritten();
             """));
+        await SingleAsync(Queries("""
+            [Query("SELECT * FROM (TABLE orders) o WHERE o.total > 5")]
+            public partial Task<List<Order>> Bad();
+            """), "SG0101", "ShardGen runs TABLE t inside another statement (over several shards write SELECT * FROM t) only in a statement that runs whole on one node");
         await SingleAsync(Queries("""
             [Query("SELECT id FROM orders TABLESAMPLE SYSTEM_ROWS (10)")]
             public partial Task<List<IdRow>> Bad();

@@ -23,7 +23,35 @@ public sealed class SG0103Tests
 
             [Query("SELECT row_number() OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
             public partial Task<List<IdRow>> Good(long t);
+
+            [Query("SELECT row_number() OVER w2 AS id FROM orders WHERE tenant_id = @t WINDOW {|SG0103:w2 AS (w1 ORDER BY id)|}, w1 AS (PARTITION BY status)")]
+            public partial Task<List<IdRow>> DefinedAfter(long t);
+
+            [Query("SELECT row_number() OVER (w2 ORDER BY id) AS id FROM orders WHERE tenant_id = @t WINDOW {|SG0103:w2 AS (w1)|}")]
+            public partial Task<List<IdRow>> BuiltOnNothing(long t);
             """));
+    }
+
+    [Fact]
+    public async Task A_window_copy_PostgreSQL_refuses_is_underlined_with_its_reason()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT {|SG0100:row_number() OVER (w PARTITION BY id)|} AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
+            public partial Task<List<IdRow>> PartitionOverridden(long t);
+
+            [Query("SELECT row_number() OVER w2 AS id FROM orders WINDOW w1 AS (PARTITION BY tenant_id ORDER BY id), {|SG0100:w2 AS (w1 ORDER BY total)|}")]
+            public partial Task<List<IdRow>> OrderOverridden();
+
+            [Query("SELECT {|SG0100:count(*) OVER (w)|} AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id ROWS 2 PRECEDING)")]
+            public partial Task<List<IdRow>> FrameCopied(long t);
+
+            [Query("SELECT count(*) OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id ROWS 2 PRECEDING), {|SG0100:w AS (ORDER BY total)|}")]
+            public partial Task<List<IdRow>> DefinedTwice(long t);
+            """));
+        await SingleAsync(Queries("""
+            [Query("SELECT count(*) OVER (w ORDER BY id) AS id FROM orders WHERE tenant_id = @t WINDOW w AS (PARTITION BY status ROWS 2 PRECEDING)")]
+            public partial Task<List<IdRow>> Bad(long t);
+            """), "SG0100", "'w' has a frame clause, so PostgreSQL refuses to copy it");
     }
 
     [Fact]

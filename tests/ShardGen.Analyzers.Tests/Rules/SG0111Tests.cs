@@ -98,6 +98,45 @@ public sealed class SG0111Tests
     }
 
     [Fact]
+    public async Task A_named_window_is_planned_as_the_same_window_written_inline()
+    {
+        await Verifier.VerifyAsync(Queries("""
+            [Query("SELECT row_number() OVER w AS id FROM orders WHERE tenant_id = @t WINDOW w AS (ORDER BY id)")]
+            public partial Task<List<IdRow>> Pinned(long t);
+
+            [Query("SELECT row_number() OVER w AS id FROM {|SG0120:orders|} WINDOW w AS (PARTITION BY tenant_id ORDER BY id)")]
+            public partial Task<List<IdRow>> PartitionedByTheKey();
+
+            [Query("SELECT row_number() OVER (w ORDER BY id) AS id FROM {|SG0120:orders|} WINDOW v AS (PARTITION BY tenant_id), w AS (v)")]
+            public partial Task<List<IdRow>> RefinedChainPartitionedByTheKey();
+
+            [Query("SELECT row_number() OVER (w ORDER BY id) AS id FROM {|SG0120:{|SG0122:orders|}|} WINDOW w AS (PARTITION BY status)")]
+            public partial Task<List<IdRow>> RefinedOnTheCoordinator();
+
+            [Query("SELECT rank() OVER w AS id FROM {|SG0120:orders|} o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id) WINDOW w AS (PARTITION BY o.tenant_id ORDER BY o.total)")]
+            public partial Task<List<IdRow>> PartitionedByTheKeyWithASubquery();
+
+            [Query("SELECT {|SG0111:rank() OVER (w ORDER BY o.total)|} AS id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id) WINDOW w AS (PARTITION BY o.status)")]
+            public partial Task<List<IdRow>> NotPartitionedByTheKeyWithASubquery();
+
+            [Query("SELECT status, count(*) AS count FROM orders GROUP BY status {|SG0111:WINDOW w AS (PARTITION BY status)|}")]
+            public partial Task<List<StatusCount>> UnusedWindowOverGroupsSpanningShards();
+
+            [Query("SELECT status, count(*) AS count FROM orders WHERE tenant_id = @t GROUP BY status WINDOW w AS (PARTITION BY status)")]
+            public partial Task<List<StatusCount>> UnusedWindowPinned(long t);
+            """));
+    }
+
+    [Fact]
+    public async Task A_named_window_not_partitioned_by_the_key_in_a_statement_with_a_subquery_says_which_window_takes_the_key()
+    {
+        await SingleAsync(Queries("""
+            [Query("SELECT rank() OVER (w2 ORDER BY o.total) AS id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id) WINDOW w1 AS (PARTITION BY o.status), w2 AS (w1)")]
+            public partial Task<List<IdRow>> Bad();
+            """), "SG0111", "only in a SELECT without subqueries or common table expressions", "add the key to the PARTITION BY of window 'w1' (WINDOW w1 AS (PARTITION BY <table>.<key>, ...))");
+    }
+
+    [Fact]
     public async Task A_window_not_partitioned_by_the_key_in_a_statement_with_a_subquery_is_refused_with_the_reason()
     {
         var diagnostic = await SingleAsync(Queries("""

@@ -98,6 +98,16 @@ public sealed class GrammarTests
         Assert.Equal(("w", "id", "@n"), (built.Name, Show(built.OrderBy[0].Expr), Show(built.FrameOffsets[0])));
         var window = Assert.Single(select.Windows);
         Assert.Equal(("w", "kind", "w AS (PARTITION BY kind)"), (window.Name, Show(window.PartitionBy[0]), Text(sql, window.Span)));
+        Assert.Equal("WINDOW w AS (PARTITION BY kind)", Text(sql, select.WindowSpan!.Value));
+
+        // OVER w is the window w; OVER (w ...) and OVER (w) are new windows copying it (PostgreSQL's refname).
+        Assert.False(named.Copies);
+        Assert.True(built.Copies);
+        const string copy = "SELECT count(*) OVER (w) FROM t WINDOW w AS (ORDER BY id), v AS (w)";
+        var copied = Select(copy);
+        Assert.Equal((true, "w"), (Assert.IsType<WindowCall>(copied.Items[0].Expr).Copies, Assert.IsType<WindowCall>(copied.Items[0].Expr).Name));
+        Assert.Equal("WINDOW w AS (ORDER BY id), v AS (w)", Text(copy, copied.WindowSpan!.Value));
+        Assert.Null(Select("SELECT 1 FROM t").WindowSpan);
     }
 
     [Fact]

@@ -685,7 +685,7 @@ internal static partial class SqlWriter
             case WindowCall window:
                 Call(w, window.Function);
                 w.Append(" OVER ");
-                if (window.PartitionBy.Count == 0 && window.OrderBy.Count == 0 && window.Frame is null && window.Name is { } windowName)
+                if (!window.Copies && window.Name is { } windowName)
                 {
                     w.Append(Name(windowName));
                 }

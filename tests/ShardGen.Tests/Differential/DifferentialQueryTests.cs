@@ -159,6 +159,20 @@ public abstract class DifferentialQueryTests(DifferentialFixture fixture)
         { nameof(ShopQueries.NumberedPerCustomerOfTwoTenants), Order.Total, [], [] },
         { nameof(ShopQueries.StatusesRankedOverTenants), Order.Total, [], [] },
 
+        // named windows: not partitioned by the key (on the coordinator), partitioned by it (on the shards), refined, chained
+        { nameof(ShopQueries.NamedWindowAcrossTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.ChainedWindowsPerCustomerOfTwoTenants), Order.Total, [], [] },
+        { nameof(ShopQueries.RefinedWindowPerStatus), Order.Total, [], [] },
+        { nameof(ShopQueries.NamedWindowPerTenant), Order.Total, [], [] },
+        { nameof(ShopQueries.RefinedWindowPerTenantAndStatus), Order.Total, [], [] },
+        { nameof(ShopQueries.NamedWindowPerTenantWithSubquery), Order.Total, [], [] },
+        { nameof(ShopQueries.NamedWindowInSubqueryPerTenant), Order.Total, [], [] },
+
+        // TABLE t over several shards
+        { nameof(ShopQueries.EveryCustomer), Order.None, [], [] },
+        { nameof(ShopQueries.BiggestLinesPastThree), Order.Total, [], [] },
+        { nameof(ShopQueries.LinesAndBigLinesAgain), Order.Total, [], [] },
+
         // distributed rows brought to the coordinator
         { nameof(ShopQueries.CustomersPerCountryWithEmpty), Order.Total, [], [] },
         { nameof(ShopQueries.CountriesOfOneTenantWithEmpty), Order.Total, [], [5L] },

@@ -61,6 +61,12 @@ public sealed record NoteCountRow(string? Note, long N);
 
 public sealed record KeyCountRow(long TenantId, long Id, long N);
 
+public sealed record KeyRankCountRow(long TenantId, long Id, long N, long C);
+
+public sealed record WholeCustomerRow(long TenantId, long Id, string Name, string? CountryCode, int Tier, DateTimeOffset JoinedAt);
+
+public sealed record WholeLineRow(long TenantId, long OrderId, int LineNo, string Sku, int Qty, decimal Price);
+
 public sealed record RankedOrderRow(long Id, decimal Total, long R);
 
 public sealed record PaidRow(long N, decimal? Total);
@@ -461,6 +467,46 @@ public sealed partial class ShopQueries
 
     [Query("SELECT o.status, count(*) AS n, rank() OVER (ORDER BY count(*) DESC, o.status) AS r FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id WHERE c.tier = 2 GROUP BY o.status ORDER BY r")]
     public partial Task<List<StatusCountRankRow>> StatusesRankedOverTenants();
+
+    // ---- named windows (WINDOW w AS (...), OVER w, OVER (w ...)): planned as the same windows written inline
+
+    [Query("SELECT tenant_id, id, rank() OVER w AS n, count(*) OVER w AS c FROM orders WHERE quantity = 6 WINDOW w AS (ORDER BY total DESC, tenant_id, id) ORDER BY n LIMIT 25")]
+    public partial Task<List<KeyRankCountRow>> NamedWindowAcrossTenants();
+
+    [Query("SELECT tenant_id, id, row_number() OVER w2 AS n, count(*) OVER w1 AS c FROM orders WHERE tenant_id IN (3, 4) AND quantity > 4 WINDOW w1 AS (PARTITION BY customer_id), w2 AS (w1 ORDER BY total DESC, tenant_id, id) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRankCountRow>> ChainedWindowsPerCustomerOfTwoTenants();
+
+    [Query("SELECT tenant_id, id, sum(quantity) OVER (w ORDER BY total, tenant_id, id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS n, count(*) OVER w AS c FROM orders WHERE quantity = 6 AND total > 500 WINDOW w AS (PARTITION BY status) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRankCountRow>> RefinedWindowPerStatus();
+
+    [Query("SELECT tenant_id, id, row_number() OVER w AS n, count(*) OVER w AS c FROM orders WHERE quantity = 6 WINDOW w AS (PARTITION BY tenant_id ORDER BY total DESC, id) ORDER BY n, tenant_id, id LIMIT 40")]
+    public partial Task<List<KeyRankCountRow>> NamedWindowPerTenant();
+
+    [Query("SELECT tenant_id, id, row_number() OVER (w ORDER BY total DESC, id) AS n, count(*) OVER w AS c FROM orders WHERE quantity > 4 WINDOW w AS (PARTITION BY tenant_id, status) ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRankCountRow>> RefinedWindowPerTenantAndStatus();
+
+    [Query("""
+        SELECT o.tenant_id, o.id, rank() OVER w AS n, count(*) OVER w AS c
+          FROM orders o
+         WHERE o.quantity = 6 AND EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND c.tier = 2)
+        WINDOW w AS (PARTITION BY o.tenant_id ORDER BY o.total DESC, o.id)
+         ORDER BY o.tenant_id, o.id
+        """)]
+    public partial Task<List<KeyRankCountRow>> NamedWindowPerTenantWithSubquery();
+
+    [Query("SELECT tenant_id, id, n, c FROM (SELECT tenant_id, id, row_number() OVER w AS n, count(*) OVER (w) AS c FROM orders WHERE quantity > 4 WINDOW w AS (PARTITION BY tenant_id ORDER BY total DESC, id)) r WHERE n <= 2 ORDER BY tenant_id, id")]
+    public partial Task<List<KeyRankCountRow>> NamedWindowInSubqueryPerTenant();
+
+    // ---- TABLE t over several shards: each shard runs SELECT * FROM t
+
+    [Query("TABLE customers")]
+    public partial Task<List<WholeCustomerRow>> EveryCustomer();
+
+    [Query("TABLE order_lines ORDER BY price * qty DESC, tenant_id, order_id, line_no LIMIT 20 OFFSET 3")]
+    public partial Task<List<WholeLineRow>> BiggestLinesPastThree();
+
+    [Query("TABLE order_lines UNION ALL SELECT tenant_id, order_id, line_no, upper(sku), qty, price FROM order_lines WHERE qty > 3 ORDER BY 6 DESC, 1, 2, 3, 4 LIMIT 30")]
+    public partial Task<List<WholeLineRow>> LinesAndBigLinesAgain();
 
     // ---- distributed rows brought to the coordinator (a local table, or a reference table an outer join preserves)
 

@@ -61,6 +61,7 @@ SELECT * FROM messages TABLESAMPLE SYSTEM (10) REPEATABLE (1) WHERE tenant_id = 
 SELECT m.id FROM ONLY messages AS m TABLESAMPLE bernoulli (@percent) JOIN replies r TABLESAMPLE public.system_rows (5) ON r.id = m.id WHERE m.tenant_id = @tenant
 -- Clauses
 SELECT sum(n) OVER w, rank() OVER (w ORDER BY id) FROM messages WHERE tenant_id = @tenant WINDOW w AS (PARTITION BY kind)
+SELECT count(*) OVER (w), sum(n) OVER v FROM messages WHERE tenant_id = @tenant WINDOW w AS (PARTITION BY kind ORDER BY id), v AS (w ROWS 2 PRECEDING)
 SELECT sum(n) OVER (ORDER BY id ROWS BETWEEN @before PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM messages WHERE tenant_id = @tenant
 SELECT sum(n) OVER (ORDER BY sent_at RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW), count(*) OVER (GROUPS 2 PRECEDING) FROM messages WHERE tenant_id = @tenant
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n), mode() WITHIN GROUP (ORDER BY kind) FROM messages WHERE tenant_id = @tenant
