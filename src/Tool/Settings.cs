@@ -63,7 +63,7 @@ internal sealed class MigrateSettings : ModelSettings
 internal class MovingSettings : ClusterSettings
 {
     [CommandOption("--nice-ratio <RATIO>")]
-    [Description("How much each copy yields to the clients: after each 8 MB it pauses that many times as long as the 8 MB took (0, the default: full speed; 1: about half the load for twice the time). The write block never pauses.")]
+    [Description("How much each copy, and the checksums read before the write block, yield to the clients: after each 8 MB a pause that many times as long as the 8 MB took (0, the default: full speed; 1: about half the load for twice the time). The write block never pauses.")]
     public double NiceRatio { get; init; }
 
     /// <summary>The options of each move.</summary>

@@ -30,10 +30,11 @@ internal static class ShardChecksum
             .Append(where is null ? "" : " WHERE " + where)
             .Append(") TO STDOUT (FORMAT binary)").ToString();
 
-    /// <summary>Rows and checksum of one copy, read in the connection's current transaction, if any.</summary>
+    /// <summary>Rows and checksum of one copy, read in the connection's current transaction, if any, yielding by <paramref name="niceRatio"/> (<see cref="Pacer"/>).</summary>
     public static async Task<(long Rows, UInt128 Checksum)> ComputeAsync(
-        NpgsqlConnection connection, TableShape shape, string? schema, string physical, string? where, CancellationToken cancellationToken)
+        NpgsqlConnection connection, TableShape shape, string? schema, string physical, string? where, CancellationToken cancellationToken, double niceRatio = 0)
     {
+        var pacer = new Pacer(niceRatio);
         var rows = new RowHasher();
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
@@ -58,6 +59,7 @@ internal static class ShardChecksum
             while ((read = await raw.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 rows.Consume(buffer.AsSpan(0, read));
+                await pacer.AfterAsync(read, cancellationToken).ConfigureAwait(false);
             }
 
             return rows.Finish();

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -18,10 +17,6 @@ namespace ShardGen;
 /// </summary>
 internal sealed partial class ShardMove
 {
-    // Between two pauses of a copy that yields: large enough that the socket buffers between the servers and this
-    // process (a few megabytes on loopback) do not hide the work done while it pauses.
-    private const int CopyChunk = 8 << 20;
-
     private async Task CopyRowsAsync(
         MoveRow move, Node source, Node target, List<MovedShard> shards, NpgsqlConnection targetConnection, Dictionary<string, long> estimates, Reporter progress, CancellationToken cancellationToken)
     {
@@ -108,19 +103,12 @@ internal sealed partial class ShardMove
         await using var into = await writing.BeginRawBinaryCopyAsync(copyIn, cancellationToken).ConfigureAwait(false);
         try
         {
-            var chunkStarted = Stopwatch.GetTimestamp();
-            var inChunk = 0L;
+            var pacer = new Pacer(niceRatio);
             int read;
             while ((read = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await into.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                inChunk += read;
-                if (niceRatio > 0 && inChunk >= CopyChunk)
-                {
-                    await Task.Delay(Stopwatch.GetElapsedTime(chunkStarted) * niceRatio, cancellationToken).ConfigureAwait(false);
-                    inChunk = 0;
-                    chunkStarted = Stopwatch.GetTimestamp();
-                }
+                await pacer.AfterAsync(read, cancellationToken).ConfigureAwait(false);
             }
         }
         catch

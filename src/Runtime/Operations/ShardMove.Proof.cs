@@ -89,15 +89,15 @@ internal sealed partial class ShardMove
                 return true;
             }).ConfigureAwait(false);
 
-            // Reading both copies again takes about as long as copying them did: bounded as the copy is.
+            // Reading both copies again takes about as long as copying them did: bounded, and yielding, as the copy is.
             using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             reading.CancelAfter(_options.CopyTimeout);
             try
             {
                 foreach (var pair in pairs)
                 {
-                    var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token);
-                    var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token);
+                    var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token, _options.CopyNiceRatio);
+                    var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token, _options.CopyNiceRatio);
                     var (sums, copy) = (await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false));
                     Compare(pair, sums, copy, "in the snapshots taken before the write block");
                     baseline.Sums.Add(sums);

@@ -13,9 +13,10 @@ public sealed record ShardMoveOptions
     public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// How much the initial copy yields to the clients, as gh-ost's <c>--nice-ratio</c>: after each 8 MB it copies, it
-    /// pauses for this many times as long as those took. 0 (the default) copies at full speed; 1 about halves the load the
-    /// copy puts on the source and the target and doubles its time. The write block does not pause.
+    /// How much the initial copy, and the proof's full read of both copies before the write block, yield to the clients,
+    /// as gh-ost's <c>--nice-ratio</c>: after each 8 MB, a pause this many times as long as those took. 0 (the default)
+    /// runs at full speed; 1 about halves the load they put on the source and the target and doubles their time. The write
+    /// block does not pause.
     /// </summary>
     public double CopyNiceRatio
     {
