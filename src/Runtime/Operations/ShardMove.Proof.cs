@@ -6,8 +6,8 @@ namespace ShardGen;
 
 /// <summary>
 /// The proof that the target holds exactly the source's rows (<see cref="ShardChecksum"/>), made in two parts so that
-/// the write block does not grow with the shard: both copies checksummed in full in snapshots taken at one point (a
-/// short block), while the clients write on; then, in the write block, each checksum brought up to date from the rows
+/// the write block does not grow with the shard: both copies checksummed in full in snapshots, while the clients write
+/// on (and rolled forward once to newer snapshots); then, in the write block, each checksum brought up to date from the rows
 /// written since — those a transaction the snapshot did not see deleted, updated, locked or created, found by their
 /// <c>xmax</c> and <c>xmin</c> — taken out as the snapshot saw them and put back as they are. See docs/operations.md.
 /// </summary>
@@ -71,44 +71,64 @@ internal sealed partial class ShardMove
     }
 
     /// <summary>
-    /// The first part of the proof: a short write block (the source's shard tables locked, the target caught up) in which
-    /// a <c>REPEATABLE READ</c> transaction takes a snapshot on each copy, then, with writes flowing again, every pair
-    /// checksummed in full in those snapshots and compared. The transactions stay open (they also keep the row versions
-    /// their snapshots see from vacuum) until the write block has brought the checksums up to date.
+    /// The first part of the proof, while the clients write on: a <c>REPEATABLE READ</c> transaction on each copy takes
+    /// its snapshot, each on its own (each copy's checksums are brought up to date from its own snapshot: the two need
+    /// not hold the same rows, and nothing is blocked), and every pair is checksummed in full in them. Then the checksums
+    /// are rolled forward once to new snapshots from the rows written meanwhile, as the write block will bring them up to
+    /// date, so that the write block has only the rows written since that (a few seconds' worth) to read, not those of
+    /// the whole full read. The returned snapshots' transactions stay open (they also keep the row versions they see from
+    /// vacuum) until the write block has brought the checksums up to date.
     /// </summary>
     private async Task<Baseline> BaselineAsync(MoveRow move, Node source, Node target, List<ProofPair> pairs, CancellationToken cancellationToken)
+    {
+        // Reading both copies again takes about as long as copying them did: bounded, and yielding, as the copy is.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        reading.CancelAfter(_options.CopyTimeout);
+        var baseline = await SnapshotsAsync(source, target, reading.Token).ConfigureAwait(false);
+        try
+        {
+            foreach (var pair in pairs)
+            {
+                var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token, _options.CopyNiceRatio);
+                var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token, _options.CopyNiceRatio);
+                baseline.Sums.Add((await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false)));
+            }
+
+            var next = await SnapshotsAsync(source, target, reading.Token).ConfigureAwait(false);
+            try
+            {
+                next.Sums.AddRange(await SumsSinceAsync(baseline, pairs, next.Source, next.Target, "forward", reading.Token).ConfigureAwait(false));
+            }
+            catch
+            {
+                await next.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            await baseline.DisposeAsync().ConfigureAwait(false);
+            return next;
+        }
+        catch (Exception error)
+        {
+            await baseline.DisposeAsync().ConfigureAwait(false);
+            if (error is OperationCanceledException && reading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                    $"Move {move.Id}: the checksums of both copies before the write block ran past {_options.CopyTimeout.TotalSeconds} s (ShardMoveOptions.CopyTimeout); the shards stay on '{source.Name}'. Run the move again."));
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<Baseline> SnapshotsAsync(Node source, Node target, CancellationToken cancellationToken)
     {
         var baseline = new Baseline(
             await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false),
             await _source.OpenAsync(target, cancellationToken).ConfigureAwait(false));
         try
         {
-            (_, baseline.Blocked) = await WriteBlockAsync(move, source, baseline.Target, cancellationToken, async (_, _, ct) =>
-            {
-                await baseline.TakeSnapshotsAsync(ct).ConfigureAwait(false);
-                return true;
-            }).ConfigureAwait(false);
-
-            // Reading both copies again takes about as long as copying them did: bounded, and yielding, as the copy is.
-            using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            reading.CancelAfter(_options.CopyTimeout);
-            try
-            {
-                foreach (var pair in pairs)
-                {
-                    var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token, _options.CopyNiceRatio);
-                    var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token, _options.CopyNiceRatio);
-                    var (sums, copy) = (await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false));
-                    Compare(pair, sums, copy, "in the snapshots taken before the write block");
-                    baseline.Sums.Add(sums);
-                }
-            }
-            catch (OperationCanceledException) when (reading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
-                    $"Move {move.Id}: the checksums of both copies before the write block ran past {_options.CopyTimeout.TotalSeconds} s (ShardMoveOptions.CopyTimeout); the shards stay on '{source.Name}'. Run the move again."));
-            }
-
+            await baseline.TakeSnapshotsAsync(cancellationToken).ConfigureAwait(false);
             return baseline;
         }
         catch
@@ -120,25 +140,36 @@ internal sealed partial class ShardMove
 
     /// <summary>
     /// In the write block (the source locked, the target caught up): each copy's rows and checksum now, from the
-    /// baseline's and the rows written since, compared pair by pair. A split's pieces share their source table's changed
-    /// keys, found once.
+    /// baseline's and the rows written since, compared pair by pair.
     /// </summary>
     private static async Task<List<MovedShardTable>> ProveSinceAsync(
         Baseline baseline, List<ProofPair> pairs, NpgsqlConnection source, NpgsqlConnection target, CancellationToken cancellationToken)
     {
         await using var targetTransaction = await target.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var sums = await SumsSinceAsync(baseline, pairs, source, target, "block", cancellationToken).ConfigureAwait(false);
+        var tables = pairs.Select((pair, i) => Compare(pair, sums[i].Source, sums[i].Target, "the move stopped before the switch")).ToList();
+        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tables;
+    }
+
+    /// <summary>
+    /// Every pair's rows and checksums in the snapshots of <paramref name="source"/> and <paramref name="target"/>, from
+    /// the baseline's (<see cref="SinceAsync"/>). A split's pieces share their source table's changed keys, found once.
+    /// </summary>
+    private static async Task<List<((long Rows, UInt128 Checksum) Source, (long Rows, UInt128 Checksum) Target)>> SumsSinceAsync(
+        Baseline baseline, List<ProofPair> pairs, NpgsqlConnection source, NpgsqlConnection target, string round, CancellationToken cancellationToken)
+    {
         var sourceKeys = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tables = new List<MovedShardTable>();
+        var sums = new List<((long Rows, UInt128 Checksum) Source, (long Rows, UInt128 Checksum) Target)>();
         for (var i = 0; i < pairs.Count; i++)
         {
             var pair = pairs[i];
             var onSource = SourceSideAsync(pair, i);
-            var onTarget = SinceAsync(baseline.Target, target, pair.Shard.Shape, pair.Physical, KeysTable("target", i), null, baseline.TargetHorizon, baseline.Sums[i], findKeys: true, cancellationToken);
-            tables.Add(Compare(pair, await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false), "the move stopped before the switch"));
+            var onTarget = SinceAsync(baseline.Target, target, pair.Shard.Shape, pair.Physical, KeysTable("target", i), null, baseline.TargetHorizon, baseline.Sums[i].Target, findKeys: true, cancellationToken);
+            sums.Add((await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false)));
         }
 
-        await targetTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return tables;
+        return sums;
 
         Task<(long Rows, UInt128 Checksum)> SourceSideAsync(ProofPair pair, int i)
         {
@@ -148,10 +179,11 @@ internal sealed partial class ShardMove
                 sourceKeys[pair.Shard.ShardTable] = keys = KeysTable("source", i);
             }
 
-            return SinceAsync(baseline.Source, source, pair.Shard.Shape, pair.Shard.ShardTable, keys!, pair.Range, baseline.SourceHorizon, baseline.Sums[i], findKeys: !found, cancellationToken);
+            return SinceAsync(baseline.Source, source, pair.Shard.Shape, pair.Shard.ShardTable, keys!, pair.Range, baseline.SourceHorizon, baseline.Sums[i].Source, findKeys: !found, cancellationToken);
         }
 
-        static string KeysTable(string side, int pair) => Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{side}_{pair}"));
+        // Temporary tables live until the transactions that made them end: the snapshots rolled forward to keep theirs.
+        string KeysTable(string side, int pair) => Identifiers.Quote(string.Create(CultureInfo.InvariantCulture, $"shardgen_changed_{round}_{side}_{pair}"));
     }
 
     /// <summary>
@@ -212,7 +244,7 @@ internal sealed partial class ShardMove
         return stream.ToArray();
     }
 
-    /// <summary>The snapshots of both copies taken at one point, and the checksums of every pair in them.</summary>
+    /// <summary>A snapshot of each copy, and the rows and checksums of every pair in them.</summary>
     private sealed class Baseline(NpgsqlConnection source, NpgsqlConnection target) : IAsyncDisposable
     {
         private NpgsqlTransaction? _sourceTransaction;
@@ -228,9 +260,7 @@ internal sealed partial class ShardMove
         /// <summary>The same on the target.</summary>
         public long TargetHorizon { get; private set; }
 
-        public List<(long Rows, UInt128 Checksum)> Sums { get; } = [];
-
-        public TimeSpan Blocked { get; set; }
+        public List<((long Rows, UInt128 Checksum) Source, (long Rows, UInt128 Checksum) Target)> Sums { get; } = [];
 
         public async Task TakeSnapshotsAsync(CancellationToken cancellationToken)
         {

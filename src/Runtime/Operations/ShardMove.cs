@@ -408,12 +408,11 @@ internal sealed partial class ShardMove
             cancellationToken, move.Name, position).ConfigureAwait(false);
 
     /// <summary>
-    /// The write block, in two: a short one that takes both copies' snapshots (<see cref="BaselineAsync"/>), whose rows
-    /// are checksummed while the clients write on; then, in one source transaction, the shard tables locked <c>IN
-    /// EXCLUSIVE MODE</c> (reads go on, writes wait), the final catch-up, the checksums of both copies brought up to date
-    /// from the rows written since (<see cref="ProveSinceAsync"/>), and the fence (the tables moved into the move's schema,
-    /// out of every routed statement's reach), committed together. Each block is bounded by
-    /// <see cref="ShardMoveOptions.WriteBlockTimeout"/>; the time returned is both together.
+    /// The proof's first part, while the clients write on (<see cref="BaselineAsync"/>), then the write block: in one
+    /// source transaction, the shard tables locked <c>IN EXCLUSIVE MODE</c> (reads go on, writes wait), the final
+    /// catch-up, the checksums of both copies brought up to date from the rows written since (<see cref="ProveSinceAsync"/>),
+    /// and the fence (the tables moved into the move's schema, out of every routed statement's reach), committed together,
+    /// bounded by <see cref="ShardMoveOptions.WriteBlockTimeout"/>. Returns how long writes waited.
     /// </summary>
     private async Task<(List<MovedShardTable> Tables, TimeSpan WriteBlock)> BlockProveAndFenceAsync(
         MoveRow move, Node source, Node target, NpgsqlConnection targetConnection, List<MovedShard> shards, Reporter progress, CancellationToken cancellationToken)
@@ -434,7 +433,7 @@ internal sealed partial class ShardMove
                 [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
             return tables;
         }).ConfigureAwait(false);
-        return (tables, baseline.Blocked + blocked);
+        return (tables, blocked);
     }
 
     /// <summary>

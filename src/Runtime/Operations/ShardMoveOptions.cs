@@ -53,8 +53,8 @@ public enum ShardMoveStep
     CatchingUp,
 
     /// <summary>
-    /// A short write block (the source's shard tables locked, the target caught up) in which both copies' snapshots are
-    /// taken; then, with writes flowing again, both copies checksummed in full in those snapshots.
+    /// With writes flowing, both copies checksummed in full in a snapshot of each; then those checksums rolled forward
+    /// to newer snapshots from the rows written meanwhile.
     /// </summary>
     Proving,
 
@@ -97,7 +97,7 @@ public sealed record ShardMoveProgress(ShardMoveStep Step, long RowsCopied, long
 /// <param name="Source">The worker the shards left.</param>
 /// <param name="Target">The worker that holds them now.</param>
 /// <param name="Tables">Each shard table moved, with its rows and the checksum both copies had; empty when nothing moved.</param>
-/// <param name="WriteBlock">How long writes to the shard tables waited: the short block of <see cref="ShardMoveStep.Proving"/> and the write block (from the lock to the fence's commit) together.</param>
+/// <param name="WriteBlock">How long writes to the shard tables waited: the write block, from the lock to the fence's commit.</param>
 /// <param name="Elapsed">The whole move.</param>
 public sealed record ShardMoveResult(
     long MoveId, string ColocationGroup, int ShardIndex, string Source, string Target, IReadOnlyList<MovedShardTable> Tables, TimeSpan WriteBlock, TimeSpan Elapsed);
