@@ -51,6 +51,9 @@ for path in files:
             skipped += 1
         else:
             failed += 1
+            # The names and first lines of the failures come last, next to the summary, where a log's tail shows them.
+            message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip().splitlines()
+            print(f"FAILED {result.get('testName')}: " + " / ".join(message[:3])[:600])
 if not files:
     failed = 1
     print("no test results were written", file=sys.stderr)
