@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ShardGen.Testing;
 
 namespace ShardGen.Benchmarks;
 
@@ -19,20 +18,8 @@ public static class Move
 
     public static async Task<List<Figure>> RunAsync(Options options)
     {
-        await using var cluster = await LocalPostgresCluster.StartAsync(
-            workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
-        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString)
-            .UseSchema(ShardDatabase.Schema)
-            .UseShardCount(2)
-            .UseTransactionRecovery(TimeSpan.Zero, onLoad: false);
-        for (var i = 0; i < 2; i++)
-        {
-            builder.AddWorker(cluster.Workers[i].ConnectionString, $"worker{i + 1}");
-        }
-
-        await using var source = builder.Build();
-        var db = new ShardDatabase(source);
-        await db.ApplySchemaAsync();
+        await using var servers = await MoveCluster.StartAsync(shardCount: 2);
+        var (source, db) = (servers.Source, servers.Db);
         var map = await source.GetShardMapAsync();
         var group = map.GroupOf(IngestItemRepository.Definition)!;
         var items = Rows.Items(4 * options.Rows).ToList();
@@ -65,7 +52,7 @@ public static class Move
         await source.MoveShardGroupAsync(group.Name, 1, group.NodeOfShard(0).Name, nice);
 
         // Both shards are on one worker now: a third worker joins, and a rebalance spreads the group again.
-        await source.AddWorkerAsync(cluster.Workers[2].ConnectionString, "worker3");
+        await servers.AddThirdWorkerAsync();
         var beforeRebalance = await InsertUntilAsync(Task.Delay(quiet));
         var rebalancing = source.RebalanceAsync(moveOptions: nice);
         var duringRebalance = await InsertUntilAsync(rebalancing);

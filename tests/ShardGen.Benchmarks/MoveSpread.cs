@@ -1,5 +1,3 @@
-using ShardGen.Testing;
-
 namespace ShardGen.Benchmarks;
 
 /// <summary>
@@ -20,19 +18,8 @@ public static class MoveSpread
 
     public static async Task<List<Figure>> RunAsync(Options options)
     {
-        await using var cluster = await LocalPostgresCluster.StartAsync(
-            workers: 3, new LocalClusterOptions { ExtraSettings = new Dictionary<string, string> { ["wal_level"] = "logical" } });
-        var builder = new ShardedDataSourceBuilder(cluster.CoordinatorConnectionString)
-            .UseSchema(ShardDatabase.Schema)
-            .UseTransactionRecovery(TimeSpan.Zero, onLoad: false);
-        for (var i = 0; i < 2; i++)
-        {
-            builder.AddWorker(cluster.Workers[i].ConnectionString, $"worker{i + 1}");
-        }
-
-        await using var source = builder.Build();
-        var db = new ShardDatabase(source);
-        await db.ApplySchemaAsync();
+        await using var servers = await MoveCluster.StartAsync(shardCount: null);
+        var (source, db) = (servers.Source, servers.Db);
         var map = await source.GetShardMapAsync();
         var group = map.GroupOf(IngestItemRepository.Definition)!;
         long[] tenants = [.. Enumerable.Range(1, Rows.Tenants).Select(t => (long)t)];
@@ -63,7 +50,7 @@ public static class MoveSpread
         var duringBack = await CallUntilAsync(backTask);
         var back = await backTask;
 
-        await source.AddWorkerAsync(cluster.Workers[2].ConnectionString, "worker3");
+        await servers.AddThirdWorkerAsync();
         var beforeRebalance = await CallUntilAsync(Task.Delay(quiet));
         var rebalancing = source.RebalanceAsync(moveOptions: nice);
         var duringRebalance = await CallUntilAsync(rebalancing);
