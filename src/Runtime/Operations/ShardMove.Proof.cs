@@ -6,7 +6,7 @@ namespace ShardGen;
 
 /// <summary>
 /// The proof that the target holds exactly the source's rows (<see cref="ShardChecksum"/>), made in two parts so that
-/// the write block does not grow with the shard: both copies checksummed in full in snapshots, while the clients write
+/// the write block does not read the whole shard: both copies checksummed in full in snapshots, while the clients write
 /// on (and rolled forward once to newer snapshots); then, in the write block, each checksum brought up to date from the rows
 /// written since — those a transaction the snapshot did not see deleted, updated, locked or created, found by their
 /// <c>xmax</c> and <c>xmin</c> — taken out as the snapshot saw them and put back as they are. See docs/operations.md.
@@ -84,40 +84,32 @@ internal sealed partial class ShardMove
         // Reading both copies again takes about as long as copying them did: bounded, and yielding, as the copy is.
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         reading.CancelAfter(_options.CopyTimeout);
-        var baseline = await SnapshotsAsync(source, target, reading.Token).ConfigureAwait(false);
         try
         {
+            await using var first = await SnapshotsAsync(source, target, reading.Token).ConfigureAwait(false);
             foreach (var pair in pairs)
             {
-                var onSource = ShardChecksum.ComputeAsync(baseline.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token, _options.CopyNiceRatio);
-                var onTarget = ShardChecksum.ComputeAsync(baseline.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token, _options.CopyNiceRatio);
-                baseline.Sums.Add((await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false)));
+                var onSource = ShardChecksum.ComputeAsync(first.Source, pair.Shard.Shape, null, pair.Shard.ShardTable, pair.Range, reading.Token, _options.CopyNiceRatio);
+                var onTarget = ShardChecksum.ComputeAsync(first.Target, pair.Shard.Shape, null, pair.Physical, null, reading.Token, _options.CopyNiceRatio);
+                first.Sums.Add((await onSource.ConfigureAwait(false), await onTarget.ConfigureAwait(false)));
             }
 
             var next = await SnapshotsAsync(source, target, reading.Token).ConfigureAwait(false);
             try
             {
-                next.Sums.AddRange(await SumsSinceAsync(baseline, pairs, next.Source, next.Target, "forward", reading.Token).ConfigureAwait(false));
+                next.Sums.AddRange(await SumsSinceAsync(first, pairs, next.Source, next.Target, "forward", reading.Token).ConfigureAwait(false));
+                return next;
             }
             catch
             {
                 await next.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
-
-            await baseline.DisposeAsync().ConfigureAwait(false);
-            return next;
         }
-        catch (Exception error)
+        catch (OperationCanceledException) when (reading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await baseline.DisposeAsync().ConfigureAwait(false);
-            if (error is OperationCanceledException && reading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
-                    $"Move {move.Id}: the checksums of both copies before the write block ran past {_options.CopyTimeout.TotalSeconds} s (ShardMoveOptions.CopyTimeout); the shards stay on '{source.Name}'. Run the move again."));
-            }
-
-            throw;
+            throw new ShardGenException(string.Create(CultureInfo.InvariantCulture,
+                $"Move {move.Id}: the checksums of both copies before the write block ran past {_options.CopyTimeout.TotalSeconds} s (ShardMoveOptions.CopyTimeout); the shards stay on '{source.Name}'. Run the move again."));
         }
     }
 
