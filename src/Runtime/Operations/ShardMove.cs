@@ -421,29 +421,6 @@ internal sealed partial class ShardMove
         progress.Report(ShardMoveStep.Proving);
         await using var baseline = await BaselineAsync(move, source, target, pairs, cancellationToken).ConfigureAwait(false);
         progress.Report(ShardMoveStep.WriteBlock);
-        var (tables, blocked) = await WriteBlockAsync(move, source, targetConnection, cancellationToken, async (connection, transaction, ct) =>
-        {
-            var tables = await ProveSinceAsync(baseline, pairs, connection, targetConnection, ct).ConfigureAwait(false);
-
-            // The snapshots' transactions hold ACCESS SHARE locks on the shard tables, which the fence must wait for.
-            await baseline.DisposeAsync().ConfigureAwait(false);
-            var fence = Identifiers.Quote(move.Name);
-            await ExecuteOnAsync(
-                connection, transaction, ct,
-                [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
-            return tables;
-        }).ConfigureAwait(false);
-        return (tables, blocked);
-    }
-
-    /// <summary>
-    /// One write block: in a source transaction bounded by <see cref="ShardMoveOptions.WriteBlockTimeout"/>, the shard tables
-    /// locked <c>IN EXCLUSIVE MODE</c> (reads go on, writes wait) and the target caught up with every write committed before
-    /// the lock; then <paramref name="inside"/>, and the commit. Returns what it returned and how long writes waited.
-    /// </summary>
-    private async Task<(T Result, TimeSpan Blocked)> WriteBlockAsync<T>(
-        MoveRow move, Node source, NpgsqlConnection target, CancellationToken cancellationToken, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> inside)
-    {
         await using var connection = await _source.OpenAsync(source, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockTimeoutAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -455,10 +432,17 @@ internal sealed partial class ShardMove
             await ExecuteOnAsync(connection, transaction, block.Token, $"LOCK TABLE {string.Join(", ", move.ShardTables.Select(Identifiers.Quote))} IN EXCLUSIVE MODE").ConfigureAwait(false);
             // The insert position: past the commit of every write the lock waited for, even one committed asynchronously.
             var position = await ScalarOnAsync<string>(connection, transaction, "SELECT pg_current_wal_insert_lsn()::text", block.Token).ConfigureAwait(false);
-            await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(target, move, position, ct)).ConfigureAwait(false);
-            var result = await inside(connection, transaction, block.Token).ConfigureAwait(false);
+            await WaitAsync("the final catch-up", Timeout.InfiniteTimeSpan, block.Token, ct => CaughtUpAsync(targetConnection, move, position, ct)).ConfigureAwait(false);
+            var tables = await ProveSinceAsync(baseline, pairs, connection, targetConnection, block.Token).ConfigureAwait(false);
+
+            // The snapshots' transactions hold ACCESS SHARE locks on the shard tables, which the fence must wait for.
+            await baseline.DisposeAsync().ConfigureAwait(false);
+            var fence = Identifiers.Quote(move.Name);
+            await ExecuteOnAsync(
+                connection, transaction, block.Token,
+                [$"CREATE SCHEMA {fence}", .. move.ShardTables.Select(t => $"ALTER TABLE {Identifiers.Quote(t)} SET SCHEMA {fence}")]).ConfigureAwait(false);
             await transaction.CommitAsync(block.Token).ConfigureAwait(false);
-            return (result, Stopwatch.GetElapsedTime(blocked));
+            return (tables, Stopwatch.GetElapsedTime(blocked));
         }
         catch (OperationCanceledException) when (block.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
